@@ -1,0 +1,55 @@
+"""What a BPS node folder looks like on disk."""
+
+from __future__ import annotations
+
+import os
+
+# Files bps-lint reads, relative to a node's conf folder. Missing required ones are findings.
+REQUIRED_FILES = (
+    "bps.xml",
+    "carbon.xml",
+    "axis2/axis2.xml",
+    "registry.xml",
+    "user-mgt.xml",
+    "humantask.xml",
+    "etc/tasks-config.xml",
+    "datasources/master-datasources.xml",
+    "datasources/bps-datasources.xml",
+)
+OPTIONAL_FILES = ("activiti.xml",)
+DATASOURCE_DIR = "datasources"
+START_SCRIPTS = ("bin/wso2server.sh", "bin/business-process.sh")
+
+# Only BPS ships these; an EI_HOME/conf (integrator profile) or an ESB conf has none of them.
+BPS_MARKERS = ("bps.xml", "humantask.xml", "datasources/bps-datasources.xml", "activiti.xml")
+ANY_MARKERS = BPS_MARKERS + ("carbon.xml", "axis2/axis2.xml", "registry.xml", "etc/tasks-config.xml", "user-mgt.xml")
+
+
+def _has_any(folder: str, names: tuple[str, ...]) -> bool:
+    return any(os.path.lexists(os.path.join(folder, name)) for name in names)
+
+
+def conf_dir_of(folder: str) -> tuple[str, str] | None:
+    """(layout, conf folder) if ``folder`` is a node, else None.
+
+    BPS home: ``D/repository/conf``; EI business-process profile: ``D/conf``;
+    a bare conf folder (a mounted ConfigMap): ``D`` itself.
+    """
+    repo_conf = os.path.join(folder, "repository", "conf")
+    if os.path.isdir(repo_conf) and _has_any(repo_conf, ANY_MARKERS):
+        return "bps-home", repo_conf
+    conf = os.path.join(folder, "conf")
+    if os.path.isdir(conf) and _has_any(conf, BPS_MARKERS):
+        return "ei-profile", conf
+    if _has_any(folder, BPS_MARKERS):
+        return "conf-folder", folder
+    return None
+
+
+def start_script_of(node_dir: str, conf_dir: str) -> str | None:
+    candidates = [os.path.join(node_dir, s) for s in START_SCRIPTS]
+    candidates.append(os.path.join(conf_dir, "wso2server.sh"))  # EI source tree keeps it beside conf
+    for candidate in candidates:
+        if os.path.lexists(candidate):
+            return candidate
+    return None

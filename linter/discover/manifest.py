@@ -1,0 +1,100 @@
+"""The cluster manifest: ``bps-lint.toml`` or ``[tool.bps-lint]`` in ``pyproject.toml``.
+
+It says what XML cannot: which folders form a cluster, CPU cores and replicas per node,
+and each database server's max connections. Found by walking up from the linted path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+
+from linter.resources import schema_path
+
+
+class ManifestError(Exception):
+    """A manifest that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class NodeSettings:
+    replicas: int = 1
+    cores: int | None = None
+
+
+@dataclass
+class Manifest:
+    path: str
+    base_dir: str
+    clusters: dict[str, list[str]] = field(default_factory=dict)  # name -> absolute node folders
+    nodes: dict[str, NodeSettings] = field(default_factory=dict)  # absolute node folder -> settings
+    databases: dict[str, int] = field(default_factory=dict)  # "host:port" -> max connections
+    settings: dict = field(default_factory=dict)
+
+    def node_settings(self, node_dir: str) -> NodeSettings:
+        return self.nodes.get(os.path.realpath(node_dir), NodeSettings())
+
+
+def _read_table(path: str) -> dict | None:
+    with open(path, "rb") as handle:
+        data = tomllib.load(handle)
+    if os.path.basename(path) == "pyproject.toml":
+        return data.get("tool", {}).get("bps-lint")
+    return data
+
+
+def find_manifest(start: str) -> str | None:
+    """The nearest bps-lint.toml, or pyproject.toml with [tool.bps-lint], at or above ``start``."""
+    folder = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+    while True:
+        candidate = os.path.join(folder, "bps-lint.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        candidate = os.path.join(folder, "pyproject.toml")
+        if os.path.isfile(candidate):
+            try:
+                if _read_table(candidate) is not None:
+                    return candidate
+            except (OSError, tomllib.TOMLDecodeError):
+                pass  # someone else's broken pyproject is not ours to report
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+
+
+def _validate(path: str, table: dict) -> None:
+    import jsonschema  # only runs when a manifest exists
+
+    with open(schema_path("manifest.schema.json"), encoding="utf-8") as handle:
+        schema = json.load(handle)
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(table), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        key = ".".join(str(p) for p in first.absolute_path) or "(top level)"
+        raise ManifestError(f"{path}: invalid manifest at '{key}': {first.message}")
+
+
+def load_manifest(path: str) -> Manifest:
+    try:
+        table = _read_table(path) or {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    _validate(path, table)
+    base = os.path.dirname(os.path.abspath(path))
+
+    def resolve(rel: str) -> str:
+        return os.path.realpath(os.path.join(base, rel))
+
+    manifest = Manifest(path=path, base_dir=base, settings=table)
+    for name, cluster in table.get("clusters", {}).items():
+        manifest.clusters[name] = [resolve(n) for n in cluster.get("nodes", [])]
+    for rel, node in table.get("nodes", {}).items():
+        manifest.nodes[resolve(rel)] = NodeSettings(replicas=node.get("replicas", 1), cores=node.get("cores"))
+    for server, db in table.get("databases", {}).items():
+        manifest.databases[server.lower()] = db["max-connections"]
+    return manifest

@@ -1,0 +1,1 @@
+"""Stage 4: evaluate the policies against each cluster model."""

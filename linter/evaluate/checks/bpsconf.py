@@ -1,0 +1,32 @@
+"""bps.xml checks: distributed lock and NodeId."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from linter.evaluate.checks import check
+from linter.evaluate.checks.common import describe_node
+from linter.evaluate.violation import Violation
+from linter.model.types import Cluster, Node
+
+
+@check("distributed_lock_needs_clustering")
+def distributed_lock_needs_clustering(node: Node, cluster: Cluster):
+    if not node.bps or not node.bps.use_distributed_lock.is_true() or not node.clustering or cluster.multi_node:
+        return  # in a multi-node cluster, clustering-enabled already asks for clustering on every node
+    if not node.clustering_enabled:
+        yield Violation(node.bps.use_distributed_lock.loc, f"UseDistributedLock is true but clustering is disabled in axis2.xml ({node.clustering.enabled.shown()}), so there is no Hazelcast instance and no lock; expected <clustering enable=\"true\">")
+
+
+@check("node_id_unique")
+def node_id_unique(cluster: Cluster):
+    holders = defaultdict(list)
+    for node in cluster.nodes:
+        if node.bps and node.bps.node_id.text:
+            holders[node.bps.node_id.text].append(node)
+    for node_id, nodes in holders.items():
+        if sum(n.replicas for n in nodes) < 2:
+            continue
+        names = ", ".join(describe_node(n) for n in nodes)
+        for node in nodes:
+            yield Violation(node.bps.node_id.loc, f"NodeId '{node_id}' is used by {names}; expected a unique NodeId per node (two schedulers with one id claim the same jobs)", node)

@@ -1,0 +1,182 @@
+"""Datasource checks: pool sizing, shared and per-node databases, JNDI references, drivers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from linter.evaluate.checks import check
+from linter.evaluate.checks.common import deviations
+from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, is_embedded, kind, redact, server
+from linter.evaluate.violation import Violation
+from linter.model.types import Cluster, Datasource, Node
+
+
+@check("ode_threads_below_pool")
+def ode_threads_below_pool(node: Node, cluster: Cluster):
+    if not node.bps:
+        return
+    threads = node.bps.ode_threads
+    if not threads.present:
+        yield Violation(threads.loc, "ODESchedulerThreadPoolSize is not set, so the ODE scheduler uses an unbounded thread pool; expected a positive number below BPS_DS maxActive")
+        return
+    count = threads.as_int()
+    if count is None or count <= 0:
+        yield Violation(threads.loc, f"ODESchedulerThreadPoolSize is {threads.shown()}, which means an unbounded thread pool; expected a positive number below BPS_DS maxActive")
+        return
+    pool = node.bps_datasource
+    max_active = pool.max_active.as_int() if pool else None
+    if max_active is not None and count >= max_active:
+        yield Violation(threads.loc, f"ODESchedulerThreadPoolSize is {count}, not below BPS_DS maxActive {max_active}; expected fewer scheduler threads than pooled connections")
+
+
+@check("scheduler_pool_budget")
+def scheduler_pool_budget(node: Node, cluster: Cluster):
+    if not node.bps or not node.humantask:
+        return
+    ode = node.bps.ode_threads.as_int()
+    pool = node.bps_datasource
+    max_active = pool.max_active.as_int() if pool else None
+    if not ode or ode <= 0 or max_active is None or ode >= max_active:
+        return  # ode_threads_below_pool reports those
+    humantask = node.humantask.max_threads.as_int()
+    if humantask is None or humantask <= 0:
+        humantask = 50  # HumanTaskServerConfiguration treats absent or <= 0 as 50
+    if ode + humantask > max_active:
+        yield Violation(node.bps.ode_threads.loc, f"ODE scheduler threads ({ode}) plus HumanTask MaxThreadPoolSize ({humantask}) is {ode + humantask}, more than BPS_DS maxActive {max_active}; expected at most {max_active}")
+
+
+@check("ode_threads_per_core")
+def ode_threads_per_core(node: Node, cluster: Cluster):
+    if not node.bps or not node.cores:
+        return
+    threads = node.bps.ode_threads.as_int()
+    if threads is None or threads <= 0:
+        return
+    low, high = 10 * node.cores, 15 * node.cores
+    if not low <= threads <= high:
+        yield Violation(node.bps.ode_threads.loc, f"ODESchedulerThreadPoolSize is {threads} for {node.cores} cores; expected {low}-{high} (10-15 per core)")
+
+
+def _pools(node: Node) -> list[Datasource]:
+    return [d for d in node.datasources if server(d.url.text)]
+
+
+@check("db_connection_budget")
+def db_connection_budget(cluster: Cluster):
+    if not cluster.databases:
+        return
+    per_node: dict[str, list[tuple[Node, list[Datasource], int]]] = defaultdict(list)
+    for node in cluster.nodes:
+        by_db: dict[str, list[Datasource]] = defaultdict(list)
+        for pool in _pools(node):
+            if pool.max_active.as_int() is not None:
+                by_db[server(pool.url.text)].append(pool)
+        for db, pools in by_db.items():
+            per_node[db].append((node, pools, node.replicas * sum(p.max_active.as_int() for p in pools)))
+    for db, nodes in per_node.items():
+        limit = cluster.databases.get(db)
+        total = sum(size for _, _, size in nodes)
+        if limit is None or total <= limit:
+            continue
+        for node, pools, size in nodes:
+            largest = max(pools, key=lambda p: p.max_active.as_int())
+            yield Violation(largest.max_active.loc, f"the pools on {db} can open {total} connections across the cluster ({size} from {node.name}: {', '.join(p.name.text or '?' for p in pools)}), more than its max connections {limit}; expected a total of at most {limit}", node)
+
+
+def _label(role: str, pool: Datasource) -> str:
+    return role if pool.name.text == role else f"{role} ({pool.name.text})"
+
+
+def shared_pools(node: Node) -> dict[str, Datasource]:
+    """The datasources every node must share, by what they are for."""
+    pools = {"BPS_DS": node.bps_datasource, "ACTIVITI_DB": node.activiti_datasource, "the user store": node.user_store_datasource}
+    instance = node.config_mount_instance
+    if instance is not None and not node.is_local_instance(instance):
+        pools["the shared registry"] = node.instance_datasource(instance)
+    return {role: pool for role, pool in pools.items() if pool is not None}
+
+
+@check("shared_db_same_url")
+def shared_db_same_url(cluster: Cluster):
+    if len(cluster.nodes) < 2:
+        return
+    by_role = defaultdict(list)
+    for node in cluster.nodes:
+        for role, pool in shared_pools(node).items():
+            if pool.url.present:
+                by_role[role].append((node, pool.url))
+    for role, items in by_role.items():
+        for node, url, majority in deviations(items):
+            yield Violation(url.loc, f"{role} URL on {node.name} is '{redact(url.text)}', but the other nodes use '{redact(majority)}'; expected the same database URL on every node", node)
+
+
+@check("shared_db_not_embedded")
+def shared_db_not_embedded(node: Node, cluster: Cluster):
+    if not cluster.multi_node:
+        return
+    for role, pool in shared_pools(node).items():
+        if is_embedded(pool.url.text):
+            yield Violation(pool.url.loc, f"{_label(role, pool)} uses the embedded database '{redact(pool.url.text)}', which each node keeps to itself; expected a shared external RDBMS")
+
+
+@check("local_registry_per_node")
+def local_registry_per_node(cluster: Cluster):
+    holders = defaultdict(list)
+    for node in cluster.nodes:
+        pool = node.local_registry_datasource
+        if pool and pool.url.present and not is_embedded(pool.url.text):
+            holders[pool.url.text].append((node, pool))
+    for url, items in holders.items():
+        instances = sum(n.replicas for n, _ in items)
+        if instances < 2:
+            continue
+        names = ", ".join(n.name for n, _ in items)
+        for node, pool in items:
+            shared = f"{names}" if len(items) > 1 else f"the {node.replicas} replicas of {node.name}"
+            yield Violation(pool.url.loc, f"the local registry database '{redact(url)}' (currentDBConfig) is shared by {shared}; expected a separate local registry database per node", node)
+
+
+@check("jndi_references_resolve")
+def jndi_references_resolve(node: Node, cluster: Cluster):
+    defined = {d.jndi_name.text for d in node.datasources if d.jndi_name.text}
+    references = []
+    if node.bps:
+        references.append(("bps.xml DataSource", node.bps.data_source))
+    if node.humantask:
+        references.append(("humantask.xml DataSource", node.humantask.data_source))
+    if node.activiti:
+        references.append(("activiti.xml dataSourceJndiName", node.activiti.data_source_jndi))
+    if node.user_mgt:
+        references.append(("user-mgt.xml dataSource", node.user_mgt.data_source))
+    if node.registry:
+        for config in node.registry.db_configs:
+            references.append((f"registry.xml dbConfig '{config.name}' dataSource", config.data_source))
+    for what, value in references:
+        if value.present and value.text not in defined:
+            known = ", ".join(sorted(defined)) or "none"
+            yield Violation(value.loc, f"{what} '{value.text}' names no datasource defined in {node.conf_dir}/datasources (JNDI names: {known}); expected one of them")
+    if node.bps and node.humantask and node.bps.data_source.text and node.humantask.data_source.text:
+        if node.bps.data_source.text != node.humantask.data_source.text:
+            yield Violation(node.humantask.data_source.loc, f"humantask.xml DataSource '{node.humantask.data_source.text}' differs from bps.xml DataSource '{node.bps.data_source.text}'; expected both to use BPS_DS")
+
+
+@check("driver_matches_url")
+def driver_matches_url(node: Node, cluster: Cluster):
+    for pool in node.datasources:
+        db = kind(pool.url.text)
+        driver = pool.driver.text
+        if not db or not driver or db not in DRIVER_PREFIXES:
+            continue
+        if not driver.startswith(DRIVER_PREFIXES[db]):
+            yield Violation(pool.driver.loc, f"datasource {pool.name.text} has driver '{driver}' but its URL is a {db} URL; expected a {db} driver ({DRIVER_PREFIXES[db][0]}...)")
+
+
+@check("shared_pool_validation")
+def shared_pool_validation(node: Node, cluster: Cluster):
+    for role, pool in shared_pools(node).items():
+        if is_embedded(pool.url.text):
+            continue
+        if not pool.test_on_borrow.is_true():
+            yield Violation(pool.test_on_borrow.loc, f"{_label(role, pool)} testOnBorrow is {pool.test_on_borrow.shown()}; expected true so that dead connections are not handed out")
+        if pool.validation_query.is_blank:
+            yield Violation(pool.validation_query.loc, f"{_label(role, pool)} has no validationQuery; expected one such as 'SELECT 1'")

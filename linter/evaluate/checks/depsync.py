@@ -1,0 +1,65 @@
+"""Deployment synchronizer checks across the cluster (carbon.xml)."""
+
+from __future__ import annotations
+
+from linter.evaluate.checks import check
+from linter.evaluate.checks.common import deviations, describe_node
+from linter.evaluate.violation import Violation
+from linter.model.types import Cluster, Node, Value
+
+REPOSITORY_TYPES = ("registry", "svn", "git")
+
+
+def _enabled(node: Node) -> bool:
+    return bool(node.carbon and node.carbon.depsync.enabled.is_true())
+
+
+@check("depsync_everywhere")
+def depsync_everywhere(cluster: Cluster):
+    enabled = [n for n in cluster.nodes if _enabled(n)]
+    if not enabled:
+        return
+    for node in cluster.nodes:
+        if node.carbon and not _enabled(node):
+            yield Violation(node.carbon.depsync.enabled.loc, f"DeploymentSynchronizer is {node.carbon.depsync.enabled.shown()} on {node.name} but enabled on {enabled[0].name}; expected it enabled on every node", node)
+
+
+@check("depsync_autocommit_manager")
+def depsync_autocommit_manager(cluster: Cluster):
+    enabled = [n for n in cluster.nodes if _enabled(n)]
+    if not enabled:
+        return
+    committers = [n for n in enabled if n.carbon.depsync.auto_commit.is_true()]
+    if not committers:
+        target = next((n for n in enabled if n.role == "manager"), enabled[0])
+        yield Violation(target.carbon.depsync.auto_commit.loc, f"no node has DeploymentSynchronizer AutoCommit true, so deployed artifacts never reach the workers; expected AutoCommit true on the manager ({target.name})", target)
+        return
+    managers = [n for n in committers if n.role == "manager"]
+    manager_count = sum(n.replicas for n in managers)
+    names = ", ".join(describe_node(n) for n in managers)
+    for node in committers:
+        value = node.carbon.depsync.auto_commit
+        if node.role != "manager":
+            role = "a worker (its /_system/config mount is read-only)" if node.role == "worker" else "not the manager (no /_system/config mount marks it writable)"
+            yield Violation(value.loc, f"AutoCommit is true on {node.name}, {role}; expected AutoCommit true only on the manager and false on workers", node)
+        elif manager_count > 1:
+            yield Violation(value.loc, f"AutoCommit is true on {manager_count} nodes ({names}); expected it on one manager only", node)
+
+
+def _repository_type(node: Node) -> Value:
+    value = node.carbon.depsync.repository_type
+    return value if value.present else Value("registry", value.loc)  # code default
+
+
+@check("depsync_repository")
+def depsync_repository(cluster: Cluster):
+    enabled = [n for n in cluster.nodes if _enabled(n)]
+    for node in enabled:
+        kind = _repository_type(node)
+        if kind.text not in REPOSITORY_TYPES:
+            yield Violation(kind.loc, f"DeploymentSynchronizer RepositoryType is {kind.shown()}; expected one of registry, svn, git", node)
+    for node, value, majority in deviations([(n, _repository_type(n)) for n in enabled]):
+        yield Violation(value.loc, f"DeploymentSynchronizer RepositoryType is '{value.text}' on {node.name} but '{majority}' on the other nodes; expected the same repository everywhere", node)
+    with_url = [(n, n.carbon.depsync.svn_url) for n in enabled if _repository_type(n).text in ("svn", "git")]
+    for node, value, majority in deviations(with_url):
+        yield Violation(value.loc, f"DeploymentSynchronizer SvnUrl is {value.shown()} on {node.name} but '{majority}' on the other nodes; expected the same repository URL everywhere", node)

@@ -1,0 +1,63 @@
+"""What a JDBC URL says: the database kind, whether it is an embedded file database, its server."""
+
+from __future__ import annotations
+
+import re
+
+DEFAULT_PORTS = {"mysql": 3306, "mariadb": 3306, "postgresql": 5432, "oracle": 1521, "sqlserver": 1433, "db2": 50000, "h2": 9092, "derby": 1527}
+# Driver classes by the package prefix that identifies their vendor.
+DRIVER_PREFIXES = {
+    "mysql": ("com.mysql.", "org.mariadb.jdbc."),
+    "mariadb": ("org.mariadb.jdbc.", "com.mysql."),
+    "postgresql": ("org.postgresql.",),
+    "oracle": ("oracle.jdbc.",),
+    "sqlserver": ("com.microsoft.sqlserver.", "net.sourceforge.jtds."),
+    "db2": ("com.ibm.db2.",),
+    "h2": ("org.h2.",),
+    "derby": ("org.apache.derby.",),
+}
+_SECRET_PARAM = re.compile(r"(?i)(password|pwd)=([^;&]*)")
+_USERINFO = re.compile(r"//([^/@:]+):([^/@]*)@")
+
+
+def kind(url: str | None) -> str | None:
+    if not url:
+        return None
+    lowered = url.strip().lower()
+    if lowered.startswith("jdbc:jtds:sqlserver:"):
+        return "sqlserver"
+    match = re.match(r"jdbc:([a-z0-9]+):", lowered)
+    return match.group(1) if match else None
+
+
+def is_embedded(url: str | None) -> bool:
+    """An H2 or Derby database in a local file or memory: each node gets its own, whatever the URL says."""
+    lowered = (url or "").strip().lower()
+    if lowered.startswith("jdbc:h2:"):
+        rest = lowered[len("jdbc:h2:"):]
+        return not rest.startswith(("tcp:", "ssl:"))
+    if lowered.startswith("jdbc:derby:"):
+        return not lowered[len("jdbc:derby:"):].startswith("//")
+    return False
+
+
+def server(url: str | None) -> str | None:
+    """``host:port`` of a server database, lower-cased, default port filled in; None for embedded ones."""
+    db = kind(url)
+    if not db or is_embedded(url):
+        return None
+    text = url.strip()
+    if db == "oracle":
+        match = re.search(r"@(?://)?([^:/?;]+)(?::(\d+))?", text)
+    else:
+        match = re.search(r"//([^:/?;,]+)(?::(\d+))?", text)
+    if not match:
+        return None
+    return f"{match.group(1).lower()}:{match.group(2) or DEFAULT_PORTS.get(db, '')}"
+
+
+def redact(url: str | None) -> str:
+    """A URL fit to print: passwords in query strings or user info are masked."""
+    text = url or ""
+    text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=****", text)
+    return _USERINFO.sub(lambda m: f"//{m.group(1)}:****@", text)

@@ -1,0 +1,53 @@
+"""Run every policy over a cluster model and turn violations into findings."""
+
+from __future__ import annotations
+
+from linter.evaluate.checks import CHECKS
+from linter.evaluate.declarative import check_value
+from linter.evaluate.policy import Policy
+from linter.findings import Finding
+from linter.model.types import Cluster, Node
+from linter.parse.location import Loc
+from linter.parse.xmlfile import FileProblem
+
+# File problems are reported under these built-in rules.
+PROBLEM_RULES = {"unparseable": "xml-not-well-formed", "doctype": "xml-doctype", "unreadable": "file-unreadable", "missing": "config-file-missing"}
+
+DEFAULT_DOCS_URL = "https://bps-lint.github.io/bps-lint/"
+
+
+class Engine:
+    def __init__(self, policies: list[Policy], docs_url: str = DEFAULT_DOCS_URL):
+        self.policies = policies
+        self.by_name = {p.name: p for p in policies}
+        self.docs_url = docs_url.rstrip("/") + "/"
+
+    def help_url(self, policy: Policy) -> str:
+        return f"{self.docs_url}rules/{policy.id}/"
+
+    def finding(self, policy: Policy, loc: Loc, message: str, cluster: str | None, node: str | None) -> Finding:
+        return Finding(policy.id, policy.name, policy.severity, message, loc, cluster, node, self.help_url(policy))
+
+    def problem_findings(self, problems: list[tuple[Node | None, FileProblem]], cluster: str | None = None) -> list[Finding]:
+        findings = []
+        for node, problem in problems:
+            policy = self.by_name[PROBLEM_RULES[problem.kind]]
+            findings.append(self.finding(policy, problem.loc, problem.message, node.cluster if node else cluster, node.name if node else None))
+        return findings
+
+    def evaluate(self, cluster: Cluster) -> list[Finding]:
+        findings = []
+        for policy in self.policies:
+            spec = policy.check
+            if "builtin" in spec:
+                continue
+            if policy.scope == "cluster":
+                for violation in CHECKS[spec["function"]](cluster):
+                    node = violation.node.name if violation.node else None
+                    findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node))
+                continue
+            for node in cluster.nodes:
+                violations = CHECKS[spec["function"]](node, cluster) if "function" in spec else check_value(spec, node, cluster)
+                for violation in violations:
+                    findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node.name))
+        return findings

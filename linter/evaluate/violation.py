@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from linter.model.types import Node
+from linter.parse.location import Loc
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a check reports; the engine turns it into a Finding with the rule's metadata."""
+
+    loc: Loc
+    message: str
+    node: Node | None = None

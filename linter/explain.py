@@ -1,0 +1,38 @@
+"""A rule's full text for the terminal (``bps-lint explain``), and the example snippets the docs reuse."""
+
+from __future__ import annotations
+
+import textwrap
+
+from linter.evaluate.policy import Policy
+
+
+def example_snippet(item: dict) -> tuple[str, str, str]:
+    """(caption, language, body) for one file of a policy example."""
+    where = f"{', '.join(item['nodes'])}: {item['file'] or 'the node folder'}"
+    if "state" in item:
+        what = "missing" if item["state"] == "missing" else "a symbolic link to itself"
+        return f"{where} is {what}", "text", ""
+    language = "xml" if item["file"].endswith(".xml") else "bash"
+    if "replace" in item:
+        return f"{where} (changed part)", language, textwrap.dedent(item["with"]).strip("\n")
+    return where, language, item.get("xml", item.get("text", "")).strip("\n")
+
+
+def render_policy(policy: Policy, help_url: str) -> str:
+    out = [f"{policy.id} {policy.name} ({policy.severity}, {policy.scope} scope)", policy.title, ""]
+    for heading, body in (("What it checks", policy.summary), ("Why it matters", policy.rationale), ("How to fix", policy.fix)):
+        out += [heading + ":", textwrap.indent(textwrap.fill(" ".join(body.split()), 96, break_long_words=False, break_on_hyphens=False), "  "), ""]
+    for example in policy.examples:
+        out.append(f"{example['kind'].capitalize()} example: {example['title']}")
+        for item in example["files"]:
+            caption, _, body = example_snippet(item)
+            out.append(f"  # {caption}")
+            if body:
+                out.append(textwrap.indent(body, "    "))
+        out.append("")
+    out.append(f"Runbook step: {policy.runbook}")
+    for reference in policy.references:
+        out.append(f"Reference: {reference}")
+    out.append(f"More: {help_url}")
+    return "\n".join(out) + "\n"

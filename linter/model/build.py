@@ -1,0 +1,134 @@
+"""Build one Node from its files, and a Cluster from its nodes."""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+
+from linter.discover.layout import DATASOURCE_DIR, OPTIONAL_FILES, REQUIRED_FILES
+from linter.discover.walk import ClusterSource, NodeSource
+from linter.model import files as readers
+from linter.model.types import Cluster, ConfFile, Node, Value
+from linter.parse.location import Loc
+from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+# Resolved by Carbon at start-up from system properties and carbon.xml; not template leftovers.
+RUNTIME_PLACEHOLDERS = re.compile(r"^(carbon\.[\w.]+|hostName|httpsPort|httpPort|Ports\.[\w.]+|hotdeployment|hotupdate|childfirstCL|jaxwsparam|require\.carbon\.servlet|p2\.repo\.url)$")
+
+
+class BuiltNode:
+    """A node model plus the problems met while reading its files."""
+
+    def __init__(self, node: Node, problems: list[FileProblem]):
+        self.node = node
+        self.problems = problems
+
+
+def _datasource_files(conf_dir: str) -> list[str]:
+    folder = os.path.join(conf_dir, DATASOURCE_DIR)
+    return sorted(glob.glob(os.path.join(folder, "*.xml")))
+
+
+def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
+    problems: list[FileProblem] = []
+    files: list[ConfFile] = []
+    parsed: dict[str, ParsedXml] = {}
+
+    def use(rel: str, required: bool) -> ParsedXml | None:
+        path = os.path.join(source.conf_dir, rel)
+        if not os.path.lexists(path):
+            if required:
+                files.append(ConfFile(rel, path, "missing"))
+                problems.append(FileProblem("missing", f"{rel} is missing; expected it at {os.path.join(source.conf_dir, rel)}", Loc(source.path)))
+            return None
+        result = parse_xml(path)
+        if result.problem:
+            files.append(ConfFile(rel, path, result.problem.kind))
+            problems.append(result.problem)
+            return None
+        files.append(ConfFile(rel, path, "ok"))
+        parsed[rel] = result
+        return result
+
+    for rel in REQUIRED_FILES:
+        if not rel.startswith(DATASOURCE_DIR + "/"):
+            use(rel, required=True)
+    for rel in OPTIONAL_FILES:
+        use(rel, required=False)
+    datasource_paths = {os.path.join(source.conf_dir, r) for r in REQUIRED_FILES if r.startswith(DATASOURCE_DIR + "/")}
+    datasources = []
+    for rel in REQUIRED_FILES:
+        if rel.startswith(DATASOURCE_DIR + "/"):
+            result = use(rel, required=True)
+            if result:
+                datasources.extend(readers.datasources(result))
+    for path in _datasource_files(source.conf_dir):
+        if path not in datasource_paths:
+            result = use(os.path.relpath(path, source.conf_dir), required=False)
+            if result:
+                datasources.extend(readers.datasources(result))
+
+    script = None
+    if source.start_script:
+        script, script_problem = readers.start_script(source.start_script)
+        if script_problem:
+            problems.append(script_problem)
+
+    def model(rel, reader):
+        return reader(parsed[rel]) if rel in parsed else None
+
+    node = Node(
+        cluster=cluster_name,
+        name=source.name,
+        path=source.path,
+        conf_dir=source.conf_dir,
+        layout=source.layout,
+        replicas=source.settings.replicas,
+        cores=source.settings.cores,
+        files=tuple(files),
+        datasources=tuple(datasources),
+        registry=model("registry.xml", readers.registry),
+        clustering=model("axis2/axis2.xml", readers.clustering),
+        tasks=model("etc/tasks-config.xml", readers.tasks),
+        bps=model("bps.xml", readers.bps),
+        humantask=model("humantask.xml", readers.humantask),
+        activiti=model("activiti.xml", readers.activiti),
+        carbon=model("carbon.xml", readers.carbon),
+        user_mgt=model("user-mgt.xml", readers.user_mgt),
+        start_script=script,
+    )
+    return BuiltNode(_with_placeholders(node), problems)
+
+
+def _values(obj):
+    """Every Value reachable from a model object (for placeholder scanning)."""
+    if isinstance(obj, Value):
+        yield obj
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _values(item)
+    elif hasattr(obj, "__dataclass_fields__"):
+        for name in obj.__dataclass_fields__:
+            yield from _values(getattr(obj, name))
+
+
+def _with_placeholders(node: Node) -> Node:
+    found = []
+    for value in _values([node.datasources, node.registry, node.clustering, node.tasks, node.bps, node.humantask, node.activiti, node.carbon, node.user_mgt]):
+        if value.raw and "${" in value.raw:
+            if any(not RUNTIME_PLACEHOLDERS.match(m) for m in _PLACEHOLDER.findall(value.raw)):
+                found.append(value)
+    if not found:
+        return node
+    from dataclasses import replace
+
+    return replace(node, placeholders=tuple(found))
+
+
+def build_cluster(source: ClusterSource) -> tuple[Cluster, list[tuple[Node, FileProblem]]]:
+    built = [build_node(n, source.name) for n in source.nodes]
+    cluster = Cluster(name=source.name, path=source.path, nodes=tuple(b.node for b in built), databases=dict(source.databases))
+    problems = [(b.node, p) for b in built for p in b.problems]
+    return cluster, problems

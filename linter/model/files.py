@@ -1,0 +1,222 @@
+"""One reader per configuration file: parsed XML in, typed model out."""
+
+from __future__ import annotations
+
+import re
+
+from linter.model.types import (
+    Activiti,
+    BpsConfig,
+    Carbon,
+    Clustering,
+    Datasource,
+    DbConfig,
+    DeploymentSynchronizer,
+    HumanTask,
+    JvmFlag,
+    Member,
+    Mount,
+    Parameter,
+    Registry,
+    RemoteInstance,
+    StartScript,
+    Tasks,
+    UserMgt,
+    Value,
+)
+from linter.model.xmlread import Reader, child, children, descend
+from linter.parse.location import Loc
+from linter.parse.xmlfile import FileProblem, ParsedXml, read_bytes
+
+
+def datasources(parsed: ParsedXml) -> list[Datasource]:
+    r = Reader(parsed)
+    container = child(parsed.root, "datasources")
+    result = []
+    for ds in children(container, "datasource") if container is not None else []:
+        definition = child(ds, "definition")
+        config = child(definition, "configuration") if definition is not None else None
+        base = config if config is not None else (definition if definition is not None else ds)
+        url = r.text(base, "url")
+        username = r.text(base, "username")
+        props = child(config, "dataSourceProps") if config is not None else None
+        if props is not None:  # dataSourceClassName style: url/user live in <property name=...>
+            for p in children(props, "property"):
+                if p.get("name") == "url" and not url.present:
+                    url = Value(p.text or "", r.loc(p))
+                elif p.get("name") == "user" and not username.present:
+                    username = Value(p.text or "", r.loc(p))
+        result.append(
+            Datasource(
+                file=parsed.path,
+                loc=r.loc(ds),
+                name=r.text(ds, "name"),
+                jndi_name=r.text(ds, "jndiConfig", "name"),
+                url=url,
+                username=username,
+                password=r.secret(base, "password"),
+                driver=r.text(base, "driverClassName"),
+                default_auto_commit=r.text(base, "defaultAutoCommit"),
+                max_active=r.text(base, "maxActive"),
+                test_on_borrow=r.text(base, "testOnBorrow"),
+                validation_query=r.text(base, "validationQuery"),
+            )
+        )
+    return result
+
+
+def registry(parsed: ParsedXml) -> Registry:
+    r = Reader(parsed)
+    root = parsed.root
+    return Registry(
+        loc=r.loc(root),
+        current_db_config=r.text(root, "currentDBConfig"),
+        read_only=r.text(root, "readOnly"),
+        db_configs=tuple(DbConfig(c.get("name") or "", r.loc(c), r.text(c, "dataSource")) for c in children(root, "dbConfig")),
+        remote_instances=tuple(
+            RemoteInstance(
+                loc=r.loc(i),
+                url=r.attr(i, "url"),
+                id=r.text(i, "id"),
+                db_config=r.text(i, "dbConfig"),
+                read_only=r.text(i, "readOnly"),
+                cache_id=r.text(i, "cacheId"),
+            )
+            for i in children(root, "remoteInstance")
+        ),
+        mounts=tuple(
+            Mount(loc=r.loc(m), path=r.attr(m, "path"), overwrite=r.attr(m, "overwrite"), instance_id=r.text(m, "instanceId"), target_path=r.text(m, "targetPath"))
+            for m in children(root, "mount")
+        ),
+    )
+
+
+def clustering(parsed: ParsedXml) -> Clustering:
+    r = Reader(parsed)
+    element = child(parsed.root, "clustering")
+    anchor = element if element is not None else parsed.root
+    members_el = child(element, "members") if element is not None else None
+    members = tuple(Member(r.loc(m), r.text(m, "hostName"), r.text(m, "port")) for m in children(members_el, "member")) if members_el is not None else ()
+    parameters = tuple(Parameter(p.get("name") or "", Value(p.text or "", r.loc(p))) for p in children(element, "parameter")) if element is not None else ()
+    return Clustering(
+        loc=r.loc(anchor),
+        enabled=r.attr(element, "enable") if element is not None else Value(None, r.loc(anchor)),
+        agent_class=r.attr(element, "class") if element is not None else Value(None, r.loc(anchor)),
+        membership_scheme=r.parameter(anchor, "membershipScheme"),
+        scheme_class_name=r.parameter(anchor, "membershipSchemeClassName"),
+        domain=r.parameter(anchor, "domain"),
+        local_member_host=r.parameter(anchor, "localMemberHost"),
+        local_member_port=r.parameter(anchor, "localMemberPort"),
+        members=members,
+        parameters=parameters,
+        members_loc=r.loc(members_el if members_el is not None else anchor),
+    )
+
+
+def tasks(parsed: ParsedXml) -> Tasks:
+    r = Reader(parsed)
+    root = parsed.root
+    return Tasks(loc=r.loc(root), mode=r.text(root, "taskServerMode"), count=r.text(root, "taskServerCount"), remote_password=r.secret(root, "remoteServerPassword"))
+
+
+def bps(parsed: ParsedXml) -> BpsConfig:
+    r = Reader(parsed)
+    root = parsed.root
+    source, deepest = descend(root, "DataBaseConfig", "DataSource")
+    return BpsConfig(
+        loc=r.loc(root),
+        data_source=r.attr(source, "name") if source is not None else Value(None, r.loc(deepest)),
+        ode_threads=r.text(root, "ODESchedulerThreadPoolSize"),
+        use_distributed_lock=r.text(root, "UseDistributedLock"),
+        node_id=r.text(root, "NodeId"),
+    )
+
+
+def humantask(parsed: ParsedXml) -> HumanTask:
+    r = Reader(parsed)
+    root = parsed.root
+    return HumanTask(
+        loc=r.loc(root),
+        data_source=r.text(root, "PersistenceConfig", "DataSource"),
+        max_threads=r.text(root, "SchedulerConfig", "MaxThreadPoolSize"),
+        coordination_enabled=r.text(root, "HumanTaskCoordination", "TaskCoordinationEnabled"),
+        load_balancer_url=r.text(root, "HumanTaskCoordination", "ClusteredTaskEngines", "LoadBalancerURL"),
+        registration_password=r.secret(root, "HumanTaskCoordination", "RegistrationServiceAuthentication", "Password"),
+    )
+
+
+def activiti(parsed: ParsedXml) -> Activiti:
+    r = Reader(parsed)
+    root = parsed.root
+    for bean in children(root, "bean"):
+        if bean.get("id") == "processEngineConfiguration":
+            for prop in children(bean, "property"):
+                if prop.get("name") == "dataSourceJndiName":
+                    return Activiti(r.loc(root), r.attr(prop, "value"))
+            return Activiti(r.loc(root), Value(None, r.loc(bean)))
+    return Activiti(r.loc(root), Value(None, r.loc(root)))
+
+
+def carbon(parsed: ParsedXml) -> Carbon:
+    r = Reader(parsed)
+    root = parsed.root
+    sync = child(root, "DeploymentSynchronizer")
+    anchor = sync if sync is not None else root
+    return Carbon(
+        loc=r.loc(root),
+        host_name=r.text(root, "HostName"),
+        port_offset=r.text(root, "Ports", "Offset"),
+        depsync=DeploymentSynchronizer(
+            loc=r.loc(anchor),
+            enabled=r.text(anchor, "Enabled") if sync is not None else Value(None, r.loc(root)),
+            auto_commit=r.text(anchor, "AutoCommit") if sync is not None else Value(None, r.loc(root)),
+            auto_checkout=r.text(anchor, "AutoCheckout") if sync is not None else Value(None, r.loc(root)),
+            repository_type=r.text(anchor, "RepositoryType") if sync is not None else Value(None, r.loc(root)),
+            svn_url=r.text(anchor, "SvnUrl") if sync is not None else Value(None, r.loc(root)),
+            svn_password=r.secret(anchor, "SvnPassword"),
+        ),
+    )
+
+
+def user_mgt(parsed: ParsedXml) -> UserMgt:
+    r = Reader(parsed)
+    config, deepest = descend(parsed.root, "Realm", "Configuration")
+    anchor = config if config is not None else deepest
+    data_source = Value(None, r.loc(anchor))
+    for prop in children(anchor, "Property"):
+        if prop.get("name") == "dataSource":
+            data_source = Value(prop.text or "", r.loc(prop))
+    return UserMgt(
+        loc=r.loc(parsed.root),
+        data_source=data_source,
+        admin_user=r.text(anchor, "AdminUser", "UserName"),
+        admin_password=r.secret(anchor, "AdminUser", "Password"),
+    )
+
+
+_FLAG = re.compile(r"(?<![\w$])(-D[\w.\-]+(?:=(?:\"[^\"]*\"|'[^']*'|\S+))?|-XX:[+\-]?[\w]+(?:=\S+)?)")
+_IF_OPEN = re.compile(r"^\s*(if|case)\b")
+_IF_CLOSE = re.compile(r"^\s*(fi|esac)\b")
+
+
+def start_script(path: str) -> tuple[StartScript | None, FileProblem | None]:
+    """The -D and -XX flags of wso2server.sh with their lines; flags inside if/case blocks are conditional."""
+    data, problem = read_bytes(path)
+    if problem:
+        return None, problem
+    if b"\x00" in data[:4096]:
+        return None, FileProblem("unparseable", "start script is binary, not a shell script", Loc(path, 1, 1))
+    text = data.decode("utf-8", errors="replace")
+    depth = 0
+    flags = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            continue
+        if _IF_CLOSE.match(line):
+            depth = max(0, depth - 1)
+        for match in _FLAG.finditer(line):
+            flags.append(JvmFlag(match.group(1).rstrip("\\").rstrip('"'), Loc(path, number, match.start(1) + 1), conditional=depth > 0))
+        if _IF_OPEN.match(line) and not re.search(r"\bfi\s*$", stripped):
+            depth += 1
+    return StartScript(Loc(path), tuple(flags)), None

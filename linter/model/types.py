@@ -1,0 +1,336 @@
+"""The cluster model. Every value carries where it came from; passwords are never kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from linter.parse.location import Loc
+
+
+@dataclass(frozen=True)
+class Value:
+    """A setting read from a file. ``raw`` is None when the element is absent; ``loc`` is then its parent's."""
+
+    raw: str | None
+    loc: Loc
+
+    @property
+    def present(self) -> bool:
+        return self.raw is not None
+
+    @property
+    def text(self) -> str | None:
+        return None if self.raw is None else self.raw.strip()
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.text
+
+    def is_true(self) -> bool:
+        return (self.text or "").lower() == "true"
+
+    def as_int(self) -> int | None:
+        try:
+            return int(self.text) if self.text is not None else None
+        except ValueError:
+            return None
+
+    def shown(self) -> str:
+        """The value as a message quotes it."""
+        if self.raw is None:
+            return "not set"
+        return f"'{self.raw}'" if self.raw != self.text or not self.text else f"'{self.text}'"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """What we know of a password without keeping it: absent, empty, plaintext or a Secure Vault alias."""
+
+    state: str
+    loc: Loc
+    alias: str | None = None
+    is_default: bool = False  # one of the well-known defaults (admin, root, wso2carbon, ...)
+
+
+@dataclass(frozen=True)
+class Datasource:
+    file: str
+    loc: Loc
+    name: Value
+    jndi_name: Value
+    url: Value
+    username: Value
+    password: Secret
+    driver: Value
+    default_auto_commit: Value
+    max_active: Value
+    test_on_borrow: Value
+    validation_query: Value
+
+
+@dataclass(frozen=True)
+class DbConfig:
+    name: str
+    loc: Loc
+    data_source: Value
+
+
+@dataclass(frozen=True)
+class RemoteInstance:
+    loc: Loc
+    url: Value
+    id: Value
+    db_config: Value
+    read_only: Value
+    cache_id: Value
+
+
+@dataclass(frozen=True)
+class Mount:
+    loc: Loc
+    path: Value
+    overwrite: Value
+    instance_id: Value
+    target_path: Value
+
+
+@dataclass(frozen=True)
+class Registry:
+    loc: Loc
+    current_db_config: Value
+    read_only: Value
+    db_configs: tuple[DbConfig, ...]
+    remote_instances: tuple[RemoteInstance, ...]
+    mounts: tuple[Mount, ...]
+
+    def db_config(self, name: str | None) -> DbConfig | None:
+        return next((c for c in self.db_configs if c.name == name), None)
+
+    def instance(self, instance_id: str | None) -> RemoteInstance | None:
+        return next((i for i in self.remote_instances if i.id.text == instance_id), None)
+
+    def mount(self, path: str) -> Mount | None:
+        return next((m for m in self.mounts if (m.path.text or "").rstrip("/") == path), None)
+
+
+@dataclass(frozen=True)
+class Member:
+    loc: Loc
+    host: Value
+    port: Value
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    value: Value
+
+
+@dataclass(frozen=True)
+class Clustering:
+    loc: Loc
+    enabled: Value
+    agent_class: Value
+    membership_scheme: Value
+    scheme_class_name: Value
+    domain: Value
+    local_member_host: Value
+    local_member_port: Value
+    members: tuple[Member, ...]
+    parameters: tuple[Parameter, ...]
+    members_loc: Loc
+
+
+@dataclass(frozen=True)
+class Tasks:
+    loc: Loc
+    mode: Value
+    count: Value
+    remote_password: Secret
+
+
+@dataclass(frozen=True)
+class BpsConfig:
+    loc: Loc
+    data_source: Value
+    ode_threads: Value
+    use_distributed_lock: Value
+    node_id: Value
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    loc: Loc
+    data_source: Value
+    max_threads: Value
+    coordination_enabled: Value
+    load_balancer_url: Value
+    registration_password: Secret
+
+
+@dataclass(frozen=True)
+class Activiti:
+    loc: Loc
+    data_source_jndi: Value
+
+
+@dataclass(frozen=True)
+class DeploymentSynchronizer:
+    loc: Loc
+    enabled: Value
+    auto_commit: Value
+    auto_checkout: Value
+    repository_type: Value
+    svn_url: Value
+    svn_password: Secret
+
+
+@dataclass(frozen=True)
+class Carbon:
+    loc: Loc
+    host_name: Value
+    port_offset: Value
+    depsync: DeploymentSynchronizer
+
+
+@dataclass(frozen=True)
+class UserMgt:
+    loc: Loc
+    data_source: Value
+    admin_user: Value
+    admin_password: Secret
+
+
+@dataclass(frozen=True)
+class JvmFlag:
+    text: str
+    loc: Loc
+    conditional: bool  # inside an if-block (e.g. only for old Java versions)
+
+
+@dataclass(frozen=True)
+class StartScript:
+    loc: Loc
+    flags: tuple[JvmFlag, ...]
+
+    def flag(self, prefix: str) -> JvmFlag | None:
+        return next((f for f in self.flags if f.text == prefix or f.text.startswith(prefix + "=")), None)
+
+
+@dataclass(frozen=True)
+class ConfFile:
+    """One expected file of a node: where it is and whether it could be used."""
+
+    name: str
+    path: str
+    status: str  # ok | missing | unreadable | unparseable | doctype
+
+
+@dataclass(frozen=True)
+class Node:
+    cluster: str
+    name: str
+    path: str
+    conf_dir: str
+    layout: str
+    replicas: int
+    cores: int | None
+    files: tuple[ConfFile, ...]
+    datasources: tuple[Datasource, ...] = ()
+    registry: Registry | None = None
+    clustering: Clustering | None = None
+    tasks: Tasks | None = None
+    bps: BpsConfig | None = None
+    humantask: HumanTask | None = None
+    activiti: Activiti | None = None
+    carbon: Carbon | None = None
+    user_mgt: UserMgt | None = None
+    start_script: StartScript | None = None
+    placeholders: tuple[Value, ...] = ()  # model values holding an unresolved ${...}
+
+    @property
+    def loc(self) -> Loc:
+        return Loc(self.path)
+
+    def datasource_by_jndi(self, jndi: str | None) -> Datasource | None:
+        return next((d for d in self.datasources if d.jndi_name.text == jndi and jndi), None)
+
+    @property
+    def bps_datasource(self) -> Datasource | None:
+        """BPS_DS: the pool bps.xml names, else the one called BPS_DS."""
+        if self.bps and self.bps.data_source.text:
+            found = self.datasource_by_jndi(self.bps.data_source.text)
+            if found:
+                return found
+        return next((d for d in self.datasources if d.name.text == "BPS_DS"), None)
+
+    @property
+    def activiti_datasource(self) -> Datasource | None:
+        if self.activiti and self.activiti.data_source_jndi.text:
+            return self.datasource_by_jndi(self.activiti.data_source_jndi.text)
+        return None
+
+    @property
+    def local_registry_datasource(self) -> Datasource | None:
+        if not self.registry:
+            return None
+        config = self.registry.db_config(self.registry.current_db_config.text)
+        return self.datasource_by_jndi(config.data_source.text) if config else None
+
+    def instance_datasource(self, instance: RemoteInstance) -> Datasource | None:
+        if not self.registry:
+            return None
+        config = self.registry.db_config(instance.db_config.text)
+        return self.datasource_by_jndi(config.data_source.text) if config else None
+
+    def is_local_instance(self, instance: RemoteInstance) -> bool:
+        """A remoteInstance that points back at the local registry (a misconfiguration, see remote_instance_not_local)."""
+        if not self.registry:
+            return False
+        if instance.db_config.text and instance.db_config.text == self.registry.current_db_config.text:
+            return True
+        pool = self.instance_datasource(instance)
+        return pool is not None and pool is self.local_registry_datasource
+
+    @property
+    def config_mount_instance(self) -> RemoteInstance | None:
+        if not self.registry:
+            return None
+        mount = self.registry.mount("/_system/config")
+        return self.registry.instance(mount.instance_id.text) if mount else None
+
+    @property
+    def user_store_datasource(self) -> Datasource | None:
+        if self.user_mgt and self.user_mgt.data_source.text:
+            return self.datasource_by_jndi(self.user_mgt.data_source.text)
+        return None
+
+    @property
+    def clustering_enabled(self) -> bool:
+        return bool(self.clustering and self.clustering.enabled.is_true())
+
+    @property
+    def role(self) -> str:
+        """manager / worker / unknown, from the config registry mount's readOnly flag (the guide's definition)."""
+        if self.registry and self.registry.read_only.is_true():
+            return "worker"
+        instance = self.config_mount_instance
+        if instance is None or not instance.read_only.present:
+            return "unknown"
+        return "worker" if instance.read_only.is_true() else "manager"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    path: str
+    nodes: tuple[Node, ...]
+    databases: dict[str, int] = field(default_factory=dict)  # "host:port" -> max connections
+
+    @property
+    def instance_count(self) -> int:
+        return sum(n.replicas for n in self.nodes)
+
+    @property
+    def multi_node(self) -> bool:
+        return self.instance_count >= 2

@@ -1,0 +1,1 @@
+"""Stage 2: read and parse each configuration file safely, keeping source locations."""

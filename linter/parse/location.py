@@ -1,0 +1,48 @@
+"""Source locations: lxml reports the line where a start tag *ends*; users want where it starts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Loc:
+    """A place in the user's files. ``line``/``column`` are 1-based, or None for a whole file/folder."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+
+class LineIndex:
+    """Finds the start of an element's tag in the raw text, decoded lazily and only when asked."""
+
+    def __init__(self, data: bytes, encoding: str | None):
+        self._data = data
+        self._encoding = encoding or "utf-8"
+        self._lines: list[str] | None = None
+
+    def _text_lines(self) -> list[str]:
+        if self._lines is None:
+            try:
+                text = self._data.decode(self._encoding, errors="replace")
+            except LookupError:
+                text = self._data.decode("utf-8", errors="replace")
+            self._lines = text.splitlines()
+        return self._lines
+
+    def tag_start(self, qname: str, end_line: int) -> tuple[int, int | None]:
+        """Line and column of ``<qname`` at or above ``end_line`` (the line lxml gives)."""
+        lines = self._text_lines()
+        pattern = re.compile(r"<" + re.escape(qname) + r"(?=[\s/>]|$)")
+        if 1 <= end_line <= len(lines):
+            match = pattern.search(lines[end_line - 1])
+            if match:
+                return end_line, match.start() + 1
+            # A start tag that spans lines: walk up to the line that opens it.
+            for line_no in range(end_line - 1, max(0, end_line - 50), -1):
+                found = list(pattern.finditer(lines[line_no - 1]))
+                if found:
+                    return line_no, found[-1].start() + 1
+        return end_line, None

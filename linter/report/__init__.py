@@ -1,0 +1,1 @@
+"""Stage 5: print findings for people (text) and tools (json)."""

@@ -1,0 +1,22 @@
+"""Where the bundled policies and schemas live: beside the code when installed, at the repo root in a checkout."""
+
+from __future__ import annotations
+
+import os
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _data_dir(name: str) -> str:
+    installed = os.path.join(_HERE, "_data", name)
+    if os.path.isdir(installed):
+        return installed
+    return os.path.join(os.path.dirname(_HERE), name)
+
+
+def policies_dir() -> str:
+    return _data_dir("policies")
+
+
+def schema_path(name: str) -> str:
+    return os.path.join(_data_dir("schemas"), name)

@@ -1,0 +1,158 @@
+"""The command line: formats, exit codes, subcommands, and no traceback or secret for a user mistake."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+
+from linter.cli import main
+from tests.helpers import EXAMPLE_CLUSTER, REPO, materialize, policies
+
+TEXT_LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+)(:(?P<col>\d+))?: (?P<rule>BPS\d{3}) (?P<sev>error|warning|info): (?P<msg>.+) \[(?P<scope>[^\]]+)\] \((?P<url>https?://\S+/rules/BPS\d{3}/)\)$")
+
+
+def _schema(name):
+    return json.loads((REPO / "schemas" / name).read_text())
+
+
+def _run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "linter", *args], capture_output=True, text=True, cwd=cwd or REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+
+
+@pytest.fixture
+def broken(tmp_path):
+    """The example cluster with a worker that has defaultAutoCommit false and a plaintext password."""
+    example = {
+        "files": [
+            {"nodes": ["worker1"], "file": "datasources/bps-datasources.xml", "replace": "<defaultAutoCommit>true</defaultAutoCommit>", "with": "<defaultAutoCommit>false</defaultAutoCommit>"},
+            {"nodes": ["worker1"], "file": "datasources/bps-datasources.xml", "replace": '<password svns:secretAlias="Datasources.BPS_DS.Password"></password>', "with": "<password>Sup3r-S3cret-Pa55</password>"},
+        ]
+    }
+    return materialize(example, tmp_path)
+
+
+def test_example_cluster_is_clean(capsys):
+    assert main([str(EXAMPLE_CLUSTER)]) == 0
+    out = capsys.readouterr().out
+    assert out.strip() == "0 errors, 0 warnings, 0 infos in 36 files, 3 nodes, 1 cluster"
+
+
+def test_text_format(broken, capsys):
+    assert main([str(broken)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    findings, summary = lines[:-1], lines[-1]
+    assert summary == "1 error, 1 warning, 0 infos in 36 files, 3 nodes, 1 cluster"
+    parsed = [TEXT_LINE.match(line) for line in findings]
+    assert all(parsed), findings
+    first = parsed[0]
+    assert first["path"].endswith("worker1/repository/conf/datasources/bps-datasources.xml")
+    assert (first["line"], first["col"], first["rule"], first["sev"]) == ("18", "21", "BPS705", "warning")
+    second = parsed[1]
+    assert (second["line"], second["rule"], second["sev"]) == ("25", "BPS101", "error")
+    assert second["msg"] == "BPS_DS defaultAutoCommit is 'false'; expected true"
+    assert second["scope"].endswith("/worker1")
+
+
+def test_json_format_matches_its_schema(broken, capsys):
+    assert main([str(broken), "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    jsonschema.validate(report, _schema("findings.schema.json"))
+    assert report["summary"] == {"errors": 1, "warnings": 1, "infos": 0, "files": 36, "nodes": 3, "clusters": 1}
+    rules = [(f["rule"], f["name"], f["line"], f["node"]) for f in report["findings"]]
+    assert rules == [("BPS705", "plaintext-password", 18, "worker1"), ("BPS101", "bps-ds-autocommit", 25, "worker1")]
+
+
+def test_passwords_never_printed(broken, capsys):
+    for args in ([str(broken)], [str(broken), "--format", "json"], ["model", str(broken)]):
+        main(args)
+        out = capsys.readouterr()
+        assert "Sup3r-S3cret-Pa55" not in out.out + out.err
+
+
+def test_model_matches_its_schema(capsys):
+    assert main(["model", str(EXAMPLE_CLUSTER), "--format", "json"]) == 0
+    model = json.loads(capsys.readouterr().out)
+    jsonschema.validate(model, _schema("model.schema.json"))
+    (cluster,) = model["clusters"]
+    roles = {n["name"]: n["role"] for n in cluster["nodes"]}
+    assert roles == {"manager": "manager", "worker1": "worker", "worker2": "worker"}
+    worker1 = next(n for n in cluster["nodes"] if n["name"] == "worker1")
+    assert worker1["bps"]["node_id"]["value"] == "bps-worker1" and worker1["bps"]["node_id"]["line"] == 117
+    assert worker1["datasources"][0]["password"] == {"state": "alias", "alias": "Datasources.WSO2_CARBON_DB.Password", "is_default": False, "path": worker1["datasources"][0]["password"]["path"], "line": 19, "column": 21}
+
+
+def test_rules_lists_every_policy(capsys):
+    assert main(["rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(policies())
+    assert re.match(r"^BPS101  bps-ds-autocommit\s+error\s+BPS_DS must have defaultAutoCommit set to true$", lines[4])
+    assert main(["rules", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["id"] for r in rows} == {p.id for p in policies()}
+
+
+@pytest.mark.parametrize("key", ["BPS207", "single-writable-node", "bps207"])
+def test_explain(key, capsys):
+    assert main(["explain", key]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("BPS207 single-writable-node (error, cluster scope)")
+    assert "Why it matters:" in out and "How to fix:" in out and "Bad example:" in out and "registry#manager-and-workers" in out
+
+
+def test_docs_url_is_configurable(broken, capsys, monkeypatch):
+    main([str(broken), "--docs-url", "https://docs.example.org/bps-lint"])
+    assert "(https://docs.example.org/bps-lint/rules/BPS101/)" in capsys.readouterr().out
+    monkeypatch.setenv("BPS_LINT_DOCS_URL", "https://intranet.example/lint/")
+    main([str(broken)])
+    assert "(https://intranet.example/lint/rules/BPS101/)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["no/such/folder"], "bps-lint: no such file or folder: no/such/folder"),
+        (["explain", "BPS999"], "bps-lint: unknown rule 'BPS999'; 'bps-lint rules' lists them"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args, message):
+    result = _run(*args)
+    assert result.returncode == 2
+    assert result.stderr.strip() == message
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_option_exits_2():
+    result = _run("--format", "yaml", ".")
+    assert result.returncode == 2 and "invalid choice" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_for_each_command():
+    for args in (["--help"], ["rules", "--help"], ["explain", "--help"], ["model", "--help"], ["check", "--help"]):
+        result = _run(*args)
+        assert result.returncode == 0 and "usage: bps-lint" in result.stdout
+
+
+def test_exit_code_1_and_0_from_a_real_process(broken):
+    assert _run(str(broken)).returncode == 1
+    assert _run(str(EXAMPLE_CLUSTER)).returncode == 0
+
+
+def test_runs_from_another_directory(tmp_path):
+    target = tmp_path / "repo"
+    shutil.copytree(EXAMPLE_CLUSTER, target / "cluster")
+    result = _run("cluster", cwd=target)
+    assert result.returncode == 0
+    assert result.stdout.strip().endswith("in 36 files, 3 nodes, 1 cluster")
+
+
+def test_paths_are_relative_to_the_current_directory(broken, monkeypatch, capsys):
+    monkeypatch.chdir(broken.parent)
+    main(["cluster"])
+    out = capsys.readouterr().out
+    assert out.startswith("cluster/worker1/repository/conf/datasources/bps-datasources.xml:18:21: BPS705")

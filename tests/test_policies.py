@@ -1,0 +1,89 @@
+"""Policies are data validated by a schema; a broken one is a clear error naming the file and the field."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from linter.evaluate.checks import CHECKS
+from linter.evaluate.conditions import CONDITIONS
+from linter.evaluate.engine import PROBLEM_RULES
+from linter.evaluate.policy import PolicyError, load_policies
+from tests.helpers import REPO, policies
+
+CONSTRAINTS = REPO.parent / "shared" / "docs" / "wso2-bps-constraints.md"
+
+
+def test_ids_and_names_are_unique_and_stable():
+    ids = [p.id for p in policies()]
+    assert len(ids) == len(set(ids)) == len(list((REPO / "policies").glob("*.toml")))
+    for policy in policies():
+        assert policy.source.endswith(f"/{policy.id}.toml")
+
+
+def test_every_check_function_is_used_by_exactly_one_policy():
+    used = [p.check["function"] for p in policies() if "function" in p.check]
+    assert sorted(used) == sorted(CHECKS)
+
+
+def test_builtin_rules_cover_every_file_problem():
+    names = {p.name for p in policies() if "builtin" in p.check}
+    assert names == set(PROBLEM_RULES.values())
+
+
+def test_declarative_conditions_exist():
+    for policy in policies():
+        for name in policy.check.get("when", ()):
+            assert name in CONDITIONS
+
+
+@pytest.mark.skipif(not CONSTRAINTS.is_file(), reason="shared docs not beside the repository")
+def test_every_guide_constraint_has_a_rule():
+    text = CONSTRAINTS.read_text()
+    guide = set(re.findall(r"^\| (K\d+) \|", text, re.M))
+    covered = {c.strip() for p in policies() if p.constraint for c in p.constraint.split(",")}
+    assert guide == {f"K{i}" for i in range(1, 11)}
+    assert guide <= covered
+
+
+def _extra(tmp_path, text, name="ORG001.toml"):
+    folder = tmp_path / "org-policies"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text)
+    return folder
+
+
+def _valid_text():
+    return (REPO / "policies" / "BPS101.toml").read_text().replace('id = "BPS101"', 'id = "ORG101"').replace('name = "bps-ds-autocommit"', 'name = "org-autocommit"')
+
+
+def test_an_extra_policy_folder_loads(tmp_path):
+    loaded = load_policies([str(_extra(tmp_path, _valid_text()))])
+    assert "ORG101" in {p.id for p in loaded}
+
+
+@pytest.mark.parametrize(
+    "mutate,message",
+    [
+        (lambda t: t.replace('severity = "error"', 'severity = "fatal"'), "invalid policy at 'severity'"),
+        (lambda t: t.replace('name = "org-autocommit"', 'name = "Org_AutoCommit"'), "invalid policy at 'name'"),
+        (lambda t: t.replace('title = "BPS_DS must have defaultAutoCommit set to true"\n', ""), "'title' is a required property"),
+        (lambda t: t.replace('field = "bps_datasource.default_auto_commit"', 'function = "no_such_check"\nfield = "x"'), "invalid policy at 'check'"),
+        (lambda t: t.replace('id = "ORG101"', 'id = "BPS101"'), "'BPS101' is already used"),
+        (lambda t: t.replace("[check]", "[check"), "not valid TOML"),
+    ],
+)
+def test_broken_policy_names_file_and_field(tmp_path, mutate, message):
+    folder = _extra(tmp_path, mutate(_valid_text()))
+    with pytest.raises(PolicyError) as info:
+        load_policies([str(folder)])
+    assert str(folder / "ORG001.toml") in str(info.value)
+    assert message in str(info.value)
+
+
+def test_unknown_check_function_is_named(tmp_path):
+    text = re.sub(r"\[check\]\n(.*\n)*?message = .*\n", '[check]\nfunction = "no_such_check"\n', _valid_text())
+    with pytest.raises(PolicyError, match="no check function named 'no_such_check'"):
+        load_policies([str(_extra(tmp_path, text))])
+
