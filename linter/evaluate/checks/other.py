@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from linter.evaluate.checks import check
+from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node, Secret
 
@@ -39,7 +40,7 @@ def maxpermsize_ignored(node: Node, cluster: Cluster):
 @check("unresolved_placeholder")
 def unresolved_placeholder(node: Node, cluster: Cluster):
     for value in node.placeholders:
-        yield Violation(value.loc, f"value '{value.text}' holds an unresolved ${{...}} placeholder that Carbon will not substitute; expected the rendered value (was a template not rendered?)")
+        yield Violation(value.loc, f"value '{redact(value.text)}' holds an unresolved ${{...}} placeholder that Carbon will not substitute; expected the rendered value (was a template not rendered?)")
 
 
 def _secrets(node: Node) -> list[tuple[str, Secret]]:

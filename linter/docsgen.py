@@ -1,0 +1,120 @@
+"""Markdown for the site's rule pages, generated from the policies (never a hand-kept copy)."""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+
+from linter.evaluate.policy import Policy
+from linter.explain import example_snippet
+
+SEVERITY_ADMONITION = {"error": "danger", "warning": "warning", "info": "info"}
+_HEADING = re.compile(r"^(#+)\s+(.+?)\s*(?:\{#([a-z0-9-]+)\})?\s*$", re.M)
+
+
+def runbook_steps(runbook_dir: str) -> dict[str, str]:
+    """``page#anchor`` (and ``page``) -> "Page title › Heading", read from the runbook's Markdown."""
+    steps = {}
+    for name in sorted(os.listdir(runbook_dir)):
+        if not name.endswith(".md"):
+            continue
+        page = name[:-3]
+        with open(os.path.join(runbook_dir, name), encoding="utf-8") as handle:
+            headings = _HEADING.findall(handle.read())
+        title = next((text for level, text, _ in headings if level == "#"), page)
+        steps[page] = title
+        for _, text, anchor in headings:
+            if anchor:
+                steps[f"{page}#{anchor}"] = f"{title} › {text}"
+    return steps
+
+
+def runbook_link(policy: Policy, steps: dict[str, str]) -> tuple[str, str]:
+    """(link text, link relative to a rules/ page) for the runbook step a policy enforces."""
+    page, _, anchor = policy.runbook.partition("#")
+    return steps.get(policy.runbook, policy.runbook), f"../runbook/{page}.md" + (f"#{anchor}" if anchor else "")
+
+
+def _example(example: dict) -> str:
+    out = [f"**{example['title']}**", ""]
+    if example.get("manifest"):
+        out += ["With this `bps-lint.toml`:", "", "```toml", example["manifest"].strip("\n"), "```", ""]
+    for item in example["files"]:
+        caption, language, body = example_snippet(item)
+        if body:
+            out += [f'```{language} title="{caption}"', body, "```", ""]
+        else:
+            out += [f"*{caption}.*", ""]
+    return "\n".join(out)
+
+
+def rule_page(policy: Policy, steps: dict[str, str]) -> str:
+    text, link = runbook_link(policy, steps)
+    bad = [e for e in policy.examples if e["kind"] == "bad"]
+    good = [e for e in policy.examples if e["kind"] == "good"]
+    tabs = []
+    for label, examples in (("Bad", bad), ("Good", good)):
+        body = "\n".join(_example(e) for e in examples)
+        tabs.append(f'=== "{label}"\n\n' + textwrap.indent(body, "    "))
+    constraint = f" · guide constraint {policy.constraint}" if policy.constraint else ""
+    references = "\n".join(f"- <{r}>" for r in policy.references) or "- none"
+    return f"""---
+title: "{policy.id} {policy.name}"
+---
+
+# {policy.id} {policy.name}
+
+!!! {SEVERITY_ADMONITION[policy.severity]} "{policy.severity.capitalize()} · {policy.scope} scope{constraint}"
+    {policy.title}
+
+## What it checks
+
+{policy.summary}
+
+## Why it matters in a cluster
+
+{policy.rationale}
+
+## How to fix
+
+{policy.fix}
+
+## Examples
+
+{chr(10).join(tabs)}
+
+## Runbook step
+
+This rule enforces [{text}]({link}).
+
+## References
+
+{references}
+
+Run `bps-lint explain {policy.id}` for this page in a terminal.
+"""
+
+
+def rules_index(policies: list[Policy], steps: dict[str, str]) -> str:
+    rows = []
+    for p in policies:
+        text, link = runbook_link(p, steps)
+        rows.append(f"| [{p.id}]({p.id}.md) | `{p.name}` | {p.severity} | {p.scope} | {p.title} | [{text}]({link}) |")
+    table = "\n".join(rows)
+    return f"""---
+title: Rules
+---
+
+# Rules
+
+Every rule bps-lint checks, generated from the policy files in `policies/`. Severity **error**
+means the clustering guide or the product code says the cluster misbehaves; **warning** means
+risky or insecure; **info** is advice. Each finding links to its rule's page.
+
+<input id="rules-filter" class="md-input" type="search" placeholder="Filter rules: id, name, severity, words in the title" aria-label="Filter rules">
+
+| Id | Name | Severity | Scope | Title | Runbook step |
+|---|---|---|---|---|---|
+{table}
+"""

@@ -1,0 +1,117 @@
+"""The built site in a real browser: rule pages render, search finds rules by id, runbook and rules link both ways.
+
+Needs Debian's chromium and chromium-driver (``.ci/run`` installs them) and selenium; skipped with a
+message otherwise. Screenshots go to test-artifacts/ (or $BPS_LINT_ARTIFACTS).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+
+import pytest
+
+from linter.evaluate.engine import DEFAULT_DOCS_URL
+from tests.helpers import REPO, lint
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed: pip install '.[test]'")
+if not (CHROMIUM and CHROMEDRIVER):
+    pytest.skip("no headless browser: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)", allow_module_level=True)
+
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+ARTIFACTS = os.environ.get("BPS_LINT_ARTIFACTS", str(REPO / "test-artifacts"))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(site):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1280,1100"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def _h1(driver) -> str:
+    return driver.find_element(By.CSS_SELECTOR, "article h1").text.strip()
+
+
+def _shot(driver, name):
+    driver.save_screenshot(os.path.join(ARTIFACTS, f"{name}.png"))
+
+
+def test_rule_page_renders_title_and_both_examples(browser, base_url):
+    browser.get(base_url + "rules/BPS207/")
+    assert _h1(browser).startswith("BPS207 single-writable-node")
+    assert "Exactly one node, the manager" in browser.find_element(By.CSS_SELECTOR, "article .admonition").text
+    visible = [c.text for c in browser.find_elements(By.CSS_SELECTOR, ".tabbed-block pre") if c.is_displayed()]
+    assert any("<readOnly>false</readOnly>" in text for text in visible)
+    _shot(browser, "rule-BPS207-bad")
+    browser.find_element(By.XPATH, "//label[normalize-space()='Good']").click()
+    visible = [c.text for c in browser.find_elements(By.CSS_SELECTOR, ".tabbed-block pre") if c.is_displayed()]
+    assert any("<readOnly>true</readOnly>" in text for text in visible)
+    _shot(browser, "rule-BPS207-good")
+
+
+@pytest.mark.parametrize("rule", ["BPS305", "BPS101"])
+def test_search_finds_a_rule_by_id(browser, base_url, rule):
+    browser.get(base_url)
+    browser.execute_script("document.querySelector('label[for=__search]').click()")
+    box = browser.find_element(By.CSS_SELECTOR, "input.md-search__input")
+    box.send_keys(rule)
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".md-search-result__link"))
+    first = browser.find_elements(By.CSS_SELECTOR, ".md-search-result__link")[0].get_attribute("href")
+    assert f"/rules/{rule}/" in first
+    _shot(browser, f"search-{rule}")
+
+
+def test_runbook_to_rule_and_back(browser, base_url):
+    browser.get(base_url + "runbook/registry/")
+    browser.find_element(By.XPATH, "//article//a[normalize-space()='BPS207']").click()
+    WebDriverWait(browser, 10).until(lambda d: "/rules/BPS207/" in d.current_url)
+    assert _h1(browser).startswith("BPS207")
+    _shot(browser, "runbook-to-rule")
+    browser.find_element(By.XPATH, "//article//a[contains(., 'One writable node')]").click()
+    WebDriverWait(browser, 10).until(lambda d: "/runbook/registry/" in d.current_url)
+    assert browser.current_url.endswith("#manager-and-workers")
+    assert browser.find_element(By.ID, "manager-and-workers").is_displayed()
+    _shot(browser, "rule-to-runbook")
+
+
+def test_a_findings_link_opens_its_rule(browser, base_url):
+    finding = lint(REPO / "examples" / "broken-cluster").findings[0]
+    browser.get(base_url + finding.help_url[len(DEFAULT_DOCS_URL) :])
+    assert _h1(browser).startswith(f"{finding.rule} {finding.name}")
+
+
+def test_rules_index_filter(browser, base_url):
+    browser.get(base_url + "rules/")
+    browser.find_element(By.ID, "rules-filter").send_keys("depsync")
+    rows = [r for r in browser.find_elements(By.CSS_SELECTOR, "article table tbody tr") if r.is_displayed()]
+    assert [r.find_element(By.CSS_SELECTOR, "td").text for r in rows] == ["BPS601", "BPS602", "BPS603", "BPS604"]
+    _shot(browser, "rules-filter")
