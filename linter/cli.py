@@ -17,24 +17,56 @@ class UsageError(Exception):
     pass
 
 
+FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
+def _csv(value: str) -> list[str]:
+    return [v for v in (part.strip() for part in value.split(",")) if v]
+
+
 def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bps-lint",
         description="Check WSO2 BPS cluster configuration against the clustering guide. "
         "Other commands: 'bps-lint rules', 'bps-lint explain ID', 'bps-lint model PATH' (each has --help).",
     )
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="folders holding node configuration (default: .)")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="report format (default: text)")
-    parser.add_argument("--docs-url", default=None, help="base URL of the rule pages (default: the published site, or $BPS_LINT_DOCS_URL)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=["."],
+        metavar="PATH",
+        help="folders holding node configuration, or files of a node (its whole cluster is checked); default: .",
+    )
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    parser.add_argument("--output", metavar="FILE", help="write the report to FILE (atomically) and print text to the terminal")
+    parser.add_argument("--select", type=_csv, metavar="RULES", help="only these rules: ids, names or prefixes, comma-separated (overrides the config)")
+    parser.add_argument("--ignore", type=_csv, metavar="RULES", help="skip these rules (overrides the config)")
+    parser.add_argument("--fail-on", choices=("error", "warning"), help="lowest severity that makes the run exit 1 (default: error)")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (usage errors still exit 2)")
+    parser.add_argument("--config", metavar="FILE", help="bps-lint.toml or pyproject.toml to use (default: the nearest one above the first PATH)")
+    parser.add_argument(
+        "--docs-url", default=None, help="base URL of the rule pages (default: the config's docs-url, $BPS_LINT_DOCS_URL, or the published site)"
+    )
     parser.add_argument("--version", action="version", version=f"bps-lint {__version__}")
     return parser
 
 
-def _engine(docs_url: str | None):
+def _settings(paths: list[str], config: str | None = None):
+    from linter.config import load_settings
+
+    if config and not os.path.isfile(config):
+        raise UsageError(f"no such config file: {config}")
+    return load_settings(paths, config)
+
+
+def _engine(settings, docs_url: str | None = None):
+    from linter.config import apply_settings
     from linter.evaluate.engine import DEFAULT_DOCS_URL, Engine
     from linter.evaluate.policy import load_policies
 
-    return Engine(load_policies(), docs_url or os.environ.get("BPS_LINT_DOCS_URL") or DEFAULT_DOCS_URL)
+    known = load_policies(settings.extra_policies)
+    url = docs_url or settings.docs_url or os.environ.get("BPS_LINT_DOCS_URL") or DEFAULT_DOCS_URL
+    return Engine(apply_settings(known, settings), url, known=known)
 
 
 def _require_paths(paths: list[str]) -> None:
@@ -43,27 +75,64 @@ def _require_paths(paths: list[str]) -> None:
             raise UsageError(f"no such file or folder: {path}")
 
 
+def _write_atomically(path: str, text: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    import tempfile
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".bps-lint-", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        os.unlink(tmp)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _renderer(name: str):
+    import importlib
+
+    module = {"text": "text", "json": "json_report", "sarif": "sarif", "github": "github", "junit": "junit"}[name]
+    return importlib.import_module(f"linter.report.{module}").render
+
+
 def cmd_check(argv: list[str]) -> int:
     args = _check_parser().parse_args(argv)
     _require_paths(args.paths)
+    settings = _settings(args.paths, args.config)
+    if args.select is not None:
+        settings.select = args.select
+    if args.ignore is not None:
+        settings.ignore = args.ignore
+    if args.fail_on:
+        settings.fail_on = args.fail_on
+    engine = _engine(settings, args.docs_url)
     from linter.run import lint_paths
 
-    result = lint_paths(args.paths, _engine(args.docs_url))
-    if args.format == "json":
-        from linter.report.json_report import render
+    result = lint_paths(args.paths, engine, settings)
+    report = _renderer(args.format)(result, engine, settings)
+    if args.output:
+        _write_atomically(args.output, report)
+        sys.stdout.write(_renderer("text")(result, engine, settings))
     else:
-        from linter.report.text import render
-    sys.stdout.write(render(result))
-    return EXIT_FINDINGS if any(f.severity == "error" for f in result.findings) else EXIT_OK
+        sys.stdout.write(report)
+    if args.exit_zero:
+        return EXIT_OK
+    return EXIT_FINDINGS if any(settings.fails(f.severity) for f in result.findings) else EXIT_OK
 
 
 def cmd_rules(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bps-lint rules", description="List every rule: id, name, severity, title.")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
-    engine = _engine(None)
+    engine = _engine(_settings(["."]))
     if args.format == "json":
-        rows = [{"id": p.id, "name": p.name, "severity": p.severity, "scope": p.scope, "title": p.title, "help_url": engine.help_url(p)} for p in engine.policies]
+        rows = [
+            {"id": p.id, "name": p.name, "severity": p.severity, "scope": p.scope, "title": p.title, "help_url": engine.help_url(p)} for p in engine.policies
+        ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
     width = max(len(p.name) for p in engine.policies)
@@ -76,7 +145,7 @@ def cmd_explain(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bps-lint explain", description="Print a rule's full text: what it checks, why, how to fix, examples.")
     parser.add_argument("rule", metavar="ID", help="rule id or name, e.g. BPS101 or bps-ds-autocommit")
     args = parser.parse_args(argv)
-    engine = _engine(None)
+    engine = _engine(_settings(["."]))
     wanted = args.rule.strip()
     policy = next((p for p in engine.policies if p.id.lower() == wanted.lower() or p.name == wanted), None)
     if policy is None:
@@ -97,7 +166,7 @@ def cmd_model(argv: list[str]) -> int:
     from linter.model.build import build_cluster
     from linter.model.serialize import to_json
 
-    clusters = [to_json(build_cluster(source)[0]) for source in discover(args.paths).clusters]
+    clusters = [to_json(build_cluster(source).cluster) for source in discover(args.paths).clusters]
     sys.stdout.write(json.dumps({"version": __version__, "clusters": clusters}, indent=2) + "\n")
     return EXIT_OK
 

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.skipif(not STOCK.is_dir(), reason="the shared corpus is
 
 def _stock_node():
     (source,) = discover([str(STOCK)]).clusters
-    cluster, problems = build_cluster(source)
-    return cluster.nodes[0], problems
+    built = build_cluster(source)
+    return built.cluster.nodes[0], built.problems
 
 
 def test_stock_tree_parses_every_file_with_its_traps():
@@ -85,9 +85,9 @@ def test_stock_tree_as_two_node_cluster(tmp_path):
 )
 def test_other_versions_parse(tree):
     (source,) = discover([str(CORPUS / tree)]).clusters
-    cluster, problems = build_cluster(source)
-    assert [p for _, p in problems if p.kind != "missing"] == []
-    (node,) = cluster.nodes
+    built = build_cluster(source)
+    assert [p for _, p in built.problems if p.kind != "missing"] == []
+    (node,) = built.cluster.nodes
     assert all(f.status in ("ok", "missing") for f in node.files)
 
 
@@ -95,7 +95,7 @@ def test_ei_profile_is_found_below_its_home():
     (source,) = discover([str(CORPUS / "product-ei-v6.6.0")]).clusters
     (node,) = source.nodes
     assert node.layout == "ei-profile" and node.name == "business-process"
-    cluster, _ = build_cluster(source)
+    cluster = build_cluster(source).cluster
     assert cluster.nodes[0].carbon.port_offset.text == "2"
     assert cluster.nodes[0].clustering.membership_scheme.text == "wka"
 

@@ -92,7 +92,10 @@ def test_manifest_in_pyproject(tmp_path):
 
 
 def test_manifest_is_found_by_walking_up(tmp_path):
-    example = {"files": [{"nodes": ["worker1"], "file": "bps.xml", "replace": "<tns:NodeId>bps-worker1</tns:NodeId>", "with": "<tns:NodeId>bps-worker1</tns:NodeId>"}], "manifest": '[databases."mysql.bps.internal:3306"]\nmax-connections = 100\n'}
+    example = {
+        "files": [{"nodes": ["worker1"], "file": "bps.xml", "replace": "<tns:NodeId>bps-worker1</tns:NodeId>", "with": "<tns:NodeId>bps-worker1</tns:NodeId>"}],
+        "manifest": '[databases."mysql.bps.internal:3306"]\nmax-connections = 100\n',
+    }
     cluster = materialize(example, tmp_path)
     result = lint(cluster / "worker1")  # the manifest is one folder up
     assert "BPS105" in {f.rule for f in result.findings}
@@ -101,8 +104,8 @@ def test_manifest_is_found_by_walking_up(tmp_path):
 @pytest.mark.parametrize(
     "text,message",
     [
-        ('[nodes.worker1]\nreplica = 2\n', "invalid manifest at 'nodes.worker1'"),
-        ('[nodes.worker1]\nreplicas = 0\n', "invalid manifest at 'nodes.worker1.replicas'"),
+        ("[nodes.worker1]\nreplica = 2\n", "invalid manifest at 'nodes.worker1'"),
+        ("[nodes.worker1]\nreplicas = 0\n", "invalid manifest at 'nodes.worker1.replicas'"),
         ('[clusters.prod]\nnodes = "worker1"\n', "invalid manifest at 'clusters.prod.nodes'"),
         ("[nodes\n", "not valid TOML"),
     ],

@@ -90,5 +90,36 @@ def test_help_urls_land_on_built_pages(site):
 
 def test_usage_page_documents_every_subcommand_and_exit_code():
     text = (REPO / "docs" / "usage.md").read_text(encoding="utf-8")
-    for needle in ("bps-lint rules", "bps-lint explain", "bps-lint model", "--format json", "--docs-url", "| 0 |", "| 1 |", "| 2 |", "bps-lint.toml", "pre-commit"):
+    for needle in (
+        "bps-lint rules",
+        "bps-lint explain",
+        "bps-lint model",
+        "--format json",
+        "--docs-url",
+        "| 0 |",
+        "| 1 |",
+        "| 2 |",
+        "bps-lint.toml",
+        "pre-commit",
+    ):
         assert needle in text, needle
+
+
+def _toml_blocks(page):
+    return re.findall(r"```toml\n(.*?)\n```", (REPO / "docs" / page).read_text(encoding="utf-8"), re.S)
+
+
+def test_documented_config_and_policy_examples_are_valid(tmp_path):
+    from linter.config import apply_settings, load_settings
+    from linter.evaluate.policy import load_policies
+
+    (config,) = [b for b in _toml_blocks("usage.md") if b.startswith("# Which rules")]
+    (policy,) = [b for b in _toml_blocks("usage.md") if b.startswith("# lint-policies/ORG001.toml")]
+    (tmp_path / "lint-policies").mkdir()
+    (tmp_path / "lint-policies" / "ORG001.toml").write_text(policy)
+    (tmp_path / "bps-lint.toml").write_text(config)
+    settings = load_settings([str(tmp_path)])
+    chosen = apply_settings(load_policies(settings.extra_policies), settings)
+    assert "ORG001" not in {p.id for p in chosen}  # select = ["BPS"] leaves it out
+    assert {p.id: p.severity for p in chosen}["BPS705"] == "error"
+    assert settings.per_path_ignores == {"envs/dev/**": ["BPS705", "BPS706"]}

@@ -90,7 +90,9 @@ def test_empty_file(cluster):
 
 def test_wrong_encoding_reports_line_and_column(cluster):
     path = node_file(cluster, "worker1", "etc/tasks-config.xml")
-    path.write_bytes(b'<?xml version="1.0" encoding="UTF-8"?>\n<tasks-configuration>\n  <taskServerMode>STANDALONE\xe9</taskServerMode>\n</tasks-configuration>\n')
+    path.write_bytes(
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<tasks-configuration>\n  <taskServerMode>STANDALONE\xe9</taskServerMode>\n</tasks-configuration>\n'
+    )
     result = lint(cluster)
     (finding,) = _only(result, "BPS001")
     assert finding.loc.line == 3 and finding.loc.column is not None
@@ -98,7 +100,11 @@ def test_wrong_encoding_reports_line_and_column(cluster):
 
 def test_iso_8859_1_file_with_non_ascii_text_parses(cluster):
     path = node_file(cluster, "worker1", "etc/tasks-config.xml")
-    path.write_bytes('<?xml version="1.0" encoding="ISO-8859-1"?>\n<!-- Konfiguration für Täsks -->\n<tasks-configuration>\n    <taskServerMode>Standalone</taskServerMode>\n</tasks-configuration>\n'.encode("iso-8859-1"))
+    path.write_bytes(
+        '<?xml version="1.0" encoding="ISO-8859-1"?>\n<!-- Konfiguration für Täsks -->\n<tasks-configuration>\n    <taskServerMode>Standalone</taskServerMode>\n</tasks-configuration>\n'.encode(
+            "iso-8859-1"
+        )
+    )
     result = lint(cluster)
     (finding,) = result.findings
     assert (finding.rule, finding.loc.line, finding.loc.column) == ("BPS501", 4, 5)

@@ -27,9 +27,9 @@ def test_every_check_function_is_used_by_exactly_one_policy():
     assert sorted(used) == sorted(CHECKS)
 
 
-def test_builtin_rules_cover_every_file_problem():
+def test_builtin_rules_cover_every_file_problem_and_suppressions():
     names = {p.name for p in policies() if "builtin" in p.check}
-    assert names == set(PROBLEM_RULES.values())
+    assert names == set(PROBLEM_RULES.values()) | {"invalid-suppression", "unused-suppression"}
 
 
 def test_declarative_conditions_exist():
@@ -55,7 +55,12 @@ def _extra(tmp_path, text, name="ORG001.toml"):
 
 
 def _valid_text():
-    return (REPO / "policies" / "BPS101.toml").read_text().replace('id = "BPS101"', 'id = "ORG101"').replace('name = "bps-ds-autocommit"', 'name = "org-autocommit"')
+    return (
+        (REPO / "policies" / "BPS101.toml")
+        .read_text()
+        .replace('id = "BPS101"', 'id = "ORG101"')
+        .replace('name = "bps-ds-autocommit"', 'name = "org-autocommit"')
+    )
 
 
 def test_an_extra_policy_folder_loads(tmp_path):
@@ -86,4 +91,3 @@ def test_unknown_check_function_is_named(tmp_path):
     text = re.sub(r"\[check\]\n(.*\n)*?message = .*\n", '[check]\nfunction = "no_such_check"\n', _valid_text())
     with pytest.raises(PolicyError, match="no check function named 'no_such_check'"):
         load_policies([str(_extra(tmp_path, text))])
-

@@ -8,11 +8,7 @@ import pytest
 
 from tests.helpers import lint, materialize, node_file, policies, where
 
-CASES = [
-    pytest.param(policy, example, id=f"{policy.id}-{example['kind']}-{n}")
-    for policy in policies()
-    for n, example in enumerate(policy.examples)
-]
+CASES = [pytest.param(policy, example, id=f"{policy.id}-{example['kind']}-{n}") for policy in policies() for n, example in enumerate(policy.examples)]
 
 
 def test_every_rule_has_a_bad_and_a_good_example():

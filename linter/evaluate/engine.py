@@ -17,10 +17,25 @@ DEFAULT_DOCS_URL = "https://bps-lint.github.io/bps-lint/"
 
 
 class Engine:
-    def __init__(self, policies: list[Policy], docs_url: str = DEFAULT_DOCS_URL):
+    """Evaluates the selected ``policies``; ``known`` are all loaded ones (for suppressions naming a rule that is off)."""
+
+    def __init__(self, policies: list[Policy], docs_url: str = DEFAULT_DOCS_URL, known: list[Policy] | None = None):
         self.policies = policies
         self.by_name = {p.name: p for p in policies}
+        self._known = {key for p in (known or policies) for key in (p.id, p.name)}
+        self._running = {key for p in policies for key in (p.id, p.name)}
         self.docs_url = docs_url.rstrip("/") + "/"
+
+    def knows(self, rule: str) -> bool:
+        return rule in self._known or rule.upper() in self._known
+
+    def runs(self, rule: str) -> bool:
+        return rule in self._running or rule.upper() in self._running
+
+    def builtin(self, name: str, loc: Loc, message: str, cluster: str | None, node: str | None) -> Finding | None:
+        """A finding of an engine-emitted rule, or None when that rule is not selected."""
+        policy = self.by_name.get(name)
+        return self.finding(policy, loc, message, cluster, node) if policy else None
 
     def help_url(self, policy: Policy) -> str:
         return f"{self.docs_url}rules/{policy.id}/"
@@ -29,11 +44,10 @@ class Engine:
         return Finding(policy.id, policy.name, policy.severity, message, loc, cluster, node, self.help_url(policy))
 
     def problem_findings(self, problems: list[tuple[Node | None, FileProblem]], cluster: str | None = None) -> list[Finding]:
-        findings = []
-        for node, problem in problems:
-            policy = self.by_name[PROBLEM_RULES[problem.kind]]
-            findings.append(self.finding(policy, problem.loc, problem.message, node.cluster if node else cluster, node.name if node else None))
-        return findings
+        findings = (
+            self.builtin(PROBLEM_RULES[p.kind], p.loc, p.message, node.cluster if node else cluster, node.name if node else None) for node, p in problems
+        )
+        return [f for f in findings if f is not None]
 
     def evaluate(self, cluster: Cluster) -> list[Finding]:
         findings = []

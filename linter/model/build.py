@@ -5,25 +5,37 @@ from __future__ import annotations
 import glob
 import os
 import re
+from dataclasses import dataclass, replace
 
 from linter.discover.layout import DATASOURCE_DIR, OPTIONAL_FILES, REQUIRED_FILES
 from linter.discover.walk import ClusterSource, NodeSource
 from linter.model import files as readers
 from linter.model.types import Cluster, ConfFile, Node, Value
+from linter.parse.suppressions import Suppression
 from linter.parse.location import Loc
 from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 # Resolved by Carbon at start-up from system properties and carbon.xml; not template leftovers.
-RUNTIME_PLACEHOLDERS = re.compile(r"^(carbon\.[\w.]+|hostName|httpsPort|httpPort|Ports\.[\w.]+|hotdeployment|hotupdate|childfirstCL|jaxwsparam|require\.carbon\.servlet|p2\.repo\.url)$")
+RUNTIME_PLACEHOLDERS = re.compile(
+    r"^(carbon\.[\w.]+|hostName|httpsPort|httpPort|Ports\.[\w.]+|hotdeployment|hotupdate|childfirstCL|jaxwsparam|require\.carbon\.servlet|p2\.repo\.url)$"
+)
 
 
+@dataclass
 class BuiltNode:
-    """A node model plus the problems met while reading its files."""
+    """A node model plus the problems met while reading its files and their inline suppressions."""
 
-    def __init__(self, node: Node, problems: list[FileProblem]):
-        self.node = node
-        self.problems = problems
+    node: Node
+    problems: list[FileProblem]
+    suppressions: list[Suppression]
+
+
+@dataclass
+class BuiltCluster:
+    cluster: Cluster
+    problems: list[tuple[Node, FileProblem]]
+    suppressions: list[tuple[Node, Suppression]]
 
 
 def _datasource_files(conf_dir: str) -> list[str]:
@@ -33,6 +45,7 @@ def _datasource_files(conf_dir: str) -> list[str]:
 
 def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
     problems: list[FileProblem] = []
+    found_suppressions: list[Suppression] = []
     files: list[ConfFile] = []
     parsed: dict[str, ParsedXml] = {}
 
@@ -50,6 +63,7 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
             return None
         files.append(ConfFile(rel, path, "ok"))
         parsed[rel] = result
+        found_suppressions.extend(result.suppressions)
         return result
 
     for rel in REQUIRED_FILES:
@@ -72,7 +86,8 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
 
     script = None
     if source.start_script:
-        script, script_problem = readers.start_script(source.start_script)
+        script, script_problem, script_suppressions = readers.start_script(source.start_script)
+        found_suppressions.extend(script_suppressions)
         if script_problem:
             problems.append(script_problem)
 
@@ -99,7 +114,7 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
         user_mgt=model("user-mgt.xml", readers.user_mgt),
         start_script=script,
     )
-    return BuiltNode(_with_placeholders(node), problems)
+    return BuiltNode(_with_placeholders(node), problems, found_suppressions)
 
 
 def _values(obj):
@@ -120,15 +135,13 @@ def _with_placeholders(node: Node) -> Node:
         if value.raw and "${" in value.raw:
             if any(not RUNTIME_PLACEHOLDERS.match(m) for m in _PLACEHOLDER.findall(value.raw)):
                 found.append(value)
-    if not found:
-        return node
-    from dataclasses import replace
-
-    return replace(node, placeholders=tuple(found))
+    return replace(node, placeholders=tuple(found)) if found else node
 
 
-def build_cluster(source: ClusterSource) -> tuple[Cluster, list[tuple[Node, FileProblem]]]:
+def build_cluster(source: ClusterSource) -> BuiltCluster:
     built = [build_node(n, source.name) for n in source.nodes]
-    cluster = Cluster(name=source.name, path=source.path, nodes=tuple(b.node for b in built), databases=dict(source.databases))
-    problems = [(b.node, p) for b in built for p in b.problems]
-    return cluster, problems
+    return BuiltCluster(
+        cluster=Cluster(name=source.name, path=source.path, nodes=tuple(b.node for b in built), databases=dict(source.databases)),
+        problems=[(b.node, p) for b in built for p in b.problems],
+        suppressions=[(b.node, s) for b in built for s in b.suppressions],
+    )

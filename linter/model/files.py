@@ -26,6 +26,7 @@ from linter.model.types import (
 )
 from linter.model.xmlread import Reader, child, children, descend
 from linter.parse.location import Loc
+from linter.parse import suppressions
 from linter.parse.xmlfile import FileProblem, ParsedXml, read_bytes
 
 
@@ -85,7 +86,9 @@ def registry(parsed: ParsedXml) -> Registry:
             for i in children(root, "remoteInstance")
         ),
         mounts=tuple(
-            Mount(loc=r.loc(m), path=r.attr(m, "path"), overwrite=r.attr(m, "overwrite"), instance_id=r.text(m, "instanceId"), target_path=r.text(m, "targetPath"))
+            Mount(
+                loc=r.loc(m), path=r.attr(m, "path"), overwrite=r.attr(m, "overwrite"), instance_id=r.text(m, "instanceId"), target_path=r.text(m, "targetPath")
+            )
             for m in children(root, "mount")
         ),
     )
@@ -116,7 +119,9 @@ def clustering(parsed: ParsedXml) -> Clustering:
 def tasks(parsed: ParsedXml) -> Tasks:
     r = Reader(parsed)
     root = parsed.root
-    return Tasks(loc=r.loc(root), mode=r.text(root, "taskServerMode"), count=r.text(root, "taskServerCount"), remote_password=r.secret(root, "remoteServerPassword"))
+    return Tasks(
+        loc=r.loc(root), mode=r.text(root, "taskServerMode"), count=r.text(root, "taskServerCount"), remote_password=r.secret(root, "remoteServerPassword")
+    )
 
 
 def bps(parsed: ParsedXml) -> BpsConfig:
@@ -199,13 +204,14 @@ _IF_OPEN = re.compile(r"^\s*(if|case)\b")
 _IF_CLOSE = re.compile(r"^\s*(fi|esac)\b")
 
 
-def start_script(path: str) -> tuple[StartScript | None, FileProblem | None]:
-    """The -D and -XX flags of wso2server.sh with their lines; flags inside if/case blocks are conditional."""
+def start_script(path: str) -> tuple[StartScript | None, FileProblem | None, list]:
+    """The -D and -XX flags of wso2server.sh with their lines (flags inside if/case blocks are
+    conditional), a problem if it cannot be read, and its inline suppressions."""
     data, problem = read_bytes(path)
     if problem:
-        return None, problem
+        return None, problem, []
     if b"\x00" in data[:4096]:
-        return None, FileProblem("unparseable", "start script is binary, not a shell script", Loc(path, 1, 1))
+        return None, FileProblem("unparseable", "start script is binary, not a shell script", Loc(path, 1, 1)), []
     text = data.decode("utf-8", errors="replace")
     depth = 0
     flags = []
@@ -219,4 +225,4 @@ def start_script(path: str) -> tuple[StartScript | None, FileProblem | None]:
             flags.append(JvmFlag(match.group(1).rstrip("\\").rstrip('"'), Loc(path, number, match.start(1) + 1), conditional=depth > 0))
         if _IF_OPEN.match(line) and not re.search(r"\bfi\s*$", stripped):
             depth += 1
-    return StartScript(Loc(path), tuple(flags)), None
+    return StartScript(Loc(path), tuple(flags)), None, suppressions.find(path, text, shell=True)

@@ -23,7 +23,7 @@ class LineIndex:
         self._encoding = encoding or "utf-8"
         self._lines: list[str] | None = None
 
-    def _text_lines(self) -> list[str]:
+    def text_lines(self) -> list[str]:
         if self._lines is None:
             try:
                 text = self._data.decode(self._encoding, errors="replace")
@@ -34,7 +34,7 @@ class LineIndex:
 
     def tag_start(self, qname: str, end_line: int) -> tuple[int, int | None]:
         """Line and column of ``<qname`` at or above ``end_line`` (the line lxml gives)."""
-        lines = self._text_lines()
+        lines = self.text_lines()
         pattern = re.compile(r"<" + re.escape(qname) + r"(?=[\s/>]|$)")
         if 1 <= end_line <= len(lines):
             match = pattern.search(lines[end_line - 1])

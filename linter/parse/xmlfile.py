@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from linter.parse import suppressions
 from linter.parse.location import LineIndex, Loc
 
 # One parser configuration for every file; lxml parsers are not thread-safe but we use processes.
@@ -42,6 +43,7 @@ class ParsedXml:
     root: etree._Element | None = None
     problem: FileProblem | None = None
     lines: LineIndex | None = field(default=None, repr=False)
+    suppressions: list = field(default_factory=list)
 
     def loc(self, element: etree._Element | None) -> Loc:
         """Location of an element's start tag; the file itself for None."""
@@ -124,4 +126,7 @@ def parse_xml_bytes(path: str, data: bytes) -> ParsedXml:
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         # A DTD the prolog scan missed (another encoding): still refused, never used.
         return _doctype_problem(path, data, data.find(b"<!DOCTYPE"))
-    return ParsedXml(path, root=root, lines=LineIndex(data, tree.docinfo.encoding))
+    parsed = ParsedXml(path, root=root, lines=LineIndex(data, tree.docinfo.encoding))
+    if b"bps-lint:" in data:
+        parsed.suppressions = suppressions.find(path, "\n".join(parsed.lines.text_lines()))
+    return parsed

@@ -9,7 +9,7 @@ from linter.report.summary import counts
 from linter.run import RunResult
 
 
-def render(result: RunResult) -> str:
+def render(result: RunResult, engine=None, settings=None) -> str:
     findings = [
         {
             "rule": f.rule,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from linter.findings import Finding
 from linter.report.summary import counts
 from linter.run import RunResult
 
@@ -10,19 +11,23 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def render(result: RunResult) -> str:
-    lines = []
-    for f in result.findings:
-        where = f.loc.path
-        if f.loc.line:
-            where += f":{f.loc.line}"
-            if f.loc.column:
-                where += f":{f.loc.column}"
-        scope = "/".join(p for p in (f.cluster, f.node) if p)
-        lines.append(f"{where}: {f.rule} {f.severity}: {f.message} [{scope}] ({f.help_url})")
+def finding_line(f: Finding) -> str:
+    where = f.loc.path
+    if f.loc.line:
+        where += f":{f.loc.line}"
+        if f.loc.column:
+            where += f":{f.loc.column}"
+    scope = "/".join(p for p in (f.cluster, f.node) if p)
+    return f"{where}: {f.rule} {f.severity}: {f.message} [{scope}] ({f.help_url})"
+
+
+def summary_line(result: RunResult) -> str:
     c = counts(result)
-    lines.append(
+    return (
         f"{_plural(c['errors'], 'error')}, {_plural(c['warnings'], 'warning')}, {_plural(c['infos'], 'info')} "
         f"in {_plural(c['files'], 'file')}, {_plural(c['nodes'], 'node')}, {_plural(c['clusters'], 'cluster')}"
     )
-    return "\n".join(lines) + "\n"
+
+
+def render(result: RunResult, engine=None, settings=None) -> str:
+    return "\n".join([*(finding_line(f) for f in result.findings), summary_line(result)]) + "\n"

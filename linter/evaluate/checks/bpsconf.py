@@ -15,7 +15,10 @@ def distributed_lock_needs_clustering(node: Node, cluster: Cluster):
     if not node.bps or not node.bps.use_distributed_lock.is_true() or not node.clustering or cluster.multi_node:
         return  # in a multi-node cluster, clustering-enabled already asks for clustering on every node
     if not node.clustering_enabled:
-        yield Violation(node.bps.use_distributed_lock.loc, f"UseDistributedLock is true but clustering is disabled in axis2.xml ({node.clustering.enabled.shown()}), so there is no Hazelcast instance and no lock; expected <clustering enable=\"true\">")
+        yield Violation(
+            node.bps.use_distributed_lock.loc,
+            f'UseDistributedLock is true but clustering is disabled in axis2.xml ({node.clustering.enabled.shown()}), so there is no Hazelcast instance and no lock; expected <clustering enable="true">',
+        )
 
 
 @check("node_id_unique")
@@ -29,4 +32,8 @@ def node_id_unique(cluster: Cluster):
             continue
         names = ", ".join(describe_node(n) for n in nodes)
         for node in nodes:
-            yield Violation(node.bps.node_id.loc, f"NodeId '{node_id}' is used by {names}; expected a unique NodeId per node (two schedulers with one id claim the same jobs)", node)
+            yield Violation(
+                node.bps.node_id.loc,
+                f"NodeId '{node_id}' is used by {names}; expected a unique NodeId per node (two schedulers with one id claim the same jobs)",
+                node,
+            )

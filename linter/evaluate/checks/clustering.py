@@ -33,7 +33,10 @@ def membership_scheme_valid(node: Node, cluster: Cluster):
     name = scheme.text if scheme.present else "multicast"
     if name in BUILTIN_SCHEMES or not clustering.scheme_class_name.is_blank:
         return
-    yield Violation(scheme.loc, f"membershipScheme is {scheme.shown()}, which Carbon rejects at start-up; expected multicast, wka or aws, or a membershipSchemeClassName parameter for a custom scheme")
+    yield Violation(
+        scheme.loc,
+        f"membershipScheme is {scheme.shown()}, which Carbon rejects at start-up; expected multicast, wka or aws, or a membershipSchemeClassName parameter for a custom scheme",
+    )
 
 
 @check("clustering_unknown_parameter")
@@ -46,9 +49,14 @@ def clustering_unknown_parameter(node: Node, cluster: Cluster):
             continue
         close = difflib.get_close_matches(parameter.name, KNOWN_PARAMETERS, n=1, cutoff=0.75)
         if close:
-            yield Violation(parameter.value.loc, f"clustering parameter '{parameter.name}' is not one Carbon reads, so its value is ignored; did you mean '{close[0]}'?")
+            yield Violation(
+                parameter.value.loc, f"clustering parameter '{parameter.name}' is not one Carbon reads, so its value is ignored; did you mean '{close[0]}'?"
+            )
         elif not custom_scheme:
-            yield Violation(parameter.value.loc, f"clustering parameter '{parameter.name}' is not one Carbon reads, so its value is ignored; expected a known parameter name")
+            yield Violation(
+                parameter.value.loc,
+                f"clustering parameter '{parameter.name}' is not one Carbon reads, so its value is ignored; expected a known parameter name",
+            )
 
 
 def _domain(node: Node) -> Value | None:
@@ -62,7 +70,11 @@ def _domain(node: Node) -> Value | None:
 def same_domain(cluster: Cluster):
     items = [(n, _domain(n)) for n in cluster.nodes if n.clustering_enabled]
     for node, value, majority in deviations(items):
-        yield Violation(value.loc, f"clustering domain is '{value.text}' on {node.name} but '{majority}' on the other nodes; expected one domain for the whole cluster", node)
+        yield Violation(
+            value.loc,
+            f"clustering domain is '{value.text}' on {node.name} but '{majority}' on the other nodes; expected one domain for the whole cluster",
+            node,
+        )
 
 
 def _member_address(node: Node) -> tuple[str, str] | None:
@@ -87,7 +99,11 @@ def local_member_unique(cluster: Cluster):
             continue
         names = ", ".join(describe_node(n) for n in nodes)
         for node in nodes:
-            yield Violation(node.clustering.local_member_host.loc, f"localMemberHost:localMemberPort {host}:{port} is used by {names}; expected a unique host:port per node", node)
+            yield Violation(
+                node.clustering.local_member_host.loc,
+                f"localMemberHost:localMemberPort {host}:{port} is used by {names}; expected a unique host:port per node",
+                node,
+            )
 
 
 @check("port_offset_unique")
@@ -106,7 +122,11 @@ def port_offset_unique(cluster: Cluster):
         if len(nodes) < 2:
             continue
         for node in nodes[1:]:
-            yield Violation(node.carbon.port_offset.loc, f"Ports/Offset {offset} on {node.name} is also used by {nodes[0].name} on host {host}; expected a different offset for each node on the same host", node)
+            yield Violation(
+                node.carbon.port_offset.loc,
+                f"Ports/Offset {offset} on {node.name} is also used by {nodes[0].name} on host {host}; expected a different offset for each node on the same host",
+                node,
+            )
 
 
 @check("wka_members")
@@ -122,12 +142,24 @@ def wka_members(cluster: Cluster):
             continue
         members = [(m, (m.host.text or "", m.port.text or "")) for m in clustering.members]
         if not members:
-            yield Violation(clustering.members_loc, "the WKA member list is empty; expected the well-known members (e.g. the manager and a worker) as <member> entries", node)
+            yield Violation(
+                clustering.members_loc,
+                "the WKA member list is empty; expected the well-known members (e.g. the manager and a worker) as <member> entries",
+                node,
+            )
             continue
         for member, address in members:
             if address not in known and all_literal:
                 listed = ", ".join(f"{h}:{p}" for h, p in sorted(known))
-                yield Violation(member.loc, f"WKA member {address[0]}:{address[1]} is not the localMemberHost:localMemberPort of any node in the cluster ({listed}); expected one of them", node)
+                yield Violation(
+                    member.loc,
+                    f"WKA member {address[0]}:{address[1]} is not the localMemberHost:localMemberPort of any node in the cluster ({listed}); expected one of them",
+                    node,
+                )
         own = addresses[node.name]
         if own and node.replicas == 1 and all(address == own for _, address in members):
-            yield Violation(clustering.members_loc, f"the WKA member list of {node.name} names only itself; expected at least one other node so it can join the cluster", node)
+            yield Violation(
+                clustering.members_loc,
+                f"the WKA member list of {node.name} names only itself; expected at least one other node so it can join the cluster",
+                node,
+            )

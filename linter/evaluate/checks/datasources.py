@@ -17,16 +17,25 @@ def ode_threads_below_pool(node: Node, cluster: Cluster):
         return
     threads = node.bps.ode_threads
     if not threads.present:
-        yield Violation(threads.loc, "ODESchedulerThreadPoolSize is not set, so the ODE scheduler uses an unbounded thread pool; expected a positive number below BPS_DS maxActive")
+        yield Violation(
+            threads.loc,
+            "ODESchedulerThreadPoolSize is not set, so the ODE scheduler uses an unbounded thread pool; expected a positive number below BPS_DS maxActive",
+        )
         return
     count = threads.as_int()
     if count is None or count <= 0:
-        yield Violation(threads.loc, f"ODESchedulerThreadPoolSize is {threads.shown()}, which means an unbounded thread pool; expected a positive number below BPS_DS maxActive")
+        yield Violation(
+            threads.loc,
+            f"ODESchedulerThreadPoolSize is {threads.shown()}, which means an unbounded thread pool; expected a positive number below BPS_DS maxActive",
+        )
         return
     pool = node.bps_datasource
     max_active = pool.max_active.as_int() if pool else None
     if max_active is not None and count >= max_active:
-        yield Violation(threads.loc, f"ODESchedulerThreadPoolSize is {count}, not below BPS_DS maxActive {max_active}; expected fewer scheduler threads than pooled connections")
+        yield Violation(
+            threads.loc,
+            f"ODESchedulerThreadPoolSize is {count}, not below BPS_DS maxActive {max_active}; expected fewer scheduler threads than pooled connections",
+        )
 
 
 @check("scheduler_pool_budget")
@@ -42,7 +51,10 @@ def scheduler_pool_budget(node: Node, cluster: Cluster):
     if humantask is None or humantask <= 0:
         humantask = 50  # HumanTaskServerConfiguration treats absent or <= 0 as 50
     if ode + humantask > max_active:
-        yield Violation(node.bps.ode_threads.loc, f"ODE scheduler threads ({ode}) plus HumanTask MaxThreadPoolSize ({humantask}) is {ode + humantask}, more than BPS_DS maxActive {max_active}; expected at most {max_active}")
+        yield Violation(
+            node.bps.ode_threads.loc,
+            f"ODE scheduler threads ({ode}) plus HumanTask MaxThreadPoolSize ({humantask}) is {ode + humantask}, more than BPS_DS maxActive {max_active}; expected at most {max_active}",
+        )
 
 
 @check("ode_threads_per_core")
@@ -80,7 +92,11 @@ def db_connection_budget(cluster: Cluster):
             continue
         for node, pools, size in nodes:
             largest = max(pools, key=lambda p: p.max_active.as_int())
-            yield Violation(largest.max_active.loc, f"the pools on {db} can open {total} connections across the cluster ({size} from {node.name}: {', '.join(p.name.text or '?' for p in pools)}), more than its max connections {limit}; expected a total of at most {limit}", node)
+            yield Violation(
+                largest.max_active.loc,
+                f"the pools on {db} can open {total} connections across the cluster ({size} from {node.name}: {', '.join(p.name.text or '?' for p in pools)}), more than its max connections {limit}; expected a total of at most {limit}",
+                node,
+            )
 
 
 def _label(role: str, pool: Datasource) -> str:
@@ -107,7 +123,11 @@ def shared_db_same_url(cluster: Cluster):
                 by_role[role].append((node, pool.url))
     for role, items in by_role.items():
         for node, url, majority in deviations(items):
-            yield Violation(url.loc, f"{role} URL on {node.name} is '{redact(url.text)}', but the other nodes use '{redact(majority)}'; expected the same database URL on every node", node)
+            yield Violation(
+                url.loc,
+                f"{role} URL on {node.name} is '{redact(url.text)}', but the other nodes use '{redact(majority)}'; expected the same database URL on every node",
+                node,
+            )
 
 
 @check("shared_db_not_embedded")
@@ -116,7 +136,10 @@ def shared_db_not_embedded(node: Node, cluster: Cluster):
         return
     for role, pool in shared_pools(node).items():
         if is_embedded(pool.url.text):
-            yield Violation(pool.url.loc, f"{_label(role, pool)} uses the embedded database '{redact(pool.url.text)}', which each node keeps to itself; expected a shared external RDBMS")
+            yield Violation(
+                pool.url.loc,
+                f"{_label(role, pool)} uses the embedded database '{redact(pool.url.text)}', which each node keeps to itself; expected a shared external RDBMS",
+            )
 
 
 @check("local_registry_per_node")
@@ -133,7 +156,11 @@ def local_registry_per_node(cluster: Cluster):
         names = ", ".join(n.name for n, _ in items)
         for node, pool in items:
             shared = f"{names}" if len(items) > 1 else f"the {node.replicas} replicas of {node.name}"
-            yield Violation(pool.url.loc, f"the local registry database '{redact(url)}' (currentDBConfig) is shared by {shared}; expected a separate local registry database per node", node)
+            yield Violation(
+                pool.url.loc,
+                f"the local registry database '{redact(url)}' (currentDBConfig) is shared by {shared}; expected a separate local registry database per node",
+                node,
+            )
 
 
 @check("jndi_references_resolve")
@@ -154,10 +181,15 @@ def jndi_references_resolve(node: Node, cluster: Cluster):
     for what, value in references:
         if value.present and value.text not in defined:
             known = ", ".join(sorted(defined)) or "none"
-            yield Violation(value.loc, f"{what} '{value.text}' names no datasource defined in {node.conf_dir}/datasources (JNDI names: {known}); expected one of them")
+            yield Violation(
+                value.loc, f"{what} '{value.text}' names no datasource defined in {node.conf_dir}/datasources (JNDI names: {known}); expected one of them"
+            )
     if node.bps and node.humantask and node.bps.data_source.text and node.humantask.data_source.text:
         if node.bps.data_source.text != node.humantask.data_source.text:
-            yield Violation(node.humantask.data_source.loc, f"humantask.xml DataSource '{node.humantask.data_source.text}' differs from bps.xml DataSource '{node.bps.data_source.text}'; expected both to use BPS_DS")
+            yield Violation(
+                node.humantask.data_source.loc,
+                f"humantask.xml DataSource '{node.humantask.data_source.text}' differs from bps.xml DataSource '{node.bps.data_source.text}'; expected both to use BPS_DS",
+            )
 
 
 @check("driver_matches_url")
@@ -168,7 +200,10 @@ def driver_matches_url(node: Node, cluster: Cluster):
         if not db or not driver or db not in DRIVER_PREFIXES:
             continue
         if not driver.startswith(DRIVER_PREFIXES[db]):
-            yield Violation(pool.driver.loc, f"datasource {pool.name.text} has driver '{driver}' but its URL is a {db} URL; expected a {db} driver ({DRIVER_PREFIXES[db][0]}...)")
+            yield Violation(
+                pool.driver.loc,
+                f"datasource {pool.name.text} has driver '{driver}' but its URL is a {db} URL; expected a {db} driver ({DRIVER_PREFIXES[db][0]}...)",
+            )
 
 
 @check("shared_pool_validation")
@@ -177,6 +212,9 @@ def shared_pool_validation(node: Node, cluster: Cluster):
         if is_embedded(pool.url.text):
             continue
         if not pool.test_on_borrow.is_true():
-            yield Violation(pool.test_on_borrow.loc, f"{_label(role, pool)} testOnBorrow is {pool.test_on_borrow.shown()}; expected true so that dead connections are not handed out")
+            yield Violation(
+                pool.test_on_borrow.loc,
+                f"{_label(role, pool)} testOnBorrow is {pool.test_on_borrow.shown()}; expected true so that dead connections are not handed out",
+            )
         if pool.validation_query.is_blank:
             yield Violation(pool.validation_query.loc, f"{_label(role, pool)} has no validationQuery; expected one such as 'SELECT 1'")

@@ -21,7 +21,11 @@ def depsync_everywhere(cluster: Cluster):
         return
     for node in cluster.nodes:
         if node.carbon and not _enabled(node):
-            yield Violation(node.carbon.depsync.enabled.loc, f"DeploymentSynchronizer is {node.carbon.depsync.enabled.shown()} on {node.name} but enabled on {enabled[0].name}; expected it enabled on every node", node)
+            yield Violation(
+                node.carbon.depsync.enabled.loc,
+                f"DeploymentSynchronizer is {node.carbon.depsync.enabled.shown()} on {node.name} but enabled on {enabled[0].name}; expected it enabled on every node",
+                node,
+            )
 
 
 @check("depsync_autocommit_manager")
@@ -32,7 +36,11 @@ def depsync_autocommit_manager(cluster: Cluster):
     committers = [n for n in enabled if n.carbon.depsync.auto_commit.is_true()]
     if not committers:
         target = next((n for n in enabled if n.role == "manager"), enabled[0])
-        yield Violation(target.carbon.depsync.auto_commit.loc, f"no node has DeploymentSynchronizer AutoCommit true, so deployed artifacts never reach the workers; expected AutoCommit true on the manager ({target.name})", target)
+        yield Violation(
+            target.carbon.depsync.auto_commit.loc,
+            f"no node has DeploymentSynchronizer AutoCommit true, so deployed artifacts never reach the workers; expected AutoCommit true on the manager ({target.name})",
+            target,
+        )
         return
     managers = [n for n in committers if n.role == "manager"]
     manager_count = sum(n.replicas for n in managers)
@@ -40,7 +48,9 @@ def depsync_autocommit_manager(cluster: Cluster):
     for node in committers:
         value = node.carbon.depsync.auto_commit
         if node.role != "manager":
-            role = "a worker (its /_system/config mount is read-only)" if node.role == "worker" else "not the manager (no /_system/config mount marks it writable)"
+            role = (
+                "a worker (its /_system/config mount is read-only)" if node.role == "worker" else "not the manager (no /_system/config mount marks it writable)"
+            )
             yield Violation(value.loc, f"AutoCommit is true on {node.name}, {role}; expected AutoCommit true only on the manager and false on workers", node)
         elif manager_count > 1:
             yield Violation(value.loc, f"AutoCommit is true on {manager_count} nodes ({names}); expected it on one manager only", node)
@@ -59,7 +69,15 @@ def depsync_repository(cluster: Cluster):
         if kind.text not in REPOSITORY_TYPES:
             yield Violation(kind.loc, f"DeploymentSynchronizer RepositoryType is {kind.shown()}; expected one of registry, svn, git", node)
     for node, value, majority in deviations([(n, _repository_type(n)) for n in enabled]):
-        yield Violation(value.loc, f"DeploymentSynchronizer RepositoryType is '{value.text}' on {node.name} but '{majority}' on the other nodes; expected the same repository everywhere", node)
+        yield Violation(
+            value.loc,
+            f"DeploymentSynchronizer RepositoryType is '{value.text}' on {node.name} but '{majority}' on the other nodes; expected the same repository everywhere",
+            node,
+        )
     with_url = [(n, n.carbon.depsync.svn_url) for n in enabled if _repository_type(n).text in ("svn", "git")]
     for node, value, majority in deviations(with_url):
-        yield Violation(value.loc, f"DeploymentSynchronizer SvnUrl is {value.shown()} on {node.name} but '{majority}' on the other nodes; expected the same repository URL everywhere", node)
+        yield Violation(
+            value.loc,
+            f"DeploymentSynchronizer SvnUrl is {value.shown()} on {node.name} but '{majority}' on the other nodes; expected the same repository URL everywhere",
+            node,
+        )

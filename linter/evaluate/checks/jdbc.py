@@ -34,10 +34,10 @@ def is_embedded(url: str | None) -> bool:
     """An H2 or Derby database in a local file or memory: each node gets its own, whatever the URL says."""
     lowered = (url or "").strip().lower()
     if lowered.startswith("jdbc:h2:"):
-        rest = lowered[len("jdbc:h2:"):]
+        rest = lowered[len("jdbc:h2:") :]
         return not rest.startswith(("tcp:", "ssl:"))
     if lowered.startswith("jdbc:derby:"):
-        return not lowered[len("jdbc:derby:"):].startswith("//")
+        return not lowered[len("jdbc:derby:") :].startswith("//")
     return False
 
 

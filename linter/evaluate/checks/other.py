@@ -14,7 +14,10 @@ def humantask_coordination_lb(node: Node, cluster: Cluster):
     if not humantask or not humantask.coordination_enabled.is_true() or not cluster.multi_node:
         return
     if humantask.load_balancer_url.is_blank:
-        yield Violation(humantask.load_balancer_url.loc, "TaskCoordinationEnabled is true in a cluster but ClusteredTaskEngines/LoadBalancerURL is not set; expected the load balancer URL of the task engines")
+        yield Violation(
+            humantask.load_balancer_url.loc,
+            "TaskCoordinationEnabled is true in a cluster but ClusteredTaskEngines/LoadBalancerURL is not set; expected the load balancer URL of the task engines",
+        )
 
 
 def _unconditional(node: Node, prefix: str):
@@ -27,7 +30,10 @@ def _unconditional(node: Node, prefix: str):
 def setup_flag_in_cluster(node: Node, cluster: Cluster):
     flag = _unconditional(node, "-Dsetup") if cluster.multi_node else None
     if flag:
-        yield Violation(flag.loc, "the start script passes -Dsetup, which runs the database scripts against the shared databases at every start of every node; expected no -Dsetup (create the schemas once)")
+        yield Violation(
+            flag.loc,
+            "the start script passes -Dsetup, which runs the database scripts against the shared databases at every start of every node; expected no -Dsetup (create the schemas once)",
+        )
 
 
 @check("maxpermsize_ignored")
@@ -40,7 +46,10 @@ def maxpermsize_ignored(node: Node, cluster: Cluster):
 @check("unresolved_placeholder")
 def unresolved_placeholder(node: Node, cluster: Cluster):
     for value in node.placeholders:
-        yield Violation(value.loc, f"value '{redact(value.text)}' holds an unresolved ${{...}} placeholder that Carbon will not substitute; expected the rendered value (was a template not rendered?)")
+        yield Violation(
+            value.loc,
+            f"value '{redact(value.text)}' holds an unresolved ${{...}} placeholder that Carbon will not substitute; expected the rendered value (was a template not rendered?)",
+        )
 
 
 def _secrets(node: Node) -> list[tuple[str, Secret]]:

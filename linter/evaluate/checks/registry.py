@@ -30,10 +30,15 @@ def cache_id_matches(node: Node, cluster: Cluster):
         shown = f"{pool.username.text}@{redact(pool.url.text)}"
         cache_id = instance.cache_id
         if not cache_id.present:
-            yield Violation(instance.loc, f"remoteInstance '{instance.id.text}' has no cacheId; expected <cacheId>{shown}</cacheId> (username@url of {pool.name.text})")
+            yield Violation(
+                instance.loc, f"remoteInstance '{instance.id.text}' has no cacheId; expected <cacheId>{shown}</cacheId> (username@url of {pool.name.text})"
+            )
         elif cache_id.raw not in expected:
             found = redact(cache_id.raw)
-            yield Violation(cache_id.loc, f"cacheId of remoteInstance '{instance.id.text}' is '{found}'; expected exactly '{shown}' (username@url of {pool.name.text}, character for character)")
+            yield Violation(
+                cache_id.loc,
+                f"cacheId of remoteInstance '{instance.id.text}' is '{found}'; expected exactly '{shown}' (username@url of {pool.name.text}, character for character)",
+            )
 
 
 @check("cache_id_consistent")
@@ -49,7 +54,11 @@ def cache_id_consistent(cluster: Cluster):
                 by_db[pool.url.text].append((node, instance.cache_id))
     for url, items in by_db.items():
         for node, value, majority in deviations(items, key=lambda v: v.raw):
-            yield Violation(value.loc, f"cacheId for the registry database '{redact(url)}' is '{redact(value.raw)}' on {node.name} but '{redact(majority)}' on the other nodes; expected the same cacheId on every node", node)
+            yield Violation(
+                value.loc,
+                f"cacheId for the registry database '{redact(url)}' is '{redact(value.raw)}' on {node.name} but '{redact(majority)}' on the other nodes; expected the same cacheId on every node",
+                node,
+            )
 
 
 @check("registry_mounts")
@@ -60,13 +69,16 @@ def registry_mounts(node: Node, cluster: Cluster):
     if cluster.multi_node:
         for path in REQUIRED_MOUNTS:
             if registry.mount(path) is None:
-                yield Violation(registry.loc, f"no registry mount for {path}; expected a <mount path=\"{path}\"> pointing at the shared registry database")
+                yield Violation(registry.loc, f'no registry mount for {path}; expected a <mount path="{path}"> pointing at the shared registry database')
     for mount in registry.mounts:
         if not mount.instance_id.text:
             yield Violation(mount.instance_id.loc, f"mount {mount.path.text} has no instanceId; expected the id of a remoteInstance")
         elif registry.instance(mount.instance_id.text) is None:
             ids = ", ".join(i.id.text or "?" for i in registry.remote_instances) or "none"
-            yield Violation(mount.instance_id.loc, f"mount {mount.path.text} names remoteInstance '{mount.instance_id.text}', which is not defined (defined: {ids}); expected a defined remoteInstance id")
+            yield Violation(
+                mount.instance_id.loc,
+                f"mount {mount.path.text} names remoteInstance '{mount.instance_id.text}', which is not defined (defined: {ids}); expected a defined remoteInstance id",
+            )
         if not mount.target_path.text:
             yield Violation(mount.target_path.loc, f"mount {mount.path.text} has no targetPath; expected one, e.g. /_system/bpsconfig")
 
@@ -80,7 +92,11 @@ def mount_target_consistent(cluster: Cluster):
                 by_path[mount.path.text.rstrip("/")].append((node, mount.target_path))
     for path, items in by_path.items():
         for node, value, majority in deviations(items):
-            yield Violation(value.loc, f"mount {path} has targetPath '{value.text}' on {node.name} but '{majority}' on the other nodes; expected the same targetPath on every node", node)
+            yield Violation(
+                value.loc,
+                f"mount {path} has targetPath '{value.text}' on {node.name} but '{majority}' on the other nodes; expected the same targetPath on every node",
+                node,
+            )
 
 
 @check("registry_duplicates")
@@ -91,7 +107,10 @@ def registry_duplicates(node: Node, cluster: Cluster):
     for instance in node.registry.remote_instances:
         key = instance.id.text
         if key in seen_ids:
-            yield Violation(instance.id.loc, f"remoteInstance id '{key}' is defined twice (first at line {seen_ids[key].line}); expected unique ids, or the registry fails to start")
+            yield Violation(
+                instance.id.loc,
+                f"remoteInstance id '{key}' is defined twice (first at line {seen_ids[key].line}); expected unique ids, or the registry fails to start",
+            )
         seen_ids.setdefault(key, instance.id.loc)
     for mount in node.registry.mounts:
         key = (mount.path.text or "").rstrip("/")
@@ -110,10 +129,16 @@ def remote_instance_not_local(node: Node, cluster: Cluster):
         if not node.is_local_instance(instance):
             continue
         if instance.db_config.text == current:
-            yield Violation(instance.db_config.loc, f"remoteInstance '{instance.id.text}' uses dbConfig '{current}', the local registry (currentDBConfig); expected a dbConfig for the shared registry database")
+            yield Violation(
+                instance.db_config.loc,
+                f"remoteInstance '{instance.id.text}' uses dbConfig '{current}', the local registry (currentDBConfig); expected a dbConfig for the shared registry database",
+            )
         else:
             pool = node.instance_datasource(instance)
-            yield Violation(instance.db_config.loc, f"remoteInstance '{instance.id.text}' reaches datasource {pool.jndi_name.text}, the same one as the local registry; expected the shared registry database")
+            yield Violation(
+                instance.db_config.loc,
+                f"remoteInstance '{instance.id.text}' reaches datasource {pool.jndi_name.text}, the same one as the local registry; expected the shared registry database",
+            )
 
 
 @check("single_writable_node")
@@ -135,4 +160,8 @@ def single_writable_node(cluster: Cluster):
         return
     names = ", ".join(describe_node(n) for n in writers)
     for node in writers:
-        yield Violation(node.config_mount_instance.read_only.loc, f"{count} nodes have a writable /_system/config mount ({names}); expected exactly one manager with readOnly false and readOnly true on all workers", node)
+        yield Violation(
+            node.config_mount_instance.read_only.loc,
+            f"{count} nodes have a writable /_system/config mount ({names}); expected exactly one manager with readOnly false and readOnly true on all workers",
+            node,
+        )

@@ -16,4 +16,7 @@ def task_server_count(node: Node, cluster: Cluster):
     if mode not in ("AUTO", "CLUSTERED") or not tasks.count.present:
         return  # STANDALONE/REMOTE do not wait; an absent count means -1, no wait
     if tasks.count.text != "1":
-        yield Violation(tasks.count.loc, f"taskServerCount is {tasks.count.shown()} with taskServerMode {mode}, so every node waits for that many task servers before scheduling any task (a lone node or a rolling restart never schedules); expected taskServerMode STANDALONE, or taskServerCount 1")
+        yield Violation(
+            tasks.count.loc,
+            f"taskServerCount is {tasks.count.shown()} with taskServerMode {mode}, so every node waits for that many task servers before scheduling any task (a lone node or a rolling restart never schedules); expected taskServerMode STANDALONE, or taskServerCount 1",
+        )

@@ -1,0 +1,109 @@
+"""Run settings: which rules, at what severity, where, and when the run fails.
+
+They live in the manifest (bps-lint.toml or [tool.bps-lint]) next to the cluster facts;
+command-line flags override them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field, replace
+
+from linter.discover.manifest import ManifestError, find_manifest, load_manifest
+from linter.evaluate.policy import Policy
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass
+class Settings:
+    base_dir: str = field(default_factory=os.getcwd)
+    source: str | None = None  # the manifest the settings came from
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    extra_policies: list[str] = field(default_factory=list)
+    fail_on: str = "error"
+    docs_url: str | None = None
+
+    def where(self, key: str) -> str:
+        return f"{self.source}: '{key}'" if self.source else f"--{key}"
+
+    def _relative(self, path: str) -> str:
+        return os.path.relpath(os.path.realpath(path), os.path.realpath(self.base_dir)).replace(os.sep, "/")
+
+    def _glob_hits(self, path: str, pattern: str) -> bool:
+        """A glob matches the path or any folder above it (so ``envs/dev`` covers everything below)."""
+        rel = self._relative(path)
+        parts = rel.split("/")
+        return any(fnmatch.fnmatchcase("/".join(parts[:i]), pattern.rstrip("/")) for i in range(len(parts), 0, -1))
+
+    def excluded(self, path: str) -> bool:
+        return any(self._glob_hits(path, pattern) for pattern in self.exclude)
+
+    def path_ignores(self, path: str, policy_id: str, policy_name: str) -> bool:
+        return any(
+            self._glob_hits(path, pattern) and any(matches(policy_id, policy_name, s) for s in selectors)
+            for pattern, selectors in self.per_path_ignores.items()
+        )
+
+    def fails(self, severity: str) -> bool:
+        return SEVERITY_RANK[severity] >= SEVERITY_RANK[self.fail_on]
+
+
+def matches(policy_id: str, policy_name: str, selector: str) -> bool:
+    """A selector is a rule id, a name, or a prefix of either (``BPS1``, ``depsync``)."""
+    selector = selector.strip()
+    return policy_id.upper().startswith(selector.upper()) or policy_name.startswith(selector.lower())
+
+
+def load_settings(paths: list[str], config: str | None = None) -> Settings:
+    """Settings from ``config`` or the manifest nearest to the first path; defaults without one."""
+    source = config or find_manifest(paths[0] if paths else ".")
+    if not source:
+        return Settings()
+    manifest = load_manifest(source)
+    table = manifest.settings
+
+    def resolve(rel: str) -> str:
+        return os.path.normpath(os.path.join(manifest.base_dir, rel))
+
+    return Settings(
+        base_dir=manifest.base_dir,
+        source=source,
+        select=table.get("select"),
+        ignore=list(table.get("ignore", [])),
+        severity=dict(table.get("severity", {})),
+        per_path_ignores={k: list(v) for k, v in table.get("per-path-ignores", {}).items()},
+        exclude=list(table.get("exclude", [])),
+        extra_policies=[resolve(p) for p in table.get("extra-policies", [])],
+        fail_on=table.get("fail-on", "error"),
+        docs_url=table.get("docs-url"),
+    )
+
+
+def _check_selectors(policies: list[Policy], selectors, key: str, settings: Settings) -> None:
+    for selector in selectors:
+        if not any(matches(p.id, p.name, selector) for p in policies):
+            raise ManifestError(f"{settings.where(key)} names no rule: '{selector}' ('bps-lint rules' lists them)")
+
+
+def apply_settings(policies: list[Policy], settings: Settings) -> list[Policy]:
+    """The policies this run evaluates, with severity overrides applied."""
+    _check_selectors(policies, settings.select or [], "select", settings)
+    _check_selectors(policies, settings.ignore, "ignore", settings)
+    _check_selectors(policies, settings.severity, "severity", settings)
+    for selectors in settings.per_path_ignores.values():
+        _check_selectors(policies, selectors, "per-path-ignores", settings)
+    chosen = []
+    for policy in policies:
+        if settings.select is not None and not any(matches(policy.id, policy.name, s) for s in settings.select):
+            continue
+        if any(matches(policy.id, policy.name, s) for s in settings.ignore):
+            continue
+        override = next((sev for s, sev in settings.severity.items() if matches(policy.id, policy.name, s)), None)
+        chosen.append(replace(policy, severity=override) if override else policy)
+    return chosen

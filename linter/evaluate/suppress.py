@@ -1,0 +1,73 @@
+"""Apply inline suppressions to findings; report the ones that are invalid or suppress nothing."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from linter.findings import Finding
+from linter.parse.suppressions import KINDS, Suppression
+
+
+def apply(findings: list[Finding], suppressions: list[tuple[str | None, str | None, Suppression]], engine) -> list[Finding]:
+    """Findings minus the suppressed ones, plus findings for invalid and unused suppressions.
+
+    ``suppressions`` holds (cluster, node, suppression). Rule ids are checked against every
+    known rule, but an unused one is only reported when its rule ran (an ignored rule suppresses
+    nothing by design).
+    """
+    if not suppressions:
+        return findings
+    by_path = defaultdict(list)
+    used: set[tuple[int, str]] = set()
+    extra = []
+    for index, (cluster, node, s) in enumerate(suppressions):
+        if s.kind not in KINDS:
+            extra.append(
+                engine.builtin(
+                    "invalid-suppression",
+                    s.loc,
+                    f"'bps-lint: {s.text}' is not a suppression; expected 'bps-lint: disable=RULE' or 'bps-lint: disable-file=RULE'",
+                    cluster,
+                    node,
+                )
+            )
+        elif not s.ids:
+            extra.append(
+                engine.builtin(
+                    "invalid-suppression",
+                    s.loc,
+                    f"'bps-lint: {s.text}' names no rule; expected {s.kind}=RULE[,RULE...] (a blanket suppression is not allowed)",
+                    cluster,
+                    node,
+                )
+            )
+        else:
+            for rule in s.ids:
+                if not engine.knows(rule):
+                    extra.append(
+                        engine.builtin(
+                            "invalid-suppression", s.loc, f"'bps-lint: {s.text}' names unknown rule '{rule}'; 'bps-lint rules' lists them", cluster, node
+                        )
+                    )
+            by_path[s.loc.path].append((index, s))
+    kept = []
+    for finding in findings:
+        hit = None
+        for index, s in by_path.get(finding.loc.path, ()):
+            rule = next((r for r in s.ids if r.upper() == finding.rule or r == finding.name), None)
+            if rule and s.covers(finding.loc.line):
+                hit = (index, rule)
+                break
+        if hit:
+            used.add(hit)
+        else:
+            kept.append(finding)
+    for index, (cluster, node, s) in enumerate(suppressions):
+        if s.kind not in KINDS:
+            continue
+        for rule in s.ids:
+            if (index, rule) not in used and engine.knows(rule) and engine.runs(rule):
+                extra.append(
+                    engine.builtin("unused-suppression", s.loc, f"suppression of {rule} suppresses nothing here; expected it to be removed", cluster, node)
+                )
+    return kept + [f for f in extra if f is not None]

@@ -1,0 +1,83 @@
+"""Inline suppression: on the line or the line before, per file, in start scripts; invalid and unused ones are reported."""
+
+from __future__ import annotations
+
+from tests.helpers import lint, materialize
+
+DS = "datasources/bps-datasources.xml"
+OFF = "<defaultAutoCommit>false</defaultAutoCommit>"
+ON = "<defaultAutoCommit>true</defaultAutoCommit>"
+
+
+def _lint(tmp_path, *files):
+    cluster = materialize({"files": [dict(nodes=["worker1"], **f) for f in files]}, tmp_path)
+    return [(f.rule, f.loc.line) for f in lint(cluster).findings]
+
+
+def test_same_line(tmp_path):
+    assert _lint(tmp_path, {"file": DS, "replace": ON, "with": OFF + " <!-- bps-lint: disable=BPS101 -->"}) == []
+
+
+def test_line_before_by_name(tmp_path):
+    assert _lint(tmp_path, {"file": DS, "replace": "  " + ON, "with": "<!-- bps-lint: disable=bps-ds-autocommit -->" + "\n" + OFF}) == []
+
+
+def test_two_lines_before_does_not_count(tmp_path):
+    found = _lint(
+        tmp_path,
+        {
+            "file": DS,
+            "replace": "<validationQuery>SELECT 1</validationQuery>",
+            "with": "<validationQuery>SELECT 1</validationQuery> <!-- bps-lint: disable=BPS101 -->",
+        },
+        {"file": DS, "replace": ON, "with": OFF},
+    )
+    assert found == [("BPS006", 23), ("BPS101", 25)]
+
+
+def test_disable_file_with_several_rules(tmp_path):
+    found = _lint(
+        tmp_path,
+        {"file": DS, "replace": "<datasources>", "with": "<!-- bps-lint: disable-file=BPS101, BPS110 --><datasources>"},
+        {"file": DS, "replace": ON, "with": OFF},
+    )
+    assert found == [("BPS006", 7)]  # BPS101 was used, BPS110 matched nothing
+
+
+def test_only_the_named_rule_is_suppressed(tmp_path):
+    found = _lint(tmp_path, {"file": DS, "replace": ON, "with": OFF + " <!-- bps-lint: disable=BPS110 -->"})
+    assert found == [("BPS101", 25), ("BPS006", 25)]
+
+
+def test_blanket_and_unknown_suppressions_are_rejected(tmp_path):
+    found = _lint(
+        tmp_path, {"file": DS, "replace": ON, "with": OFF + " <!-- bps-lint: disable --> <!-- bps-lint: disable=BPS999 --> <!-- bps-lint: enable=BPS101 -->"}
+    )
+    assert found == [("BPS101", 25), ("BPS005", 25), ("BPS005", 25), ("BPS005", 25)]
+
+
+def test_start_script_suppression(tmp_path):
+    found = _lint(
+        tmp_path,
+        {"file": "bin/wso2server.sh", "replace": "    -DworkerNode=true \\", "with": "    -Dsetup -DworkerNode=true \\\n    # bps-lint: disable=BPS702"},
+    )
+    assert found == [("BPS702", 315), ("BPS006", 316)]  # a comment after the flag covers lines 316-317 only
+    found = _lint(
+        tmp_path / "again",
+        {"file": "bin/wso2server.sh", "replace": "    -DworkerNode=true \\", "with": "    # bps-lint: disable=BPS702\n    -Dsetup -DworkerNode=true \\"},
+    )
+    assert found == []
+
+
+def test_unused_suppression_of_an_ignored_rule_is_not_reported(tmp_path):
+    from linter.config import Settings, apply_settings
+    from linter.evaluate.engine import Engine
+    from linter.run import lint_paths
+    from tests.helpers import engine as full_engine
+    from tests.helpers import policies
+
+    cluster = materialize({"files": [{"nodes": ["worker1"], "file": DS, "replace": ON, "with": ON + " <!-- bps-lint: disable=BPS110 -->"}]}, tmp_path)
+    settings = Settings(ignore=["BPS110"])
+    engine = Engine(apply_settings(policies(), settings), known=policies())
+    assert lint_paths([str(cluster)], engine, settings).findings == []
+    assert [f.rule for f in lint_paths([str(cluster)], full_engine()).findings] == ["BPS006"]
