@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import describe_node
+from linter.evaluate.checks.common import shared_by_several
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node
 
@@ -23,14 +21,8 @@ def distributed_lock_needs_clustering(node: Node, cluster: Cluster):
 
 @check("node_id_unique")
 def node_id_unique(cluster: Cluster):
-    holders = defaultdict(list)
-    for node in cluster.nodes:
-        if node.bps and node.bps.node_id.text:
-            holders[node.bps.node_id.text].append(node)
-    for node_id, nodes in holders.items():
-        if sum(n.replicas for n in nodes) < 2:
-            continue
-        names = ", ".join(describe_node(n) for n in nodes)
+    held = ((n.bps.node_id.text, n) for n in cluster.nodes if n.bps and n.bps.node_id.text)
+    for node_id, nodes, names in shared_by_several(held):
         for node in nodes:
             yield Violation(
                 node.bps.node_id.loc,

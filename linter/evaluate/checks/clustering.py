@@ -6,7 +6,7 @@ import difflib
 from collections import defaultdict
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import deviations, describe_node
+from linter.evaluate.checks.common import deviations, shared_by_several
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node, Value
 
@@ -89,15 +89,8 @@ def _member_address(node: Node) -> tuple[str, str] | None:
 def local_member_unique(cluster: Cluster):
     if not cluster.multi_node:
         return
-    holders = defaultdict(list)
-    for node in cluster.nodes:
-        address = _member_address(node) if node.clustering_enabled else None
-        if address:
-            holders[address].append(node)
-    for (host, port), nodes in holders.items():
-        if sum(n.replicas for n in nodes) < 2:
-            continue
-        names = ", ".join(describe_node(n) for n in nodes)
+    held = ((_member_address(n), n) for n in cluster.nodes if n.clustering_enabled and _member_address(n))
+    for (host, port), nodes, names in shared_by_several(held):
         for node in nodes:
             yield Violation(
                 node.clustering.local_member_host.loc,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Callable, Iterable
 
-from linter.model.types import Cluster, Node, Value
+from linter.model.types import Node, Value
 
 
 def deviations(items: Iterable[tuple[Node, Value]], key: Callable[[Value], object] = lambda v: v.text):
@@ -24,11 +24,24 @@ def deviations(items: Iterable[tuple[Node, Value]], key: Callable[[Value], objec
     return [(node, value, majority) for node, value in items if key(value) != majority]
 
 
-def nodes_with(cluster: Cluster, getter: Callable[[Node], object]):
-    for node in cluster.nodes:
-        item = getter(node)
-        if item is not None:
-            yield node, item
+def deviations_by_group(items: Iterable[tuple[object, Node, Value]], key: Callable[[Value], object] = lambda v: v.text):
+    """(group, node, value, majority) for values that differ from their group's majority (see ``deviations``)."""
+    groups = defaultdict(list)
+    for group, node, value in items:
+        groups[group].append((node, value))
+    for group, members in groups.items():
+        for node, value, majority in deviations(members, key):
+            yield group, node, value, majority
+
+
+def shared_by_several(items: Iterable[tuple[object, Node]]):
+    """(key, nodes, names) for each key held by two or more instances; a replicated folder counts once per replica."""
+    holders = defaultdict(list)
+    for key, node in items:
+        holders[key].append(node)
+    for key, nodes in holders.items():
+        if sum(n.replicas for n in nodes) >= 2:
+            yield key, nodes, ", ".join(describe_node(n) for n in nodes)
 
 
 def describe_node(node: Node) -> str:

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import deviations
+from linter.evaluate.checks.common import deviations_by_group, shared_by_several
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, is_embedded, kind, redact, server
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Datasource, Node
+
+
+def _bps_pool_size(node: Node) -> int | None:
+    pool = node.bps_datasource
+    return pool.max_active.as_int() if pool else None
 
 
 @check("ode_threads_below_pool")
@@ -29,8 +34,7 @@ def ode_threads_below_pool(node: Node, cluster: Cluster):
             f"ODESchedulerThreadPoolSize is {threads.shown()}, which means an unbounded thread pool; expected a positive number below BPS_DS maxActive",
         )
         return
-    pool = node.bps_datasource
-    max_active = pool.max_active.as_int() if pool else None
+    max_active = _bps_pool_size(node)
     if max_active is not None and count >= max_active:
         yield Violation(
             threads.loc,
@@ -43,8 +47,7 @@ def scheduler_pool_budget(node: Node, cluster: Cluster):
     if not node.bps or not node.humantask:
         return
     ode = node.bps.ode_threads.as_int()
-    pool = node.bps_datasource
-    max_active = pool.max_active.as_int() if pool else None
+    max_active = _bps_pool_size(node)
     if not ode or ode <= 0 or max_active is None or ode >= max_active:
         return  # ode_threads_below_pool reports those
     humantask = node.humantask.max_threads.as_int()
@@ -114,20 +117,13 @@ def shared_pools(node: Node) -> dict[str, Datasource]:
 
 @check("shared_db_same_url")
 def shared_db_same_url(cluster: Cluster):
-    if len(cluster.nodes) < 2:
-        return
-    by_role = defaultdict(list)
-    for node in cluster.nodes:
-        for role, pool in shared_pools(node).items():
-            if pool.url.present:
-                by_role[role].append((node, pool.url))
-    for role, items in by_role.items():
-        for node, url, majority in deviations(items):
-            yield Violation(
-                url.loc,
-                f"{role} URL on {node.name} is '{redact(url.text)}', but the other nodes use '{redact(majority)}'; expected the same database URL on every node",
-                node,
-            )
+    urls = ((role, n, pool.url) for n in cluster.nodes for role, pool in shared_pools(n).items() if pool.url.present)
+    for role, node, url, majority in deviations_by_group(urls):
+        yield Violation(
+            url.loc,
+            f"{role} URL on {node.name} is '{redact(url.text)}', but the other nodes use '{redact(majority)}'; expected the same database URL on every node",
+            node,
+        )
 
 
 @check("shared_db_not_embedded")
@@ -144,20 +140,13 @@ def shared_db_not_embedded(node: Node, cluster: Cluster):
 
 @check("local_registry_per_node")
 def local_registry_per_node(cluster: Cluster):
-    holders = defaultdict(list)
-    for node in cluster.nodes:
-        pool = node.local_registry_datasource
-        if pool and pool.url.present and not is_embedded(pool.url.text):
-            holders[pool.url.text].append((node, pool))
-    for url, items in holders.items():
-        instances = sum(n.replicas for n, _ in items)
-        if instances < 2:
-            continue
-        names = ", ".join(n.name for n, _ in items)
-        for node, pool in items:
-            shared = f"{names}" if len(items) > 1 else f"the {node.replicas} replicas of {node.name}"
+    pools = {n.name: n.local_registry_datasource for n in cluster.nodes}
+    held = ((pools[n.name].url.text, n) for n in cluster.nodes if pools[n.name] and pools[n.name].url.present and not is_embedded(pools[n.name].url.text))
+    for url, nodes, names in shared_by_several(held):
+        shared = names if len(nodes) > 1 else f"the {nodes[0].replicas} replicas of {nodes[0].name}"
+        for node in nodes:
             yield Violation(
-                pool.url.loc,
+                pools[node.name].url.loc,
                 f"the local registry database '{redact(url)}' (currentDBConfig) is shared by {shared}; expected a separate local registry database per node",
                 node,
             )

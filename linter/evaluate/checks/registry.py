@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import deviations, describe_node
+from linter.evaluate.checks.common import deviations_by_group, describe_node
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node
@@ -41,24 +40,24 @@ def cache_id_matches(node: Node, cluster: Cluster):
             )
 
 
+def _matching_cache_ids(node: Node):
+    """(registry URL, cacheId) of remote instances whose cacheId matches their own datasource."""
+    for instance in node.registry.remote_instances if node.registry else ():
+        pool = node.instance_datasource(instance)
+        # cache_id_matches reports the others; comparing them here would report them twice
+        if pool and pool.url.text and pool.username.text and instance.cache_id.raw in _expected_cache_ids(pool.username.text, pool.url.text):
+            yield pool.url.text, instance.cache_id
+
+
 @check("cache_id_consistent")
 def cache_id_consistent(cluster: Cluster):
-    by_db = defaultdict(list)
-    for node in cluster.nodes:
-        if not node.registry:
-            continue
-        for instance in node.registry.remote_instances:
-            pool = node.instance_datasource(instance)
-            # Only cacheIds that match their own datasource: cache_id_matches reports the others.
-            if pool and pool.url.text and pool.username.text and instance.cache_id.raw in _expected_cache_ids(pool.username.text, pool.url.text):
-                by_db[pool.url.text].append((node, instance.cache_id))
-    for url, items in by_db.items():
-        for node, value, majority in deviations(items, key=lambda v: v.raw):
-            yield Violation(
-                value.loc,
-                f"cacheId for the registry database '{redact(url)}' is '{redact(value.raw)}' on {node.name} but '{redact(majority)}' on the other nodes; expected the same cacheId on every node",
-                node,
-            )
+    ids = ((url, node, cache_id) for node in cluster.nodes for url, cache_id in _matching_cache_ids(node))
+    for url, node, value, majority in deviations_by_group(ids, key=lambda v: v.raw):
+        yield Violation(
+            value.loc,
+            f"cacheId for the registry database '{redact(url)}' is '{redact(value.raw)}' on {node.name} but '{redact(majority)}' on the other nodes; expected the same cacheId on every node",
+            node,
+        )
 
 
 @check("registry_mounts")
@@ -85,18 +84,15 @@ def registry_mounts(node: Node, cluster: Cluster):
 
 @check("mount_target_consistent")
 def mount_target_consistent(cluster: Cluster):
-    by_path = defaultdict(list)
-    for node in cluster.nodes:
-        for mount in node.registry.mounts if node.registry else ():
-            if mount.path.text and mount.target_path.present:
-                by_path[mount.path.text.rstrip("/")].append((node, mount.target_path))
-    for path, items in by_path.items():
-        for node, value, majority in deviations(items):
-            yield Violation(
-                value.loc,
-                f"mount {path} has targetPath '{value.text}' on {node.name} but '{majority}' on the other nodes; expected the same targetPath on every node",
-                node,
-            )
+    mounts = (
+        (m.path.text.rstrip("/"), n, m.target_path) for n in cluster.nodes if n.registry for m in n.registry.mounts if m.path.text and m.target_path.present
+    )
+    for path, node, value, majority in deviations_by_group(mounts):
+        yield Violation(
+            value.loc,
+            f"mount {path} has targetPath '{value.text}' on {node.name} but '{majority}' on the other nodes; expected the same targetPath on every node",
+            node,
+        )
 
 
 @check("registry_duplicates")
