@@ -24,6 +24,16 @@ def _csv(value: str) -> list[str]:
     return [v for v in (part.strip() for part in value.split(",")) if v]
 
 
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = -1
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, 0 for automatic; got '{value}'")
+    return jobs
+
+
 def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bps-lint",
@@ -43,6 +53,13 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--ignore", type=_csv, metavar="RULES", help="skip these rules (overrides the config)")
     parser.add_argument("--fail-on", choices=("error", "warning"), help="lowest severity that makes the run exit 1 (default: error)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (usage errors still exit 2)")
+    parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=0,
+        metavar="N",
+        help="processes to lint with (default: one per core when there are 4 or more clusters; 1: stay in one process)",
+    )
     parser.add_argument("--config", metavar="FILE", help="bps-lint.toml or pyproject.toml to use (default: the nearest one above the first PATH)")
     parser.add_argument(
         "--docs-url", default=None, help="base URL of the rule pages (default: the config's docs-url, $BPS_LINT_DOCS_URL, or the published site)"
@@ -112,7 +129,7 @@ def cmd_check(argv: list[str]) -> int:
     engine = _engine(settings, args.docs_url)
     from linter.run import lint_paths
 
-    result = lint_paths(args.paths, engine, settings)
+    result = lint_paths(args.paths, engine, settings, jobs=args.jobs)
     report = _renderer(args.format)(result, engine, settings)
     if args.output:
         _write_atomically(args.output, report)

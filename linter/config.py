@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field, replace
 
 from linter.discover.manifest import ManifestError, find_manifest, load_manifest
 from linter.evaluate.policy import Policy
@@ -16,18 +15,30 @@ from linter.evaluate.policy import Policy
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
-@dataclass
 class Settings:
-    base_dir: str = field(default_factory=os.getcwd)
-    source: str | None = None  # the manifest the settings came from
-    select: list[str] | None = None
-    ignore: list[str] = field(default_factory=list)
-    severity: dict[str, str] = field(default_factory=dict)
-    per_path_ignores: dict[str, list[str]] = field(default_factory=dict)
-    exclude: list[str] = field(default_factory=list)
-    extra_policies: list[str] = field(default_factory=list)
-    fail_on: str = "error"
-    docs_url: str | None = None
+    def __init__(
+        self,
+        base_dir: str | None = None,
+        source: str | None = None,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        severity: dict[str, str] | None = None,
+        per_path_ignores: dict[str, list[str]] | None = None,
+        exclude: list[str] | None = None,
+        extra_policies: list[str] | None = None,
+        fail_on: str = "error",
+        docs_url: str | None = None,
+    ):
+        self.base_dir = base_dir or os.getcwd()
+        self.source = source  # the manifest the settings came from
+        self.select = select
+        self.ignore = ignore or []
+        self.severity = severity or {}
+        self.per_path_ignores = per_path_ignores or {}
+        self.exclude = exclude or []
+        self.extra_policies = extra_policies or []
+        self.fail_on = fail_on
+        self.docs_url = docs_url
 
     def where(self, key: str) -> str:
         return f"{self.source}: '{key}'" if self.source else f"--{key}"
@@ -105,5 +116,5 @@ def apply_settings(policies: list[Policy], settings: Settings) -> list[Policy]:
         if any(matches(policy.id, policy.name, s) for s in settings.ignore):
             continue
         override = next((sev for s, sev in settings.severity.items() if matches(policy.id, policy.name, s)), None)
-        chosen.append(replace(policy, severity=override) if override else policy)
+        chosen.append(policy._replace(severity=override) if override else policy)
     return chosen

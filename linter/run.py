@@ -2,41 +2,60 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linter.config import Settings
-from linter.discover.walk import discover
+from linter.discover.walk import ClusterSource, discover
 from linter.evaluate import suppress
 from linter.evaluate.engine import Engine
 from linter.findings import Finding
 from linter.model.build import build_cluster
 from linter.parse.xmlfile import FileProblem
+from linter.workers import choose_jobs, map_in_processes
 
 
-@dataclass
 class RunResult:
-    findings: list[Finding] = field(default_factory=list)
-    files: int = 0
-    nodes: int = 0
-    clusters: int = 0
-    cluster_names: list[str] = field(default_factory=list)
+    """What a run found, and how much it read (for the summary line)."""
+
+    def __init__(self):
+        self.findings: list[Finding] = []
+        self.files = 0
+        self.nodes = 0
+        self.clusters = 0
+        self.cluster_names: list[str] = []
 
 
-def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = None) -> RunResult:
+class ClusterOutcome(NamedTuple):
+    """All a run keeps of one cluster once its model is gone: plain data, so a worker process can send it back."""
+
+    name: str
+    nodes: int
+    files: int
+    findings: list[Finding]
+
+
+def lint_cluster(source: ClusterSource, engine: Engine) -> ClusterOutcome:
+    built = build_cluster(source)
+    cluster = built.cluster
+    files = sum(1 for n in cluster.nodes for f in n.files if f.status != "missing") + sum(1 for n in cluster.nodes if n.start_script)
+    findings = engine.problem_findings(built.problems) + engine.evaluate(cluster)
+    findings = suppress.apply(findings, [(cluster.name, node.name, s) for node, s in built.suppressions], engine)
+    return ClusterOutcome(cluster.name, len(cluster.nodes), files, findings)
+
+
+def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = None, jobs: int = 0) -> RunResult:
+    """Lint every cluster under ``paths``; ``jobs`` processes (0: one per core when there are enough clusters)."""
     settings = settings or Settings()
     found = discover(paths, exclude=settings.excluded if settings.exclude else None)
     result = RunResult()
     result.findings.extend(engine.problem_findings([(None, FileProblem("unreadable", message, loc)) for loc, message in found.problems]))
-    for source in found.clusters:
-        built = build_cluster(source)
-        cluster = built.cluster
+    outcomes = map_in_processes(lambda source: lint_cluster(source, engine), found.clusters, choose_jobs(jobs, len(found.clusters)))
+    for outcome in outcomes:
         result.clusters += 1
-        result.cluster_names.append(cluster.name)
-        result.nodes += len(cluster.nodes)
-        result.files += sum(1 for n in cluster.nodes for f in n.files if f.status != "missing") + sum(1 for n in cluster.nodes if n.start_script)
-        findings = engine.problem_findings(built.problems) + engine.evaluate(cluster)
-        findings = suppress.apply(findings, [(cluster.name, node.name, s) for node, s in built.suppressions], engine)
-        result.findings.extend(findings)
+        result.cluster_names.append(outcome.name)
+        result.nodes += outcome.nodes
+        result.files += outcome.files
+        result.findings.extend(outcome.findings)
     if settings.per_path_ignores:
         result.findings = [f for f in result.findings if not settings.path_ignores(f.loc.path, f.rule, f.name)]
     result.findings.sort(key=Finding.sort_key)

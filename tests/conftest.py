@@ -24,3 +24,9 @@ def site(tmp_path_factory):
     )
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_policy_cache(tmp_path_factory):
+    """Tests never read or write the user's ~/.cache/bps-lint."""
+    os.environ["BPS_LINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("bps-lint-cache"))

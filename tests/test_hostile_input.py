@@ -113,14 +113,14 @@ def test_iso_8859_1_file_with_non_ascii_text_parses(cluster):
 def test_unreadable_file(cluster, monkeypatch):
     path = node_file(cluster, "worker1", "registry.xml")
     if os.geteuid() == 0:  # root reads anything: make the open itself fail as it would for a user
-        real_open = open
+        real_open = os.open
 
         def deny(file, *args, **kwargs):
             if os.fspath(file) == os.fspath(path) or os.path.realpath(os.fspath(file)) == str(path):
                 raise PermissionError(13, "Permission denied", os.fspath(file))
             return real_open(file, *args, **kwargs)
 
-        monkeypatch.setattr("builtins.open", deny)
+        monkeypatch.setattr(os, "open", deny)
     else:
         path.chmod(0)
     result = lint(cluster)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linter.resources import schema_path
 
@@ -18,26 +17,27 @@ class ManifestError(Exception):
     """A manifest that cannot be used; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
-class NodeSettings:
+class NodeSettings(NamedTuple):
     replicas: int = 1
     cores: int | None = None
 
 
-@dataclass
 class Manifest:
-    path: str
-    base_dir: str
-    clusters: dict[str, list[str]] = field(default_factory=dict)  # name -> absolute node folders
-    nodes: dict[str, NodeSettings] = field(default_factory=dict)  # absolute node folder -> settings
-    databases: dict[str, int] = field(default_factory=dict)  # "host:port" -> max connections
-    settings: dict = field(default_factory=dict)
+    def __init__(self, path: str, base_dir: str, clusters=None, nodes=None, databases=None, settings=None):
+        self.path = path
+        self.base_dir = base_dir
+        self.clusters: dict[str, list[str]] = clusters or {}  # name -> absolute node folders
+        self.nodes: dict[str, NodeSettings] = nodes or {}  # absolute node folder -> settings
+        self.databases: dict[str, int] = databases or {}  # "host:port" -> max connections
+        self.settings: dict = settings or {}
 
     def node_settings(self, node_dir: str) -> NodeSettings:
         return self.nodes.get(os.path.realpath(node_dir), NodeSettings())
 
 
 def _read_table(path: str) -> dict | None:
+    import tomllib
+
     with open(path, "rb") as handle:
         data = tomllib.load(handle)
     if os.path.basename(path) == "pyproject.toml":
@@ -57,7 +57,7 @@ def find_manifest(start: str) -> str | None:
             try:
                 if _read_table(candidate) is not None:
                     return candidate
-            except (OSError, tomllib.TOMLDecodeError):
+            except (OSError, ValueError):  # TOMLDecodeError is a ValueError
                 pass  # someone else's broken pyproject is not ours to report
         parent = os.path.dirname(folder)
         if parent == folder:
@@ -80,7 +80,7 @@ def _validate(path: str, table: dict) -> None:
 def load_manifest(path: str) -> Manifest:
     try:
         table = _read_table(path) or {}
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:  # tomllib.TOMLDecodeError
         raise ManifestError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read: {exc.strerror or exc}") from None

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linter.discover.layout import conf_dir_of, start_script_of
 from linter.discover.manifest import Manifest, NodeSettings, find_manifest, load_manifest
 from linter.parse.location import Loc
 
 
-@dataclass
-class NodeSource:
+class NodeSource(NamedTuple):
     """A node folder found on disk, before any file is read."""
 
     name: str
@@ -23,16 +22,14 @@ class NodeSource:
     settings: NodeSettings = NodeSettings()
 
 
-@dataclass
-class ClusterSource:
+class ClusterSource(NamedTuple):
     name: str
     path: str
-    nodes: list[NodeSource] = field(default_factory=list)
-    databases: dict[str, int] = field(default_factory=dict)
+    nodes: list[NodeSource]  # filled in as the walk finds them
+    databases: dict[str, int]
 
 
-@dataclass
-class Discovery:
+class Discovery(NamedTuple):
     clusters: list[ClusterSource]
     problems: list[tuple[Loc, str]]  # walk problems (loops, unreadable folders): reported, never fatal
     manifests: list[str]
@@ -40,17 +37,29 @@ class Discovery:
 
 def display_path(path: str) -> str:
     """Paths relative to the current directory, as users type them."""
+    cwd = os.getcwd()
+    if path.startswith(cwd) and path[len(cwd) : len(cwd) + 1] == os.sep:
+        return path[len(cwd) + 1 :]  # the common case, without relpath's work
     try:
-        return os.path.relpath(path)
+        return os.path.relpath(path, cwd)
     except ValueError:  # another drive on Windows
         return path
 
 
-def _optional_display(path: str | None) -> str | None:
-    return display_path(path) if path else None
+def _display_below(folder: str, shown: str, path: str | None) -> str | None:
+    """``path`` as displayed, given that ``folder`` displays as ``shown``: no relpath for each file of a node."""
+    if path is None:
+        return None
+    if path.startswith(folder + os.sep):
+        return shown + path[len(folder) :]
+    return display_path(path)
 
 
-def _walk(top: str, found: list[tuple[str, str, str]], problems: list[tuple[Loc, str]], seen: set[tuple[int, int]], exclude) -> None:
+def _walk(top: str, real: str, found: list[tuple[str, str, str, str]], problems: list[tuple[Loc, str]], seen: set[tuple[int, int]], exclude) -> None:
+    """Collect (folder, real folder, layout, conf folder) of every node below ``top``, whose real path is ``real``.
+
+    The real path is carried down rather than asked of every folder: realpath costs a system call
+    per path component, and only symbolic links change it."""
     if exclude and exclude(top):
         return
     try:
@@ -64,7 +73,7 @@ def _walk(top: str, found: list[tuple[str, str, str]], problems: list[tuple[Loc,
     seen.add(key)
     node = conf_dir_of(top)
     if node:
-        found.append((top, node[0], node[1]))
+        found.append((top, real, node[0], node[1]))
         return
     try:
         entries = sorted(os.scandir(top), key=lambda e: e.name)
@@ -79,7 +88,8 @@ def _walk(top: str, found: list[tuple[str, str, str]], problems: list[tuple[Loc,
         except OSError:
             is_dir = False
         if is_dir:
-            _walk(entry.path, found, problems, seen, exclude)
+            child_real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, entry.name)
+            _walk(entry.path, child_real, found, problems, seen, exclude)
         elif entry.is_symlink() and not os.path.exists(entry.path):
             try:
                 os.stat(entry.path)
@@ -141,7 +151,7 @@ def _under(real: str, folders: set[str]) -> bool:
 def discover(paths: list[str], exclude=None) -> Discovery:
     """Find every node under ``paths``; nodes sharing a parent folder form one cluster unless a manifest says otherwise."""
     problems: list[tuple[Loc, str]] = []
-    found: list[tuple[str, str, str]] = []
+    found: list[tuple[str, str, str, str]] = []
     seen: set[tuple[int, int]] = set()
     manifests: dict[str, Manifest] = {}
     roots, given_dirs, file_nodes = _roots(paths)
@@ -149,9 +159,9 @@ def discover(paths: list[str], exclude=None) -> Discovery:
         manifest_path = find_manifest(root)
         if manifest_path and manifest_path not in manifests:
             manifests[manifest_path] = load_manifest(manifest_path)
-        _walk(os.path.abspath(root), found, problems, seen, exclude)
+        _walk(os.path.abspath(root), os.path.realpath(root), found, problems, seen, exclude)
 
-    by_real = {os.path.realpath(node_dir): (node_dir, layout, conf) for node_dir, layout, conf in found}
+    by_real = {real: (node_dir, layout, conf) for node_dir, real, layout, conf in found}
     assigned: dict[str, tuple[str, str]] = {}  # real node dir -> (cluster name, cluster folder)
     databases: dict[str, int] = {}
     settings: dict[str, NodeSettings] = {}
@@ -176,19 +186,23 @@ def discover(paths: list[str], exclude=None) -> Discovery:
                     by_real[node_dir] = (node_dir, node[0], node[1])
 
     clusters: dict[tuple[str, str], ClusterSource] = {}
+    asked_for: set[tuple[str, str]] = set()  # clusters holding a node under a given folder or of a given file
     for real, (node_dir, layout, conf) in sorted(by_real.items()):
         parent = os.path.dirname(os.path.abspath(node_dir))
         name, cluster_dir = assigned.get(real, (display_path(parent), parent))
-        cluster = clusters.setdefault((name, cluster_dir), ClusterSource(name=name, path=display_path(cluster_dir), databases=databases))
+        cluster = clusters.setdefault((name, cluster_dir), ClusterSource(name=name, path=display_path(cluster_dir), nodes=[], databases=databases))
+        if real in file_nodes or _under(real, given_dirs):
+            asked_for.add((name, cluster_dir))
+        shown = display_path(node_dir)
         cluster.nodes.append(
             NodeSource(
                 name=os.path.basename(node_dir.rstrip(os.sep)) or node_dir,
-                path=display_path(node_dir),
-                conf_dir=display_path(conf),
+                path=shown,
+                conf_dir=_display_below(node_dir, shown, conf),
                 layout=layout,
-                start_script=_optional_display(start_script_of(node_dir, conf)),
+                start_script=_display_below(node_dir, shown, start_script_of(node_dir, conf)),
                 settings=settings.get(real, NodeSettings()),
             )
         )
-    wanted = [c for c in clusters.values() if any(_under(os.path.realpath(n.path), given_dirs) or os.path.realpath(n.path) in file_nodes for n in c.nodes)]
+    wanted = [cluster for key, cluster in clusters.items() if key in asked_for]
     return Discovery(clusters=wanted, problems=problems, manifests=list(manifests))

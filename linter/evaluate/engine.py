@@ -7,7 +7,7 @@ from linter.evaluate.declarative import check_value
 from linter.evaluate.policy import Policy
 from linter.findings import Finding
 from linter.model.types import Cluster, Node
-from linter.parse.location import Loc
+from linter.parse.location import Loc, as_loc
 from linter.parse.xmlfile import FileProblem
 
 # File problems are reported under these built-in rules.
@@ -41,7 +41,7 @@ class Engine:
         return f"{self.docs_url}rules/{policy.id}/"
 
     def finding(self, policy: Policy, loc: Loc, message: str, cluster: str | None, node: str | None) -> Finding:
-        return Finding(policy.id, policy.name, policy.severity, message, loc, cluster, node, self.help_url(policy))
+        return Finding(policy.id, policy.name, policy.severity, message, as_loc(loc), cluster, node, self.help_url(policy))
 
     def problem_findings(self, problems: list[tuple[Node | None, FileProblem]], cluster: str | None = None) -> list[Finding]:
         findings = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
-from dataclasses import dataclass
+import zlib
+from typing import NamedTuple
 
 from linter.resources import policies_dir, schema_path
 
@@ -14,8 +14,7 @@ class PolicyError(Exception):
     """A policy file that cannot be used; the message names the file and the field."""
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     id: str
     name: str
     title: str
@@ -33,7 +32,7 @@ class Policy:
 
 
 def _validator():
-    import jsonschema
+    import jsonschema  # costs more than a whole pre-commit run: only when the cache misses
 
     with open(schema_path("policy.schema.json"), encoding="utf-8") as handle:
         return jsonschema.Draft202012Validator(json.load(handle))
@@ -47,7 +46,9 @@ def _policy_files(folder: str) -> list[str]:
     return [os.path.join(folder, n) for n in names if n.endswith(".toml")]
 
 
-def load_policy(path: str, validator) -> Policy:
+def _read_validated(path: str, validator) -> dict:
+    import tomllib
+
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
@@ -60,6 +61,10 @@ def load_policy(path: str, validator) -> Policy:
         first = errors[0]
         where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
         raise PolicyError(f"{path}: invalid policy at '{where}': {first.message}")
+    return data
+
+
+def _policy(path: str, data: dict) -> Policy:
     return Policy(
         id=data["id"],
         name=data["name"],
@@ -78,19 +83,78 @@ def load_policy(path: str, validator) -> Policy:
     )
 
 
+def load_policy(path: str, validator) -> Policy:
+    return _policy(path, _read_validated(path, validator))
+
+
+def _fingerprint(paths: list[str]) -> str | None:
+    """A 64-bit checksum of the policy files, the schema and bps-lint's version; None if a file cannot be read.
+
+    zlib is already loaded by lxml; hashlib would load OpenSSL on every run for a cache key.
+    """
+    from linter import __version__
+
+    crc, adler = 0, 1
+    try:
+        for path in [schema_path("policy.schema.json"), *paths]:
+            with open(path, "rb") as handle:
+                chunk = path.encode() + b"\0" + handle.read() + b"\0"
+            crc, adler = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler)
+    except OSError:
+        return None  # let validation report it
+    return f"{__version__}-{crc:08x}{adler:08x}"
+
+
+def cache_dir() -> str:
+    configured = os.environ.get("BPS_LINT_CACHE_DIR")
+    if configured:
+        return configured
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "bps-lint")
+
+
+def _cached(key: str) -> list | None:
+    try:
+        with open(os.path.join(cache_dir(), f"policies-{key}.json"), encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def _store(key: str, entries: list) -> None:
+    """Best effort: a read-only home or a full disk only costs the next run its validation."""
+    folder = cache_dir()
+    try:
+        os.makedirs(folder, exist_ok=True)
+        tmp = os.path.join(folder, f".policies-{key}.{os.getpid()}.tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(entries, handle)
+        os.replace(tmp, os.path.join(folder, f"policies-{key}.json"))
+    except OSError:
+        pass
+
+
 def load_policies(folders: list[str] | None = None) -> list[Policy]:
-    """Every policy in the bundled folder (and any extra folders), ids and names unique."""
-    validator = _validator()
-    policies: list[Policy] = []
-    for folder in [policies_dir(), *(folders or [])]:
-        for path in _policy_files(folder):
-            policies.append(load_policy(path, validator))
+    """Every policy in the bundled folder (and any extra folders), ids and names unique.
+
+    Files are validated against the policy schema once; the validated content is cached under
+    a hash of the files, so later runs skip TOML parsing and jsonschema altogether.
+    """
+    paths = [path for folder in [policies_dir(), *(folders or [])] for path in _policy_files(folder)]
+    key = _fingerprint(paths)
+    entries = _cached(key) if key else None
+    if entries is None:
+        validator = _validator()
+        entries = [[path, _read_validated(path, validator)] for path in paths]
+        if key:
+            _store(key, entries)
+    policies = [_policy(path, data) for path, data in entries]
     seen: dict[str, str] = {}
     for policy in policies:
-        for key in (policy.id, policy.name):
-            if key in seen:
-                raise PolicyError(f"{policy.source}: '{key}' is already used by {seen[key]}")
-            seen[key] = policy.source
+        for name in (policy.id, policy.name):
+            if name in seen:
+                raise PolicyError(f"{policy.source}: '{name}' is already used by {seen[name]}")
+            seen[name] = policy.source
     from linter.evaluate.checks import CHECKS
 
     for policy in policies:

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.model.types import Node
 from linter.parse.location import Loc
 
 
-@dataclass(frozen=True)
-class Violation:
+class Violation(NamedTuple):
     """What a check reports; the engine turns it into a Finding with the rule's metadata."""
 
     loc: Loc

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import re
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from linter.discover.layout import DATASOURCE_DIR, OPTIONAL_FILES, REQUIRED_FILES
 from linter.discover.walk import ClusterSource, NodeSource
@@ -22,8 +21,7 @@ RUNTIME_PLACEHOLDERS = re.compile(
 )
 
 
-@dataclass
-class BuiltNode:
+class BuiltNode(NamedTuple):
     """A node model plus the problems met while reading its files and their inline suppressions."""
 
     node: Node
@@ -31,16 +29,19 @@ class BuiltNode:
     suppressions: list[Suppression]
 
 
-@dataclass
-class BuiltCluster:
+class BuiltCluster(NamedTuple):
     cluster: Cluster
     problems: list[tuple[Node, FileProblem]]
     suppressions: list[tuple[Node, Suppression]]
 
 
 def _datasource_files(conf_dir: str) -> list[str]:
-    folder = os.path.join(conf_dir, DATASOURCE_DIR)
-    return sorted(glob.glob(os.path.join(folder, "*.xml")))
+    """The node's datasource files, relative to its conf folder."""
+    try:
+        with os.scandir(os.path.join(conf_dir, DATASOURCE_DIR)) as entries:
+            return sorted(f"{DATASOURCE_DIR}/{e.name}" for e in entries if e.name.endswith(".xml"))
+    except OSError:
+        return []
 
 
 def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
@@ -51,12 +52,12 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
 
     def use(rel: str, required: bool) -> ParsedXml | None:
         path = os.path.join(source.conf_dir, rel)
-        if not os.path.lexists(path):
+        result = parse_xml(path)
+        if result.problem and result.problem.kind == "missing":
             if required:
                 files.append(ConfFile(rel, path, "missing"))
-                problems.append(FileProblem("missing", f"{rel} is missing; expected it at {os.path.join(source.conf_dir, rel)}", Loc(source.path)))
+                problems.append(FileProblem("missing", f"{rel} is missing; expected it at {path}", Loc(source.path)))
             return None
-        result = parse_xml(path)
         if result.problem:
             files.append(ConfFile(rel, path, result.problem.kind))
             problems.append(result.problem)
@@ -71,16 +72,15 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
             use(rel, required=True)
     for rel in OPTIONAL_FILES:
         use(rel, required=False)
-    datasource_paths = {os.path.join(source.conf_dir, r) for r in REQUIRED_FILES if r.startswith(DATASOURCE_DIR + "/")}
     datasources = []
     for rel in REQUIRED_FILES:
         if rel.startswith(DATASOURCE_DIR + "/"):
             result = use(rel, required=True)
             if result:
                 datasources.extend(readers.datasources(result))
-    for path in _datasource_files(source.conf_dir):
-        if path not in datasource_paths:
-            result = use(os.path.relpath(path, source.conf_dir), required=False)
+    for rel in _datasource_files(source.conf_dir):
+        if rel not in REQUIRED_FILES:
+            result = use(rel, required=False)
             if result:
                 datasources.extend(readers.datasources(result))
 
@@ -113,29 +113,16 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
         carbon=model("carbon.xml", readers.carbon),
         user_mgt=model("user-mgt.xml", readers.user_mgt),
         start_script=script,
+        placeholders=_placeholders(parsed),
     )
-    return BuiltNode(_with_placeholders(node), problems, found_suppressions)
+    return BuiltNode(node, problems, found_suppressions)
 
 
-def _values(obj):
-    """Every Value reachable from a model object (for placeholder scanning)."""
-    if isinstance(obj, Value):
-        yield obj
-    elif isinstance(obj, (list, tuple)):
-        for item in obj:
-            yield from _values(item)
-    elif hasattr(obj, "__dataclass_fields__"):
-        for name in obj.__dataclass_fields__:
-            yield from _values(getattr(obj, name))
-
-
-def _with_placeholders(node: Node) -> Node:
-    found = []
-    for value in _values([node.datasources, node.registry, node.clustering, node.tasks, node.bps, node.humantask, node.activiti, node.carbon, node.user_mgt]):
-        if value.raw and "${" in value.raw:
-            if any(not RUNTIME_PLACEHOLDERS.match(m) for m in _PLACEHOLDER.findall(value.raw)):
-                found.append(value)
-    return replace(node, placeholders=tuple(found)) if found else node
+def _placeholders(parsed: dict[str, ParsedXml]) -> tuple[Value, ...]:
+    """Values read from the node's files that hold a ${...} Carbon does not resolve at start-up."""
+    return tuple(
+        value for result in parsed.values() for value in result.placeholders if any(not RUNTIME_PLACEHOLDERS.match(m) for m in _PLACEHOLDER.findall(value.raw))
+    )
 
 
 def build_cluster(source: ClusterSource) -> BuiltCluster:

@@ -44,9 +44,9 @@ def datasources(parsed: ParsedXml) -> list[Datasource]:
         if props is not None:  # dataSourceClassName style: url/user live in <property name=...>
             for p in children(props, "property"):
                 if p.get("name") == "url" and not url.present:
-                    url = Value(p.text or "", r.loc(p))
+                    url = r.value(p.text or "", p)
                 elif p.get("name") == "user" and not username.present:
-                    username = Value(p.text or "", r.loc(p))
+                    username = r.value(p.text or "", p)
         result.append(
             Datasource(
                 file=parsed.path,
@@ -190,7 +190,7 @@ def user_mgt(parsed: ParsedXml) -> UserMgt:
     data_source = Value(None, r.loc(anchor))
     for prop in children(anchor, "Property"):
         if prop.get("name") == "dataSource":
-            data_source = Value(prop.text or "", r.loc(prop))
+            data_source = r.value(prop.text or "", prop)
     return UserMgt(
         loc=r.loc(parsed.root),
         data_source=data_source,
@@ -199,30 +199,55 @@ def user_mgt(parsed: ParsedXml) -> UserMgt:
     )
 
 
-_FLAG = re.compile(r"(?<![\w$])(-D[\w.\-]+(?:=(?:\"[^\"]*\"|'[^']*'|\S+))?|-XX:[+\-]?[\w]+(?:=\S+)?)")
-_IF_OPEN = re.compile(r"^\s*(if|case)\b")
-_IF_CLOSE = re.compile(r"^\s*(fi|esac)\b")
+# Quoted values stop at the end of the line, as the shell's would for one flag. The pattern starts
+# with a literal "-" so the regex engine can skip ahead; the "not after a word character" test is
+# done by hand (a lookbehind would be tried at every offset of the script).
+_FLAG = re.compile(r"-D[\w.\-]+(?:=(?:\"[^\"\n]*\"|'[^'\n]*'|\S+))?|-XX:[+\-]?\w+(?:=\S+)?")
+_OPENS = ("if", "case")
+_CLOSES = ("fi", "esac")
+_BLOCK_LINE = re.compile(r"\n[ \t]*(?:if|case|fi|esac)\b[^\n]*")  # matched in "\n" + text
+
+
+def _block_depth_changes(text: str) -> list[tuple[int, int]]:
+    """(offset, +1/-1) where an if/case block opens (from the next line on) or closes (from its line)."""
+    changes = []
+    for match in _BLOCK_LINE.finditer("\n" + text):
+        stripped = match.group().strip()
+        first = stripped.split(None, 1)[0].rstrip(";")
+        if first in _CLOSES:
+            changes.append((match.start(), -1))  # the line's start in text
+        elif first in _OPENS and not stripped.endswith(("fi", "esac")):
+            changes.append((match.end() - 1, +1))  # the line's end in text
+    return changes
 
 
 def start_script(path: str) -> tuple[StartScript | None, FileProblem | None, list]:
     """The -D and -XX flags of wso2server.sh with their lines (flags inside if/case blocks are
-    conditional), a problem if it cannot be read, and its inline suppressions."""
+    conditional), a problem if it cannot be read, and its inline suppressions.
+
+    Flags and block keywords are found by regex over the whole text, not line by line: the stock
+    script has ~320 lines and only a tenth of them matter."""
     data, problem = read_bytes(path)
     if problem:
         return None, problem, []
     if b"\x00" in data[:4096]:
         return None, FileProblem("unparseable", "start script is binary, not a shell script", Loc(path, 1, 1)), []
     text = data.decode("utf-8", errors="replace")
-    depth = 0
+    changes = _block_depth_changes(text)
+    depth, next_change = 0, 0
     flags = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            continue
-        if _IF_CLOSE.match(line):
-            depth = max(0, depth - 1)
-        for match in _FLAG.finditer(line):
-            flags.append(JvmFlag(match.group(1).rstrip("\\").rstrip('"'), Loc(path, number, match.start(1) + 1), conditional=depth > 0))
-        if _IF_OPEN.match(line) and not re.search(r"\bfi\s*$", stripped):
-            depth += 1
+    number, counted_to = 1, 0
+    for match in _FLAG.finditer(text):
+        at = match.start()
+        if at and (text[at - 1].isalnum() or text[at - 1] in "_$"):
+            continue  # part of a word or a $-D expansion, not a flag
+        while next_change < len(changes) and changes[next_change][0] <= at:
+            depth = max(0, depth + changes[next_change][1])
+            next_change += 1
+        line_start = text.rfind("\n", 0, at) + 1
+        if text[line_start:at].lstrip().startswith("#"):
+            continue  # a commented-out flag
+        number += text.count("\n", counted_to, line_start)
+        counted_to = line_start
+        flags.append(JvmFlag(match.group().rstrip("\\").rstrip('"'), Loc(path, number, at - line_start + 1), conditional=depth > 0))
     return StartScript(Loc(path), tuple(flags)), None, suppressions.find(path, text, shell=True)

@@ -1,14 +1,17 @@
-"""The cluster model. Every value carries where it came from; passwords are never kept."""
+"""The cluster model. Every value carries where it came from; passwords are never kept.
+
+Named tuples, not frozen dataclasses: read-only all the same, but a run builds tens of thousands of
+Values and a dataclass costs more to define at import and to create than the whole parse of a node.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from linter.parse.location import Loc
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
     """A setting read from a file. ``raw`` is None when the element is absent; ``loc`` is then its parent's."""
 
     raw: str | None
@@ -42,8 +45,7 @@ class Value:
         return f"'{self.raw}'" if self.raw != self.text or not self.text else f"'{self.text}'"
 
 
-@dataclass(frozen=True)
-class Secret:
+class Secret(NamedTuple):
     """What we know of a password without keeping it: absent, empty, plaintext or a Secure Vault alias."""
 
     state: str
@@ -52,8 +54,7 @@ class Secret:
     is_default: bool = False  # one of the well-known defaults (admin, root, wso2carbon, ...)
 
 
-@dataclass(frozen=True)
-class Datasource:
+class Datasource(NamedTuple):
     file: str
     loc: Loc
     name: Value
@@ -68,15 +69,13 @@ class Datasource:
     validation_query: Value
 
 
-@dataclass(frozen=True)
-class DbConfig:
+class DbConfig(NamedTuple):
     name: str
     loc: Loc
     data_source: Value
 
 
-@dataclass(frozen=True)
-class RemoteInstance:
+class RemoteInstance(NamedTuple):
     loc: Loc
     url: Value
     id: Value
@@ -85,8 +84,7 @@ class RemoteInstance:
     cache_id: Value
 
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(NamedTuple):
     loc: Loc
     path: Value
     overwrite: Value
@@ -94,8 +92,7 @@ class Mount:
     target_path: Value
 
 
-@dataclass(frozen=True)
-class Registry:
+class Registry(NamedTuple):
     loc: Loc
     current_db_config: Value
     read_only: Value
@@ -113,21 +110,18 @@ class Registry:
         return next((m for m in self.mounts if (m.path.text or "").rstrip("/") == path), None)
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     loc: Loc
     host: Value
     port: Value
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     name: str
     value: Value
 
 
-@dataclass(frozen=True)
-class Clustering:
+class Clustering(NamedTuple):
     loc: Loc
     enabled: Value
     agent_class: Value
@@ -141,16 +135,14 @@ class Clustering:
     members_loc: Loc
 
 
-@dataclass(frozen=True)
-class Tasks:
+class Tasks(NamedTuple):
     loc: Loc
     mode: Value
     count: Value
     remote_password: Secret
 
 
-@dataclass(frozen=True)
-class BpsConfig:
+class BpsConfig(NamedTuple):
     loc: Loc
     data_source: Value
     ode_threads: Value
@@ -158,8 +150,7 @@ class BpsConfig:
     node_id: Value
 
 
-@dataclass(frozen=True)
-class HumanTask:
+class HumanTask(NamedTuple):
     loc: Loc
     data_source: Value
     max_threads: Value
@@ -168,14 +159,12 @@ class HumanTask:
     registration_password: Secret
 
 
-@dataclass(frozen=True)
-class Activiti:
+class Activiti(NamedTuple):
     loc: Loc
     data_source_jndi: Value
 
 
-@dataclass(frozen=True)
-class DeploymentSynchronizer:
+class DeploymentSynchronizer(NamedTuple):
     loc: Loc
     enabled: Value
     auto_commit: Value
@@ -185,31 +174,27 @@ class DeploymentSynchronizer:
     svn_password: Secret
 
 
-@dataclass(frozen=True)
-class Carbon:
+class Carbon(NamedTuple):
     loc: Loc
     host_name: Value
     port_offset: Value
     depsync: DeploymentSynchronizer
 
 
-@dataclass(frozen=True)
-class UserMgt:
+class UserMgt(NamedTuple):
     loc: Loc
     data_source: Value
     admin_user: Value
     admin_password: Secret
 
 
-@dataclass(frozen=True)
-class JvmFlag:
+class JvmFlag(NamedTuple):
     text: str
     loc: Loc
     conditional: bool  # inside an if-block (e.g. only for old Java versions)
 
 
-@dataclass(frozen=True)
-class StartScript:
+class StartScript(NamedTuple):
     loc: Loc
     flags: tuple[JvmFlag, ...]
 
@@ -217,8 +202,7 @@ class StartScript:
         return next((f for f in self.flags if f.text == prefix or f.text.startswith(prefix + "=")), None)
 
 
-@dataclass(frozen=True)
-class ConfFile:
+class ConfFile(NamedTuple):
     """One expected file of a node: where it is and whether it could be used."""
 
     name: str
@@ -226,8 +210,7 @@ class ConfFile:
     status: str  # ok | missing | unreadable | unparseable | doctype
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):
     cluster: str
     name: str
     path: str
@@ -320,12 +303,11 @@ class Node:
         return "worker" if instance.read_only.is_true() else "manager"
 
 
-@dataclass(frozen=True)
-class Cluster:
+class Cluster(NamedTuple):
     name: str
     path: str
     nodes: tuple[Node, ...]
-    databases: dict[str, int] = field(default_factory=dict)  # "host:port" -> max connections
+    databases: dict[str, int]  # "host:port" -> max connections (from the manifest)
 
     @property
     def instance_count(self) -> int:

@@ -2,17 +2,53 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, order=True)
-class Loc:
+class Loc(NamedTuple):
     """A place in the user's files. ``line``/``column`` are 1-based, or None for a whole file/folder."""
 
     path: str
     line: int | None = None
     column: int | None = None
+
+
+class ElementLoc:
+    """Where an element starts, worked out only when asked: most values never appear in a finding."""
+
+    __slots__ = ("path", "_parsed", "_element", "_loc")
+
+    def __init__(self, parsed, element):
+        self.path = parsed.path
+        self._parsed = parsed
+        self._element = element
+        self._loc = None
+
+    def resolve(self) -> Loc:
+        if self._loc is None:
+            self._loc = self._parsed.resolve(self._element)
+            self._parsed = self._element = None  # let the tree go once resolved
+        return self._loc
+
+    @property
+    def line(self) -> int | None:
+        return self.resolve().line
+
+    @property
+    def column(self) -> int | None:
+        return self.resolve().column
+
+
+def as_loc(loc) -> Loc:
+    """A plain, picklable Loc."""
+    return loc.resolve() if isinstance(loc, ElementLoc) else loc
+
+
+@functools.lru_cache(maxsize=512)
+def _start_tag(qname: str) -> re.Pattern:
+    return re.compile(r"<" + re.escape(qname) + r"(?=[\s/>]|$)")
 
 
 class LineIndex:
@@ -35,7 +71,7 @@ class LineIndex:
     def tag_start(self, qname: str, end_line: int) -> tuple[int, int | None]:
         """Line and column of ``<qname`` at or above ``end_line`` (the line lxml gives)."""
         lines = self.text_lines()
-        pattern = re.compile(r"<" + re.escape(qname) + r"(?=[\s/>]|$)")
+        pattern = _start_tag(qname)
         if 1 <= end_line <= len(lines):
             match = pattern.search(lines[end_line - 1])
             if match:

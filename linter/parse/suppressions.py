@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from linter.parse.location import Loc
 
@@ -14,8 +14,7 @@ _DIRECTIVE = re.compile(r"^(?P<kind>[a-z-]+)\s*(?:=\s*(?P<ids>.*))?$")
 KINDS = ("disable", "disable-file")
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(NamedTuple):
     kind: str  # disable | disable-file | anything else is invalid
     ids: tuple[str, ...]
     loc: Loc

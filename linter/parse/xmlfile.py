@@ -4,75 +4,94 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from lxml import etree
 
 from linter.parse import suppressions
-from linter.parse.location import LineIndex, Loc
+from linter.parse.location import ElementLoc, LineIndex, Loc
 
-# One parser configuration for every file; lxml parsers are not thread-safe but we use processes.
+# One parser for every file of a process (lxml parsers are not thread-safe; we fork, never thread).
+# Comments, processing instructions and whitespace between elements are dropped from the tree:
+# no rule reads them (suppression comments are found in the raw text), and the stock axis2.xml and
+# carbon.xml are mostly comments, so a leaner tree parses about a third faster. Element lines stay.
 _PARSER_OPTIONS = dict(
     resolve_entities=False,
     no_network=True,
     load_dtd=False,
     dtd_validation=False,
     huge_tree=False,
-    remove_blank_text=False,
+    remove_comments=True,
+    remove_pis=True,
+    remove_blank_text=True,
+    collect_ids=False,
 )
+_PARSER = etree.XMLParser(**_PARSER_OPTIONS)
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(**_PARSER_OPTIONS)
-
-
-@dataclass
-class FileProblem:
-    """Why a file could not be used: kind is one of unreadable, unparseable, doctype."""
+class FileProblem(NamedTuple):
+    """Why a file could not be used: kind is one of missing, unreadable, unparseable, doctype."""
 
     kind: str
     message: str
     loc: Loc
 
 
-@dataclass
 class ParsedXml:
     """A parsed file, or the problem that stopped it. ``root`` is None when ``problem`` is set."""
 
-    path: str
-    root: etree._Element | None = None
-    problem: FileProblem | None = None
-    lines: LineIndex | None = field(default=None, repr=False)
-    suppressions: list = field(default_factory=list)
+    __slots__ = ("path", "root", "problem", "lines", "suppressions", "placeholders")
 
-    def loc(self, element: etree._Element | None) -> Loc:
-        """Location of an element's start tag; the file itself for None."""
+    def __init__(self, path: str, root: etree._Element | None = None, problem: FileProblem | None = None, lines: LineIndex | None = None):
+        self.path = path
+        self.root = root
+        self.problem = problem
+        self.lines = lines
+        self.suppressions: list = []
+        self.placeholders: list = []  # Values read from this file that hold ${...}
+
+    def loc(self, element: etree._Element | None):
+        """Location of an element's start tag (resolved when first read); the file itself for None."""
         if element is None or self.lines is None:
             return Loc(self.path)
+        return ElementLoc(self, element)
+
+    def resolve(self, element: etree._Element) -> Loc:
         end_line = element.sourceline or 1
-        qname = element.prefix + ":" + etree.QName(element).localname if element.prefix else etree.QName(element).localname
-        line, column = self.lines.tag_start(qname, end_line)
+        local = element.tag.rpartition("}")[2]
+        line, column = self.lines.tag_start(f"{element.prefix}:{local}" if element.prefix else local, end_line)
         return Loc(self.path, line, column)
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 MAX_FILE_BYTES = 16 * 1024 * 1024  # real conf files are < 100 KiB; refuse to slurp a stray dump
 
 
 def read_bytes(path: str) -> tuple[bytes | None, FileProblem | None]:
     """Read a regular file without following it into trouble (loops, FIFOs, huge blobs)."""
     try:
-        st = os.stat(path)
+        # O_NONBLOCK: opening a FIFO must not hang; fstat on the open file saves a second lookup.
+        fd = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError as exc:
+        if os.path.lexists(path):  # a dangling symbolic link is there, just unreadable
+            return None, FileProblem("unreadable", f"cannot read file: {exc.strerror or exc}", Loc(path))
+        return None, FileProblem("missing", "no such file", Loc(path))
     except OSError as exc:
         return None, FileProblem("unreadable", f"cannot read file: {exc.strerror or exc}", Loc(path))
-    if not stat.S_ISREG(st.st_mode):
-        return None, FileProblem("unreadable", "not a regular file", Loc(path))
-    if st.st_size > MAX_FILE_BYTES:
-        return None, FileProblem("unreadable", f"file is {st.st_size} bytes, larger than the {MAX_FILE_BYTES} byte limit", Loc(path))
     try:
-        with open(path, "rb") as handle:
-            return handle.read(), None
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, FileProblem("unreadable", "not a regular file", Loc(path))
+        if st.st_size > MAX_FILE_BYTES:
+            return None, FileProblem("unreadable", f"file is {st.st_size} bytes, larger than the {MAX_FILE_BYTES} byte limit", Loc(path))
+        chunks = [os.read(fd, st.st_size + 1)]  # one read for a regular file; more if it grew meanwhile
+        while chunks[-1]:
+            chunks.append(os.read(fd, 1 << 16))
+        return b"".join(chunks), None
     except OSError as exc:
         return None, FileProblem("unreadable", f"cannot read file: {exc.strerror or exc}", Loc(path))
+    finally:
+        os.close(fd)
 
 
 def parse_xml(path: str) -> ParsedXml:
@@ -115,7 +134,7 @@ def parse_xml_bytes(path: str, data: bytes) -> ParsedXml:
     if doctype_at >= 0:
         return _doctype_problem(path, data, doctype_at)
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
         message = exc.msg if getattr(exc, "msg", None) else str(exc)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import defaultdict
 
 from linter.evaluate.checks import check
@@ -47,6 +46,8 @@ def clustering_unknown_parameter(node: Node, cluster: Cluster):
     for parameter in node.clustering.parameters:
         if parameter.name in KNOWN_PARAMETERS:
             continue
+        import difflib  # only for a misspelt parameter
+
         close = difflib.get_close_matches(parameter.name, KNOWN_PARAMETERS, n=1, cutoff=0.75)
         if close:
             yield Violation(
