@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
+from types import SimpleNamespace
 
 from linter import __version__
 
@@ -30,11 +30,29 @@ def _jobs(value: str) -> int:
     except ValueError:
         jobs = -1
     if jobs < 0:
+        import argparse
+
         raise argparse.ArgumentTypeError(f"expected a whole number of processes, 0 for automatic; got '{value}'")
     return jobs
 
 
-def _check_parser() -> argparse.ArgumentParser:
+# What a check run uses when an option is not given; the parser and the plain-paths fast path share it.
+CHECK_DEFAULTS = {
+    "format": "text",
+    "output": None,
+    "select": None,
+    "ignore": None,
+    "fail_on": None,
+    "exit_zero": False,
+    "jobs": 0,
+    "config": None,
+    "docs_url": None,
+}
+
+
+def _check_parser():
+    import argparse  # with its gettext and shutil, 12 ms: only when options need parsing
+
     parser = argparse.ArgumentParser(
         prog="bps-lint",
         description="Check WSO2 BPS cluster configuration against the clustering guide. "
@@ -47,7 +65,7 @@ def _check_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="folders holding node configuration, or files of a node (its whole cluster is checked); default: .",
     )
-    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    parser.add_argument("--format", choices=FORMATS, help="report format (default: text)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE (atomically) and print text to the terminal")
     parser.add_argument("--select", type=_csv, metavar="RULES", help="only these rules: ids, names or prefixes, comma-separated (overrides the config)")
     parser.add_argument("--ignore", type=_csv, metavar="RULES", help="skip these rules (overrides the config)")
@@ -56,16 +74,21 @@ def _check_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--jobs",
         type=_jobs,
-        default=0,
         metavar="N",
         help="processes to lint with (default: one per core when there are 4 or more clusters; 1: stay in one process)",
     )
     parser.add_argument("--config", metavar="FILE", help="bps-lint.toml or pyproject.toml to use (default: the nearest one above the first PATH)")
-    parser.add_argument(
-        "--docs-url", default=None, help="base URL of the rule pages (default: the config's docs-url, $BPS_LINT_DOCS_URL, or the published site)"
-    )
+    parser.add_argument("--docs-url", help="base URL of the rule pages (default: the config's docs-url, $BPS_LINT_DOCS_URL, or the published site)")
     parser.add_argument("--version", action="version", version=f"bps-lint {__version__}")
+    parser.set_defaults(**CHECK_DEFAULTS)
     return parser
+
+
+def parse_check_args(argv: list[str]):
+    """A command line of plain paths (what pre-commit and most CI jobs pass) needs no argparse."""
+    if not any(arg.startswith("-") for arg in argv):
+        return SimpleNamespace(paths=argv or ["."], **CHECK_DEFAULTS)
+    return _check_parser().parse_args(argv)
 
 
 def _settings(paths: list[str], config: str | None = None):
@@ -117,7 +140,7 @@ def _renderer(name: str):
 
 
 def cmd_check(argv: list[str]) -> int:
-    args = _check_parser().parse_args(argv)
+    args = parse_check_args(argv)
     _require_paths(args.paths)
     settings = _settings(args.paths, args.config)
     if args.select is not None:
@@ -142,6 +165,8 @@ def cmd_check(argv: list[str]) -> int:
 
 
 def cmd_rules(argv: list[str]) -> int:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="bps-lint rules", description="List every rule: id, name, severity, title.")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
@@ -159,6 +184,8 @@ def cmd_rules(argv: list[str]) -> int:
 
 
 def cmd_explain(argv: list[str]) -> int:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="bps-lint explain", description="Print a rule's full text: what it checks, why, how to fix, examples.")
     parser.add_argument("rule", metavar="ID", help="rule id or name, e.g. BPS101 or bps-ds-autocommit")
     args = parser.parse_args(argv)
@@ -174,6 +201,8 @@ def cmd_explain(argv: list[str]) -> int:
 
 
 def cmd_model(argv: list[str]) -> int:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="bps-lint model", description="Print the cluster model bps-lint builds from the configuration.")
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     parser.add_argument("--format", choices=("json",), default="json")

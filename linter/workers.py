@@ -1,17 +1,18 @@
 """Spread independent work over processes: lxml holds the GIL while it parses, so threads would not help.
 
 Forked children inherit the loaded policies and modules, so a worker costs a fork (about a
-millisecond), not an interpreter start and a re-import. Items are dealt out round-robin, each
-process works through its share one item at a time (memory stays that of one item), and the
-children send back their results pickled through a pipe.
+millisecond), not an interpreter start and a re-import. Every process takes the next item from a
+shared queue when it is free and works through items one at a time (memory stays that of one
+item); the children send back their results pickled through a pipe.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
-from typing import Callable, Sequence, TypeVar
+from typing import Callable, Iterator, Sequence, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -39,7 +40,24 @@ def choose_jobs(requested: int, items: int) -> int:
     return max(1, min(jobs, items))
 
 
-def _child(work: Callable[[Item], Result], items: Sequence[Item], indices: range, write_fd: int) -> None:
+_RECORD = 4  # bytes per queue entry: the first index of a chunk of items
+_QUEUE_RECORDS = 8192  # 32 KiB: the whole queue fits in a pipe's buffer, so writing it never blocks
+
+
+def _take(queue_fd: int, chunk: int, total: int) -> Iterator[int]:
+    """Item indices, a chunk at a time, from the shared queue until it is empty.
+
+    Reads of one record from a pipe are atomic, so each chunk goes to exactly one process, and a
+    process that finishes early takes more: no core idles while another has a slow cluster."""
+    while True:
+        record = os.read(queue_fd, _RECORD)
+        if not record:
+            return
+        first = int.from_bytes(record, "little")
+        yield from range(first, min(first + chunk, total))
+
+
+def _child(work: Callable[[Item], Result], items: Sequence[Item], indices: Iterator[int], write_fd: int) -> None:
     try:
         payload = ("ok", [(i, work(items[i])) for i in indices])
     except BaseException as exc:  # reported by the parent; a child must never fall back into the parent's code
@@ -55,16 +73,28 @@ def map_in_processes(work: Callable[[Item], Result], items: Sequence[Item], jobs
     """``work(item)`` for every item, in order, computed by ``jobs`` processes (this one included)."""
     if jobs <= 1:
         return [work(item) for item in items]
+    chunk = -(-len(items) // _QUEUE_RECORDS)
+    queue_r, queue_w = os.pipe()
+    os.write(queue_w, b"".join(first.to_bytes(_RECORD, "little") for first in range(0, len(items), chunk)))
+    os.close(queue_w)  # an empty queue then reads as end of file
     children = []
-    for share in range(1, jobs):
+    for _ in range(1, jobs):
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
-            _child(work, items, range(share, len(items), jobs), write_fd)
+            _child(work, items, _take(queue_r, chunk, len(items)), write_fd)
         os.close(write_fd)
         children.append((pid, read_fd))
-    results: dict[int, Result] = {i: work(items[i]) for i in range(0, len(items), jobs)}
+    try:
+        results: dict[int, Result] = {i: work(items[i]) for i in _take(queue_r, chunk, len(items))}
+    except BaseException:
+        for pid, _ in children:  # the run is over: don't leave workers behind
+            os.kill(pid, signal.SIGTERM)
+            os.waitpid(pid, 0)
+        raise
+    finally:
+        os.close(queue_r)
     failure = None
     for pid, read_fd in children:
         try:

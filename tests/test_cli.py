@@ -177,3 +177,14 @@ def test_paths_are_relative_to_the_current_directory(broken, monkeypatch, capsys
     main(["cluster"])
     out = capsys.readouterr().out
     assert out.startswith("cluster/worker1/repository/conf/datasources/bps-datasources.xml:18:21: BPS705")
+
+
+def test_plain_paths_skip_argparse_but_mean_the_same(tmp_path):
+    """The fast path for `bps-lint PATH...` must give what argparse gives for the same command line."""
+    from linter.cli import _check_parser, parse_check_args
+
+    for argv in ([], ["examples/cluster"], ["a", "b/c.xml"]):
+        fast = parse_check_args(argv)
+        assert not hasattr(fast, "_get_kwargs")  # really the fast path, not argparse's Namespace
+        assert vars(fast) == vars(_check_parser().parse_args(argv))
+    assert parse_check_args(["--jobs", "1", "x"]).jobs == 1  # options still go through argparse

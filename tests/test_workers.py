@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -40,23 +41,36 @@ def test_two_processes_report_what_one_reports(fleet):
     assert {os.path.basename(f.cluster) for f in one.findings if f.severity == "error"} == {"env1", "env3", "env5"}
 
 
+def _slow_pid(n):
+    time.sleep(0.05)  # long enough that every process gets items from the queue
+    return n, os.getpid()
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_results_come_back_in_order_from_every_process():
-    results = workers.map_in_processes(lambda n: (n, os.getpid()), list(range(7)), jobs=3)
-    assert [n for n, _ in results] == list(range(7))
-    assert len({pid for _, pid in results}) == 3  # the parent and two children did the work
-
-
-def _fail_on_odd(n):
-    if n % 2:
-        raise ValueError(f"item {n} is odd")
-    return n
+    results = workers.map_in_processes(_slow_pid, list(range(9)), jobs=3)
+    assert [n for n, _ in results] == list(range(9))
+    assert len({pid for _, pid in results}) == 3  # the parent and two children took items from the queue
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_a_failing_worker_is_an_error_in_the_parent():
-    with pytest.raises(workers.WorkerError, match="ValueError: item 1 is odd"):
-        workers.map_in_processes(_fail_on_odd, list(range(4)), jobs=2)
+    parent = os.getpid()
+
+    def fail_in_child(n):
+        time.sleep(0.05)
+        if os.getpid() != parent:
+            raise ValueError(f"item {n} failed in a worker")
+        return n
+
+    with pytest.raises(workers.WorkerError, match=r"ValueError: item \d+ failed in a worker"):
+        workers.map_in_processes(fail_in_child, list(range(6)), jobs=2)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_queue_larger_than_its_records_hands_out_chunks(monkeypatch):
+    monkeypatch.setattr(workers, "_QUEUE_RECORDS", 4)  # 10 items: chunks of 3
+    assert [n for n, _ in workers.map_in_processes(_slow_pid, list(range(10)), jobs=2)] == list(range(10))
 
 
 def test_small_runs_stay_in_one_process(monkeypatch):

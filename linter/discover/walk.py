@@ -187,13 +187,16 @@ def discover(paths: list[str], exclude=None) -> Discovery:
 
     clusters: dict[tuple[str, str], ClusterSource] = {}
     asked_for: set[tuple[str, str]] = set()  # clusters holding a node under a given folder or of a given file
+    shown_parents: dict[str, str] = {}
     for real, (node_dir, layout, conf) in sorted(by_real.items()):
         parent = os.path.dirname(os.path.abspath(node_dir))
-        name, cluster_dir = assigned.get(real, (display_path(parent), parent))
+        if parent not in shown_parents:
+            shown_parents[parent] = display_path(parent)
+        name, cluster_dir = assigned.get(real, (shown_parents[parent], parent))
         cluster = clusters.setdefault((name, cluster_dir), ClusterSource(name=name, path=display_path(cluster_dir), nodes=[], databases=databases))
         if real in file_nodes or _under(real, given_dirs):
             asked_for.add((name, cluster_dir))
-        shown = display_path(node_dir)
+        shown = _display_below(parent, shown_parents[parent], node_dir)
         cluster.nodes.append(
             NodeSource(
                 name=os.path.basename(node_dir.rstrip(os.sep)) or node_dir,

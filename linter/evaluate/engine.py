@@ -25,6 +25,7 @@ class Engine:
         self._known = {key for p in (known or policies) for key in (p.id, p.name)}
         self._running = {key for p in policies for key in (p.id, p.name)}
         self.docs_url = docs_url.rstrip("/") + "/"
+        self._help_urls: dict[str, str] = {}  # one string per rule, shared by all its findings
 
     def knows(self, rule: str) -> bool:
         return rule in self._known or rule.upper() in self._known
@@ -38,7 +39,10 @@ class Engine:
         return self.finding(policy, loc, message, cluster, node) if policy else None
 
     def help_url(self, policy: Policy) -> str:
-        return f"{self.docs_url}rules/{policy.id}/"
+        url = self._help_urls.get(policy.id)
+        if url is None:
+            url = self._help_urls[policy.id] = f"{self.docs_url}rules/{policy.id}/"
+        return url
 
     def finding(self, policy: Policy, loc: Loc, message: str, cluster: str | None, node: str | None) -> Finding:
         return Finding(policy.id, policy.name, policy.severity, message, as_loc(loc), cluster, node, self.help_url(policy))

@@ -100,16 +100,26 @@ def clustering(parsed: ParsedXml) -> Clustering:
     anchor = element if element is not None else parsed.root
     members_el = child(element, "members") if element is not None else None
     members = tuple(Member(r.loc(m), r.text(m, "hostName"), r.text(m, "port")) for m in children(members_el, "member")) if members_el is not None else ()
-    parameters = tuple(Parameter(p.get("name") or "", Value(p.text or "", r.loc(p))) for p in children(element, "parameter")) if element is not None else ()
+    elements = children(element, "parameter") if element is not None else []
+    parameters = tuple(Parameter(p.get("name") or "", Value(p.text or "", r.loc(p))) for p in elements)
+    first_by_name: dict[str, object] = {}
+    for p in elements:
+        first_by_name.setdefault(p.get("name") or "", p)
+
+    def parameter(name: str) -> Value:
+        """``<parameter name="...">`` of <clustering>, as Carbon reads it (the first of that name)."""
+        found = first_by_name.get(name)
+        return r.value(found.text or "", found) if found is not None else Value(None, r.loc(anchor))
+
     return Clustering(
         loc=r.loc(anchor),
         enabled=r.attr(element, "enable") if element is not None else Value(None, r.loc(anchor)),
         agent_class=r.attr(element, "class") if element is not None else Value(None, r.loc(anchor)),
-        membership_scheme=r.parameter(anchor, "membershipScheme"),
-        scheme_class_name=r.parameter(anchor, "membershipSchemeClassName"),
-        domain=r.parameter(anchor, "domain"),
-        local_member_host=r.parameter(anchor, "localMemberHost"),
-        local_member_port=r.parameter(anchor, "localMemberPort"),
+        membership_scheme=parameter("membershipScheme"),
+        scheme_class_name=parameter("membershipSchemeClassName"),
+        domain=parameter("domain"),
+        local_member_host=parameter("localMemberHost"),
+        local_member_port=parameter("localMemberPort"),
         members=members,
         parameters=parameters,
         members_loc=r.loc(members_el if members_el is not None else anchor),
@@ -221,18 +231,11 @@ def _block_depth_changes(text: str) -> list[tuple[int, int]]:
     return changes
 
 
-def start_script(path: str) -> tuple[StartScript | None, FileProblem | None, list]:
-    """The -D and -XX flags of wso2server.sh with their lines (flags inside if/case blocks are
-    conditional), a problem if it cannot be read, and its inline suppressions.
+def _scan_flags(text: str) -> tuple[tuple[str, int, int, bool], ...]:
+    """(flag, line, column, conditional) of every -D and -XX flag outside comments.
 
     Flags and block keywords are found by regex over the whole text, not line by line: the stock
     script has ~320 lines and only a tenth of them matter."""
-    data, problem = read_bytes(path)
-    if problem:
-        return None, problem, []
-    if b"\x00" in data[:4096]:
-        return None, FileProblem("unparseable", "start script is binary, not a shell script", Loc(path, 1, 1)), []
-    text = data.decode("utf-8", errors="replace")
     changes = _block_depth_changes(text)
     depth, next_change = 0, 0
     flags = []
@@ -249,5 +252,28 @@ def start_script(path: str) -> tuple[StartScript | None, FileProblem | None, lis
             continue  # a commented-out flag
         number += text.count("\n", counted_to, line_start)
         counted_to = line_start
-        flags.append(JvmFlag(match.group().rstrip("\\").rstrip('"'), Loc(path, number, at - line_start + 1), conditional=depth > 0))
-    return StartScript(Loc(path), tuple(flags)), None, suppressions.find(path, text, shell=True)
+        flags.append((match.group().rstrip("\\").rstrip('"'), number, at - line_start + 1, depth > 0))
+    return tuple(flags)
+
+
+# Every node of a fleet usually runs the same start script: scan each distinct text once per process.
+_SCANNED: dict[bytes, tuple[tuple[str, int, int, bool], ...]] = {}
+_SCANNED_LIMIT = 64
+
+
+def start_script(path: str) -> tuple[StartScript | None, FileProblem | None, list]:
+    """The -D and -XX flags of wso2server.sh with their lines (flags inside if/case blocks are
+    conditional), a problem if it cannot be read, and its inline suppressions."""
+    data, problem = read_bytes(path)
+    if problem:
+        return None, problem, []
+    if b"\x00" in data[:4096]:
+        return None, FileProblem("unparseable", "start script is binary, not a shell script", Loc(path, 1, 1)), []
+    text = data.decode("utf-8", errors="replace")
+    scanned = _SCANNED.get(data)
+    if scanned is None:
+        if len(_SCANNED) >= _SCANNED_LIMIT:
+            _SCANNED.clear()
+        scanned = _SCANNED[data] = _scan_flags(text)
+    flags = tuple(JvmFlag(flag, Loc(path, line, column), conditional) for flag, line, column, conditional in scanned)
+    return StartScript(Loc(path), flags), None, suppressions.find(path, text, shell=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from linter.model.types import Secret, Value
+from linter.parse.location import ElementLoc, Loc
 from linter.parse.xmlfile import ParsedXml
 
 SECURE_VAULT_NS = "http://org.wso2.securevault/configuration"
@@ -38,7 +39,8 @@ class Reader:
         self.parsed = parsed
 
     def loc(self, element):
-        return self.parsed.loc(element)
+        """Where ``element`` starts (worked out only if a finding needs it); the file itself for None."""
+        return ElementLoc(self.parsed, element) if element is not None else Loc(self.parsed.path)
 
     def value(self, raw: str | None, element) -> Value:
         """A Value at ``element``; one holding ``${`` is noted for the placeholder check."""
@@ -70,10 +72,3 @@ class Reader:
         if not value:
             return Secret("empty", loc)
         return Secret("plaintext", loc, is_default=value.lower() in DEFAULT_PASSWORDS)
-
-    def parameter(self, element, name: str) -> Value:
-        """``<parameter name="x">value</parameter>`` below element (axis2 style)."""
-        for p in children(element, "parameter"):
-            if p.get("name") == name:
-                return self.value(p.text or "", p)
-        return Value(None, self.loc(element))

@@ -46,6 +46,9 @@ def as_loc(loc) -> Loc:
     return loc.resolve() if isinstance(loc, ElementLoc) else loc
 
 
+_ASCII_COMPATIBLE = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "iso-8859-15", "windows-1252", "cp1252"})
+
+
 @functools.lru_cache(maxsize=512)
 def _start_tag(qname: str) -> re.Pattern:
     return re.compile(r"<" + re.escape(qname) + r"(?=[\s/>]|$)")
@@ -58,6 +61,7 @@ class LineIndex:
         self._data = data
         self._encoding = encoding or "utf-8"
         self._lines: list[str] | None = None
+        self._byte_lines: list[bytes] | None = None
 
     def text_lines(self) -> list[str]:
         if self._lines is None:
@@ -68,17 +72,31 @@ class LineIndex:
             self._lines = text.splitlines()
         return self._lines
 
+    def line(self, number: int) -> str | None:
+        """Line ``number`` (1-based) as text, or None past the end.
+
+        In the ASCII-compatible encodings of real configuration files a line is split off the bytes
+        and only that line decoded; locating a finding should not cost decoding the whole file."""
+        if self._lines is None and self._encoding.lower().replace("_", "-") in _ASCII_COMPATIBLE:
+            if self._byte_lines is None:
+                self._byte_lines = self._data.split(b"\n")
+            if not 1 <= number <= len(self._byte_lines):
+                return None
+            return self._byte_lines[number - 1].rstrip(b"\r").decode(self._encoding, errors="replace")
+        lines = self.text_lines()
+        return lines[number - 1] if 1 <= number <= len(lines) else None
+
     def tag_start(self, qname: str, end_line: int) -> tuple[int, int | None]:
         """Line and column of ``<qname`` at or above ``end_line`` (the line lxml gives)."""
-        lines = self.text_lines()
         pattern = _start_tag(qname)
-        if 1 <= end_line <= len(lines):
-            match = pattern.search(lines[end_line - 1])
+        text = self.line(end_line)
+        if text is not None:
+            match = pattern.search(text)
             if match:
                 return end_line, match.start() + 1
             # A start tag that spans lines: walk up to the line that opens it.
             for line_no in range(end_line - 1, max(0, end_line - 50), -1):
-                found = list(pattern.finditer(lines[line_no - 1]))
+                found = list(pattern.finditer(self.line(line_no)))
                 if found:
                     return line_no, found[-1].start() + 1
         return end_line, None

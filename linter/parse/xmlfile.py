@@ -9,7 +9,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from linter.parse import suppressions
-from linter.parse.location import ElementLoc, LineIndex, Loc
+from linter.parse.location import LineIndex, Loc
 
 # One parser for every file of a process (lxml parsers are not thread-safe; we fork, never thread).
 # Comments, processing instructions and whitespace between elements are dropped from the tree:
@@ -49,12 +49,6 @@ class ParsedXml:
         self.lines = lines
         self.suppressions: list = []
         self.placeholders: list = []  # Values read from this file that hold ${...}
-
-    def loc(self, element: etree._Element | None):
-        """Location of an element's start tag (resolved when first read); the file itself for None."""
-        if element is None or self.lines is None:
-            return Loc(self.path)
-        return ElementLoc(self, element)
 
     def resolve(self, element: etree._Element) -> Loc:
         end_line = element.sourceline or 1
