@@ -91,6 +91,18 @@ def generate(out: str, clusters: int, stock: str = DEFAULT_STOCK) -> list[str]:
     return xml_files
 
 
+EXAMPLE_CLUSTER = os.path.join(HERE, "..", "examples", "cluster")
+
+
+def generate_clean(out: str, clusters: int) -> None:
+    """A fleet of copies of examples/cluster (stock files configured as the runbook says): no findings,
+    so its peak memory shows what bps-lint holds per cluster, without a growing report."""
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    for cluster in range(clusters):
+        shutil.copytree(EXAMPLE_CLUSTER, os.path.join(out, f"cluster{cluster:04d}"))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")

@@ -43,8 +43,11 @@ def lint_cluster(source: ClusterSource, engine: Engine) -> ClusterOutcome:
     return ClusterOutcome(cluster.name, len(cluster.nodes), files, findings)
 
 
-def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = None, jobs: int = 0) -> RunResult:
-    """Lint every cluster under ``paths``; ``jobs`` processes (0: one per core when there are enough clusters)."""
+def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = None, jobs: int = 1) -> RunResult:
+    """Lint every cluster under ``paths`` with ``jobs`` processes (0: one per core when there are enough clusters).
+
+    One process unless asked: forking is the command line's choice, not a library caller's, whose
+    threads a fork would not carry along."""
     settings = settings or Settings()
     found = discover(paths, exclude=settings.excluded if settings.exclude else None)
     result = RunResult()
