@@ -188,3 +188,10 @@ def test_plain_paths_skip_argparse_but_mean_the_same(tmp_path):
         assert not hasattr(fast, "_get_kwargs")  # really the fast path, not argparse's Namespace
         assert vars(fast) == vars(_check_parser().parse_args(argv))
     assert parse_check_args(["--jobs", "1", "x"]).jobs == 1  # options still go through argparse
+
+
+def test_paths_are_relative_to_the_current_folder_without_dot_prefix(broken):
+    """Run from inside the cluster folder, as an operator in their config repo would."""
+    result = _run(".", cwd=broken)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines()[0].startswith("worker1/repository/conf/datasources/bps-datasources.xml:"), result.stdout

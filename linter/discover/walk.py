@@ -51,7 +51,8 @@ def _display_below(folder: str, shown: str, path: str | None) -> str | None:
     if path is None:
         return None
     if path.startswith(folder + os.sep):
-        return shown + path[len(folder) :]
+        rest = path[len(folder) + 1 :]
+        return rest if shown == os.curdir else shown + os.sep + rest
     return display_path(path)
 
 

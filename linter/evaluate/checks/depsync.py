@@ -49,7 +49,9 @@ def depsync_autocommit_manager(cluster: Cluster):
         value = node.carbon.depsync.auto_commit
         if node.role != "manager":
             role = (
-                "a worker (its /_system/config mount is read-only)" if node.role == "worker" else "not the manager (no /_system/config mount marks it writable)"
+                "a worker (its /_system/config mount is read-only)"
+                if node.role == "worker"
+                else "whose role is unknown (no /_system/config mount marks it the writable manager)"
             )
             yield Violation(value.loc, f"AutoCommit is true on {node.name}, {role}; expected AutoCommit true only on the manager and false on workers", node)
         elif manager_count > 1:
