@@ -41,7 +41,9 @@ def choose_jobs(requested: int, items: int) -> int:
 
 
 _RECORD = 4  # bytes per queue entry: the first index of a chunk of items
-_QUEUE_RECORDS = 8192  # 32 KiB: the whole queue fits in a pipe's buffer, so writing it never blocks
+# 4 KiB, the smallest buffer a pipe gets (Linux under pipe-user-pages limits): the whole queue is
+# written before any worker reads, so it must fit, or the write would block forever.
+_QUEUE_RECORDS = 1024
 
 
 def _take(queue_fd: int, chunk: int, total: int) -> Iterator[int]:

@@ -91,3 +91,55 @@ def test_unknown_check_function_is_named(tmp_path):
     text = re.sub(r"\[check\]\n(.*\n)*?message = .*\n", '[check]\nfunction = "no_such_check"\n', _valid_text())
     with pytest.raises(PolicyError, match="no check function named 'no_such_check'"):
         load_policies([str(_extra(tmp_path, text))])
+
+
+@pytest.fixture
+def policy_cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("BPS_LINT_CACHE_DIR", str(folder))
+    return folder
+
+
+def _org_policy(folder, rule_id="ORG001", name="org-rule"):
+    folder.mkdir(exist_ok=True)
+    text = (REPO / "policies" / "BPS301.toml").read_text()
+    text = text.replace('id = "BPS301"', f'id = "{rule_id}"').replace('name = "clustering-enabled"', f'name = "{name}"')
+    (folder / f"{rule_id}.toml").write_text(text)
+    return folder / f"{rule_id}.toml"
+
+
+def test_a_second_load_skips_validation(policy_cache, monkeypatch):
+    from linter.evaluate import policy as policy_module
+
+    first = load_policies()
+    assert len(list(policy_cache.glob("policies-*.json"))) == 1
+
+    def no_validation():
+        raise AssertionError("validated again although nothing changed")
+
+    monkeypatch.setattr(policy_module, "_validator", no_validation)
+    assert load_policies() == first
+
+
+def test_a_changed_policy_is_validated_again(policy_cache, tmp_path):
+    path = _org_policy(tmp_path / "org")
+    assert "ORG001" in {p.id for p in load_policies([str(tmp_path / "org")])}
+    path.write_text(path.read_text().replace('severity = "error"', 'severity = "fatal"'))
+    with pytest.raises(PolicyError, match=r"ORG001\.toml: invalid policy at 'severity'"):
+        load_policies([str(tmp_path / "org")])
+
+
+def test_a_damaged_cache_file_is_ignored(policy_cache):
+    expected = load_policies()
+    (cache_file,) = policy_cache.glob("policies-*.json")
+    for damage in ("not json", '[["elsewhere.toml", {}]]', '[["x"]]', "{}"):
+        cache_file.write_text(damage)
+        assert load_policies() == expected
+
+
+def test_the_cache_keeps_only_recent_entries(policy_cache, tmp_path):
+    from linter.evaluate import policy as policy_module
+
+    for index in range(policy_module._CACHE_FILES_KEPT + 3):
+        load_policies([str(_org_policy(tmp_path / f"org{index}", f"ORG{index:03d}", f"org-rule-{index}").parent)])
+    assert len(list(policy_cache.glob("policies-*.json"))) == policy_module._CACHE_FILES_KEPT

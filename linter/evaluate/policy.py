@@ -113,11 +113,18 @@ def cache_dir() -> str:
     return os.path.join(base, "bps-lint")
 
 
-def _cached(key: str) -> list | None:
+_CACHE_FILES_KEPT = 8  # a few checkouts or policy folders side by side; older entries are removed
+
+
+def _cached(key: str, paths: list[str]) -> list[Policy] | None:
+    """The policies cached under ``key``, or None if there are none or they do not fit ``paths``."""
     try:
         with open(os.path.join(cache_dir(), f"policies-{key}.json"), encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
+            entries = json.load(handle)
+        if [path for path, _ in entries] != paths:
+            return None
+        return [_policy(path, data) for path, data in entries]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):  # absent, or not what we wrote
         return None
 
 
@@ -130,6 +137,10 @@ def _store(key: str, entries: list) -> None:
         with open(tmp, "w", encoding="utf-8") as handle:
             json.dump(entries, handle)
         os.replace(tmp, os.path.join(folder, f"policies-{key}.json"))
+        with os.scandir(folder) as found:
+            entries = sorted((e for e in found if e.name.startswith("policies-")), key=lambda e: e.stat().st_mtime, reverse=True)
+        for stale in entries[_CACHE_FILES_KEPT:]:
+            os.unlink(stale.path)
     except OSError:
         pass
 
@@ -142,13 +153,13 @@ def load_policies(folders: list[str] | None = None) -> list[Policy]:
     """
     paths = [path for folder in [policies_dir(), *(folders or [])] for path in _policy_files(folder)]
     key = _fingerprint(paths)
-    entries = _cached(key) if key else None
-    if entries is None:
+    policies = _cached(key, paths) if key else None
+    if policies is None:
         validator = _validator()
         entries = [[path, _read_validated(path, validator)] for path in paths]
         if key:
             _store(key, entries)
-    policies = [_policy(path, data) for path, data in entries]
+        policies = [_policy(path, data) for path, data in entries]
     seen: dict[str, str] = {}
     for policy in policies:
         for name in (policy.id, policy.name):

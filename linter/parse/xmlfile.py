@@ -11,7 +11,7 @@ from lxml import etree
 from linter.parse import suppressions
 from linter.parse.location import LineIndex, Loc
 
-# One parser for every file of a process (lxml parsers are not thread-safe; we fork, never thread).
+# One parser for every file of a process (lxml serialises threads that share a parser; we fork instead).
 # Comments, processing instructions and whitespace between elements are dropped from the tree:
 # no rule reads them (suppression comments are found in the raw text), and the stock axis2.xml and
 # carbon.xml are mostly comments, so a leaner tree parses about a third faster. Element lines stay.
