@@ -82,7 +82,12 @@ def map_in_processes(work: Callable[[Item], Result], items: Sequence[Item], jobs
     children = []
     for _ in range(1, jobs):
         read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # out of processes or memory: the processes we have share the queue
+            os.close(read_fd)
+            os.close(write_fd)
+            break
         if pid == 0:
             os.close(read_fd)
             _child(work, items, _take(queue_r, chunk, len(items)), write_fd)

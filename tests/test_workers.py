@@ -80,3 +80,13 @@ def test_small_runs_stay_in_one_process(monkeypatch):
     assert workers.choose_jobs(0, 100) == (2 if hasattr(os, "fork") else 1)
     assert workers.choose_jobs(8, 3) == (3 if hasattr(os, "fork") else 1)  # never more processes than clusters
     assert workers.choose_jobs(1, 100) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_refused_fork_leaves_the_work_to_this_process(monkeypatch):
+    def refuse():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    results = workers.map_in_processes(_slow_pid, list(range(4)), jobs=2)
+    assert results == [(n, os.getpid()) for n in range(4)]
