@@ -39,6 +39,7 @@ def main(argv=None) -> int:
         generate(fleet, args.clusters, args.stock)
         profiler = cProfile.Profile()
         with contextlib.redirect_stdout(io.StringIO()):
+            bps_lint(["--jobs", "1", os.path.join(fleet, "cluster0000")])  # imports and policy cache out of the profile
             profiler.runcall(bps_lint, ["--jobs", "1", fleet])
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.strip_dirs().sort_stats(args.sort).print_stats(args.top)
