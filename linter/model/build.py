@@ -119,10 +119,14 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
 
 
 def _placeholders(parsed: dict[str, ParsedXml]) -> tuple[Value, ...]:
-    """Values read from the node's files that hold a ${...} Carbon does not resolve at start-up."""
-    return tuple(
-        value for result in parsed.values() for value in result.placeholders if any(not RUNTIME_PLACEHOLDERS.match(m) for m in _PLACEHOLDER.findall(value.raw))
-    )
+    """Values read from the node's files that hold a ${...} Carbon does not resolve at start-up,
+    one per place (a setting that two readers look at is still one finding)."""
+    found: dict[tuple, Value] = {}
+    for result in parsed.values():
+        for value in result.placeholders:
+            if any(not RUNTIME_PLACEHOLDERS.match(m) for m in _PLACEHOLDER.findall(value.raw)):
+                found.setdefault((value.loc.path, value.loc.line, value.loc.column, value.raw), value)
+    return tuple(found.values())
 
 
 def build_cluster(source: ClusterSource) -> BuiltCluster:

@@ -101,15 +101,15 @@ def clustering(parsed: ParsedXml) -> Clustering:
     members_el = child(element, "members") if element is not None else None
     members = tuple(Member(r.loc(m), r.text(m, "hostName"), r.text(m, "port")) for m in children(members_el, "member")) if members_el is not None else ()
     elements = children(element, "parameter") if element is not None else []
-    parameters = tuple(Parameter(p.get("name") or "", Value(p.text or "", r.loc(p))) for p in elements)
-    first_by_name: dict[str, object] = {}
-    for p in elements:
-        first_by_name.setdefault(p.get("name") or "", p)
+    parameters = tuple(Parameter(p.get("name") or "", r.value(p.text or "", p)) for p in elements)
+    first_by_name: dict[str, Value] = {}
+    for item in parameters:
+        first_by_name.setdefault(item.name, item.value)
 
     def parameter(name: str) -> Value:
-        """``<parameter name="...">`` of <clustering>, as Carbon reads it (the first of that name)."""
-        found = first_by_name.get(name)
-        return r.value(found.text or "", found) if found is not None else Value(None, r.loc(anchor))
+        """``<parameter name="...">`` of <clustering>, as Carbon reads it (the first of that name): the
+        same Value as in ``parameters``, so a placeholder in it is reported once."""
+        return first_by_name.get(name) or Value(None, r.loc(anchor))
 
     return Clustering(
         loc=r.loc(anchor),
