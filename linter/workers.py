@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import sys
 from typing import Callable, Iterator, Sequence, TypeVar
 
 Item = TypeVar("Item")
@@ -34,7 +33,7 @@ def available_cores() -> int:
 
 def choose_jobs(requested: int, items: int) -> int:
     """How many processes to use: ``requested`` if positive, else one per core; 1 for small runs or without fork."""
-    if not hasattr(os, "fork") or sys.platform == "win32":
+    if not hasattr(os, "fork"):  # Windows
         return 1
     jobs = requested if requested > 0 else (available_cores() if items >= MIN_ITEMS_TO_FORK else 1)
     return max(1, min(jobs, items))

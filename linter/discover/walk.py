@@ -35,11 +35,17 @@ class Discovery(NamedTuple):
     manifests: list[str]
 
 
+def _below(folder: str, path: str) -> str | None:
+    """``path`` relative to ``folder`` when it lies inside it: a string cut, without relpath's work."""
+    return path[len(folder) + 1 :] if path.startswith(folder + os.sep) else None
+
+
 def display_path(path: str) -> str:
     """Paths relative to the current directory, as users type them."""
     cwd = os.getcwd()
-    if path.startswith(cwd) and path[len(cwd) : len(cwd) + 1] == os.sep:
-        return path[len(cwd) + 1 :]  # the common case, without relpath's work
+    rest = _below(cwd, path)
+    if rest is not None:
+        return rest
     try:
         return os.path.relpath(path, cwd)
     except ValueError:  # another drive on Windows
@@ -50,10 +56,10 @@ def _display_below(folder: str, shown: str, path: str | None) -> str | None:
     """``path`` as displayed, given that ``folder`` displays as ``shown``: no relpath for each file of a node."""
     if path is None:
         return None
-    if path.startswith(folder + os.sep):
-        rest = path[len(folder) + 1 :]
-        return rest if shown == os.curdir else shown + os.sep + rest
-    return display_path(path)
+    rest = _below(folder, path)
+    if rest is None:
+        return display_path(path)
+    return rest if shown == os.curdir else shown + os.sep + rest
 
 
 def _walk(top: str, real: str, found: list[tuple[str, str, str, str]], problems: list[tuple[Loc, str]], seen: set[tuple[int, int]], exclude) -> None:

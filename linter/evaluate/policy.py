@@ -83,10 +83,6 @@ def _policy(path: str, data: dict) -> Policy:
     )
 
 
-def load_policy(path: str, validator) -> Policy:
-    return _policy(path, _read_validated(path, validator))
-
-
 def _fingerprint(paths: list[str]) -> str | None:
     """A 64-bit checksum of the policy files, the schema and bps-lint's version; None if a file cannot be read.
 
