@@ -2,34 +2,53 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+import shutil
+import textwrap
+from pathlib import Path
 
 import pytest
 import yaml
+from lxml import etree
 
 from linter.evaluate.engine import DEFAULT_DOCS_URL
-from tests.helpers import EXAMPLE_CLUSTER, REPO, engine, lint, materialize, node_file, policies
+from tests.helpers import REPO, engine, lint, materialize, node_file, policies
 
 RUNBOOK = REPO / "docs" / "runbook"
-ANNOTATION = re.compile(r"<!-- bps-lint: (?P<args>[^>]*?) -->\s*\n```xml\n(?P<body>.*?)\n```", re.S)
+RUNBOOK_FILES = RUNBOOK / "files"  # the runbook's complete per-role files, one folder per node
+# An annotated fence, possibly indented (inside a list item): ``<!-- bps-lint: ARGS -->`` then ```xml (or bash).
+ANNOTATION = re.compile(r"^(?P<indent>[ \t]*)<!-- bps-lint: (?P<args>[^>]*?) -->\s*\n[ \t]*```(?:xml|bash)[^\n]*\n(?P<body>.*?)\n[ \t]*```", re.S | re.M)
+XML_FENCE = re.compile(r"^[ \t]*```xml[^\n]*\n(?P<body>.*?)\n[ \t]*```", re.S | re.M)
+INCLUDE = re.compile(r'^[ \t]*--8<-- "(?P<path>[^"]+)"$', re.M)
 RULE_LINK = re.compile(r"\]\(\.\./rules/(BPS\d{3})\.md\)")
 
 
+def _pages():
+    return sorted(RUNBOOK.glob("*.md"))
+
+
 def _snippets():
-    for page in sorted(RUNBOOK.glob("*.md")):
+    for page in _pages():
         text = page.read_text(encoding="utf-8")
         for match in ANNOTATION.finditer(text):
             args = dict(part.split("=", 1) if "=" in part else (part, "yes") for part in match["args"].split())
             line = text.count("\n", 0, match.start()) + 1
-            yield pytest.param(page.name, args, match["body"], id=f"{page.stem}:{line}")
+            yield pytest.param(page.name, args, textwrap.dedent(match["body"]), id=f"{page.stem}:{line}")
 
 
 SNIPPETS = list(_snippets())
 
 
-def test_every_runbook_xml_snippet_is_annotated():
-    fences = sum(page.read_text(encoding="utf-8").count("```xml") for page in RUNBOOK.glob("*.md"))
-    assert fences == len(SNIPPETS) > 10
+def test_every_runbook_xml_snippet_is_annotated_or_included():
+    for page in _pages():
+        text = page.read_text(encoding="utf-8")
+        annotated = {m.start("body") for m in ANNOTATION.finditer(text)}
+        for fence in XML_FENCE.finditer(text):
+            assert fence.start("body") in annotated or INCLUDE.fullmatch(fence["body"].strip()), (
+                f"{page.name}:{text.count(chr(10), 0, fence.start()) + 1}: an XML snippet that is neither linted nor included from files/"
+            )
+    assert len(SNIPPETS) > 20
 
 
 @pytest.mark.parametrize("page,args,body", SNIPPETS)
@@ -38,15 +57,187 @@ def test_runbook_snippet(page, args, body, tmp_path):
     if "excerpt" in args:
         wanted = [line.strip() for line in body.splitlines()]
         for node in nodes:
-            lines = [line.strip() for line in node_file(EXAMPLE_CLUSTER, node, args["file"]).read_bytes().decode("latin-1").splitlines()]
-            assert any(lines[i : i + len(wanted)] == wanted for i in range(len(lines))), f"{page}: excerpt not found in {node}/{args['file']}"
+            lines = [line.strip() for line in node_file(RUNBOOK_FILES, node, args["file"]).read_bytes().decode("latin-1").splitlines()]
+            assert any(lines[i : i + len(wanted)] == wanted for i in range(len(lines))), f"{page}: excerpt not found in files/{node}/{args['file']}"
         return
-    cluster = materialize({"files": [{"nodes": nodes, "file": args["file"], "xml": body + "\n"}]}, tmp_path)
+    cluster = materialize({"files": [{"nodes": nodes, "file": args["file"], "xml": body + "\n"}]}, tmp_path, base=RUNBOOK_FILES)
     result = lint(cluster)
     if "wrong" in args:
         assert args["wrong"] in {f.rule for f in result.findings}
     else:
         assert [f for f in result.findings if f.severity == "error"] == [], [f"{f.rule} {f.message}" for f in result.findings]
+
+
+def test_the_runbooks_complete_files_lint_clean_as_one_cluster():
+    result = lint(RUNBOOK_FILES)
+    assert [f"{f.rule} {f.loc.path}:{f.loc.line} {f.message}" for f in result.findings] == []
+    assert (result.clusters, result.nodes) == (1, 3)
+
+
+def test_complete_files_page_shows_every_file_of_the_manager_and_a_worker():
+    text = (RUNBOOK / "files.md").read_text(encoding="utf-8")
+    included = set(INCLUDE.findall(text))
+    for path in included:
+        assert (RUNBOOK_FILES / path).is_file(), path
+    for node in ("manager", "worker1"):
+        on_disk = {p.relative_to(RUNBOOK_FILES).as_posix() for p in (RUNBOOK_FILES / node).rglob("*") if p.is_file()}
+        shown = {p for p in included if p.startswith(f"{node}/")}
+        identical = {f"{node}/{rel}" for rel in _same_on_every_node()} if node == "worker1" else set()
+        assert on_disk - identical == shown, f"{node}: files not shown on the page: {sorted(on_disk - identical - shown)}"
+
+
+def _same_on_every_node() -> set[str]:
+    manager = RUNBOOK_FILES / "manager"
+    rels = {p.relative_to(manager).as_posix() for p in manager.rglob("*") if p.is_file()}
+    return {rel for rel in rels if all((RUNBOOK_FILES / n / rel).read_bytes() == (manager / rel).read_bytes() for n in ("worker1", "worker2"))}
+
+
+def _changed_lines(a: Path, b: Path) -> tuple[list[str], list[str]]:
+    left, right = a.read_text(encoding="latin-1").splitlines(), b.read_text(encoding="latin-1").splitlines()
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    changes = [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    return [line for _, i1, i2, _, _ in changes for line in left[i1:i2]], [line for _, _, _, j1, j2 in changes for line in right[j1:j2]]
+
+
+def test_differences_table_names_every_setting_that_differs_between_the_roles():
+    text = (RUNBOOK / "files.md").read_text(encoding="utf-8")
+    table = text[text.index("{#differences}") : text.index("## The files")]
+    rows = [[cell.strip().strip("`") for cell in line.strip("|").split("|")] for line in table.splitlines() if line.startswith("| `")]
+    assert rows
+    manager = RUNBOOK_FILES / "manager"
+    for path in sorted(p for p in manager.rglob("*") if p.is_file()):
+        rel = path.relative_to(manager).as_posix()
+        short = rel.removeprefix("repository/conf/")
+        mine = [row for row in rows if row[0] == short]
+        for worker in ("worker1", "worker2"):
+            removed, added = _changed_lines(path, RUNBOOK_FILES / worker / rel)
+            assert len(removed) == len(added) == len(mine), f"{short}: {len(removed)} lines differ on {worker}, the table has {len(mine)} rows"
+            column = 3 if worker == "worker1" else 4
+            for row in mine:
+                assert any(row[2] in line for line in removed), f"{short}: manager value {row[2]!r} is not on a line that differs"
+                assert any(row[column] in line for line in added), f"{short}: {worker} value {row[column]!r} is not on a line that differs"
+
+
+def _toml_block(page: str, starting: str) -> str:
+    (block,) = [b for b in re.findall(r"```toml\n(.*?)\n```", (RUNBOOK / page).read_text(encoding="utf-8"), re.S) if b.startswith(starting)]
+    return block
+
+
+def test_performance_worked_example_is_consistent_and_lints_clean(tmp_path):
+    manifest = _toml_block("performance.md", "# bps-lint.toml")
+    clean = materialize({"files": [], "manifest": manifest}, tmp_path / "three", base=RUNBOOK_FILES)
+    assert [f"{f.rule} {f.message}" for f in lint(clean).findings] == []
+    # The same manifest with a fourth node: the page says the 1200 connections no longer fit.
+    grown = materialize({"files": [], "manifest": manifest + "\n[nodes.worker3]\ncores = 4\n"}, tmp_path / "four", base=RUNBOOK_FILES)
+    shutil.copytree(grown / "worker2", grown / "worker3")
+    assert "BPS105" in {f.rule for f in lint(grown).findings}
+
+
+SECURE_VAULT = "{http://org.wso2.securevault/configuration}secretAlias"
+
+
+def _cipher_tool_entries(node: Path) -> dict[str, tuple[str, str]]:
+    entries = {}
+    for line in (node / "repository/conf/security/cipher-tool.properties").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            alias, _, target = line.partition("=")
+            file, _, xpath = target.rpartition(",")[0].partition("//")
+            entries[alias.strip()] = (file, "/" + xpath)
+    return entries
+
+
+def _strip_namespaces(tree):
+    for element in tree.iter():
+        if isinstance(element.tag, str):
+            element.tag = etree.QName(element).localname
+    return tree
+
+
+@pytest.mark.parametrize("node", ["manager", "worker1", "worker2"])
+def test_every_secret_alias_is_registered_with_the_cipher_tool(node):
+    """What ciphertool.sh -Dconfigure needs: each alias in cipher-tool.properties, with an XPath that selects the element carrying it."""
+    home = RUNBOOK_FILES / node
+    entries = _cipher_tool_entries(home)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+    aliases = 0
+    for path in sorted((home / "repository/conf").rglob("*.xml")):
+        tree = etree.parse(str(path), parser)
+        for element in tree.iter():
+            alias = element.get(SECURE_VAULT) if isinstance(element.tag, str) else None
+            if alias is None:
+                continue
+            aliases += 1
+            assert alias in entries, f"{path.name}: alias {alias} is not in cipher-tool.properties"
+            file, xpath = entries[alias]
+            assert (home / file) == path, f"{alias}: cipher-tool.properties names {file}"
+            plain = _strip_namespaces(etree.parse(str(path), parser))
+            assert [e.get(SECURE_VAULT) for e in plain.getroot().xpath(xpath)] == [alias], f"{alias}: {xpath} does not select its element"
+            if path.name == "carbon.xml":  # ServerConfiguration looks up "Carbon." + the element path, and skips empty elements
+                steps = [etree.QName(a).localname for a in element.iterancestors()][::-1][1:] + [etree.QName(element).localname]
+                assert alias == "Carbon." + ".".join(steps) and (element.text or "").strip(), alias
+    assert aliases >= 7
+
+
+def test_cipher_text_example_uses_the_files_aliases():
+    block = re.search(r"```properties\n(.*?)\n[ \t]*```", (RUNBOOK / "startup.md").read_text(encoding="utf-8"), re.S)[1]
+    entries = _cipher_tool_entries(RUNBOOK_FILES / "manager")
+    for line in textwrap.dedent(block).splitlines():
+        assert line.partition("=")[0] in entries, line
+
+
+def test_runbook_index_links_every_page_in_nav_order():
+    index = (RUNBOOK / "index.md").read_text(encoding="utf-8")
+    linked = re.findall(r"\| \d+\. \[[^]]+\]\(([a-z-]+)\.md\)", index)
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text())
+    (runbook_nav,) = [section["Runbook"] for section in config["nav"] if isinstance(section, dict) and "Runbook" in section]
+    in_nav = [next(iter(entry.values())).removeprefix("runbook/").removesuffix(".md") for entry in runbook_nav[1:]]
+    assert linked == in_nav
+    assert linked[-3:] == ["verify", "troubleshooting", "rolling-restart"]
+    assert {p.stem for p in _pages()} == set(linked) | {"index"}
+
+
+# Each place the runbook departs from the WSO2 guide, as (page, what the visible correction names).
+GUIDE_CORRECTIONS = [
+    ("registry", "carries a space"),
+    ("registry", "Carbon ignores `<cacheId>`"),
+    ("registry", "`instanceid`"),
+    ("clustering", "`membershipSchema`"),
+    ("clustering", "`loadMemberHost`"),
+    ("bps-config", "scheduler pool to `0`"),
+    ("bps-config", "`SchedulerTreadPool`"),
+    ("performance", "master-datasources.xml"),
+    ("databases", "`WSO2_REGISTRY_DB`"),
+    ("databases", "`username@localhost`"),
+    ("tasks", "survivors of a rolling restart"),
+]
+
+
+def _admonitions(text: str, title: str) -> list[str]:
+    return [m[1] for m in re.finditer(rf'^!!! warning "{re.escape(title)}"\n((?:    .*\n|\n)+)', text, re.M)]
+
+
+def test_each_guide_correction_is_a_visible_admonition(site):
+    for page, needle in GUIDE_CORRECTIONS:
+        boxes = _admonitions((RUNBOOK / f"{page}.md").read_text(encoding="utf-8") + "\n", "Correction to the WSO2 guide")
+        assert any(needle in " ".join(box.split()) for box in boxes), f"{page}: no correction naming {needle}"
+        html = (site / "runbook" / page / "index.html").read_text(encoding="utf-8")
+        assert '<p class="admonition-title">Correction to the WSO2 guide</p>' in html
+
+
+def test_guide_to_runbook_name_table_covers_every_database():
+    text = (RUNBOOK / "databases.md").read_text(encoding="utf-8")
+    table = text[text.index("{#names}") :]
+    for guide_name in ("BPS_DB", "BPMN_DB", "REGISTRY_DB", "WSO2_REGISTRY_DB", "WSO2_USER_DB", "REGISTRY_LOCAL1", "REGISTRY_LOCAL2", "bpsds"):
+        assert f"`{guide_name}`" in table, guide_name
+    urls = " ".join(p.read_text(encoding="utf-8") for p in RUNBOOK_FILES.glob("*/repository/conf/datasources/*.xml"))
+    for database in ("bps_db", "bps_activiti", "bps_registry", "bps_userstore", "bps_local_manager", "bps_local_worker1", "bps_local_worker2"):
+        assert f"`{database}`" in table and f":3306/{database}?" in urls, database
+
+
+def test_no_internal_constraint_labels_in_hand_written_pages():
+    for page in [*_pages(), *(REPO / "docs").glob("*.md")]:
+        labels = re.findall(r"\b[KX]\d{1,2}\b", page.read_text(encoding="utf-8"))
+        assert labels == [], f"{page.name}: internal labels {labels}"
 
 
 def test_every_rule_names_a_runbook_step_that_links_back(site):
@@ -62,7 +253,7 @@ def test_every_rule_names_a_runbook_step_that_links_back(site):
 
 
 def test_every_runbook_page_links_a_rule():
-    for page in RUNBOOK.glob("*.md"):
+    for page in _pages():
         assert RULE_LINK.search(page.read_text(encoding="utf-8")), f"{page.name} links no rule"
 
 
