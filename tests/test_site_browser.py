@@ -125,3 +125,33 @@ def test_rules_index_filter(browser, base_url):
     rows = [r for r in browser.find_elements(By.CSS_SELECTOR, "article table tbody tr") if r.is_displayed()]
     assert [r.find_element(By.CSS_SELECTOR, "td").text for r in rows] == ["BPS601", "BPS602", "BPS603", "BPS604"]
     _shot(browser, "rules-filter")
+
+
+def test_guide_correction_is_visible_on_its_page(browser, base_url):
+    browser.get(base_url + "runbook/clustering/")
+    boxes = [b for b in browser.find_elements(By.CSS_SELECTOR, "article .admonition.warning") if "Correction to the WSO2 guide" in b.text]
+    assert any(b.is_displayed() and "membershipSchema" in b.text for b in boxes)
+    _shot(browser, "runbook-guide-correction")
+
+
+def test_complete_files_open_on_click(browser, base_url):
+    browser.get(base_url + "runbook/files/")
+    summary = browser.find_element(By.XPATH, "//article//summary[normalize-space()='registry.xml, worker1']")
+    block = summary.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "pre")
+    assert not block.is_displayed()
+    summary.click()
+    WebDriverWait(browser, 10).until(lambda d: block.is_displayed())
+    assert "<readOnly>true</readOnly>" in block.text
+    _shot(browser, "runbook-complete-files")
+
+
+def test_runbook_index_leads_to_verify_troubleshooting_and_rollback(browser, base_url):
+    for link, title in (
+        ("14. Verify", "Verify"),
+        ("15. Troubleshooting", "Troubleshooting"),
+        ("16. Rolling restart and rollback", "Rolling restart and rollback"),
+    ):
+        browser.get(base_url + "runbook/")
+        text = link.partition(" ")[2]
+        browser.find_element(By.XPATH, f"//article//td[normalize-space()='{link}']//a[normalize-space()='{text}']").click()
+        WebDriverWait(browser, 10).until(lambda d: _h1(d).startswith(title))
