@@ -134,6 +134,10 @@ class Clustering(NamedTuple):
     parameters: tuple[Parameter, ...]
     members_loc: Loc
 
+    def param(self, name: str) -> Value | None:
+        """The first ``<parameter name=...>`` of that name, as Carbon reads it; None when absent."""
+        return next((p.value for p in self.parameters if p.name == name), None)
+
 
 class Tasks(NamedTuple):
     loc: Loc
@@ -148,6 +152,8 @@ class BpsConfig(NamedTuple):
     ode_threads: Value
     use_distributed_lock: Value
     node_id: Value
+    http_max_per_host: Value  # MultithreadedHttpConnectionManagerConfig/maxConnectionsPerHost/@value
+    http_max_total: Value  # MultithreadedHttpConnectionManagerConfig/maxTotalConnections/@value
 
 
 class HumanTask(NamedTuple):
@@ -157,6 +163,21 @@ class HumanTask(NamedTuple):
     coordination_enabled: Value
     load_balancer_url: Value
     registration_password: Secret
+
+
+class Coordination(NamedTuple):
+    """b4p-coordination-config.xml: HumanTask coordination as the BPEL4People extension reads it."""
+
+    loc: Loc
+    enabled: Value
+    load_balancer_url: Value
+
+
+class Tomcat(NamedTuple):
+    """tomcat/catalina-server.xml: the proxyPort of each HTTP(S) connector."""
+
+    loc: Loc
+    proxy_ports: tuple[Value, ...]
 
 
 class Activiti(NamedTuple):
@@ -177,6 +198,7 @@ class DeploymentSynchronizer(NamedTuple):
 class Carbon(NamedTuple):
     loc: Loc
     host_name: Value
+    mgt_host_name: Value
     port_offset: Value
     depsync: DeploymentSynchronizer
 
@@ -229,6 +251,10 @@ class Node(NamedTuple):
     carbon: Carbon | None = None
     user_mgt: UserMgt | None = None
     start_script: StartScript | None = None
+    coordination: Coordination | None = None
+    tomcat: Tomcat | None = None
+    hazelcast_config: str | None = None  # a hazelcast.xml that replaces the axis2.xml network settings
+    host: str | None = None  # the machine the node runs on, from the manifest
     placeholders: tuple[Value, ...] = ()  # model values holding an unresolved ${...}
 
     @property
@@ -308,6 +334,7 @@ class Cluster(NamedTuple):
     path: str
     nodes: tuple[Node, ...]
     databases: dict[str, int]  # "host:port" -> max connections (from the manifest)
+    hosts: dict[str, str] = {}  # host name -> IP address (from the manifest)
 
     @property
     def instance_count(self) -> int:
