@@ -17,8 +17,9 @@ REQUIRED_FILES = (
     "datasources/bps-datasources.xml",
 )
 OPTIONAL_FILES = ("activiti.xml", "b4p-coordination-config.xml", "tomcat/catalina-server.xml")
-# A Hazelcast configuration that Carbon loads instead of building one from axis2.xml.
-HAZELCAST_CONFIGS = ("hazelcast.xml", "etc/hazelcast.xml")
+# A Hazelcast configuration that Carbon (HazelcastClusteringAgent, 4.4.x and later) loads instead of
+# building one from axis2.xml; -Dhazelcast.config names another.
+HAZELCAST_CONFIGS = ("etc/hazelcast.xml",)
 DATASOURCE_DIR = "datasources"
 START_SCRIPTS = ("bin/wso2server.sh", "bin/business-process.sh")
 

@@ -28,6 +28,7 @@ class ClusterSource(NamedTuple):
     nodes: list[NodeSource]  # filled in as the walk finds them
     databases: dict[str, int]
     hosts: dict[str, str] = {}
+    artifact_sharing: str | None = None  # how artifacts reach the workers when not by deployment synchronizer
 
 
 class Discovery(NamedTuple):
@@ -173,10 +174,12 @@ def discover(paths: list[str], exclude=None) -> Discovery:
     assigned: dict[str, tuple[str, str]] = {}  # real node dir -> (cluster name, cluster folder)
     databases: dict[str, int] = {}
     hosts: dict[str, str] = {}
+    artifact_sharing = None
     settings: dict[str, NodeSettings] = {}
     for manifest in manifests.values():
         databases.update(manifest.databases)
         hosts.update(manifest.hosts)
+        artifact_sharing = manifest.settings.get("artifact-sharing", artifact_sharing)
         settings.update(manifest.nodes)
         for name, node_dirs in manifest.clusters.items():
             if not any(d in by_real for d in node_dirs):
@@ -204,7 +207,7 @@ def discover(paths: list[str], exclude=None) -> Discovery:
         if parent not in shown_parents:
             shown_parents[parent] = display_path(parent)
         name, cluster_dir = assigned.get(real, (shown_parents[parent], parent))
-        cluster = clusters.setdefault((name, cluster_dir), ClusterSource(name=name, path=display_path(cluster_dir), nodes=[], databases=databases, hosts=hosts))
+        cluster = clusters.setdefault((name, cluster_dir), ClusterSource(name=name, path=display_path(cluster_dir), nodes=[], databases=databases, hosts=hosts, artifact_sharing=artifact_sharing))
         if real in file_nodes or _under(real, given_dirs):
             asked_for.add((name, cluster_dir))
         shown = _display_below(parent, shown_parents[parent], home)

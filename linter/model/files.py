@@ -84,6 +84,8 @@ def registry(parsed: ParsedXml) -> Registry:
                 db_config=r.text(i, "dbConfig"),
                 read_only=r.text(i, "readOnly"),
                 cache_id=r.text(i, "cacheId"),
+                remote_user=r.text(i, "username"),
+                remote_password=r.secret(i, "password"),
             )
             for i in children(root, "remoteInstance")
         ),
@@ -176,7 +178,7 @@ def coordination(parsed: ParsedXml) -> Coordination:
     root = parsed.root
     return Coordination(
         loc=r.loc(root),
-        enabled=r.text(root, "TaskCoordinationEnabled"),
+        coordination_enabled=r.text(root, "TaskCoordinationEnabled"),
         load_balancer_url=r.text(root, "ClusteredTaskEngines", "LoadBalancerURL"),
     )
 

@@ -82,6 +82,8 @@ class RemoteInstance(NamedTuple):
     db_config: Value
     read_only: Value
     cache_id: Value
+    remote_user: Value  # <username> and <password> make it a WS remote registry instead of a JDBC mount
+    remote_password: Secret
 
 
 class Mount(NamedTuple):
@@ -169,7 +171,7 @@ class Coordination(NamedTuple):
     """b4p-coordination-config.xml: HumanTask coordination as the BPEL4People extension reads it."""
 
     loc: Loc
-    enabled: Value
+    coordination_enabled: Value
     load_balancer_url: Value
 
 
@@ -320,13 +322,16 @@ class Node(NamedTuple):
 
     @property
     def role(self) -> str:
-        """manager / worker / unknown, from the config registry mount's readOnly flag (the guide's definition)."""
-        if self.registry and self.registry.read_only.is_true():
-            return "worker"
+        """manager / worker / unknown, as BPEL, HumanTask and BPMN decide it: the config registry's
+        RegistryContext.isReadOnly(). With /_system/config mounted that is the mounted remoteInstance's
+        readOnly (lower-cased, not trimmed; absent is writable); without, the top-level readOnly
+        (exactly "true"). A node with no config mount is "unknown": its config registry is private."""
         instance = self.config_mount_instance
-        if instance is None or not instance.read_only.present:
-            return "unknown"
-        return "worker" if instance.read_only.is_true() else "manager"
+        if instance is not None:
+            return "worker" if (instance.read_only.raw or "").lower() == "true" else "manager"
+        if self.registry and self.registry.read_only.raw == "true":
+            return "worker"
+        return "unknown"
 
 
 class Cluster(NamedTuple):
@@ -335,6 +340,7 @@ class Cluster(NamedTuple):
     nodes: tuple[Node, ...]
     databases: dict[str, int]  # "host:port" -> max connections (from the manifest)
     hosts: dict[str, str] = {}  # host name -> IP address (from the manifest)
+    artifact_sharing: str | None = None  # "shared-folder" or "rsync": artifacts reach the workers without the synchronizer
 
     @property
     def instance_count(self) -> int:
