@@ -60,7 +60,11 @@ def rule_page(policy: Policy, steps: dict[str, str]) -> str:
         body = "\n".join(_example(e) for e in examples)
         tabs.append(f'=== "{label}"\n\n' + textwrap.indent(body, "    "))
     references = "\n".join(f"- <{r}>" for r in policy.references) or "- none"
-    guide = f"The WSO2 clustering guide ([{GUIDE_TITLE}]({GUIDE_URL})), {policy.guide[0].lower()}{policy.guide[1:]}; and the product source and documents below." if policy.guide else "The product source and documents below (the clustering guide does not cover it)."
+    guide = (
+        f"The WSO2 clustering guide ([{GUIDE_TITLE}]({GUIDE_URL})), {policy.guide[0].lower()}{policy.guide[1:]}; and the product source and documents below."
+        if policy.guide
+        else "The product source and documents below (the clustering guide does not cover it)."
+    )
     return f"""---
 title: "{policy.id} {policy.name}"
 ---

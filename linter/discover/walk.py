@@ -207,7 +207,10 @@ def discover(paths: list[str], exclude=None) -> Discovery:
         if parent not in shown_parents:
             shown_parents[parent] = display_path(parent)
         name, cluster_dir = assigned.get(real, (shown_parents[parent], parent))
-        cluster = clusters.setdefault((name, cluster_dir), ClusterSource(name=name, path=display_path(cluster_dir), nodes=[], databases=databases, hosts=hosts, artifact_sharing=artifact_sharing))
+        cluster = clusters.setdefault(
+            (name, cluster_dir),
+            ClusterSource(name=name, path=display_path(cluster_dir), nodes=[], databases=databases, hosts=hosts, artifact_sharing=artifact_sharing),
+        )
         if real in file_nodes or _under(real, given_dirs):
             asked_for.add((name, cluster_dir))
         shown = _display_below(parent, shown_parents[parent], home)

@@ -148,7 +148,14 @@ def _placeholders(parsed: dict[str, ParsedXml]) -> tuple[Value, ...]:
 def build_cluster(source: ClusterSource) -> BuiltCluster:
     built = [build_node(n, source.name) for n in source.nodes]
     return BuiltCluster(
-        cluster=Cluster(name=source.name, path=source.path, nodes=tuple(b.node for b in built), databases=dict(source.databases), hosts=dict(source.hosts), artifact_sharing=source.artifact_sharing),
+        cluster=Cluster(
+            name=source.name,
+            path=source.path,
+            nodes=tuple(b.node for b in built),
+            databases=dict(source.databases),
+            hosts=dict(source.hosts),
+            artifact_sharing=source.artifact_sharing,
+        ),
         problems=[(b.node, p) for b in built for p in b.problems],
         suppressions=[(b.node, s) for b in built for s in b.suppressions],
     )

@@ -45,6 +45,6 @@ def http_connection_manager_positive(node: Node, cluster: Cluster):
         if count is None or count < 1:
             yield Violation(
                 value.loc,
-                f"MultithreadedHttpConnectionManagerConfig {name} is {value.shown()}; BPEL refuses values below 1 (\"must be positive integers\") and does not start; "
+                f'MultithreadedHttpConnectionManagerConfig {name} is {value.shown()}; BPEL refuses values below 1 ("must be positive integers") and does not start; '
                 "expected a whole number of 1 or more (stock: 20 per host, 100 in total)",
             )

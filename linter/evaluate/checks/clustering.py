@@ -201,7 +201,11 @@ def local_member_not_loopback(cluster: Cluster):
         return
     clustered = [n for n in cluster.nodes if _network_from_axis2(n)]
     remote = sorted(
-        {n.clustering.local_member_host.text for n in clustered if not n.clustering.local_member_host.is_blank and not is_loopback(n.clustering.local_member_host.text)}
+        {
+            n.clustering.local_member_host.text
+            for n in clustered
+            if not n.clustering.local_member_host.is_blank and not is_loopback(n.clustering.local_member_host.text)
+        }
         | {m.host.text for n in clustered for m in n.clustering.members if m.host.text and not is_loopback(m.host.text)}
     )
     if not remote:

@@ -31,11 +31,14 @@ def ode_threads_below_pool(node: Node, cluster: Cluster):
         return
     count = threads.as_int()
     if count is None:
-        yield Violation(threads.loc, f"ODESchedulerThreadPoolSize is {threads.shown()}, not a whole number, so the BPEL engine fails to start; expected a positive number below BPS_DS maxActive")
+        yield Violation(
+            threads.loc,
+            f"ODESchedulerThreadPoolSize is {threads.shown()}, not a whole number, so the BPEL engine fails to start; expected a positive number below BPS_DS maxActive",
+        )
     elif count < 0:
         yield Violation(
             threads.loc,
-            f"ODESchedulerThreadPoolSize is {count}: a negative pool size makes the BPEL engine fail at start-up (\"Failed to activate BPEL Core bundle\"); "
+            f'ODESchedulerThreadPoolSize is {count}: a negative pool size makes the BPEL engine fail at start-up ("Failed to activate BPEL Core bundle"); '
             "expected a positive number below BPS_DS maxActive",
         )
     elif count == 0:
@@ -86,7 +89,10 @@ def ode_threads_per_core(node: Node, cluster: Cluster):
         high = min(high, max_active - 1, max_active - (_humantask_threads(node) if node.humantask else 0))
     if low > high or low <= threads <= high:
         return
-    yield Violation(node.bps.ode_threads.loc, f"ODESchedulerThreadPoolSize is {threads} for {node.cores} cores; the performance guide suggests {low}-{high} (10-15 per core, within BPS_DS)")
+    yield Violation(
+        node.bps.ode_threads.loc,
+        f"ODESchedulerThreadPoolSize is {threads} for {node.cores} cores; the performance guide suggests {low}-{high} (10-15 per core, within BPS_DS)",
+    )
 
 
 def _pools(node: Node) -> list[Datasource]:

@@ -53,7 +53,9 @@ def _shared_registry_pools(node: Node):
 
 @check("cache_id_consistent")
 def cache_id_consistent(cluster: Cluster):
-    keyed = [(path, n, Value(cache_key(pool.username.text, pool.url.text), pool.url.loc), pool) for n in cluster.nodes for path, pool in _shared_registry_pools(n)]
+    keyed = [
+        (path, n, Value(cache_key(pool.username.text, pool.url.text), pool.url.loc), pool) for n in cluster.nodes for path, pool in _shared_registry_pools(n)
+    ]
     pools = {(path, n.name): pool for path, n, _, pool in keyed}
     for path, node, value, majority in deviations_by_group(((p, n, v) for p, n, v, _ in keyed), key=lambda v: v.raw):
         pool = pools[(path, node.name)]
@@ -79,7 +81,7 @@ def registry_db_config_defined(node: Node, cluster: Cluster):
             yield Violation(
                 wanted.loc,
                 f"remoteInstance '{instance.id.text}' names dbConfig '{wanted.raw}', which is not defined (defined: {names}); the registry logs "
-                f"\"Couldn't find db configuration\" and every read under its mounts fails; expected the name of a <dbConfig>",
+                f'"Couldn\'t find db configuration" and every read under its mounts fails; expected the name of a <dbConfig>',
             )
         elif wanted.is_blank and not (instance.remote_user.present and instance.remote_password.state != "absent"):
             yield Violation(

@@ -60,6 +60,6 @@ def task_clustered_needs_clustering(node: Node, cluster: Cluster):
     yield Violation(
         node.tasks.mode.loc,
         f"taskServerMode is CLUSTERED but clustering is disabled in axis2.xml ({node.clustering.enabled.shown()}), so the task service fails at start-up "
-        "(\"Clustering is not initialized to use Clustered Task Managers\") and no task is scheduled; expected taskServerMode AUTO or STANDALONE, "
+        '("Clustering is not initialized to use Clustered Task Managers") and no task is scheduled; expected taskServerMode AUTO or STANDALONE, '
         'or <clustering enable="true">',
     )
