@@ -10,6 +10,8 @@ from linter.evaluate.policy import Policy
 from linter.explain import example_snippet
 
 SEVERITY_ADMONITION = {"error": "danger", "warning": "warning", "info": "info"}
+GUIDE_TITLE = "Clustering Business Process Server 3.5.0, 3.5.1 and 3.6.0"
+GUIDE_URL = "https://wso2docs.atlassian.net/wiki/x/JYCU"
 _HEADING = re.compile(r"^(#+)\s+(.+?)\s*(?:\{#([a-z0-9-]+)\})?\s*$", re.M)
 
 
@@ -57,15 +59,19 @@ def rule_page(policy: Policy, steps: dict[str, str]) -> str:
     for label, examples in (("Bad", bad), ("Good", good)):
         body = "\n".join(_example(e) for e in examples)
         tabs.append(f'=== "{label}"\n\n' + textwrap.indent(body, "    "))
-    constraint = f" · guide constraint {policy.constraint}" if policy.constraint else ""
     references = "\n".join(f"- <{r}>" for r in policy.references) or "- none"
+    guide = (
+        f"The WSO2 clustering guide ([{GUIDE_TITLE}]({GUIDE_URL})), {policy.guide[0].lower()}{policy.guide[1:]}; and the product source and documents below."
+        if policy.guide
+        else "The product source and documents below (the clustering guide does not cover it)."
+    )
     return f"""---
 title: "{policy.id} {policy.name}"
 ---
 
 # {policy.id} {policy.name}
 
-!!! {SEVERITY_ADMONITION[policy.severity]} "{policy.severity.capitalize()} · {policy.scope} scope{constraint}"
+!!! {SEVERITY_ADMONITION[policy.severity]} "{policy.severity.capitalize()} · {policy.scope} scope"
     {policy.title}
 
 ## What it checks
@@ -88,7 +94,9 @@ title: "{policy.id} {policy.name}"
 
 This rule enforces [{text}]({link}).
 
-## References
+## What it rests on
+
+{guide}
 
 {references}
 

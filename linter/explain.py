@@ -31,6 +31,8 @@ def render_policy(policy: Policy, help_url: str) -> str:
             if body:
                 out.append(textwrap.indent(body, "    "))
         out.append("")
+    if policy.guide:
+        out.append(f"Clustering guide: {policy.guide}")
     out.append(f"Runbook step: {policy.runbook}")
     for reference in policy.references:
         out.append(f"Reference: {reference}")

@@ -63,6 +63,7 @@ def materialize(example: dict, dest: Path, base: Path = EXAMPLE_CLUSTER) -> Path
                 assert old in text, f"{path}: example text to replace not found: {old!r}"
                 path.write_bytes(text.replace(old, new, 1).encode("latin-1"))
             else:
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(item.get("xml", item.get("text", "")), encoding="utf-8")
     if "manifest" in example:
         (cluster / "bps-lint.toml").write_text(example["manifest"], encoding="utf-8")

@@ -52,10 +52,10 @@ def test_severity_override_and_fail_on(repo, capsys):
     _config(repo, 'select = ["BPS702", "BPS101"]\n[severity]\nBPS101 = "warning"\n')
     assert main([str(repo / "envs")]) == 0  # only warnings left
     out = capsys.readouterr().out
-    assert "BPS101 warning: BPS_DS defaultAutoCommit" in out and out.strip().endswith("0 errors, 2 warnings, 0 infos in 72 files, 6 nodes, 2 clusters")
+    assert "BPS101 warning: BPS_DS defaultAutoCommit" in out and out.strip().endswith("0 errors, 1 warning, 1 info in 72 files, 6 nodes, 2 clusters")
     assert main([str(repo / "envs"), "--fail-on", "warning"]) == 1
     capsys.readouterr()
-    _config(repo, 'select = ["BPS702"]\nfail-on = "warning"\n')
+    _config(repo, 'select = ["BPS101"]\nfail-on = "warning"\n[severity]\nBPS101 = "warning"\n')
     assert main([str(repo / "envs")]) == 1
 
 

@@ -65,10 +65,10 @@ def test_stock_tree_as_two_node_cluster(tmp_path):
         assert ("BPS403", node, "bps.xml", 19) in found  # no NodeId
         assert ("BPS107", node, "datasources/bps-datasources.xml", 16) in found  # embedded H2 BPS_DS
         assert ("BPS107", node, "datasources/activiti-datasources.xml", 17) in found
-        assert ("BPS107", node, "datasources/master-datasources.xml", 17) in found  # user store on H2
-        assert ("BPS502", node, "etc/tasks-config.xml", 15) in found  # taskServerCount 2
+        assert ("BPS112", node, "user-mgt.xml", 28) in found  # the user store on the local registry's database
+        # taskServerCount 2 does not wait while clustering is off (AUTO is then STANDALONE): no BPS502 yet
         assert ("BPS203", node, "registry.xml", 18) in found  # no mounts
-    assert {f.rule for f in result.findings} == {"BPS301", "BPS401", "BPS403", "BPS107", "BPS502", "BPS203", "BPS706"}
+    assert {f.rule for f in result.findings} == {"BPS301", "BPS401", "BPS403", "BPS107", "BPS112", "BPS203", "BPS706", "BPS708", "BPS605"}
     assert result.nodes == 2 and result.clusters == 1
 
 

@@ -28,4 +28,5 @@ def test_broken_cluster_reports_each_planted_mistake():
         ("BPS401", "manager", "bps.xml", 19),  # UseDistributedLock commented out
         ("BPS303", "worker1", "axis2/axis2.xml", 655),  # loadMemberHost
         ("BPS702", "worker1", "wso2server.sh", 315),  # -Dsetup
+        ("BPS705", "worker2", "datasources/bps-datasources.xml", 18),  # a plaintext password
     }

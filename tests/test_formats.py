@@ -39,7 +39,7 @@ def test_sarif_for_github_code_scanning(relative_cwd, capsys):
     assert bps101["helpUri"].endswith("/rules/BPS101/") and bps101["shortDescription"]["text"] == "BPS_DS must have defaultAutoCommit set to true"
     assert next(r for r in rules if r["id"] == "BPS703")["defaultConfiguration"]["level"] == "note"
     results = run["results"]
-    assert len(results) == 14
+    assert len(results) == 15
     first = next(r for r in results if r["ruleId"] == "BPS101")
     assert rules[first["ruleIndex"]]["id"] == "BPS101" and first["level"] == "error"
     location = first["locations"][0]["physicalLocation"]
@@ -60,12 +60,12 @@ def test_sarif_file_level_finding_has_a_region(tmp_path, capsys):
 def test_github_workflow_commands(relative_cwd, capsys):
     code, out = _out(capsys, "examples/broken-cluster", "--format", "github")
     lines = out.splitlines()
-    assert code == 1 and lines[-1] == "13 errors, 1 warning, 0 infos in 36 files, 3 nodes, 1 cluster"
+    assert code == 1 and lines[-1] == "13 errors, 1 warning, 1 info in 36 files, 3 nodes, 1 cluster"
     parsed = [GITHUB_COMMAND.match(line) for line in lines[:-1]]
     assert all(parsed), lines
-    assert {m[1] for m in parsed} == {"error", "warning"}
+    assert {m[1] for m in parsed} == {"error", "warning", "notice"}
     setup = next(m for m in parsed if m["title"] == "BPS702 setup-flag-in-cluster")
-    assert (setup[1], setup["file"], setup["line"], setup["col"]) == ("warning", "examples/broken-cluster/worker1/bin/wso2server.sh", "315", "5")
+    assert (setup[1], setup["file"], setup["line"], setup["col"]) == ("notice", "examples/broken-cluster/worker1/bin/wso2server.sh", "315", "5")
 
 
 def test_github_escapes_data_and_properties():
@@ -89,17 +89,17 @@ def test_junit_one_case_per_rule_per_cluster(tmp_path, capsys):
     assert [s.get("name").split("/")[-1] for s in suites] == ["prod", "staging"]
     rules = int(suites[0].get("tests"))
     assert rules >= 47 and int(suites[1].get("tests")) == rules and int(root.get("tests")) == 2 * rules
-    assert suites[1].get("failures") == "0" and suites[0].get("failures") == "8"  # 8 rules with errors; BPS702 is only a warning
+    assert suites[1].get("failures") == "0" and suites[0].get("failures") == "8"  # 8 rules with errors; BPS705 is only a warning
     case = suites[0].find("testcase[@name='BPS502 task-server-count']")
     failure = case.find("failure")
     assert failure.get("type") == "error" and failure.text.count("BPS502 error") == 3
-    warning_case = suites[0].find("testcase[@name='BPS702 setup-flag-in-cluster']")
-    assert warning_case.find("failure") is None and "BPS702 warning" in warning_case.find("system-out").text
+    warning_case = suites[0].find("testcase[@name='BPS705 plaintext-password']")
+    assert warning_case.find("failure") is None and "BPS705 warning" in warning_case.find("system-out").text
 
 
 def test_junit_warning_fails_with_fail_on_warning(capsys):
     _, out = _out(capsys, str(BROKEN), "--format", "junit", "--fail-on", "warning")
-    case = etree.fromstring(out.encode()).find(".//testcase[@name='BPS702 setup-flag-in-cluster']")
+    case = etree.fromstring(out.encode()).find(".//testcase[@name='BPS705 plaintext-password']")
     assert case.find("failure").get("type") == "warning"
 
 

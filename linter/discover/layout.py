@@ -16,7 +16,10 @@ REQUIRED_FILES = (
     "datasources/master-datasources.xml",
     "datasources/bps-datasources.xml",
 )
-OPTIONAL_FILES = ("activiti.xml",)
+OPTIONAL_FILES = ("activiti.xml", "b4p-coordination-config.xml", "tomcat/catalina-server.xml")
+# A Hazelcast configuration that Carbon (HazelcastClusteringAgent, 4.4.x and later) loads instead of
+# building one from axis2.xml; -Dhazelcast.config names another.
+HAZELCAST_CONFIGS = ("etc/hazelcast.xml",)
 DATASOURCE_DIR = "datasources"
 START_SCRIPTS = ("bin/wso2server.sh", "bin/business-process.sh")
 
@@ -46,9 +49,24 @@ def conf_dir_of(folder: str) -> tuple[str, str] | None:
     return None
 
 
+EI_PROFILE_DIR = os.path.join("wso2", "business-process")
+
+
+def node_home(node_dir: str) -> str:
+    """The folder that stands for a node: ``<EI_HOME>`` for an EI profile at ``<EI_HOME>/wso2/business-process``
+    (so two EI homes side by side are one cluster, named after the homes), else the node folder itself."""
+    trimmed = node_dir.rstrip(os.sep)
+    if trimmed.endswith(os.sep + EI_PROFILE_DIR):
+        return trimmed[: -len(EI_PROFILE_DIR) - 1]
+    return node_dir
+
+
 def start_script_of(node_dir: str, conf_dir: str) -> str | None:
     candidates = [os.path.join(node_dir, s) for s in START_SCRIPTS]
     candidates.append(os.path.join(conf_dir, "wso2server.sh"))  # EI source tree keeps it beside conf
+    home = node_home(node_dir)
+    if home != node_dir:
+        candidates.append(os.path.join(home, "bin", "business-process.sh"))  # EI's launcher of the profile
     for candidate in candidates:
         if os.path.lexists(candidate):
             return candidate

@@ -20,6 +20,7 @@ class ManifestError(Exception):
 class NodeSettings(NamedTuple):
     replicas: int = 1
     cores: int | None = None
+    host: str | None = None  # the machine it runs on: a host name or an IP address
 
 
 class Manifest:
@@ -29,6 +30,7 @@ class Manifest:
         self.clusters: dict[str, list[str]] = clusters or {}  # name -> absolute node folders
         self.nodes: dict[str, NodeSettings] = nodes or {}  # absolute node folder -> settings
         self.databases: dict[str, int] = databases or {}  # "host:port" -> max connections
+        self.hosts: dict[str, str] = {}  # host name -> IP address, for comparing WKA members
         self.settings: dict = settings or {}
 
     def node_settings(self, node_dir: str) -> NodeSettings:
@@ -94,7 +96,9 @@ def load_manifest(path: str) -> Manifest:
     for name, cluster in table.get("clusters", {}).items():
         manifest.clusters[name] = [resolve(n) for n in cluster.get("nodes", [])]
     for rel, node in table.get("nodes", {}).items():
-        manifest.nodes[resolve(rel)] = NodeSettings(replicas=node.get("replicas", 1), cores=node.get("cores"))
+        manifest.nodes[resolve(rel)] = NodeSettings(replicas=node.get("replicas", 1), cores=node.get("cores"), host=node.get("host"))
     for server, db in table.get("databases", {}).items():
         manifest.databases[server.lower()] = db["max-connections"]
+    for name, address in table.get("hosts", {}).items():
+        manifest.hosts[name.lower()] = address
     return manifest

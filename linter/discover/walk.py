@@ -6,7 +6,7 @@ import errno
 import os
 from typing import NamedTuple
 
-from linter.discover.layout import conf_dir_of, start_script_of
+from linter.discover.layout import conf_dir_of, node_home, start_script_of
 from linter.discover.manifest import Manifest, NodeSettings, find_manifest, load_manifest
 from linter.parse.location import Loc
 
@@ -27,6 +27,8 @@ class ClusterSource(NamedTuple):
     path: str
     nodes: list[NodeSource]  # filled in as the walk finds them
     databases: dict[str, int]
+    hosts: dict[str, str] = {}
+    artifact_sharing: str | None = None  # how artifacts reach the workers when not by deployment synchronizer
 
 
 class Discovery(NamedTuple):
@@ -146,7 +148,7 @@ def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str]]:
         else:
             node = enclosing_node(path)
             if node is not None:
-                roots.append(os.path.dirname(node))
+                roots.append(os.path.dirname(node_home(node)))
                 file_nodes.add(os.path.realpath(node))
     return roots, given_dirs, file_nodes
 
@@ -171,9 +173,13 @@ def discover(paths: list[str], exclude=None) -> Discovery:
     by_real = {real: (node_dir, layout, conf) for node_dir, real, layout, conf in found}
     assigned: dict[str, tuple[str, str]] = {}  # real node dir -> (cluster name, cluster folder)
     databases: dict[str, int] = {}
+    hosts: dict[str, str] = {}
+    artifact_sharing = None
     settings: dict[str, NodeSettings] = {}
     for manifest in manifests.values():
         databases.update(manifest.databases)
+        hosts.update(manifest.hosts)
+        artifact_sharing = manifest.settings.get("artifact-sharing", artifact_sharing)
         settings.update(manifest.nodes)
         for name, node_dirs in manifest.clusters.items():
             if not any(d in by_real for d in node_dirs):
@@ -196,21 +202,25 @@ def discover(paths: list[str], exclude=None) -> Discovery:
     asked_for: set[tuple[str, str]] = set()  # clusters holding a node under a given folder or of a given file
     shown_parents: dict[str, str] = {}
     for real, (node_dir, layout, conf) in sorted(by_real.items()):
-        parent = os.path.dirname(os.path.abspath(node_dir))
+        home = node_home(os.path.abspath(node_dir))
+        parent = os.path.dirname(home)
         if parent not in shown_parents:
             shown_parents[parent] = display_path(parent)
         name, cluster_dir = assigned.get(real, (shown_parents[parent], parent))
-        cluster = clusters.setdefault((name, cluster_dir), ClusterSource(name=name, path=display_path(cluster_dir), nodes=[], databases=databases))
+        cluster = clusters.setdefault(
+            (name, cluster_dir),
+            ClusterSource(name=name, path=display_path(cluster_dir), nodes=[], databases=databases, hosts=hosts, artifact_sharing=artifact_sharing),
+        )
         if real in file_nodes or _under(real, given_dirs):
             asked_for.add((name, cluster_dir))
-        shown = _display_below(parent, shown_parents[parent], node_dir)
+        shown = _display_below(parent, shown_parents[parent], home)
         cluster.nodes.append(
             NodeSource(
-                name=os.path.basename(node_dir.rstrip(os.sep)) or node_dir,
+                name=os.path.basename(home.rstrip(os.sep)) or home,
                 path=shown,
-                conf_dir=_display_below(node_dir, shown, conf),
+                conf_dir=_display_below(home, shown, os.path.abspath(conf)),
                 layout=layout,
-                start_script=_display_below(node_dir, shown, start_script_of(node_dir, conf)),
+                start_script=_display_below(home, shown, start_script_of(os.path.abspath(node_dir), os.path.abspath(conf))),
                 settings=settings.get(real, NodeSettings()),
             )
         )

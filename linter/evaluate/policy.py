@@ -28,7 +28,7 @@ class Policy(NamedTuple):
     check: dict
     examples: tuple[dict, ...]
     source: str
-    constraint: str | None = None
+    guide: str | None = None  # the clustering guide's section it enforces
 
 
 def _validator():
@@ -79,7 +79,7 @@ def _policy(path: str, data: dict) -> Policy:
         check=data.get("check", {}),
         examples=tuple(data.get("examples", ())),
         source=path,
-        constraint=data.get("constraint"),
+        guide=data.get("guide"),
     )
 
 

@@ -6,7 +6,7 @@ import os
 import re
 from typing import NamedTuple
 
-from linter.discover.layout import DATASOURCE_DIR, OPTIONAL_FILES, REQUIRED_FILES
+from linter.discover.layout import DATASOURCE_DIR, HAZELCAST_CONFIGS, OPTIONAL_FILES, REQUIRED_FILES
 from linter.discover.walk import ClusterSource, NodeSource
 from linter.model import files as readers
 from linter.model.types import Cluster, ConfFile, Node, Value
@@ -113,9 +113,25 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
         carbon=model("carbon.xml", readers.carbon),
         user_mgt=model("user-mgt.xml", readers.user_mgt),
         start_script=script,
+        coordination=model("b4p-coordination-config.xml", readers.coordination),
+        tomcat=model("tomcat/catalina-server.xml", readers.tomcat),
+        hazelcast_config=_hazelcast_config(source.conf_dir, script),
+        host=source.settings.host,
         placeholders=_placeholders(parsed),
     )
     return BuiltNode(node, problems, found_suppressions)
+
+
+def _hazelcast_config(conf_dir: str, script) -> str | None:
+    """The Hazelcast configuration file Carbon would load instead of axis2.xml's settings, if any."""
+    flag = script.flag("-Dhazelcast.config") if script else None
+    if flag and not flag.conditional:
+        return flag.text.partition("=")[2].strip("\"'") or None
+    for rel in HAZELCAST_CONFIGS:
+        path = os.path.join(conf_dir, rel)
+        if os.path.isfile(path):
+            return path
+    return None
 
 
 def _placeholders(parsed: dict[str, ParsedXml]) -> tuple[Value, ...]:
@@ -132,7 +148,14 @@ def _placeholders(parsed: dict[str, ParsedXml]) -> tuple[Value, ...]:
 def build_cluster(source: ClusterSource) -> BuiltCluster:
     built = [build_node(n, source.name) for n in source.nodes]
     return BuiltCluster(
-        cluster=Cluster(name=source.name, path=source.path, nodes=tuple(b.node for b in built), databases=dict(source.databases)),
+        cluster=Cluster(
+            name=source.name,
+            path=source.path,
+            nodes=tuple(b.node for b in built),
+            databases=dict(source.databases),
+            hosts=dict(source.hosts),
+            artifact_sharing=source.artifact_sharing,
+        ),
         problems=[(b.node, p) for b in built for p in b.problems],
         suppressions=[(b.node, s) for b in built for s in b.suppressions],
     )

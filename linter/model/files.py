@@ -9,6 +9,7 @@ from linter.model.types import (
     BpsConfig,
     Carbon,
     Clustering,
+    Coordination,
     Datasource,
     DbConfig,
     DeploymentSynchronizer,
@@ -21,6 +22,7 @@ from linter.model.types import (
     RemoteInstance,
     StartScript,
     Tasks,
+    Tomcat,
     UserMgt,
     Value,
 )
@@ -82,6 +84,8 @@ def registry(parsed: ParsedXml) -> Registry:
                 db_config=r.text(i, "dbConfig"),
                 read_only=r.text(i, "readOnly"),
                 cache_id=r.text(i, "cacheId"),
+                remote_user=r.text(i, "username"),
+                remote_password=r.secret(i, "password"),
             )
             for i in children(root, "remoteInstance")
         ),
@@ -138,12 +142,21 @@ def bps(parsed: ParsedXml) -> BpsConfig:
     r = Reader(parsed)
     root = parsed.root
     source, deepest = descend(root, "DataBaseConfig", "DataSource")
+    http, http_deepest = descend(root, "MultithreadedHttpConnectionManagerConfig")
+    http = http if http is not None else http_deepest
+
+    def http_setting(name: str) -> Value:
+        found = child(http, name)
+        return r.attr(found, "value") if found is not None else Value(None, r.loc(http))
+
     return BpsConfig(
         loc=r.loc(root),
         data_source=r.attr(source, "name") if source is not None else Value(None, r.loc(deepest)),
         ode_threads=r.text(root, "ODESchedulerThreadPoolSize"),
         use_distributed_lock=r.text(root, "UseDistributedLock"),
         node_id=r.text(root, "NodeId"),
+        http_max_per_host=http_setting("maxConnectionsPerHost"),
+        http_max_total=http_setting("maxTotalConnections"),
     )
 
 
@@ -158,6 +171,23 @@ def humantask(parsed: ParsedXml) -> HumanTask:
         load_balancer_url=r.text(root, "HumanTaskCoordination", "ClusteredTaskEngines", "LoadBalancerURL"),
         registration_password=r.secret(root, "HumanTaskCoordination", "RegistrationServiceAuthentication", "Password"),
     )
+
+
+def coordination(parsed: ParsedXml) -> Coordination:
+    r = Reader(parsed)
+    root = parsed.root
+    return Coordination(
+        loc=r.loc(root),
+        coordination_enabled=r.text(root, "TaskCoordinationEnabled"),
+        load_balancer_url=r.text(root, "ClusteredTaskEngines", "LoadBalancerURL"),
+    )
+
+
+def tomcat(parsed: ParsedXml) -> Tomcat:
+    r = Reader(parsed)
+    service = child(parsed.root, "Service")
+    connectors = children(service, "Connector") if service is not None else []
+    return Tomcat(loc=r.loc(service), proxy_ports=tuple(r.attr(c, "proxyPort") for c in connectors))
 
 
 def activiti(parsed: ParsedXml) -> Activiti:
@@ -180,6 +210,7 @@ def carbon(parsed: ParsedXml) -> Carbon:
     return Carbon(
         loc=r.loc(root),
         host_name=r.text(root, "HostName"),
+        mgt_host_name=r.text(root, "MgtHostName"),
         port_offset=r.text(root, "Ports", "Offset"),
         depsync=DeploymentSynchronizer(
             loc=r.loc(anchor),

@@ -82,6 +82,8 @@ class RemoteInstance(NamedTuple):
     db_config: Value
     read_only: Value
     cache_id: Value
+    remote_user: Value  # <username> and <password> make it a WS remote registry instead of a JDBC mount
+    remote_password: Secret
 
 
 class Mount(NamedTuple):
@@ -134,6 +136,10 @@ class Clustering(NamedTuple):
     parameters: tuple[Parameter, ...]
     members_loc: Loc
 
+    def param(self, name: str) -> Value | None:
+        """The first ``<parameter name=...>`` of that name, as Carbon reads it; None when absent."""
+        return next((p.value for p in self.parameters if p.name == name), None)
+
 
 class Tasks(NamedTuple):
     loc: Loc
@@ -148,6 +154,8 @@ class BpsConfig(NamedTuple):
     ode_threads: Value
     use_distributed_lock: Value
     node_id: Value
+    http_max_per_host: Value  # MultithreadedHttpConnectionManagerConfig/maxConnectionsPerHost/@value
+    http_max_total: Value  # MultithreadedHttpConnectionManagerConfig/maxTotalConnections/@value
 
 
 class HumanTask(NamedTuple):
@@ -157,6 +165,21 @@ class HumanTask(NamedTuple):
     coordination_enabled: Value
     load_balancer_url: Value
     registration_password: Secret
+
+
+class Coordination(NamedTuple):
+    """b4p-coordination-config.xml: HumanTask coordination as the BPEL4People extension reads it."""
+
+    loc: Loc
+    coordination_enabled: Value
+    load_balancer_url: Value
+
+
+class Tomcat(NamedTuple):
+    """tomcat/catalina-server.xml: the proxyPort of each HTTP(S) connector."""
+
+    loc: Loc
+    proxy_ports: tuple[Value, ...]
 
 
 class Activiti(NamedTuple):
@@ -177,6 +200,7 @@ class DeploymentSynchronizer(NamedTuple):
 class Carbon(NamedTuple):
     loc: Loc
     host_name: Value
+    mgt_host_name: Value
     port_offset: Value
     depsync: DeploymentSynchronizer
 
@@ -229,6 +253,10 @@ class Node(NamedTuple):
     carbon: Carbon | None = None
     user_mgt: UserMgt | None = None
     start_script: StartScript | None = None
+    coordination: Coordination | None = None
+    tomcat: Tomcat | None = None
+    hazelcast_config: str | None = None  # a hazelcast.xml that replaces the axis2.xml network settings
+    host: str | None = None  # the machine the node runs on, from the manifest
     placeholders: tuple[Value, ...] = ()  # model values holding an unresolved ${...}
 
     @property
@@ -294,13 +322,16 @@ class Node(NamedTuple):
 
     @property
     def role(self) -> str:
-        """manager / worker / unknown, from the config registry mount's readOnly flag (the guide's definition)."""
-        if self.registry and self.registry.read_only.is_true():
-            return "worker"
+        """manager / worker / unknown, as BPEL, HumanTask and BPMN decide it: the config registry's
+        RegistryContext.isReadOnly(). With /_system/config mounted that is the mounted remoteInstance's
+        readOnly (lower-cased, not trimmed; absent is writable); without, the top-level readOnly
+        (exactly "true"). A node with no config mount is "unknown": its config registry is private."""
         instance = self.config_mount_instance
-        if instance is None or not instance.read_only.present:
-            return "unknown"
-        return "worker" if instance.read_only.is_true() else "manager"
+        if instance is not None:
+            return "worker" if (instance.read_only.raw or "").lower() == "true" else "manager"
+        if self.registry and self.registry.read_only.raw == "true":
+            return "worker"
+        return "unknown"
 
 
 class Cluster(NamedTuple):
@@ -308,6 +339,8 @@ class Cluster(NamedTuple):
     path: str
     nodes: tuple[Node, ...]
     databases: dict[str, int]  # "host:port" -> max connections (from the manifest)
+    hosts: dict[str, str] = {}  # host name -> IP address (from the manifest)
+    artifact_sharing: str | None = None  # "shared-folder" or "rsync": artifacts reach the workers without the synchronizer
 
     @property
     def instance_count(self) -> int:

@@ -15,7 +15,9 @@ def distributed_lock_needs_clustering(node: Node, cluster: Cluster):
     if not node.clustering_enabled:
         yield Violation(
             node.bps.use_distributed_lock.loc,
-            f'UseDistributedLock is true but clustering is disabled in axis2.xml ({node.clustering.enabled.shown()}), so there is no Hazelcast instance and no lock; expected <clustering enable="true">',
+            f"UseDistributedLock is true but clustering is disabled in axis2.xml ({node.clustering.enabled.shown()}), so there is no Hazelcast instance: "
+            'the scheduler starts without the lock ("HazelCast instance not available, but distributed lock enabled"); expected <clustering enable="true">, '
+            "or no UseDistributedLock on a node that runs alone",
         )
 
 
@@ -28,4 +30,21 @@ def node_id_unique(cluster: Cluster):
                 node.bps.node_id.loc,
                 f"NodeId '{node_id}' is used by {names}; expected a unique NodeId per node (two schedulers with one id claim the same jobs)",
                 node,
+            )
+
+
+@check("http_connection_manager_positive")
+def http_connection_manager_positive(node: Node, cluster: Cluster):
+    # BPELServerImpl.initHttpConnectionManager refuses values below 1 and the BPEL engine does not start.
+    if not node.bps:
+        return
+    for name, value in (("maxConnectionsPerHost", node.bps.http_max_per_host), ("maxTotalConnections", node.bps.http_max_total)):
+        if not value.present:
+            continue
+        count = value.as_int()
+        if count is None or count < 1:
+            yield Violation(
+                value.loc,
+                f'MultithreadedHttpConnectionManagerConfig {name} is {value.shown()}; BPEL refuses values below 1 ("must be positive integers") and does not start; '
+                "expected a whole number of 1 or more (stock: 20 per host, 100 in total)",
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections import defaultdict
 
 from linter.evaluate.checks import check
@@ -12,21 +13,26 @@ from linter.model.types import Cluster, Node, Value
 BUILTIN_SCHEMES = ("multicast", "wka", "aws")
 DEFAULT_DOMAIN = "apache.axis2.domain"  # ClusteringConstants.DEFAULT_DOMAIN when <domain> is absent
 DEFAULT_MEMBER_PORT = "4000"
-# Parameters HazelcastClusteringAgent and the bundled membership schemes read.
+# Parameters HazelcastClusteringAgent (and HazelcastUtil, ClusteringConstants) and the membership schemes
+# read: multicast, wka, aws (AWSConstants, iamRole in newer kernels) and the Kubernetes scheme of
+# wso2/kubernetes-common (Constants, both its current names and the older KUBERNETES_MASTER ones).
+# localMemberBind*, mcastBindAddress and maxHeartbeatFailures are in the stock axis2.xml; not reporting them.
 KNOWN_PARAMETERS = frozenset(
-    """AvoidInitiation membershipScheme membershipSchemeClassName licenseKey mgtCenterURL domain mcastAddress
-    mcastPort mcastTTL mcastTimeout mcastBindAddress localMemberHost localMemberBindAddress localMemberPort
-    localMemberBindPort properties hazelcastSerializers accessKey secretKey securityGroup connTimeout hostHeader
-    region tagKey tagValue KUBERNETES_NAMESPACE KUBERNETES_SERVICES KUBERNETES_MASTER KUBERNETES_API_SERVER
-    KUBERNETES_MASTER_SKIP_SSL_VERIFICATION KUBERNETES_API_SERVER_TOKEN KUBERNETES_POD_LABEL_KEY
-    KUBERNETES_POD_LABEL_VALUE maxHeartbeatFailures""".split()
+    """AvoidInitiation isActive membershipScheme membershipSchemeClassName licenseKey mgtCenterURL domain groupPassword
+    mcastAddress mcastPort mcastTTL mcastTimeout mcastBindAddress localMemberHost localMemberBindAddress localMemberPort
+    localMemberBindPort properties hazelcastSerializers maxHeartbeatFailures
+    accessKey secretKey iamRole securityGroup connTimeout hostHeader region tagKey tagValue
+    KUBERNETES_NAMESPACE KUBERNETES_SERVICES KUBERNETES_API_SERVER KUBERNETES_API_SERVER_TOKEN
+    KUBERNETES_API_SERVER_USERNAME KUBERNETES_API_SERVER_PASSWORD KUBERNETES_MASTER_SKIP_SSL_VERIFICATION
+    USE_DNS DNS_LOOKUP_TIMEOUT KUBERNETES_MASTER KUBERNETES_MASTER_USERNAME KUBERNETES_MASTER_PASSWORD
+    KUBERNETES_POD_LABEL_KEY KUBERNETES_POD_LABEL_VALUE""".split()
 )
 
 
 @check("membership_scheme_valid")
 def membership_scheme_valid(node: Node, cluster: Cluster):
     clustering = node.clustering
-    if not clustering or not node.clustering_enabled:
+    if not clustering or not _network_from_axis2(node):
         return
     scheme = clustering.membership_scheme
     name = scheme.text if scheme.present else "multicast"
@@ -69,7 +75,7 @@ def _domain(node: Node) -> Value | None:
 
 @check("same_domain")
 def same_domain(cluster: Cluster):
-    items = [(n, _domain(n)) for n in cluster.nodes if n.clustering_enabled]
+    items = [(n, _domain(n)) for n in cluster.nodes if _network_from_axis2(n)]
     for node, value, majority in deviations(items):
         yield Violation(
             value.loc,
@@ -86,32 +92,57 @@ def _member_address(node: Node) -> tuple[str, str] | None:
     return clustering.local_member_host.text, port
 
 
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def is_loopback(host: str | None) -> bool:
+    host = (host or "").strip("[]").lower()
+    return host == "localhost" or (is_ip(host) and ipaddress.ip_address(host).is_loopback)
+
+
+def _address(host: str, cluster: Cluster) -> str | None:
+    """An IP literal for ``host``: itself, or what the manifest's [hosts] maps it to; None when only DNS knows."""
+    host = cluster.hosts.get(host.lower(), host)
+    return host if is_ip(host) else None
+
+
+def _network_from_axis2(node: Node) -> bool:
+    """Whether axis2.xml's membership settings are in force (a hazelcast.xml replaces them)."""
+    return node.clustering_enabled and node.hazelcast_config is None
+
+
 @check("local_member_unique")
 def local_member_unique(cluster: Cluster):
     if not cluster.multi_node:
         return
-    held = ((_member_address(n), n) for n in cluster.nodes if n.clustering_enabled and _member_address(n))
+    held = ((_member_address(n), n) for n in cluster.nodes if _network_from_axis2(n) and _member_address(n))
     for (host, port), nodes, names in shared_by_several(held):
         for node in nodes:
+            value = node.clustering.local_member_port
             yield Violation(
-                node.clustering.local_member_host.loc,
-                f"localMemberHost:localMemberPort {host}:{port} is used by {names}; expected a unique host:port per node",
+                value.loc if value.present else node.clustering.local_member_host.loc,
+                f"localMemberHost:localMemberPort {host}:{port} is used by {names}; expected a unique localMemberPort for each node on the same host",
                 node,
             )
 
 
 @check("port_offset_unique")
 def port_offset_unique(cluster: Cluster):
+    # The machine a node runs on is the manifest's host, else its localMemberHost. carbon.xml HostName
+    # is the name clients use (a load balancer's, the same on every node), not the machine's.
     by_host = defaultdict(list)
     for node in cluster.nodes:
         if not node.carbon:
             continue
         address = _member_address(node) if node.clustering_enabled else None
-        host = address[0] if address else None
-        if host is None and node.carbon.host_name.text and node.carbon.host_name.text != "localhost":
-            host = node.carbon.host_name.text
+        host = node.host or (address[0] if address else None)
         if host:
-            by_host[(host, node.carbon.port_offset.text or "0")].append(node)
+            by_host[(host.lower(), node.carbon.port_offset.text or "0")].append(node)
     for (host, offset), nodes in by_host.items():
         if len(nodes) < 2:
             continue
@@ -125,35 +156,106 @@ def port_offset_unique(cluster: Cluster):
 
 @check("wka_members")
 def wka_members(cluster: Cluster):
+    # Hazelcast resolves member host names itself, so a name and an address are compared only when
+    # both are IP literals (or the manifest's [hosts] maps the name to its address).
     if not cluster.multi_node:
         return
-    addresses = {node.name: _member_address(node) for node in cluster.nodes}
+    addresses = {}
+    for node in cluster.nodes:
+        own = _member_address(node)
+        addresses[node.name] = (_address(own[0], cluster), own[1]) if own and _address(own[0], cluster) else None
     known = {a for a in addresses.values() if a}
-    all_literal = all(addresses.values())
+    all_known = all(addresses.values())
     for node in cluster.nodes:
         clustering = node.clustering
-        if not node.clustering_enabled or (clustering.membership_scheme.text or "multicast") != "wka":
+        if not _network_from_axis2(node) or (clustering.membership_scheme.text or "multicast") != "wka":
             continue
-        members = [(m, (m.host.text or "", m.port.text or "")) for m in clustering.members]
-        if not members:
+        if not clustering.members:
             yield Violation(
                 clustering.members_loc,
                 "the WKA member list is empty; expected the well-known members (e.g. the manager and a worker) as <member> entries",
                 node,
             )
             continue
-        for member, address in members:
-            if address not in known and all_literal:
-                listed = ", ".join(f"{h}:{p}" for h, p in sorted(known))
+        listed = [(m, _address(m.host.text or "", cluster), m.port.text or "") for m in clustering.members]
+        for member, address, port in listed:
+            if address and all_known and (address, port) not in known:
+                members = ", ".join(f"{h}:{p}" for h, p in sorted(known))
                 yield Violation(
                     member.loc,
-                    f"WKA member {address[0]}:{address[1]} is not the localMemberHost:localMemberPort of any node in the cluster ({listed}); expected one of them",
+                    f"WKA member {member.host.text}:{port} is not the localMemberHost:localMemberPort of any node in the cluster ({members}); expected one of them",
                     node,
                 )
         own = addresses[node.name]
-        if own and node.replicas == 1 and all(address == own for _, address in members):
+        if own and node.replicas == 1 and all(address is not None and (address, port) == own for _, address, port in listed):
             yield Violation(
                 clustering.members_loc,
                 f"the WKA member list of {node.name} names only itself; expected at least one other node so it can join the cluster",
                 node,
             )
+
+
+@check("local_member_not_loopback")
+def local_member_not_loopback(cluster: Cluster):
+    if not cluster.multi_node:
+        return
+    clustered = [n for n in cluster.nodes if _network_from_axis2(n)]
+    remote = sorted(
+        {
+            n.clustering.local_member_host.text
+            for n in clustered
+            if not n.clustering.local_member_host.is_blank and not is_loopback(n.clustering.local_member_host.text)
+        }
+        | {m.host.text for n in clustered for m in n.clustering.members if m.host.text and not is_loopback(m.host.text)}
+    )
+    if not remote:
+        return  # every member on this machine: a loopback address is right
+    for node in clustered:
+        host = node.clustering.local_member_host
+        if is_loopback(host.text):
+            yield Violation(
+                host.loc,
+                f"localMemberHost is '{host.text}', a loopback address, but the cluster has members on other hosts ({', '.join(remote[:5])}); "
+                "the node advertises an address they cannot reach and forms a cluster of its own; expected this node's own network address",
+                node,
+            )
+
+
+MULTICAST_DEFAULTS = {"mcastAddress": "224.2.2.3", "mcastPort": "54327"}  # Hazelcast's, when axis2.xml sets none
+
+
+@check("multicast_settings_consistent")
+def multicast_settings_consistent(cluster: Cluster):
+    on_multicast = [n for n in cluster.nodes if _network_from_axis2(n) and (n.clustering.membership_scheme.text or "multicast") == "multicast"]
+    for name, default in MULTICAST_DEFAULTS.items():
+        items = [(n, n.clustering.param(name) or Value(default, n.clustering.loc)) for n in on_multicast]
+        for node, value, majority in deviations(items):
+            yield Violation(
+                value.loc,
+                f"clustering parameter {name} is '{value.text}' on {node.name} but '{majority}' on the other nodes; members only see each other on one multicast group, "
+                f"so expected the same {name} on every node",
+                node,
+            )
+
+
+@check("membership_wka_recommended")
+def membership_wka_recommended(node: Node, cluster: Cluster):
+    if not cluster.multi_node or not _network_from_axis2(node) or not node.clustering.scheme_class_name.is_blank:
+        return
+    scheme = node.clustering.membership_scheme
+    if (scheme.text or "multicast") == "multicast":
+        yield Violation(
+            scheme.loc,
+            f"membershipScheme is {scheme.shown() if scheme.present else 'not set (multicast)'}; the clustering guide builds BPS clusters on well-known members, "
+            "and multicast is often blocked between hosts and in clouds; expected wka with the manager and a worker as <members>",
+        )
+
+
+@check("hazelcast_config_override")
+def hazelcast_config_override(node: Node, cluster: Cluster):
+    if node.hazelcast_config and node.clustering_enabled:
+        yield Violation(
+            node.clustering.loc,
+            f"a Hazelcast configuration ({node.hazelcast_config}) replaces the network settings of axis2.xml (membership scheme, members, local member, multicast); "
+            "bps-lint does not check that file, so those axis2.xml parameters are not judged; expected the cluster settings to be reviewed in it",
+        )

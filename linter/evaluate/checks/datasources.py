@@ -6,9 +6,9 @@ from collections import defaultdict
 
 from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations_by_group, shared_by_several
-from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, is_embedded, kind, redact, server
+from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
-from linter.model.types import Cluster, Datasource, Node
+from linter.model.types import Cluster, Datasource, Node, Value
 
 
 def _bps_pool_size(node: Node) -> int | None:
@@ -18,6 +18,8 @@ def _bps_pool_size(node: Node) -> int | None:
 
 @check("ode_threads_below_pool")
 def ode_threads_below_pool(node: Node, cluster: Cluster):
+    # BPELServerImpl.initExecutorService: 0 (also absent) is Executors.newCachedThreadPool, unbounded;
+    # a negative size makes newFixedThreadPool throw and the BPEL engine does not start.
     if not node.bps:
         return
     threads = node.bps.ode_threads
@@ -28,18 +30,31 @@ def ode_threads_below_pool(node: Node, cluster: Cluster):
         )
         return
     count = threads.as_int()
-    if count is None or count <= 0:
+    if count is None:
         yield Violation(
             threads.loc,
-            f"ODESchedulerThreadPoolSize is {threads.shown()}, which means an unbounded thread pool; expected a positive number below BPS_DS maxActive",
+            f"ODESchedulerThreadPoolSize is {threads.shown()}, not a whole number, so the BPEL engine fails to start; expected a positive number below BPS_DS maxActive",
         )
-        return
-    max_active = _bps_pool_size(node)
-    if max_active is not None and count >= max_active:
+    elif count < 0:
         yield Violation(
             threads.loc,
-            f"ODESchedulerThreadPoolSize is {count}, not below BPS_DS maxActive {max_active}; expected fewer scheduler threads than pooled connections",
+            f'ODESchedulerThreadPoolSize is {count}: a negative pool size makes the BPEL engine fail at start-up ("Failed to activate BPEL Core bundle"); '
+            "expected a positive number below BPS_DS maxActive",
         )
+    elif count == 0:
+        yield Violation(threads.loc, "ODESchedulerThreadPoolSize is 0, which means an unbounded thread pool; expected a positive number below BPS_DS maxActive")
+    else:
+        max_active = _bps_pool_size(node)
+        if max_active is not None and count >= max_active:
+            yield Violation(
+                threads.loc,
+                f"ODESchedulerThreadPoolSize is {count}, not below BPS_DS maxActive {max_active}; expected fewer scheduler threads than pooled connections",
+            )
+
+
+def _humantask_threads(node: Node) -> int:
+    count = node.humantask.max_threads.as_int() if node.humantask else None
+    return count if count is not None and count > 0 else 50  # HumanTaskServerConfiguration: absent or <= 0 is 50
 
 
 @check("scheduler_pool_budget")
@@ -50,26 +65,34 @@ def scheduler_pool_budget(node: Node, cluster: Cluster):
     max_active = _bps_pool_size(node)
     if not ode or ode <= 0 or max_active is None or ode >= max_active:
         return  # ode_threads_below_pool reports those
-    humantask = node.humantask.max_threads.as_int()
-    if humantask is None or humantask <= 0:
-        humantask = 50  # HumanTaskServerConfiguration treats absent or <= 0 as 50
+    humantask = _humantask_threads(node)
     if ode + humantask > max_active:
         yield Violation(
             node.bps.ode_threads.loc,
-            f"ODE scheduler threads ({ode}) plus HumanTask MaxThreadPoolSize ({humantask}) is {ode + humantask}, more than BPS_DS maxActive {max_active}; expected at most {max_active}",
+            f"ODE scheduler threads ({ode}) plus HumanTask MaxThreadPoolSize ({humantask}) is {ode + humantask}, more than BPS_DS maxActive {max_active}; "
+            f"expected at most {max_active} (lower ODESchedulerThreadPoolSize to {max_active - humantask} or raise maxActive)",
         )
 
 
 @check("ode_threads_per_core")
 def ode_threads_per_core(node: Node, cluster: Cluster):
+    # Advice ("10-15 per core, depending on your setup"), never against the pool limits: the range is cut
+    # to what BPS_DS can serve next to the HumanTask threads, and nothing is said when that leaves nothing.
     if not node.bps or not node.cores:
         return
     threads = node.bps.ode_threads.as_int()
     if threads is None or threads <= 0:
         return
     low, high = 10 * node.cores, 15 * node.cores
-    if not low <= threads <= high:
-        yield Violation(node.bps.ode_threads.loc, f"ODESchedulerThreadPoolSize is {threads} for {node.cores} cores; expected {low}-{high} (10-15 per core)")
+    max_active = _bps_pool_size(node)
+    if max_active is not None:
+        high = min(high, max_active - 1, max_active - (_humantask_threads(node) if node.humantask else 0))
+    if low > high or low <= threads <= high:
+        return
+    yield Violation(
+        node.bps.ode_threads.loc,
+        f"ODESchedulerThreadPoolSize is {threads} for {node.cores} cores; the performance guide suggests {low}-{high} (10-15 per core, within BPS_DS)",
+    )
 
 
 def _pools(node: Node) -> list[Datasource]:
@@ -107,23 +130,44 @@ def _label(role: str, pool: Datasource) -> str:
 
 
 def shared_pools(node: Node) -> dict[str, Datasource]:
-    """The datasources every node must share, by what they are for."""
-    pools = {"BPS_DS": node.bps_datasource, "ACTIVITI_DB": node.activiti_datasource, "the user store": node.user_store_datasource}
+    """The datasources every node must share, by what they are for. A user store that is the node's
+    own local registry database is left to user_store_shared, which names the edit that fixes it."""
+    pools = {"BPS_DS": node.bps_datasource, "ACTIVITI_DB": node.activiti_datasource}
+    if not user_store_is_local_registry(node):
+        pools["the user store"] = node.user_store_datasource
     instance = node.config_mount_instance
     if instance is not None and not node.is_local_instance(instance):
         pools["the shared registry"] = node.instance_datasource(instance)
     return {role: pool for role, pool in pools.items() if pool is not None}
 
 
+def user_store_is_local_registry(node: Node) -> bool:
+    store = node.user_store_datasource
+    return store is not None and store is node.local_registry_datasource
+
+
 @check("shared_db_same_url")
 def shared_db_same_url(cluster: Cluster):
-    urls = ((role, n, pool.url) for n in cluster.nodes for role, pool in shared_pools(n).items() if pool.url.present)
-    for role, node, url, majority in deviations_by_group(urls):
+    # The shared registry is compared as Carbon keys its cache (user@URL, cache_id_consistent); the
+    # others reach the same database whatever the host's case, the default port or the parameter order.
+    pools = [(role, n, pool) for n in cluster.nodes for role, pool in shared_pools(n).items() if pool.url.present and role != "the shared registry"]
+    by_key = {(role, n.name): pool for role, n, pool in pools}
+    urls = ((role, n, Value(_same_database(pool.url.text), pool.url.loc)) for role, n, pool in pools)
+    for role, node, _, majority in deviations_by_group(urls, key=lambda v: v.raw):
+        pool = by_key[(role, node.name)]
+        other = next(p.url.text for r, n, p in pools if r == role and _same_database(p.url.text) == majority)
+        part = differing_part(pool.url.text, other) or "URL"
         yield Violation(
-            url.loc,
-            f"{role} URL on {node.name} is '{redact(url.text)}', but the other nodes use '{redact(majority)}'; expected the same database URL on every node",
+            pool.url.loc,
+            f"{_label(role, pool)} URL on {node.name} is '{redact(pool.url.text)}', but the other nodes use '{redact(other)}' (the {part} differs); "
+            "expected the same database on every node",
             node,
         )
+
+
+def _same_database(url: str) -> str:
+    parts = url_parts(url)
+    return "|".join(parts) if parts else url.strip()
 
 
 @check("shared_db_not_embedded")
@@ -134,8 +178,20 @@ def shared_db_not_embedded(node: Node, cluster: Cluster):
         if is_embedded(pool.url.text):
             yield Violation(
                 pool.url.loc,
-                f"{_label(role, pool)} uses the embedded database '{redact(pool.url.text)}', which each node keeps to itself; expected a shared external RDBMS",
+                f"{_label(role, pool)} uses the embedded database '{redact(pool.url.text)}', which each node keeps to itself; "
+                "expected a shared external RDBMS (change url and driverClassName together)",
             )
+
+
+@check("user_store_shared")
+def user_store_shared(node: Node, cluster: Cluster):
+    if not cluster.multi_node or not user_store_is_local_registry(node):
+        return
+    yield Violation(
+        node.user_mgt.data_source.loc,
+        f"user-mgt.xml dataSource '{node.user_mgt.data_source.text}' is also this node's local registry database (currentDBConfig), which must stay per node, "
+        "so users and roles are not shared; expected a separate datasource for the shared user database (e.g. WSO2_UM_DB, jdbc/WSO2UMDB) named here",
+    )
 
 
 @check("local_registry_per_node")

@@ -83,3 +83,19 @@ def depsync_repository(cluster: Cluster):
             f"DeploymentSynchronizer SvnUrl is {value.shown()} on {node.name} but '{majority}' on the other nodes; expected the same repository URL everywhere",
             node,
         )
+
+
+@check("artifact_sharing")
+def artifact_sharing(cluster: Cluster):
+    if not cluster.multi_node or cluster.artifact_sharing or any(_enabled(n) for n in cluster.nodes):
+        return
+    node = next((n for n in cluster.nodes if n.role == "manager" and n.carbon), None) or next((n for n in cluster.nodes if n.carbon), None)
+    if node is None:
+        return
+    yield Violation(
+        node.carbon.depsync.loc,
+        "no node enables the DeploymentSynchronizer and bps-lint.toml does not say how artifacts reach the workers, so a process deployed on the manager "
+        "may never reach them; the runbook recommends the synchronizer (AutoCommit on the manager, AutoCheckout on the workers) or a shared or rsync-ed "
+        'repository/deployment folder; expected one of them (with the second, set artifact-sharing = "shared-folder" or "rsync" in bps-lint.toml)',
+        node,
+    )

@@ -56,6 +56,39 @@ def server(url: str | None) -> str | None:
     return f"{match.group(1).lower()}:{match.group(2) or DEFAULT_PORTS.get(db, '')}"
 
 
+_SERVER_URL = re.compile(r"(?i)^(jdbc:[a-z0-9:]+?)//(?:[^@/]*@)?([^/:;?,]+)(?::(\d+))?([^?;]*)([?;].*)?$")
+_ORACLE_URL = re.compile(r"(?i)^(jdbc:oracle:[a-z]+:)(?:[^@]*)@(?://)?([^:/?]+)(?::(\d+))?[:/]?([^?]*)(\?.*)?$")
+URL_PARTS = ("driver prefix", "host", "port", "database", "parameters")
+
+
+def url_parts(url: str | None) -> tuple[str, ...] | None:
+    """A server URL cut into URL_PARTS and normalised the way a driver reads it: driver prefix and host
+    case-folded, the default port filled in, parameters in any order. None when it is not one we can cut."""
+    text = (url or "").strip()
+    db = kind(text)
+    if not db or is_embedded(text):
+        return None
+    match = (_ORACLE_URL if db == "oracle" else _SERVER_URL).match(text)
+    if not match:
+        return None
+    prefix, host, port, database, params = match.groups()
+    separators = re.split(r"[?&;]", params or "")
+    parameters = sorted(p for p in separators if p and not _SECRET_PARAM.match(p))
+    for p in list(parameters):  # SQL Server and DB2 keep the database among the parameters
+        if p.lower().startswith("databasename="):
+            database = database or p.partition("=")[2]
+            parameters.remove(p)
+    return (prefix.lower(), host.lower(), port or str(DEFAULT_PORTS.get(db, "")), (database or "").strip("/"), "&".join(parameters))
+
+
+def differing_part(url: str | None, other: str | None) -> str | None:
+    """Which part of two JDBC URLs differs once both are normalised; None when they reach the same database."""
+    mine, theirs = url_parts(url), url_parts(other)
+    if mine is None or theirs is None:
+        return None if (url or "").strip() == (other or "").strip() else "URL"
+    return next((name for name, a, b in zip(URL_PARTS, mine, theirs) if a != b), None)
+
+
 def redact(url: str | None) -> str:
     """A URL fit to print: passwords in query strings or user info are masked."""
     text = url or ""

@@ -3,21 +3,53 @@
 from __future__ import annotations
 
 from linter.evaluate.checks import check
+from linter.evaluate.checks.clustering import is_loopback
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node, Secret
 
 
+@check("load_balancer_host")
+def load_balancer_host(node: Node, cluster: Cluster):
+    # Behind the load balancer, URLs the server hands out (HumanTask callbacks, WSDL endpoints) must name it.
+    if not cluster.multi_node or not node.carbon:
+        return
+    host = node.carbon.host_name
+    proxied = node.tomcat is not None and any(p.present for p in node.tomcat.proxy_ports)
+    if proxied or not (host.is_blank or is_loopback(host.text)):
+        return
+    yield Violation(
+        host.loc,
+        f"carbon.xml HostName is {host.shown()} and no tomcat connector sets a proxyPort, so the endpoints and HumanTask callback URLs this node hands out "
+        "name itself rather than the load balancer; expected HostName (and MgtHostName) set to the load balancer's host name and proxyPort 80/443 "
+        "on the connectors in tomcat/catalina-server.xml",
+    )
+
+
 @check("humantask_coordination_lb")
 def humantask_coordination_lb(node: Node, cluster: Cluster):
-    humantask = node.humantask
-    if not humantask or not humantask.coordination_enabled.is_true() or not cluster.multi_node:
+    # HumanTask reads humantask.xml, the BPEL4People extension b4p-coordination-config.xml: each needs the
+    # load balancer's URL in a cluster (without it every node builds callback URLs from its own host name).
+    if not cluster.multi_node:
         return
-    if humantask.load_balancer_url.is_blank:
-        yield Violation(
-            humantask.load_balancer_url.loc,
-            "TaskCoordinationEnabled is true in a cluster but ClusteredTaskEngines/LoadBalancerURL is not set; expected the load balancer URL of the task engines",
-        )
+    files = [("humantask.xml", node.humantask), ("b4p-coordination-config.xml", node.coordination)]
+    for name, config in files:
+        if config and config.coordination_enabled.is_true():
+            url = config.load_balancer_url
+            if url.is_blank:
+                yield Violation(
+                    url.loc,
+                    f"TaskCoordinationEnabled is true in {name} in a cluster but ClusteredTaskEngines/LoadBalancerURL is not set there, so callbacks name "
+                    "the node itself; expected the load balancer URL of the task engines",
+                )
+    if node.humantask and node.coordination:
+        ht, b4p = node.humantask.coordination_enabled.is_true(), node.coordination.coordination_enabled.is_true()
+        if ht != b4p:
+            yield Violation(
+                node.coordination.coordination_enabled.loc,
+                f"TaskCoordinationEnabled is {str(b4p).lower()} in b4p-coordination-config.xml but {str(ht).lower()} in humantask.xml; "
+                "BPEL reads the first and HumanTask the second, so expected the same value in both",
+            )
 
 
 def _unconditional(node: Node, prefix: str):
@@ -32,7 +64,22 @@ def setup_flag_in_cluster(node: Node, cluster: Cluster):
     if flag:
         yield Violation(
             flag.loc,
-            "the start script passes -Dsetup, which runs the database scripts against the shared databases at every start of every node; expected no -Dsetup (create the schemas once)",
+            "the start script passes -Dsetup (any value counts), so every start checks for and creates missing tables in the shared databases; "
+            "BPEL and the user store do so without a cluster lock, so two nodes starting together on an empty database can race; "
+            "expected -Dsetup only on one node's first start, or the schemas created once with the database scripts",
+        )
+
+
+@check("worker_node_flag_on_manager")
+def worker_node_flag_on_manager(node: Node, cluster: Cluster):
+    flag = _unconditional(node, "-DworkerNode")
+    if not flag or flag.text.partition("=")[2].strip("\"'").lower() != "true" or node.role != "manager":
+        return
+    if sum(n.replicas for n in cluster.nodes if n.role == "manager") == 1:  # with several writable nodes, BPS207 says which to fix
+        yield Violation(
+            flag.loc,
+            f"{node.name} holds the writable /_system/config mount (the manager) but is started with -DworkerNode=true, which makes Carbon refuse every admin "
+            "service call (HTTP 403), so nothing can be deployed or managed from its console; expected -DworkerNode=false on the manager",
         )
 
 
@@ -43,12 +90,25 @@ def maxpermsize_ignored(node: Node, cluster: Cluster):
         yield Violation(flag.loc, f"{flag.text} is ignored by Java 8 and later (no permanent generation); expected -XX:MaxMetaspaceSize, or nothing")
 
 
+# Carbon substitutes ${system.property} in these files when it loads them (and environment variables in
+# carbon.xml); the others are read as written, so a placeholder there is the literal value.
+SUBSTITUTED_FILES = ("carbon.xml", "registry.xml", "user-mgt.xml")
+
+
+def _substituted(path: str) -> bool:
+    name = path.replace("\\", "/")
+    return name.endswith(SUBSTITUTED_FILES) or "/datasources/" in name
+
+
 @check("unresolved_placeholder")
 def unresolved_placeholder(node: Node, cluster: Cluster):
     for value in node.placeholders:
+        if _substituted(value.loc.path):
+            continue
         yield Violation(
             value.loc,
-            f"value '{redact(value.text)}' holds an unresolved ${{...}} placeholder that Carbon will not substitute; expected the rendered value (was a template not rendered?)",
+            f"value '{redact(value.text)}' holds a ${{...}} placeholder in a file Carbon reads as written, so the product sees the text itself; "
+            "expected the rendered value (was a template not rendered?)",
         )
 
 

@@ -7,14 +7,16 @@ from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations_by_group, describe_node
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
-from linter.model.types import Cluster, Node
+from linter.model.types import Cluster, Node, Value
 
 REQUIRED_MOUNTS = ("/_system/config", "/_system/governance")
 
 
-def _expected_cache_ids(username: str, url: str) -> set[str]:
-    # CacheBackedRegistry keys on the user name up to its first '@' (Azure-style user@server names).
-    return {f"{username}@{url}", f"{username.split('@')[0]}@{url}"}
+def cache_key(username: str, url: str) -> str:
+    """The connection id Carbon keys the distributed registry cache on for a JDBC mount
+    (CacheBackedRegistry, CachingHandler): the user name up to its first '@' (MySQL reports
+    user@host), '@', the URL; RegistryUtils.buildRegistryCacheKey lower-cases it."""
+    return f"{username.split('@')[0]}@{url}".lower()
 
 
 @check("cache_id_matches")
@@ -25,39 +27,68 @@ def cache_id_matches(node: Node, cluster: Cluster):
         pool = node.instance_datasource(instance)
         if pool is None or not pool.username.text or not pool.url.text or node.is_local_instance(instance):
             continue
-        expected = _expected_cache_ids(pool.username.text, pool.url.text)
         shown = f"{pool.username.text}@{redact(pool.url.text)}"
         cache_id = instance.cache_id
         if not cache_id.present:
             yield Violation(
                 instance.loc, f"remoteInstance '{instance.id.text}' has no cacheId; expected <cacheId>{shown}</cacheId> (username@url of {pool.name.text})"
             )
-        elif cache_id.raw not in expected:
-            found = redact(cache_id.raw)
+        elif (cache_id.text or "").lower() not in {cache_key(pool.username.text, pool.url.text), f"{pool.username.text}@{pool.url.text}".lower()}:
             yield Violation(
                 cache_id.loc,
-                f"cacheId of remoteInstance '{instance.id.text}' is '{found}'; expected exactly '{shown}' (username@url of {pool.name.text}, character for character)",
+                f"cacheId of remoteInstance '{instance.id.text}' is '{redact(cache_id.raw)}'; expected '{shown}' (username@url of {pool.name.text}; case does not matter)",
             )
 
 
-def _matching_cache_ids(node: Node):
-    """(registry URL, cacheId) of remote instances whose cacheId matches their own datasource."""
-    for instance in node.registry.remote_instances if node.registry else ():
+def _shared_registry_pools(node: Node):
+    """(mount path, datasource) of each mount served by a shared (non-local) registry database."""
+    for mount in node.registry.mounts if node.registry else ():
+        instance = node.registry.instance(mount.instance_id.text)
+        if instance is None or not mount.path.text or node.is_local_instance(instance):
+            continue
         pool = node.instance_datasource(instance)
-        # cache_id_matches reports the others; comparing them here would report them twice
-        if pool and pool.url.text and pool.username.text and instance.cache_id.raw in _expected_cache_ids(pool.username.text, pool.url.text):
-            yield pool.url.text, instance.cache_id
+        if pool is not None and pool.url.text and pool.username.text:
+            yield mount.path.text.rstrip("/"), pool
 
 
 @check("cache_id_consistent")
 def cache_id_consistent(cluster: Cluster):
-    ids = ((url, node, cache_id) for node in cluster.nodes for url, cache_id in _matching_cache_ids(node))
-    for url, node, value, majority in deviations_by_group(ids, key=lambda v: v.raw):
+    keyed = [
+        (path, n, Value(cache_key(pool.username.text, pool.url.text), pool.url.loc), pool) for n in cluster.nodes for path, pool in _shared_registry_pools(n)
+    ]
+    pools = {(path, n.name): pool for path, n, _, pool in keyed}
+    for path, node, value, majority in deviations_by_group(((p, n, v) for p, n, v, _ in keyed), key=lambda v: v.raw):
+        pool = pools[(path, node.name)]
+        same_url = majority.partition("@")[2] == pool.url.text.lower()
+        part, loc = ("user name", pool.username.loc) if same_url else ("URL", pool.url.loc)
         yield Violation(
-            value.loc,
-            f"cacheId for the registry database '{redact(url)}' is '{redact(value.raw)}' on {node.name} but '{redact(majority)}' on the other nodes; expected the same cacheId on every node",
+            loc,
+            f"the registry database mounted at {path} is reached as '{redact(value.raw)}' on {node.name} but as '{redact(majority)}' on the other nodes "
+            f"(the {part} differs); Carbon keys the shared registry cache on user@URL, so expected the same {part} in {pool.name.text} on every node",
             node,
         )
+
+
+@check("registry_db_config_defined")
+def registry_db_config_defined(node: Node, cluster: Cluster):
+    registry = node.registry
+    if not registry:
+        return
+    names = ", ".join(c.name for c in registry.db_configs) or "none"
+    for instance in registry.remote_instances:
+        wanted = instance.db_config
+        if wanted.text and registry.db_config(wanted.raw) is None:
+            yield Violation(
+                wanted.loc,
+                f"remoteInstance '{instance.id.text}' names dbConfig '{wanted.raw}', which is not defined (defined: {names}); the registry logs "
+                f'"Couldn\'t find db configuration" and every read under its mounts fails; expected the name of a <dbConfig>',
+            )
+        elif wanted.is_blank and not (instance.remote_user.present and instance.remote_password.state != "absent"):
+            yield Violation(
+                wanted.loc if wanted.present else instance.loc,
+                f"remoteInstance '{instance.id.text}' has no dbConfig (and no username and password of a remote registry), so its mounts have no database "
+                f"and every read under them fails; expected <dbConfig> naming the <dbConfig> of the shared registry database",
+            )
 
 
 @check("registry_mounts")

@@ -1,4 +1,4 @@
-"""tasks-config.xml checks."""
+"""tasks-config.xml checks, on the mode ntask actually starts in (TaskServiceImpl, carbon-commons)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,60 @@ from linter.evaluate.checks import check
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node
 
+MODES = ("STANDALONE", "CLUSTERED", "REMOTE", "AUTO")
+
+
+def configured_mode(node: Node) -> str:
+    """The mode JAXB hands ntask: the exact enum name, else AUTO (absent or unparseable values silently become AUTO)."""
+    raw = node.tasks.mode.raw if node.tasks else None
+    return raw if raw in MODES else "AUTO"
+
+
+def effective_mode(node: Node) -> str:
+    """CLUSTERED for CLUSTERED, or AUTO with clustering enabled in axis2.xml; otherwise what was configured."""
+    mode = configured_mode(node)
+    if mode == "AUTO":
+        return "CLUSTERED" if node.clustering_enabled else "STANDALONE"
+    return mode
+
+
+@check("task_server_mode")
+def task_server_mode(node: Node, cluster: Cluster):
+    mode = node.tasks.mode if node.tasks else None
+    if mode is None or not mode.present or mode.raw in MODES or mode.raw.strip() == "AUTO":
+        return
+    now = "CLUSTERED, since clustering is enabled" if node.clustering_enabled else "STANDALONE, since clustering is disabled"
+    yield Violation(
+        mode.loc,
+        f"taskServerMode is {mode.shown()}, which JAXB cannot read, so ntask silently runs in AUTO mode ({now}); "
+        "expected exactly STANDALONE, CLUSTERED, REMOTE or AUTO (upper case, no spaces)",
+    )
+
 
 @check("task_server_count")
 def task_server_count(node: Node, cluster: Cluster):
     tasks = node.tasks
-    if not tasks or not (cluster.multi_node or node.clustering_enabled):
+    if not tasks or effective_mode(node) != "CLUSTERED":
         return
-    mode = tasks.mode.text if tasks.mode.present else "AUTO"
-    if mode not in ("AUTO", "CLUSTERED") or not tasks.count.present:
-        return  # STANDALONE/REMOTE do not wait; an absent count means -1, no wait
-    if tasks.count.text != "1":
-        yield Violation(
-            tasks.count.loc,
-            f"taskServerCount is {tasks.count.shown()} with taskServerMode {mode}, so every node waits for that many task servers before scheduling any task (a lone node or a rolling restart never schedules); expected taskServerMode STANDALONE, or taskServerCount 1",
-        )
+    count = tasks.count.as_int()
+    if count is None or count <= 1:
+        return  # -1 (the default when the file says nothing) and 0 or 1 never wait for another node
+    why = "taskServerMode is CLUSTERED" if configured_mode(node) == "CLUSTERED" else "taskServerMode is AUTO and clustering is enabled"
+    yield Violation(
+        tasks.count.loc,
+        f"taskServerCount is {count} and {why}, so a node that starts while fewer than {count} task servers have ever started "
+        "(the first start, or a whole-cluster restart) waits at start-up and schedules no task until more nodes come up; "
+        "expected taskServerCount 1, or taskServerMode STANDALONE",
+    )
+
+
+@check("task_clustered_needs_clustering")
+def task_clustered_needs_clustering(node: Node, cluster: Cluster):
+    if not node.tasks or configured_mode(node) != "CLUSTERED" or node.clustering_enabled or not node.clustering:
+        return
+    yield Violation(
+        node.tasks.mode.loc,
+        f"taskServerMode is CLUSTERED but clustering is disabled in axis2.xml ({node.clustering.enabled.shown()}), so the task service fails at start-up "
+        '("Clustering is not initialized to use Clustered Task Managers") and no task is scheduled; expected taskServerMode AUTO or STANDALONE, '
+        'or <clustering enable="true">',
+    )
