@@ -314,3 +314,52 @@ def test_documented_config_and_policy_examples_are_valid(tmp_path):
     assert "ORG001" not in {p.id for p in chosen}  # select = ["BPS"] leaves it out
     assert {p.id: p.severity for p in chosen}["BPS705"] == "error"
     assert settings.per_path_ignores == {"envs/dev/**": ["BPS705", "BPS706"]}
+
+
+def _datasources(node: str) -> list[tuple[str, str]]:
+    """(username, database) of every MySQL datasource of a node in the complete files."""
+    found = []
+    for path in (RUNBOOK_FILES / node / "repository/conf/datasources").glob("*.xml"):
+        tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True))
+        for config in tree.iter("configuration"):
+            url = config.findtext("url") or ""
+            if url.startswith("jdbc:mysql://"):
+                found.append((config.findtext("username"), url.split("/")[3].split("?")[0]))
+    return found
+
+
+def test_sql_creates_every_database_and_grants_every_user_the_files_use():
+    created = set(re.findall(r"CREATE DATABASE (\w+);", (RUNBOOK / "databases.md").read_text(encoding="utf-8")))
+    grants = set(re.findall(r"GRANT ALL ON (\w+)\.\* +TO '(\w+)'@'([^']+)';", (RUNBOOK / "install.md").read_text(encoding="utf-8")))
+    hosts = {host for *_, host in grants}
+    assert hosts == {"10.0.1.%"}  # the nodes' network, never localhost
+    used = {pair for node in ("manager", "worker1", "worker2") for pair in _datasources(node)}
+    assert len(used) == 7
+    for user, database in used:
+        assert database in created, f"{database} is not created on the databases page"
+        assert (database, user, "10.0.1.%") in grants, f"{user} has no grant on {database}"
+
+
+def test_nginx_sample_routes_the_console_to_the_manager_and_services_to_the_workers():
+    text = (RUNBOOK / "load-balancing.md").read_text(encoding="utf-8")
+    (nginx,) = re.findall(r"```nginx\n(.*?)\n```", text, re.S)
+    upstreams = {name: re.findall(r"server ([\d.]+):(\d+);", body) for name, body in re.findall(r"upstream (\w+) \{(.*?)\}", nginx, re.S)}
+
+    def address(node):
+        axis2 = (RUNBOOK_FILES / node / "repository/conf/axis2/axis2.xml").read_text(encoding="utf-8")
+        return re.search(r'<parameter name="localMemberHost">([\d.]+)</parameter>', axis2)[1]
+
+    def writable(node):  # the readOnly of the remote instance behind the /_system/config mount
+        registry = etree.parse(
+            str(RUNBOOK_FILES / node / "repository/conf/registry.xml"), etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+        )
+        (instance,) = registry.xpath("/wso2registry/mount[@path='/_system/config']/instanceId/text()")
+        return registry.xpath(f"/wso2registry/remoteInstance[id='{instance}']/readOnly/text()") == ["false"]
+
+    managers = [n for n in ("manager", "worker1", "worker2") if writable(n)]
+    workers = [n for n in ("worker1", "worker2") if not writable(n)]
+    assert managers == ["manager"]
+    assert upstreams["bps_manager"] == [(address("manager"), "9443")]
+    assert upstreams["bps_workers"] == [(address(w), "9443") for w in workers]
+    assert upstreams["bps_workers_http"] == [(address(w), "9763") for w in workers]
+    assert "location /carbon/                   { proxy_pass https://bps_manager; }" in nginx
