@@ -363,3 +363,19 @@ def test_nginx_sample_routes_the_console_to_the_manager_and_services_to_the_work
     assert upstreams["bps_workers"] == [(address(w), "9443") for w in workers]
     assert upstreams["bps_workers_http"] == [(address(w), "9763") for w in workers]
     assert "location /carbon/                   { proxy_pass https://bps_manager; }" in nginx
+
+
+# The guide's own mistakes that the corrections describe, applied to the complete files: bps-lint reports each.
+GUIDE_MISTAKES = [
+    ("axis2/axis2.xml", 'name="membershipScheme"', 'name="membershipSchema"', "BPS303"),
+    ("axis2/axis2.xml", 'name="localMemberHost"', 'name="loadMemberHost"', "BPS303"),
+    ("registry.xml", "<cacheId>regadmin@jdbc", "<cacheId>regadmin@ jdbc", "BPS201"),
+    ("registry.xml", "<instanceId>sharedregistry</instanceId>", "<instanceId>sharedRegistry</instanceId>", "BPS203"),
+    ("bps.xml", "<tns:ODESchedulerThreadPoolSize>50<", "<tns:ODESchedulerThreadPoolSize>0<", "BPS102"),
+]
+
+
+@pytest.mark.parametrize("file,old,new,rule", GUIDE_MISTAKES, ids=[m[2] for m in GUIDE_MISTAKES])
+def test_the_guides_mistakes_are_findings(file, old, new, rule, tmp_path):
+    cluster = materialize({"files": [{"nodes": ["worker1"], "file": file, "replace": old, "with": new}]}, tmp_path, base=RUNBOOK_FILES)
+    assert rule in {f.rule for f in lint(cluster).findings}
