@@ -13,7 +13,7 @@ import yaml
 from lxml import etree
 
 from linter.evaluate.engine import DEFAULT_DOCS_URL
-from tests.helpers import REPO, engine, lint, materialize, node_file, policies
+from tests.helpers import REPO, STOCK, engine, lint, materialize, node_file, policies
 
 RUNBOOK = REPO / "docs" / "runbook"
 RUNBOOK_FILES = RUNBOOK / "files"  # the runbook's complete per-role files, one folder per node
@@ -379,3 +379,11 @@ GUIDE_MISTAKES = [
 def test_the_guides_mistakes_are_findings(file, old, new, rule, tmp_path):
     cluster = materialize({"files": [{"nodes": ["worker1"], "file": file, "replace": old, "with": new}]}, tmp_path, base=RUNBOOK_FILES)
     assert rule in {f.rule for f in lint(cluster).findings}
+
+
+@pytest.mark.skipif(not STOCK.is_dir(), reason="the shared corpus is not beside the repository")
+def test_complete_files_keep_the_licence_headers_of_the_stock_files():
+    for path in sorted(p for p in RUNBOOK_FILES.rglob("*") if p.is_file()):
+        stock = STOCK / path.relative_to(RUNBOOK_FILES).relative_to(path.relative_to(RUNBOOK_FILES).parts[0])
+        if stock.is_file() and "Apache License" in stock.read_text(encoding="latin-1"):
+            assert "Apache License" in path.read_text(encoding="latin-1"), f"{path.relative_to(RUNBOOK_FILES)} lost its licence header"
