@@ -329,7 +329,15 @@ def _datasources(node: str) -> list[tuple[str, str]]:
 
 
 def test_sql_creates_every_database_and_grants_every_user_the_files_use():
-    created = set(re.findall(r"CREATE DATABASE (\w+);", (RUNBOOK / "databases.md").read_text(encoding="utf-8")))
+    sql = (RUNBOOK / "databases.md").read_text(encoding="utf-8")
+    created = set(re.findall(r"CREATE DATABASE (\w+);", sql))
+    scripts = {
+        db: re.findall(r"SOURCE <BPS_HOME>/dbscripts/(\S+);", body) for db, body in re.findall(r"CREATE DATABASE (\w+);\nUSE \1;\n((?:SOURCE .*\n)+)", sql)
+    }
+    assert set(scripts) == created
+    assert scripts.pop("bps_db") == ["bps/bpel/create/mysql.sql"]  # the HumanTask tables are in it too
+    assert [s.split(".")[-2] for s in scripts.pop("bps_activiti")] == ["engine", "history", "identity"]
+    assert all(found == ["mysql.sql"] for found in scripts.values())  # registry and user store schema, local registries included
     grants = set(re.findall(r"GRANT ALL ON (\w+)\.\* +TO '(\w+)'@'([^']+)';", (RUNBOOK / "install.md").read_text(encoding="utf-8")))
     hosts = {host for *_, host in grants}
     assert hosts == {"10.0.1.%"}  # the nodes' network, never localhost
