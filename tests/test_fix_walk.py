@@ -55,7 +55,11 @@ def fix_bps301(cluster, node, finding):  # enable="true" on <clustering>
 
 
 def fix_bps401(cluster, node, finding):  # uncomment and set UseDistributedLock true
-    _edit(_conf(cluster, node) / "bps.xml", "<!-- <tns:UseDistributedLock>true</tns:UseDistributedLock> -->", "<tns:UseDistributedLock>true</tns:UseDistributedLock>")
+    _edit(
+        _conf(cluster, node) / "bps.xml",
+        "<!-- <tns:UseDistributedLock>true</tns:UseDistributedLock> -->",
+        "<tns:UseDistributedLock>true</tns:UseDistributedLock>",
+    )
 
 
 def fix_bps107(cluster, node, finding):  # an external RDBMS: url and driverClassName together
@@ -63,7 +67,9 @@ def fix_bps107(cluster, node, finding):  # an external RDBMS: url and driverClas
     database = {"bps-datasources.xml": "bps_db", "activiti-datasources.xml": "bps_activiti"}[path.name]
     text = path.read_text(encoding="latin-1")
     text = re.sub(r"<url>jdbc:h2:[^<]*</url>", f"<url>{MYSQL}{database}</url>", text, count=1)
-    path.write_text(text.replace("<driverClassName>org.h2.Driver</driverClassName>", "<driverClassName>com.mysql.jdbc.Driver</driverClassName>", 1), encoding="latin-1")
+    path.write_text(
+        text.replace("<driverClassName>org.h2.Driver</driverClassName>", "<driverClassName>com.mysql.jdbc.Driver</driverClassName>", 1), encoding="latin-1"
+    )
 
 
 def fix_bps112(cluster, node, finding):  # a separate shared user database named in user-mgt.xml
@@ -74,7 +80,9 @@ def fix_bps112(cluster, node, finding):  # a separate shared user database named
 
 def fix_bps203(cluster, node, finding):  # shared registry datasource, dbConfig, remoteInstance, two mounts
     conf = _conf(cluster, node)
-    _edit(conf / "datasources" / "master-datasources.xml", "\n    </datasources>", _datasource("WSO2_REG_DB", "jdbc/WSO2RegistryDB", "bps_registry", "regadmin"))
+    _edit(
+        conf / "datasources" / "master-datasources.xml", "\n    </datasources>", _datasource("WSO2_REG_DB", "jdbc/WSO2RegistryDB", "bps_registry", "regadmin")
+    )
     read_only = "false" if node == "manager" else "true"
     _edit(
         conf / "registry.xml",
@@ -108,7 +116,11 @@ def fix_bps502(cluster, node, finding):  # keep AUTO, taskServerCount 1
 
 
 def fix_bps305(cluster, node, finding):  # each node's own address as localMemberHost
-    _edit(_conf(cluster, node) / "axis2" / "axis2.xml", '<parameter name="localMemberHost">127.0.0.1</parameter>', f'<parameter name="localMemberHost">{ADDRESSES[node]}</parameter>')
+    _edit(
+        _conf(cluster, node) / "axis2" / "axis2.xml",
+        '<parameter name="localMemberHost">127.0.0.1</parameter>',
+        f'<parameter name="localMemberHost">{ADDRESSES[node]}</parameter>',
+    )
 
 
 FIXES = {name[4:].upper(): function for name, function in globals().items() if name.startswith("fix_bps")}

@@ -33,7 +33,12 @@ def test_kubernetes_membership_scheme_parameters_are_known(tmp_path):
         <parameter name="groupPassword">x</parameter>"""
     findings = _rules(
         tmp_path,
-        (ALL, "axis2/axis2.xml", '<parameter name="membershipScheme">wka</parameter>', f'<parameter name="membershipScheme">kubernetes</parameter>\n        {kubernetes}'),
+        (
+            ALL,
+            "axis2/axis2.xml",
+            '<parameter name="membershipScheme">wka</parameter>',
+            f'<parameter name="membershipScheme">kubernetes</parameter>\n        {kubernetes}',
+        ),
     )
     assert _ids(findings) == []
 
@@ -85,10 +90,19 @@ def test_auto_with_clustering_off_does_not_wait(tmp_path):
     example = {
         "files": [
             {"nodes": ["manager", "worker2"], "file": "", "state": "missing"},
-            {"nodes": ["worker1"], "file": "etc/tasks-config.xml", "xml": "<tasks-configuration><taskServerMode>AUTO</taskServerMode><taskServerCount>2</taskServerCount></tasks-configuration>"},
+            {
+                "nodes": ["worker1"],
+                "file": "etc/tasks-config.xml",
+                "xml": "<tasks-configuration><taskServerMode>AUTO</taskServerMode><taskServerCount>2</taskServerCount></tasks-configuration>",
+            },
             {"nodes": ["worker1"], "file": "axis2/axis2.xml", "replace": 'enable="true">', "with": 'enable="false">'},
             {"nodes": ["worker1"], "file": "bps.xml", "replace": "<tns:UseDistributedLock>true</tns:UseDistributedLock>", "with": ""},
-            {"nodes": ["worker1"], "file": "carbon.xml", "replace": "<Enabled>true</Enabled>\n        <AutoCommit>false</AutoCommit>", "with": "<Enabled>false</Enabled>\n        <AutoCommit>false</AutoCommit>"},
+            {
+                "nodes": ["worker1"],
+                "file": "carbon.xml",
+                "replace": "<Enabled>true</Enabled>\n        <AutoCommit>false</AutoCommit>",
+                "with": "<Enabled>false</Enabled>\n        <AutoCommit>false</AutoCommit>",
+            },
         ]
     }
     assert _ids(lint(materialize(example, tmp_path)).findings) == []
@@ -159,7 +173,12 @@ def test_per_core_advice_never_asks_for_more_than_the_pool_allows(tmp_path):
 def test_a_negative_scheduler_pool_has_its_own_message(tmp_path):
     findings = _rules(
         tmp_path,
-        (["worker1"], "bps.xml", "<tns:ODESchedulerThreadPoolSize>50</tns:ODESchedulerThreadPoolSize>", "<tns:ODESchedulerThreadPoolSize>-5</tns:ODESchedulerThreadPoolSize>"),
+        (
+            ["worker1"],
+            "bps.xml",
+            "<tns:ODESchedulerThreadPoolSize>50</tns:ODESchedulerThreadPoolSize>",
+            "<tns:ODESchedulerThreadPoolSize>-5</tns:ODESchedulerThreadPoolSize>",
+        ),
     )
     assert [f.rule for f in findings] == ["BPS102"] and "fail at start-up" in findings[0].message
 
@@ -186,3 +205,13 @@ def test_two_ei_homes_are_one_cluster_named_after_the_homes(tmp_path):
 
 def test_examples_cluster_is_still_clean():
     assert lint(EXAMPLE_CLUSTER).findings == []
+
+
+def test_a_user_store_on_another_datasource_is_reported_at_user_mgt(tmp_path):
+    # worker2's user-mgt.xml names the registry's datasource instead of the user database: the reference is wrong, not the datasource.
+    findings = _rules(
+        tmp_path,
+        (["worker2"], "user-mgt.xml", '<Property name="dataSource">jdbc/WSO2UserDB</Property>', '<Property name="dataSource">jdbc/WSO2RegistryDB</Property>'),
+    )
+    assert [(f.rule, f.node, f.loc.path.endswith("user-mgt.xml"), where(f)[1]) for f in findings] == [("BPS106", "worker2", True, 28)]
+    assert "(the database differs)" in findings[0].message

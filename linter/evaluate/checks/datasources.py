@@ -157,12 +157,29 @@ def shared_db_same_url(cluster: Cluster):
         pool = by_key[(role, node.name)]
         other = next(p.url.text for r, n, p in pools if r == role and _same_database(p.url.text) == majority)
         part = differing_part(pool.url.text, other) or "URL"
+        named = _user_store_reference(cluster, node) if role == "the user store" else None
+        if named is not None:  # user-mgt.xml points at another datasource than the other nodes': edit the reference
+            yield Violation(
+                named.loc,
+                f"user-mgt.xml dataSource on {node.name} is '{named.text}' ({pool.name.text}, '{redact(pool.url.text)}'), but the other nodes' user store "
+                f"is '{redact(other)}' (the {part} differs); expected the dataSource of the shared user database",
+                node,
+            )
+            continue
         yield Violation(
             pool.url.loc,
             f"{_label(role, pool)} URL on {node.name} is '{redact(pool.url.text)}', but the other nodes use '{redact(other)}' (the {part} differs); "
             "expected the same database on every node",
             node,
         )
+
+
+def _user_store_reference(cluster: Cluster, node: Node) -> Value | None:
+    """user-mgt.xml's dataSource when it names another JNDI name than most nodes use, else None."""
+    names = [n.user_mgt.data_source.text for n in cluster.nodes if n.user_mgt]
+    mine = node.user_mgt.data_source
+    majority = max(set(names), key=names.count) if names else None
+    return mine if majority is not None and mine.text != majority else None
 
 
 def _same_database(url: str) -> str:
