@@ -31,3 +31,52 @@ def test_each_clustering_parameter_placeholder_is_reported_once(tmp_path):
     findings = [f for f in lint(cluster).findings if f.rule == "BPS704"]
     axis2 = os.path.realpath(cluster / "worker1" / "repository" / "conf" / "axis2" / "axis2.xml")
     assert sorted(where(f) for f in findings) == [(axis2, 634), (axis2, 640)]
+
+
+def _datasource_placeholder(tmp_path, script_flag=None, manifest=None):
+    files = [
+        {
+            "nodes": ["manager", "worker1", "worker2"],
+            "file": "datasources/bps-datasources.xml",
+            "replace": "<url>jdbc:mysql://mysql.bps.internal:3306/bps_db?autoReconnect=true</url>",
+            "with": "<url>jdbc:mysql://${db.host}:3306/bps_db?autoReconnect=true</url>",
+        }
+    ]
+    if script_flag:
+        files.append(
+            {
+                "nodes": ["manager", "worker1", "worker2"],
+                "file": "bin/wso2server.sh",
+                "replace": "    -DworkerNode=",
+                "with": f"    {script_flag} -DworkerNode=",
+            }
+        )
+    example = {"files": files}
+    if manifest:
+        example["manifest"] = manifest
+    return [f for f in lint(materialize(example, tmp_path)).findings if f.rule == "BPS704"]
+
+
+def test_a_substituted_placeholder_whose_property_is_not_set_stays_as_written(tmp_path):
+    findings = _datasource_placeholder(tmp_path)
+    assert len(findings) == 3 and all("system property db.host" in f.message for f in findings)
+    assert {where(f)[1] for f in findings} == {16}
+
+
+def test_a_substituted_placeholder_set_by_the_start_script_is_not_reported(tmp_path):
+    assert _datasource_placeholder(tmp_path, script_flag="-Ddb.host=mysql.bps.internal") == []
+
+
+def test_a_substituted_placeholder_declared_in_the_manifest_is_not_reported(tmp_path):
+    assert _datasource_placeholder(tmp_path, manifest='[properties]\n"db.host" = "mysql.bps.internal"\n') == []
+
+
+def test_a_placeholder_in_a_file_carbon_reads_as_written_is_reported_even_if_the_property_is_set(tmp_path):
+    example = {
+        "files": [
+            {"nodes": ["worker1"], "file": "bps.xml", "replace": "<tns:NodeId>bps-worker1</tns:NodeId>", "with": "<tns:NodeId>${node.id}</tns:NodeId>"},
+            {"nodes": ["worker1"], "file": "bin/wso2server.sh", "replace": "-DworkerNode=true", "with": "-Dnode.id=w1 -DworkerNode=true"},
+        ]
+    }
+    (finding,) = [f for f in lint(materialize(example, tmp_path)).findings if f.rule == "BPS704"]
+    assert "reads as written" in finding.message and where(finding)[1] == 117

@@ -29,6 +29,7 @@ class ClusterSource(NamedTuple):
     databases: dict[str, int]
     hosts: dict[str, str] = {}
     artifact_sharing: str | None = None  # how artifacts reach the workers when not by deployment synchronizer
+    properties: frozenset[str] = frozenset()  # system properties the JVMs are started with, from the manifest
 
 
 class Discovery(NamedTuple):
@@ -175,11 +176,13 @@ def discover(paths: list[str], exclude=None) -> Discovery:
     databases: dict[str, int] = {}
     hosts: dict[str, str] = {}
     artifact_sharing = None
+    properties: set[str] = set()
     settings: dict[str, NodeSettings] = {}
     for manifest in manifests.values():
         databases.update(manifest.databases)
         hosts.update(manifest.hosts)
         artifact_sharing = manifest.settings.get("artifact-sharing", artifact_sharing)
+        properties.update(manifest.settings.get("properties", {}))
         settings.update(manifest.nodes)
         for name, node_dirs in manifest.clusters.items():
             if not any(d in by_real for d in node_dirs):
@@ -209,7 +212,15 @@ def discover(paths: list[str], exclude=None) -> Discovery:
         name, cluster_dir = assigned.get(real, (shown_parents[parent], parent))
         cluster = clusters.setdefault(
             (name, cluster_dir),
-            ClusterSource(name=name, path=display_path(cluster_dir), nodes=[], databases=databases, hosts=hosts, artifact_sharing=artifact_sharing),
+            ClusterSource(
+                name=name,
+                path=display_path(cluster_dir),
+                nodes=[],
+                databases=databases,
+                hosts=hosts,
+                artifact_sharing=artifact_sharing,
+                properties=frozenset(properties),
+            ),
         )
         if real in file_nodes or _under(real, given_dirs):
             asked_for.add((name, cluster_dir))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from typing import NamedTuple
 
 from linter.discover.layout import DATASOURCE_DIR, HAZELCAST_CONFIGS, OPTIONAL_FILES, REQUIRED_FILES
@@ -13,12 +12,6 @@ from linter.model.types import Cluster, ConfFile, Node, Value
 from linter.parse.suppressions import Suppression
 from linter.parse.location import Loc
 from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml
-
-_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
-# Resolved by Carbon at start-up from system properties and carbon.xml; not template leftovers.
-RUNTIME_PLACEHOLDERS = re.compile(
-    r"^(carbon\.[\w.]+|hostName|httpsPort|httpPort|Ports\.[\w.]+|hotdeployment|hotupdate|childfirstCL|jaxwsparam|require\.carbon\.servlet|p2\.repo\.url)$"
-)
 
 
 class BuiltNode(NamedTuple):
@@ -135,13 +128,12 @@ def _hazelcast_config(conf_dir: str, script) -> str | None:
 
 
 def _placeholders(parsed: dict[str, ParsedXml]) -> tuple[Value, ...]:
-    """Values read from the node's files that hold a ${...} Carbon does not resolve at start-up,
-    one per place (a setting that two readers look at is still one finding)."""
+    """Values read from the node's files that hold a ${...}, one per place (a setting that two
+    readers look at is still one finding)."""
     found: dict[tuple, Value] = {}
     for result in parsed.values():
         for value in result.placeholders:
-            if any(not RUNTIME_PLACEHOLDERS.match(m) for m in _PLACEHOLDER.findall(value.raw)):
-                found.setdefault((value.loc.path, value.loc.line, value.loc.column, value.raw), value)
+            found.setdefault((value.loc.path, value.loc.line, value.loc.column, value.raw), value)
     return tuple(found.values())
 
 
@@ -155,6 +147,7 @@ def build_cluster(source: ClusterSource) -> BuiltCluster:
             databases=dict(source.databases),
             hosts=dict(source.hosts),
             artifact_sharing=source.artifact_sharing,
+            properties=source.properties,
         ),
         problems=[(b.node, p) for b in built for p in b.problems],
         suppressions=[(b.node, s) for b in built for s in b.suppressions],

@@ -24,6 +24,8 @@ def to_json(obj):
         if isinstance(obj, Cluster):
             data["instance_count"] = obj.instance_count
         return data
+    if isinstance(obj, frozenset):
+        return sorted(obj)
     if isinstance(obj, (list, tuple)):
         return [to_json(i) for i in obj]
     if isinstance(obj, dict):

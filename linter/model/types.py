@@ -341,6 +341,7 @@ class Cluster(NamedTuple):
     databases: dict[str, int]  # "host:port" -> max connections (from the manifest)
     hosts: dict[str, str] = {}  # host name -> IP address (from the manifest)
     artifact_sharing: str | None = None  # "shared-folder" or "rsync": artifacts reach the workers without the synchronizer
+    properties: frozenset[str] = frozenset()  # system properties set outside the start script (manifest)
 
     @property
     def instance_count(self) -> int:

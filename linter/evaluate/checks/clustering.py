@@ -126,7 +126,8 @@ def local_member_unique(cluster: Cluster):
             value = node.clustering.local_member_port
             yield Violation(
                 value.loc if value.present else node.clustering.local_member_host.loc,
-                f"localMemberHost:localMemberPort {host}:{port} is used by {names}; expected a unique localMemberPort for each node on the same host",
+                f"localMemberHost:localMemberPort {host}:{port} is used by {names}; expected each node's own network address as localMemberHost "
+                "(for nodes that really share a host: a different localMemberPort each)",
                 node,
             )
 
@@ -140,7 +141,8 @@ def port_offset_unique(cluster: Cluster):
         if not node.carbon:
             continue
         address = _member_address(node) if node.clustering_enabled else None
-        host = node.host or (address[0] if address else None)
+        # a loopback localMemberHost says nothing about the machine (the stock value on every host)
+        host = node.host or (address[0] if address and not is_loopback(address[0]) else None)
         if host:
             by_host[(host.lower(), node.carbon.port_offset.text or "0")].append(node)
     for (host, offset), nodes in by_host.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from linter.evaluate.checks import check
+from linter.evaluate.checks.clustering import is_loopback
 from linter.evaluate.checks.common import deviations_by_group, shared_by_several
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
@@ -157,12 +158,29 @@ def shared_db_same_url(cluster: Cluster):
         pool = by_key[(role, node.name)]
         other = next(p.url.text for r, n, p in pools if r == role and _same_database(p.url.text) == majority)
         part = differing_part(pool.url.text, other) or "URL"
+        named = _user_store_reference(cluster, node) if role == "the user store" else None
+        if named is not None:  # user-mgt.xml points at another datasource than the other nodes': edit the reference
+            yield Violation(
+                named.loc,
+                f"user-mgt.xml dataSource on {node.name} is '{named.text}' ({pool.name.text}, '{redact(pool.url.text)}'), but the other nodes' user store "
+                f"is '{redact(other)}' (the {part} differs); expected the dataSource of the shared user database",
+                node,
+            )
+            continue
         yield Violation(
             pool.url.loc,
             f"{_label(role, pool)} URL on {node.name} is '{redact(pool.url.text)}', but the other nodes use '{redact(other)}' (the {part} differs); "
             "expected the same database on every node",
             node,
         )
+
+
+def _user_store_reference(cluster: Cluster, node: Node) -> Value | None:
+    """user-mgt.xml's dataSource when it names another JNDI name than most nodes use, else None."""
+    names = [n.user_mgt.data_source.text for n in cluster.nodes if n.user_mgt]
+    mine = node.user_mgt.data_source
+    majority = max(set(names), key=names.count) if names else None
+    return mine if majority is not None and mine.text != majority else None
 
 
 def _same_database(url: str) -> str:
@@ -180,6 +198,32 @@ def shared_db_not_embedded(node: Node, cluster: Cluster):
                 pool.url.loc,
                 f"{_label(role, pool)} uses the embedded database '{redact(pool.url.text)}', which each node keeps to itself; "
                 "expected a shared external RDBMS (change url and driverClassName together)",
+            )
+
+
+def _machines(cluster: Cluster) -> set[str]:
+    """The machines the nodes are known to run on: manifest hosts, else non-loopback localMemberHosts."""
+    found = set()
+    for node in cluster.nodes:
+        member = node.clustering.local_member_host.text if node.clustering else None
+        host = node.host or (member if member and not is_loopback(member) else None)
+        if host:
+            found.add(host.lower())
+    return found
+
+
+@check("shared_db_not_localhost")
+def shared_db_not_localhost(node: Node, cluster: Cluster):
+    # "localhost" reaches a different server from every machine; only nodes on one machine may share it.
+    if not cluster.multi_node or len(_machines(cluster)) < 2:
+        return
+    for role, pool in shared_pools(node).items():
+        parts = url_parts(pool.url.text)
+        if parts and is_loopback(parts[1]):
+            yield Violation(
+                pool.url.loc,
+                f"{_label(role, pool)} URL '{redact(pool.url.text)}' names {parts[1]}, which on each of the cluster's machines is that machine itself, "
+                "so every node reaches a database of its own; expected the database server's network name, the same on every node",
             )
 
 

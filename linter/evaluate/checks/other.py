@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from linter.evaluate.checks import check
 from linter.evaluate.checks.clustering import is_loopback
 from linter.evaluate.checks.jdbc import redact
@@ -90,26 +92,52 @@ def maxpermsize_ignored(node: Node, cluster: Cluster):
         yield Violation(flag.loc, f"{flag.text} is ignored by Java 8 and later (no permanent generation); expected -XX:MaxMetaspaceSize, or nothing")
 
 
-# Carbon substitutes ${system.property} in these files when it loads them (and environment variables in
-# carbon.xml); the others are read as written, so a placeholder there is the literal value.
+# Carbon substitutes ${name} from the JVM's system properties when it loads these files (the text of
+# elements; in axis2.xml only <parameter> text); everything else is read as written. An unset
+# property leaves the placeholder as written, with nothing logged.
 SUBSTITUTED_FILES = ("carbon.xml", "registry.xml", "user-mgt.xml")
+_NAMES = re.compile(r"\$\{([^}]*)\}")
+# Set by Carbon itself at start-up (carbon.home, hostName, ...), not template leftovers.
+RUNTIME_PLACEHOLDERS = re.compile(
+    r"^(carbon\.[\w.]+|hostName|httpsPort|httpPort|Ports\.[\w.]+|hotdeployment|hotupdate|childfirstCL|jaxwsparam|require\.carbon\.servlet|p2\.repo\.url)$"
+)
 
 
-def _substituted(path: str) -> bool:
-    name = path.replace("\\", "/")
-    return name.endswith(SUBSTITUTED_FILES) or "/datasources/" in name
+def _substituted(node: Node, value) -> bool:
+    path = value.loc.path.replace("\\", "/")
+    if path.endswith("axis2/axis2.xml"):
+        return bool(node.clustering) and any(value is p.value for p in node.clustering.parameters)
+    return path.endswith(SUBSTITUTED_FILES) or "/datasources/" in path
+
+
+def _set_properties(node: Node, cluster: Cluster) -> set[str]:
+    flags = node.start_script.flags if node.start_script else ()
+    return {f.text[2:].partition("=")[0] for f in flags if f.text.startswith("-D")} | set(cluster.properties)
 
 
 @check("unresolved_placeholder")
 def unresolved_placeholder(node: Node, cluster: Cluster):
+    known = None
     for value in node.placeholders:
-        if _substituted(value.loc.path):
+        names = _NAMES.findall(value.raw)
+        if all(RUNTIME_PLACEHOLDERS.match(name) for name in names):
             continue
-        yield Violation(
-            value.loc,
-            f"value '{redact(value.text)}' holds a ${{...}} placeholder in a file Carbon reads as written, so the product sees the text itself; "
-            "expected the rendered value (was a template not rendered?)",
-        )
+        shown = redact(value.text)
+        if not _substituted(node, value):
+            yield Violation(
+                value.loc,
+                f"value '{shown}' holds a ${{...}} placeholder in a place Carbon reads as written, so the product sees the text itself; "
+                "expected the rendered value (was a template not rendered?)",
+            )
+            continue
+        known = _set_properties(node, cluster) if known is None else known
+        unset = [name for name in names if name not in known and not RUNTIME_PLACEHOLDERS.match(name)]
+        if unset:
+            yield Violation(
+                value.loc,
+                f"value '{shown}' needs the system property {unset[0]}, which neither the start script (-D{unset[0]}=...) nor bps-lint.toml [properties] sets, "
+                "so Carbon leaves the text as written; expected the property set for the JVM (and declared in [properties]), or the rendered value",
+            )
 
 
 def _secrets(node: Node) -> list[tuple[str, Secret]]:

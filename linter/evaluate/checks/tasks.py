@@ -48,7 +48,8 @@ def task_server_count(node: Node, cluster: Cluster):
     yield Violation(
         tasks.count.loc,
         f"taskServerCount is {count} and {why}, so a node that starts while fewer than {count} task servers have ever started "
-        "(the first start, or a whole-cluster restart) waits at start-up and schedules no task until more nodes come up; "
+        "(the first start, or a whole-cluster restart) waits at start-up, for each ntask task type it runs (in BPS: HumanTask clean-up once "
+        "TaskCleanupConfig is enabled), and schedules none of them until more nodes come up; "
         "expected taskServerCount 1, or taskServerMode STANDALONE",
     )
 
