@@ -118,8 +118,8 @@ def _forward(selectors, removed: list[Policy], key: str, settings: Settings) -> 
             out.append(selector)
             continue
         instead = ", ".join(gone.replaced_by)
-        then = f"applied to {instead} instead; name {instead} there" if instead else "it has no effect; remove it"
-        settings.warnings.append(f"{settings.where(key)} names {gone.id} ({gone.name}), removed in {gone.removed_in}: {gone.reason} ({then})")
+        then = f"it applies to {instead} instead: name {instead} there" if instead else "it has no effect: remove it"
+        settings.warnings.append(f"{settings.where(key)} names {gone.id} ({gone.name}), removed in {gone.removed_in}; {then}. Why: {gone.reason}")
         out.extend(gone.replaced_by)
     return out
 
@@ -136,7 +136,7 @@ def _lifecycle(policies: list[Policy], removed: list[Policy], settings: Settings
         named = _named(selector, policies)
         if named is not None and named.status == "deprecated":
             instead = f"; use {', '.join(named.replaced_by)}" if named.replaced_by else ""
-            settings.warnings.append(f"{settings.where('select')} names {named.id} ({named.name}), which is deprecated: {named.reason}{instead}")
+            settings.warnings.append(f"{settings.where('select')} names {named.id} ({named.name}), which is deprecated{instead}. Why: {named.reason}")
 
 
 def apply_settings(policies: list[Policy], settings: Settings, removed: list[Policy] | None = None) -> list[Policy]:

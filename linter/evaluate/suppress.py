@@ -68,8 +68,8 @@ def apply(findings: list[Finding], suppressions: list[tuple[str | None, str | No
         for rule in s.ids:
             gone = engine.removed_rule(rule)
             if gone is not None:  # never carried over to the successor: it may check something else on that line
-                instead = f"name {', '.join(gone.replaced_by)} if that is meant" if gone.replaced_by else "remove it"
-                message = f"suppression of {rule} suppresses nothing: {gone.id} ({gone.name}) was removed in {gone.removed_in}: {gone.reason}; {instead}"
+                instead = f"name {', '.join(gone.replaced_by)} if that is meant, or remove it" if gone.replaced_by else "remove it"
+                message = f"suppression of {rule} suppresses nothing: {gone.id} ({gone.name}) was removed in {gone.removed_in}; {instead}. Why: {gone.reason}"
                 extra.append(engine.builtin("unused-suppression", s.loc, message, cluster, node))
                 continue
             if (index, rule) not in used and engine.knows(rule) and engine.runs(rule):
