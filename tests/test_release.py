@@ -130,7 +130,9 @@ def test_every_rule_ever_released_keeps_its_id_and_name():
         assert rule_id in known, f"{rule_id} was released: removing it needs a removed-rule policy file, never a deletion"
         assert known[rule_id] == name, f"{rule_id} was released as '{name}', now '{known[rule_id]}'"
     for policy in rules.live:
-        assert policy.id in entries, f"{policy.id} is not in CHANGELOG.md: add it under [Unreleased] > Added"
+        assert policy.id in entries, (
+            f"{policy.id} is not in CHANGELOG.md: add '- `{policy.id}` `{policy.name}` ({policy.severity}): {policy.title}' under [Unreleased] > Added"
+        )
 
 
 # The published site: one copy per version, and help_url pointing into it.
