@@ -57,6 +57,15 @@ def test_the_wheel_carries_the_policies_and_schemas(dist):
     assert not any(n.startswith(("tests/", "docs/", "policies/")) for n in names)
 
 
+def test_the_pypi_page_has_no_link_that_only_works_in_the_repository(dist):
+    wheel = _one(dist, "*.whl")
+    metadata = zipfile.ZipFile(wheel).read(f"bps_lint-{__version__}.dist-info/METADATA").decode()
+    description = metadata.split("\n\n", 1)[1]
+    assert "## Quick start" in description
+    links = re.findall(r"\]\(([^)]+)\)", description)
+    assert links and all(link.startswith(("https://", "#")) for link in links), links
+
+
 def test_the_sdist_carries_what_rebuilds_and_tests_it(dist):
     sdist = _one(dist, f"bps_lint-{__version__}.tar.gz")
     top = f"bps_lint-{__version__}/"
