@@ -102,11 +102,14 @@ def _settings(paths: list[str], config: str | None = None):
 def _engine(settings, docs_url: str | None = None):
     from linter.config import apply_settings
     from linter.evaluate.engine import DEFAULT_DOCS_URL, Engine
-    from linter.evaluate.policy import load_policies
+    from linter.evaluate.policy import load_rules
 
-    known = load_policies(settings.extra_policies)
+    rules = load_rules(settings.extra_policies)
     url = docs_url or settings.docs_url or os.environ.get("BPS_LINT_DOCS_URL") or DEFAULT_DOCS_URL
-    return Engine(apply_settings(known, settings), url, known=known)
+    engine = Engine(apply_settings(rules.live, settings, rules.removed), url, known=rules.live, removed=rules.removed)
+    for warning in settings.warnings:
+        sys.stderr.write(f"bps-lint: warning: {warning}\n")
+    return engine
 
 
 def _require_paths(paths: list[str]) -> None:
@@ -192,6 +195,11 @@ def cmd_explain(argv: list[str]) -> int:
     engine = _engine(_settings(["."]))
     wanted = args.rule.strip()
     policy = next((p for p in engine.policies if p.id.lower() == wanted.lower() or p.name == wanted), None)
+    gone = engine.removed_rule(wanted)
+    if policy is None and gone is not None:
+        instead = f"Replaced by {', '.join(gone.replaced_by)}." if gone.replaced_by else "Nothing replaces it."
+        sys.stdout.write(f"{gone.id} {gone.name}: removed in {gone.removed_in}\n\n{gone.reason}\n\n{instead}\n{engine.help_url(gone)}\n")
+        return EXIT_OK
     if policy is None:
         raise UsageError(f"unknown rule '{wanted}'; 'bps-lint rules' lists them")
     from linter.explain import render_policy

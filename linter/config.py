@@ -39,6 +39,7 @@ class Settings:
         self.extra_policies = extra_policies or []
         self.fail_on = fail_on
         self.docs_url = docs_url
+        self.warnings: list[str] = []  # said on stderr by the command line, e.g. a selector naming a removed rule
 
     def where(self, key: str) -> str:
         return f"{self.source}: '{key}'" if self.source else f"--{key}"
@@ -102,8 +103,48 @@ def _check_selectors(policies: list[Policy], selectors, key: str, settings: Sett
             raise ManifestError(f"{settings.where(key)} names no rule: '{selector}' ('bps-lint rules' lists them)")
 
 
-def apply_settings(policies: list[Policy], settings: Settings) -> list[Policy]:
-    """The policies this run evaluates, with severity overrides applied."""
+def _named(selector: str, policies) -> Policy | None:
+    """The policy a selector names exactly, by id or name (not by prefix)."""
+    selector = selector.strip()
+    return next((p for p in policies if p.id == selector.upper() or p.name == selector.lower()), None)
+
+
+def _forward(selectors, removed: list[Policy], key: str, settings: Settings) -> list[str]:
+    """The selectors, each naming a removed rule replaced by that rule's successors (ruff's redirects), with a warning."""
+    out = []
+    for selector in selectors:
+        gone = _named(selector, removed)
+        if gone is None:
+            out.append(selector)
+            continue
+        instead = ", ".join(gone.replaced_by)
+        then = f"it applies to {instead} instead: name {instead} there" if instead else "it has no effect: remove it"
+        settings.warnings.append(f"{settings.where(key)} names {gone.id} ({gone.name}), removed in {gone.removed_in}; {then}. Why: {gone.reason}")
+        out.extend(gone.replaced_by)
+    return out
+
+
+def _lifecycle(policies: list[Policy], removed: list[Policy], settings: Settings) -> None:
+    """Redirect selectors naming removed rules; warn about deprecated rules selected by name."""
+    if removed:
+        if settings.select is not None:
+            settings.select = _forward(settings.select, removed, "select", settings)
+        settings.ignore = _forward(settings.ignore, removed, "ignore", settings)
+        settings.severity = {new: sev for old, sev in settings.severity.items() for new in _forward([old], removed, "severity", settings)}
+        settings.per_path_ignores = {glob: _forward(s, removed, "per-path-ignores", settings) for glob, s in settings.per_path_ignores.items()}
+    for selector in settings.select or []:
+        named = _named(selector, policies)
+        if named is not None and named.status == "deprecated":
+            instead = f"; use {', '.join(named.replaced_by)}" if named.replaced_by else ""
+            settings.warnings.append(f"{settings.where('select')} names {named.id} ({named.name}), which is deprecated{instead}. Why: {named.reason}")
+
+
+def apply_settings(policies: list[Policy], settings: Settings, removed: list[Policy] | None = None) -> list[Policy]:
+    """The policies this run evaluates, with severity overrides applied.
+
+    A preview rule runs only when ``select`` names it exactly; a prefix never turns it on.
+    """
+    _lifecycle(policies, removed or [], settings)
     _check_selectors(policies, settings.select or [], "select", settings)
     _check_selectors(policies, settings.ignore, "ignore", settings)
     _check_selectors(policies, settings.severity, "severity", settings)
@@ -112,6 +153,8 @@ def apply_settings(policies: list[Policy], settings: Settings) -> list[Policy]:
     chosen = []
     for policy in policies:
         if settings.select is not None and not any(matches(policy.id, policy.name, s) for s in settings.select):
+            continue
+        if policy.status == "preview" and not any(_named(s, [policy]) for s in settings.select or []):
             continue
         if any(matches(policy.id, policy.name, s) for s in settings.ignore):
             continue

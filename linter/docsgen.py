@@ -51,6 +51,58 @@ def _example(example: dict) -> str:
     return "\n".join(out)
 
 
+def _status_note(policy: Policy) -> str:
+    """An admonition for a rule that is not simply stable (the lifecycle is on rule-lifecycle.md)."""
+    instead = ", ".join(f"[{rule}]({rule}.md)" for rule in policy.replaced_by)
+    if policy.status == "preview":
+        body = f"This rule is new: it runs only when `select` names it (`{policy.id}` or `{policy.name}`), and what it checks may still change."
+        return f'!!! example "Preview"\n    {body} See [the rule lifecycle](../rule-lifecycle.md).\n'
+    if policy.status == "deprecated":
+        body = policy.reason + (f" Use {instead} instead." if instead else "")
+        return f'!!! warning "Deprecated"\n    {body} It will be removed in a later release: see [the rule lifecycle](../rule-lifecycle.md).\n'
+    return ""
+
+
+def removed_rule_page(policy: Policy, live: dict[str, Policy]) -> str:
+    """The page a removed rule keeps, so links from older versions and old suppressions still explain themselves."""
+    instead = "\n".join(f"- [{rule} {live[rule].name}]({rule}.md): {live[rule].title}" for rule in policy.replaced_by) or "- nothing: its check was dropped"
+    return f"""---
+title: "{policy.id} {policy.name} (removed)"
+---
+
+# {policy.id} {policy.name}
+
+!!! failure "Removed in {policy.removed_in}"
+    {policy.title}
+
+## Why it was removed
+
+{policy.reason}
+
+## What replaced it
+
+{instead}
+
+`select`, `ignore`, `severity` and `per-path-ignores` entries naming {policy.id} apply to what replaced it, with a
+warning; an inline suppression naming it suppresses nothing and is reported. The id and the name `{policy.name}` are
+never given to another rule. See [the rule lifecycle](../rule-lifecycle.md).
+"""
+
+
+def removed_rules_table(removed: list[Policy]) -> str:
+    """The rules index's list of removed rules; empty while there are none."""
+    if not removed:
+        return ""
+    rows = "\n".join(f"| [{p.id}]({p.id}.md) | `{p.name}` | {p.removed_in} | {', '.join(p.replaced_by) or '-'} |" for p in removed)
+    return f"""
+## Removed rules
+
+| Id | Name | Removed in | Replaced by |
+|---|---|---|---|
+{rows}
+"""
+
+
 def rule_page(policy: Policy, steps: dict[str, str]) -> str:
     text, link = runbook_link(policy, steps)
     bad = [e for e in policy.examples if e["kind"] == "bad"]
@@ -74,6 +126,7 @@ title: "{policy.id} {policy.name}"
 !!! {SEVERITY_ADMONITION[policy.severity]} "{policy.severity.capitalize()} · {policy.scope} scope"
     {policy.title}
 
+{_status_note(policy)}
 ## What it checks
 
 {policy.summary}

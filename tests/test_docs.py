@@ -12,8 +12,8 @@ import pytest
 import yaml
 from lxml import etree
 
-from linter.evaluate.engine import DEFAULT_DOCS_URL
-from tests.helpers import REPO, STOCK, engine, lint, materialize, node_file, policies
+from linter.evaluate.engine import DEFAULT_DOCS_URL, docs_version
+from tests.helpers import EXAMPLE_CLUSTER, REPO, STOCK, engine, lint, materialize, node_file, policies
 
 RUNBOOK = REPO / "docs" / "runbook"
 RUNBOOK_FILES = RUNBOOK / "files"  # the runbook's complete per-role files, one folder per node
@@ -271,12 +271,13 @@ def test_rule_pages_are_generated_from_the_policies(site):
 def test_help_urls_land_on_built_pages(site):
     config = yaml.safe_load((REPO / "mkdocs.yml").read_text())
     assert config["site_url"] == DEFAULT_DOCS_URL
+    versioned = f"{DEFAULT_DOCS_URL}{docs_version()}/"  # mike publishes this build under the version's folder
     for policy in policies():
         url = engine().help_url(policy)
-        assert url.startswith(config["site_url"])
-        assert (site / url[len(config["site_url"]) :] / "index.html").is_file(), url
+        assert url.startswith(versioned)
+        assert (site / url[len(versioned) :] / "index.html").is_file(), url
     for finding in lint(REPO / "examples" / "broken-cluster").findings:
-        assert (site / finding.help_url[len(DEFAULT_DOCS_URL) :] / "index.html").is_file()
+        assert (site / finding.help_url[len(versioned) :] / "index.html").is_file()
 
 
 def test_usage_page_documents_every_subcommand_and_exit_code():

@@ -16,11 +16,29 @@ PROBLEM_RULES = {"unparseable": "xml-not-well-formed", "doctype": "xml-doctype",
 DEFAULT_DOCS_URL = "https://bps-lint.github.io/bps-lint/"
 
 
+def docs_version(version: str | None = None) -> str:
+    """The published site's folder for a version: ``0.2`` for every 0.2.x release, ``dev`` for anything unreleased."""
+    if version is None:
+        from linter import __version__ as version
+    parts = version.split(".")
+    return ".".join(parts[:2]) if len(parts) == 3 and all(p.isdigit() for p in parts) else "dev"
+
+
+def rule_url(docs_url: str, rule_id: str) -> str:
+    """A rule's page. The published site keeps one copy per version, so a finding links to the text of the version
+    that produced it; any other URL (a self-hosted site) is used as given."""
+    base = docs_url.rstrip("/") + "/"
+    if base == DEFAULT_DOCS_URL:
+        base += docs_version() + "/"
+    return f"{base}rules/{rule_id}/"
+
+
 class Engine:
     """Evaluates the selected ``policies``; ``known`` are all loaded ones (for suppressions naming a rule that is off)."""
 
-    def __init__(self, policies: list[Policy], docs_url: str = DEFAULT_DOCS_URL, known: list[Policy] | None = None):
+    def __init__(self, policies: list[Policy], docs_url: str = DEFAULT_DOCS_URL, known: list[Policy] | None = None, removed: list[Policy] | None = None):
         self.policies = policies
+        self.removed = {key: p for p in removed or () for key in (p.id, p.name)}  # for suppressions naming one
         self.by_name = {p.name: p for p in policies}
         self._known = {key for p in (known or policies) for key in (p.id, p.name)}
         self._running = {key for p in policies for key in (p.id, p.name)}
@@ -33,6 +51,9 @@ class Engine:
     def runs(self, rule: str) -> bool:
         return rule in self._running or rule.upper() in self._running
 
+    def removed_rule(self, rule: str) -> Policy | None:
+        return self.removed.get(rule) or self.removed.get(rule.upper())
+
     def builtin(self, name: str, loc: Loc, message: str, cluster: str | None, node: str | None) -> Finding | None:
         """A finding of an engine-emitted rule, or None when that rule is not selected."""
         policy = self.by_name.get(name)
@@ -41,7 +62,7 @@ class Engine:
     def help_url(self, policy: Policy) -> str:
         url = self._help_urls.get(policy.id)
         if url is None:
-            url = self._help_urls[policy.id] = f"{self.docs_url}rules/{policy.id}/"
+            url = self._help_urls[policy.id] = rule_url(self.docs_url, policy.id)
         return url
 
     def finding(self, policy: Policy, loc: Loc, message: str, cluster: str | None, node: str | None) -> Finding:

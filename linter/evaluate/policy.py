@@ -29,6 +29,16 @@ class Policy(NamedTuple):
     examples: tuple[dict, ...]
     source: str
     guide: str | None = None  # the clustering guide's section it enforces
+    # The rule lifecycle (docs/rule-lifecycle.md): a removed rule keeps its file, reduced to these fields.
+    status: str = "stable"
+    reason: str | None = None
+    replaced_by: tuple[str, ...] = ()
+    removed_in: str | None = None
+
+
+class Rules(NamedTuple):
+    live: list[Policy]
+    removed: list[Policy]  # tombstones: their ids and names are never used again
 
 
 def _validator():
@@ -69,17 +79,21 @@ def _policy(path: str, data: dict) -> Policy:
         id=data["id"],
         name=data["name"],
         title=data["title"],
-        severity=data["severity"],
-        scope=data["scope"],
-        summary=data["summary"].strip(),
-        rationale=data["rationale"].strip(),
-        fix=data["fix"].strip(),
-        runbook=data["runbook"],
+        severity=data.get("severity", "info"),  # a removed rule has no check, severity or texts
+        scope=data.get("scope", "node"),
+        summary=data.get("summary", "").strip(),
+        rationale=data.get("rationale", "").strip(),
+        fix=data.get("fix", "").strip(),
+        runbook=data.get("runbook", ""),
         references=tuple(data.get("references", ())),
         check=data.get("check", {}),
         examples=tuple(data.get("examples", ())),
         source=path,
         guide=data.get("guide"),
+        status=data.get("status", "stable"),
+        reason=data["reason"].strip() if "reason" in data else None,
+        replaced_by=tuple(data.get("replaced_by", ())),
+        removed_in=data.get("removed_in"),
     )
 
 
@@ -142,7 +156,12 @@ def _store(key: str, entries: list) -> None:
 
 
 def load_policies(folders: list[str] | None = None) -> list[Policy]:
-    """Every policy in the bundled folder (and any extra folders), ids and names unique.
+    """Every rule in force in the bundled folder and any extra folders."""
+    return load_rules(folders).live
+
+
+def load_rules(folders: list[str] | None = None) -> Rules:
+    """Every policy in the bundled folder (and any extra folders), ids and names unique, removed ones apart.
 
     Files are validated against the policy schema once; the validated content is cached under
     a hash of the files, so later runs skip TOML parsing and jsonschema altogether.
@@ -164,8 +183,16 @@ def load_policies(folders: list[str] | None = None) -> list[Policy]:
             seen[name] = policy.source
     from linter.evaluate.checks import CHECKS
 
+    live = sorted((p for p in policies if p.status != "removed"), key=lambda p: p.id)
+    removed = sorted((p for p in policies if p.status == "removed"), key=lambda p: p.id)
+    live_ids = {p.id for p in live}
     for policy in policies:
+        if policy.status == "removed" and (policy.check or policy.examples):
+            raise PolicyError(f"{policy.source}: invalid policy: a removed rule keeps no 'check' or 'examples', only why it went")
         function = policy.check.get("function")
         if function and function not in CHECKS:
             raise PolicyError(f"{policy.source}: invalid policy at 'check.function': no check function named '{function}'")
-    return sorted(policies, key=lambda p: p.id)
+        for successor in policy.replaced_by:
+            if successor not in live_ids:
+                raise PolicyError(f"{policy.source}: invalid policy at 'replaced_by': '{successor}' is not a rule in force")
+    return Rules(live, removed)

@@ -43,7 +43,7 @@ def apply(findings: list[Finding], suppressions: list[tuple[str | None, str | No
             )
         else:
             for rule in s.ids:
-                if not engine.knows(rule):
+                if not engine.knows(rule) and not engine.removed_rule(rule):
                     extra.append(
                         engine.builtin(
                             "invalid-suppression", s.loc, f"'bps-lint: {s.text}' names unknown rule '{rule}'; 'bps-lint rules' lists them", cluster, node
@@ -66,6 +66,12 @@ def apply(findings: list[Finding], suppressions: list[tuple[str | None, str | No
         if s.kind not in KINDS:
             continue
         for rule in s.ids:
+            gone = engine.removed_rule(rule)
+            if gone is not None:  # never carried over to the successor: it may check something else on that line
+                instead = f"name {', '.join(gone.replaced_by)} if that is meant, or remove it" if gone.replaced_by else "remove it"
+                message = f"suppression of {rule} suppresses nothing: {gone.id} ({gone.name}) was removed in {gone.removed_in}; {instead}. Why: {gone.reason}"
+                extra.append(engine.builtin("unused-suppression", s.loc, message, cluster, node))
+                continue
             if (index, rule) not in used and engine.knows(rule) and engine.runs(rule):
                 extra.append(
                     engine.builtin("unused-suppression", s.loc, f"suppression of {rule} suppresses nothing here; expected it to be removed", cluster, node)
