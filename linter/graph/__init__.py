@@ -126,9 +126,7 @@ def topology(cluster: Cluster, findings: list[Finding] = ()) -> Topology:
     for node in nodes:
         mine = [f for f in b.errors if f.node == node.name]
         lines = [node.role + (f" ×{node.replicas}" if node.replicas > 1 else "")]
-        boxes.append(
-            Box(node_ids[node.name], "node", node.name, tuple(lines), node.role, tuple(sorted({f.rule for f in mine})), tuple(_note(f) for f in mine))
-        )
+        boxes.append(Box(node_ids[node.name], "node", node.name, tuple(lines), node.role, tuple(sorted({f.rule for f in mine})), tuple(_note(f) for f in mine)))
     boxes.extend(b.boxes.values())
     arrows = []
     for arrow, (owners, places) in b.arrows.values():
@@ -191,7 +189,9 @@ def _databases(b: _Builder, nodes: list[Node], node_ids: dict[str, str]) -> None
                 places |= _places(node.registry.read_only)
             paths = ", ".join(m.path.text or "?" for m, _, _ in uses)
             access = "writable" if writable else "read-only"
-            links.append((node, identity, "mount-rw" if writable else "mount-ro", f"mount {'rw' if writable else 'ro'}", places, f"registry mount {paths} ({access})"))
+            links.append(
+                (node, identity, "mount-rw" if writable else "mount-ro", f"mount {'rw' if writable else 'ro'}", places, f"registry mount {paths} ({access})")
+            )
     by_node = {n.name: n for n in nodes}
     db_ids = {}
     # Shared databases first, then each node's own, in node order.
@@ -265,7 +265,9 @@ def _depsync(b: _Builder, nodes: list[Node], node_ids: dict[str, str]) -> None:
         if sync.auto_commit.is_true():
             b.arrow(node, node_ids[node.name], repos[key], "commit", "commit", _places(sync.enabled, sync.auto_commit, sync.repository_type, sync.svn_url))
         if sync.auto_checkout.is_true():
-            b.arrow(node, repos[key], node_ids[node.name], "checkout", "checkout", _places(sync.enabled, sync.auto_checkout, sync.repository_type, sync.svn_url))
+            b.arrow(
+                node, repos[key], node_ids[node.name], "checkout", "checkout", _places(sync.enabled, sync.auto_checkout, sync.repository_type, sync.svn_url)
+            )
 
 
 _URL_HOST = re.compile(r"^[a-z][a-z0-9+.\-]*://(?:[^/@]*@)?([^/:?#]+)", re.I)

@@ -223,7 +223,14 @@ def _box(p: Placed, rule_url) -> str:
     )
 
 
-_LEGEND = (("wka", "WKA member"), ("datasource", "datasource"), ("mount-rw", "registry mount rw"), ("mount-ro", "mount ro"), ("commit", "commit"), ("checkout", "checkout"))
+_LEGEND = (
+    ("wka", "WKA member"),
+    ("datasource", "datasource"),
+    ("mount-rw", "registry mount rw"),
+    ("mount-ro", "mount ro"),
+    ("commit", "commit"),
+    ("checkout", "checkout"),
+)
 
 
 def _legend(height: float) -> str:
@@ -232,10 +239,31 @@ def _legend(height: float) -> str:
     out = ['<g class="legend">']
     for kind, text in _LEGEND:
         colour, dashed = ARROW_STYLES[kind]
-        out.append(f'<line x1="{x}" y1="{y - 4}" x2="{x + 26}" y2="{y - 4}" stroke="{colour}" stroke-width="1.6"' + (' stroke-dasharray="6 4"' if dashed else "") + "/>")
+        out.append(
+            f'<line x1="{x}" y1="{y - 4}" x2="{x + 26}" y2="{y - 4}" stroke="{colour}" stroke-width="1.6"'
+            + (' stroke-dasharray="6 4"' if dashed else "")
+            + "/>"
+        )
         out.append(f'<text x="{x + 32}" y="{y}" class="label">{text}</text>')
         x += 44 + len(text) * 7
     out.append(f'<rect x="{x}" y="{y - 11}" width="14" height="12" rx="3" fill="#ffebee" stroke="{FAULT}" stroke-width="2"/>')
     out.append(f'<text x="{x + 20}" y="{y}" class="label">error finding (rule id)</text>')
     out.append("</g>")
     return "".join(out)
+
+
+def document(topos: list[Topology], rule_url: Callable[[str], str | None] | None = None) -> str:
+    """A standalone SVG file: one picture, or several stacked (one per cluster)."""
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    if len(topos) == 1:
+        return head + render(topos[0], rule_url) + "\n"
+    parts, y, width = [], 0.0, 0.0
+    for number, topo in enumerate(topos, 1):
+        _, w, h = layout(topo)
+        inner = render(topo, rule_url, prefix=f"g{number}")
+        parts.append(inner.replace("<svg ", f'<svg x="0" y="{y:.0f}" ', 1))
+        y += h
+        width = max(width, w)
+    return (
+        head + f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {y:.0f}" width="{width:.0f}" height="{y:.0f}">' + "".join(parts) + "</svg>\n"
+    )
