@@ -129,3 +129,35 @@ def cmd_report(argv: list[str]) -> int:
     if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if any(settings.fails(f.severity) for f in result.findings) else EXIT_OK
+
+
+def site_view(folder: str, what: str, rules_base: str, base: str) -> str:
+    """The picture (``graph``) or drift tables (``drift``) of the cluster in ``folder``, for a page of the site.
+
+    Paths are shown relative to ``base`` (the repository); rule ids link to ``rules_base``."""
+    import contextlib
+    import os
+
+    from linter.config import Settings
+
+    with contextlib.chdir(base):
+        rel = os.path.relpath(folder, base)
+        if what == "graph":
+            from linter.evaluate.engine import Engine
+            from linter.evaluate.policy import load_policies
+            from linter.graph import topology
+            from linter.graph.svg import render
+
+            (cluster, findings), *_ = load([rel], Settings(), Engine(load_policies()))[0]
+            svg = render(topology(cluster, findings), lambda rule: f"{rules_base}{rule}/")
+            return f'<div class="bps-graph-picture" style="overflow-x:auto">{svg}</div>\n'
+        from linter.drift import cluster_drift
+        from linter.report.drift import markdown_table
+
+        (cluster, _), *_ = load([rel], Settings())[0]
+        drift = cluster_drift(cluster)
+        out = ["**Settings that differ between nodes**", ""] + markdown_table(list(drift.differences))
+        out += ["**Per-node settings**", ""] + markdown_table(list(drift.per_node))
+        if drift.by_role:
+            out += ["**Settings that differ by role**", ""] + markdown_table(list(drift.by_role))
+        return "\n".join(out) + "\n"

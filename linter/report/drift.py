@@ -83,7 +83,7 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("`", "'")
 
 
-def _md_table(rows: list[Row], with_status: bool = True) -> list[str]:
+def markdown_table(rows: list[Row], with_status: bool = True) -> list[str]:
     if not rows:
         return ["_none_", ""]
     columns = list(dict.fromkeys(c for r in rows for c in r.columns))
@@ -104,13 +104,13 @@ def render_markdown(clusters: list[ClusterDrift], environments: EnvironmentDrift
     for c in clusters:
         out += [f"## Cluster `{_md(c.cluster)}`", ""]
         out += ["Nodes: " + ", ".join(f"{_md(name)} ({role})" for name, role, _ in c.nodes), ""]
-        out += ["### Settings that differ between nodes", ""] + _md_table(list(c.differences))
-        out += ["### Per-node settings", ""] + _md_table(list(c.per_node))
+        out += ["### Settings that differ between nodes", ""] + markdown_table(list(c.differences))
+        out += ["### Per-node settings", ""] + markdown_table(list(c.per_node))
         if c.by_role:
-            out += ["### Settings that differ by role", ""] + _md_table(list(c.by_role))
+            out += ["### Settings that differ by role", ""] + markdown_table(list(c.by_role))
     if environments is not None:
         out += [f"## Between clusters {', '.join(f'`{_md(n)}`' for n in environments.clusters)}", ""]
-        out += _md_table(list(environments.differences))
+        out += markdown_table(list(environments.differences))
         if environments.allowed:
             out += [f"{len(environments.allowed)} allowed difference(s) not shown.", ""]
     out.append(_summary_line(summary(clusters, environments), len(clusters)))

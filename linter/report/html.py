@@ -47,7 +47,8 @@ pre.source{margin:4px 0 0;padding:4px 8px;background:var(--soft);border-left:3px
 tr.error pre.source{border-left-color:var(--error)}tr.warning pre.source{border-left-color:var(--warning)}
 details{margin:6px 0 12px}summary{cursor:pointer;font-weight:600}.file{margin:10px 0 2px;font-family:ui-monospace,monospace;font-size:13px}
 .status-differs,.status-duplicate{color:var(--error);font-weight:600}.status-unique,.status-by-role{color:#2e7d32}
-td.unset{color:var(--muted);font-style:italic}nav ul{margin:6px 0;padding-left:20px}
+td.unset{color:var(--muted);font-style:italic}td code{word-break:break-all}
+table.findings{table-layout:fixed}table.findings th:nth-child(1){width:70px}table.findings th:nth-child(2){width:190px}table.findings th:nth-child(3){width:80px}nav ul{margin:6px 0;padding-left:20px}
 """
 
 
@@ -147,7 +148,7 @@ def _source_line(path: str, line: int | None) -> str | None:
     lines = _LINES[path]
     if not lines or not 1 <= line <= len(lines):
         return None
-    text = mask_line(lines[line - 1].rstrip())
+    text = mask_line(lines[line - 1].strip())
     return text if len(text) <= MAX_SOURCE else text[:MAX_SOURCE] + " …"
 
 
@@ -158,7 +159,7 @@ def _findings_by_file(findings: list[Finding]) -> str:
     out = []
     for path in sorted(by_file):
         out.append(f'<div class="file">{escape(path)}</div>')
-        out.append('<table class="findings"><thead><tr><th>line</th><th>rule</th><th>severity</th><th>finding</th></tr></thead><tbody>')
+        out.append('<table class="findings"><thead><tr><th>line</th><th>rule</th><th>severity</th><th>finding and source line</th></tr></thead><tbody>')
         for f in sorted(by_file[path], key=Finding.sort_key):
             source = _source_line(f.loc.path, f.loc.line) if os.path.isfile(f.loc.path) else None
             where = f"{f.loc.line}:{f.loc.column}" if f.loc.line and f.loc.column else str(f.loc.line or "")
