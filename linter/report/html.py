@@ -25,6 +25,16 @@ from linter.report.summary import counts
 MAX_SOURCE = 240  # characters of a source line shown
 
 
+_COUNTS = (
+    ("errors", "error", "sev-error"),
+    ("warnings", "warning", "sev-warning"),
+    ("infos", "info", "sev-info"),
+    ("files", "file", ""),
+    ("nodes", "node", ""),
+    ("clusters", "cluster", ""),
+)
+
+
 class ClusterSection(NamedTuple):
     cluster: Cluster
     findings: list[Finding]
@@ -66,9 +76,8 @@ def render(result, sections: list[ClusterSection], environments: EnvironmentDrif
         "<header>",
         f'<h1>bps-lint report</h1><div class="muted">bps-lint {escape(__version__)} · {escape(", ".join(paths))}</div>',
         '<ul class="counts" id="summary">',
-        f'<li><b class="sev-error">{c["errors"]}</b> errors</li><li><b class="sev-warning">{c["warnings"]}</b> warnings</li>',
-        f'<li><b class="sev-info">{c["infos"]}</b> infos</li><li><b>{c["files"]}</b> files</li><li><b>{c["nodes"]}</b> nodes</li>',
-        f"<li><b>{c['clusters']}</b> clusters</li></ul></header><main>",
+        *(f'<li><b class="{cls}">{c[key]}</b> {word}{"" if c[key] == 1 else "s"}</li>' for key, word, cls in _COUNTS),
+        "</ul></header><main>",
     ]
     if len(sections) > 1 or environments is not None:
         out.append("<nav><ul>")
