@@ -228,11 +228,18 @@ class Cell(NamedTuple):
     set: bool
 
 
-def _cells(settings: list[Setting | None]) -> list[Cell]:
-    """How each value is shown: as read (URLs without credentials), or ``secret #n`` for secrets."""
+UNUSABLE = {"missing": "file missing", "unreadable": "file unreadable", "unparseable": "file not well-formed", "doctype": "file has a DOCTYPE"}
+
+
+def _cells(settings: list[Setting | None], unusable: list[str | None] | None = None) -> list[Cell]:
+    """How each value is shown: as read (URLs without credentials), or ``secret #n`` for secrets;
+    where the node's file could not be read, why (its finding says more)."""
     numbers: dict[str, int] = {}
     out = []
-    for s in settings:
+    for s, status in zip(settings, unusable or [None] * len(settings)):
+        if status:
+            out.append(Cell(UNUSABLE.get(status, "file unusable"), None, None, False))
+            continue
         if s is None or s.value is None:
             place = s.place if s is not None else None
             out.append(Cell("not set", place.path if place else None, place.line if place else None, False))
@@ -268,14 +275,16 @@ class Row(NamedTuple):
     role: str | None = None  # for a comparison between clusters
 
 
-def _row(name: str, columns: list[str], settings: list[Setting | None], status: str, note: str = "", role: str | None = None) -> Row:
+def _row(
+    name: str, columns: list[str], settings: list[Setting | None], status: str, note: str = "", role: str | None = None, unusable: list | None = None
+) -> Row:
     first = next((s for s in settings if s is not None), None)
     return Row(
         name,
         first.file if first else "",
         any(s.secret for s in settings if s is not None) or is_secret_name(name.rsplit("/", 1)[-1]),
         tuple(columns),
-        tuple(_cells(settings)),
+        tuple(_cells(settings, unusable)),
         status,
         note,
         role,
@@ -341,15 +350,18 @@ def _unique_rows(nodes: list[Node], table: list[dict[str, Setting]]) -> list[Row
         embedded = label is not None and label.lower().startswith(("h2:", "derby:")) and "tcp:" not in label.lower() and "//" not in label
         registry.append((n.name, None if embedded else (label or "").lower() or None, n.replicas))
     checks.append((LOCAL_REGISTRY, registry, "one database per node", "local registry database"))
+    unusable = [{f.name: f.status for f in n.files if f.status != "ok"} for n in nodes]
     for name, keys, ok_note, what in checks:
         settings = [get(i, name) for i in range(len(nodes))]
         if all(s is None for s in settings):
             continue
+        file = next(s.file for s in settings if s is not None)
+        broken = [u.get(file) for u in unusable]
         dup = _duplicates(keys)
         if dup:
-            rows.append(_row(name, names, settings, "duplicate", f"{what} shared by {', '.join(dict.fromkeys(dup))}"))
+            rows.append(_row(name, names, settings, "duplicate", f"{what} shared by {', '.join(dict.fromkeys(dup))}", unusable=broken))
         else:
-            rows.append(_row(name, names, settings, "unique", ok_note))
+            rows.append(_row(name, names, settings, "unique", ok_note, unusable=broken))
     return rows
 
 
@@ -360,25 +372,30 @@ def cluster_drift(cluster: Cluster) -> ClusterDrift:
     local_names = _local_registry_names(nodes)
     per_node_names = {NODE_ID, MEMBER_HOST, MEMBER_PORT, OFFSET, LOCAL_REGISTRY} | local_names
     all_names = sorted({k for t in table for k in t})
+    file_of = {name: s.file for t in table for name, s in t.items()}
+    # A node whose file could not be read has no values from it: compared are the nodes that do.
+    unusable = [{f.name: f.status for f in n.files if f.status != "ok"} for n in nodes]
     differences, by_role = [], []
     for name in all_names:
         if name in per_node_names:
             continue
         settings = [t.get(name) for t in table]
-        tokens = [_token(s) for s in settings]
+        broken = [u.get(file_of[name]) for u in unusable]
+        tokens = [_token(s) for s, b in zip(settings, broken) if not b]
         if len(set(tokens)) <= 1:
             continue
         if is_by_role(name):
             roles: dict[str, set] = {}
-            for node, token in zip(nodes, tokens):
-                roles.setdefault(node.role, set()).add(token)
+            for node, s, b in zip(nodes, settings, broken):
+                if not b:
+                    roles.setdefault(node.role, set()).add(_token(s))
             split = sorted(r for r, values in roles.items() if len(values) > 1)
             if split:
-                differences.append(_row(name, names, settings, "differs", f"differs within role {', '.join(split)}"))
+                differences.append(_row(name, names, settings, "differs", f"differs within role {', '.join(split)}", unusable=broken))
             else:
-                by_role.append(_row(name, names, settings, "by-role", "differs by role, as expected"))
+                by_role.append(_row(name, names, settings, "by-role", "differs by role, as expected", unusable=broken))
             continue
-        differences.append(_row(name, names, settings, "differs"))
+        differences.append(_row(name, names, settings, "differs", unusable=broken))
     return ClusterDrift(
         cluster.name,
         tuple((n.name, n.role, n.replicas) for n in nodes),

@@ -240,3 +240,29 @@ def test_environment_drift_api_compares_role_by_role():
     staging = build_cluster(discover([str(EXAMPLE_CLUSTER)]).clusters[0]).cluster
     result = environment_drift([staging, staging._replace(name="copy")])
     assert result.differences == () and result.allowed == () and result.missing_roles == ()
+
+
+def test_a_node_whose_file_cannot_be_read_is_left_out_of_the_comparison(tmp_path, capsys):
+    cluster = materialize(
+        {
+            "files": [
+                {"nodes": ["worker2"], "file": "axis2/axis2.xml", "state": "missing"},
+                {"nodes": ["worker1"], "file": "carbon.xml", "xml": "<Server><HostName>bps.example.com</Server>"},
+                {"nodes": ["worker1"], "file": "etc/tasks-config.xml", "replace": "<taskServerCount>1", "with": "<taskServerCount>3"},
+            ]
+        },
+        tmp_path,
+    )
+    drift = _drift(cluster)
+    assert [r.setting for r in drift.differences] == ["tasks/taskServerCount"]  # not every clustering or carbon setting
+    member = next(r for r in drift.per_node if r.setting == "clustering/parameter(localMemberHost)")
+    assert _values(member)["worker2"] == "file missing"
+    for args in (["drift", str(cluster)], ["graph", str(cluster), "--format", "svg"], ["report", str(cluster), "--html", str(tmp_path / "r.html")]):
+        assert main(args) in (0, 1)
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_by_role_settings_are_shown_with_the_unreadable_file_named(tmp_path):
+    cluster = materialize({"files": [{"nodes": ["worker2"], "file": "carbon.xml", "xml": "<Server>"}]}, tmp_path)
+    row = next(r for r in _drift(cluster).by_role if r.setting == "carbon/DeploymentSynchronizer/AutoCommit")
+    assert _values(row) == {"manager": "true", "worker1": "false", "worker2": "file not well-formed"}
