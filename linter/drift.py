@@ -20,6 +20,7 @@ import hmac
 import os
 from typing import NamedTuple
 
+from linter.evaluate.checks.clustering import _member_address
 from linter.graph import database_label
 from linter.masking import is_secret_name, shown
 from linter.model.types import Cluster, Node, Secret, Value
@@ -337,12 +338,11 @@ def _unique_rows(nodes: list[Node], table: list[dict[str, Setting]]) -> list[Row
 
     checks = []
     checks.append((NODE_ID, [(n.name, text(i, NODE_ID), n.replicas) for i, n in enumerate(nodes)], "unique per node", "NodeId"))
-    address = [(n.name, f"{text(i, MEMBER_HOST)}:{text(i, MEMBER_PORT) or ''}" if text(i, MEMBER_HOST) else None, n.replicas) for i, n in enumerate(nodes)]
+    # Grouped as the local-member-unique and port-offset-unique rules group them, so the two never disagree.
+    address = [(n.name, ":".join(_member_address(n)) if n.clustering_enabled and _member_address(n) else None, n.replicas) for n in nodes]
     checks.append((MEMBER_HOST, address, "unique with localMemberPort", "local member address"))
     checks.append((MEMBER_PORT, address, "unique with localMemberHost", "local member address"))
-    # Port offsets clash only between nodes on one host; without a member host they are not compared.
-    offsets = [(n.name, f"{text(i, MEMBER_HOST)}+{text(i, OFFSET) or '0'}" if text(i, MEMBER_HOST) else None, 1) for i, n in enumerate(nodes)]
-    checks.append((OFFSET, offsets, "unique per host", "port offset on one host"))
+    checks.append((OFFSET, [(n.name, _offset_key(n), 1) for n in nodes], "unique per host", "port offset on one host"))
     registry = []
     for i, n in enumerate(nodes):
         s = get(i, LOCAL_REGISTRY)
@@ -355,6 +355,13 @@ def _unique_rows(nodes: list[Node], table: list[dict[str, Setting]]) -> list[Row
         settings = [get(i, name) for i in range(len(nodes))]
         if all(s is None for s in settings):
             continue
+        if not any(key for _, key, _ in keys):
+            ok_note = {
+                MEMBER_HOST: "not compared: clustering is off or the host is not set",
+                MEMBER_PORT: "not compared: clustering is off or the host is not set",
+                OFFSET: "not compared: no node names its host",
+                LOCAL_REGISTRY: "embedded database: a file of each node's own",
+            }.get(name, "not set")
         file = next(s.file for s in settings if s is not None)
         broken = [u.get(file) for u in unusable]
         dup = _duplicates(keys)
@@ -363,6 +370,17 @@ def _unique_rows(nodes: list[Node], table: list[dict[str, Setting]]) -> list[Row
         else:
             rows.append(_row(name, names, settings, "unique", ok_note, unusable=broken))
     return rows
+
+
+def _offset_key(node: Node) -> str | None:
+    """host+offset: the cluster address's host when clustering is on, else HostName unless it is localhost."""
+    if not node.carbon:
+        return None
+    address = _member_address(node) if node.clustering_enabled else None
+    host = address[0] if address else None
+    if host is None and node.carbon.host_name.text and node.carbon.host_name.text != "localhost":
+        host = node.carbon.host_name.text
+    return f"{host}+{node.carbon.port_offset.text or '0'}" if host else None
 
 
 def cluster_drift(cluster: Cluster) -> ClusterDrift:
