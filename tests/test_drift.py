@@ -266,3 +266,17 @@ def test_by_role_settings_are_shown_with_the_unreadable_file_named(tmp_path):
     cluster = materialize({"files": [{"nodes": ["worker2"], "file": "carbon.xml", "xml": "<Server>"}]}, tmp_path)
     row = next(r for r in _drift(cluster).by_role if r.setting == "carbon/DeploymentSynchronizer/AutoCommit")
     assert _values(row) == {"manager": "true", "worker1": "false", "worker2": "file not well-formed"}
+
+
+def test_member_addresses_are_not_compared_when_clustering_is_off(tmp_path):
+    off = {"nodes": ["manager", "worker1", "worker2"], "file": "axis2/axis2.xml", "replace": 'enable="true"', "with": 'enable="false"'}
+    same_host = {
+        "nodes": ["worker2"],
+        "file": "axis2/axis2.xml",
+        "replace": '<parameter name="localMemberHost">10.0.1.12</parameter>',
+        "with": '<parameter name="localMemberHost">10.0.1.11</parameter>',
+    }
+    drift = _drift(materialize({"files": [off, same_host]}, tmp_path))
+    member = next(r for r in drift.per_node if r.setting == "clustering/parameter(localMemberHost)")
+    assert member.status == "unique" and member.note.startswith("not compared")
+    assert next(r for r in drift.per_node if r.setting == "clustering/parameter(localMemberPort)").status == "unique"

@@ -181,3 +181,13 @@ def test_cli_writes_each_format(tmp_path, fmt, marker, capsys):
 def test_cli_graph_of_nothing_is_a_usage_error(tmp_path, capsys):
     assert main(["graph", str(tmp_path)]) == 2
     assert "no BPS node configuration found" in capsys.readouterr().err
+
+
+def test_replicas_are_drawn_and_counted(tmp_path):
+    cluster = materialize({"files": [], "manifest": "[nodes.worker1]\nreplicas = 3\n"}, tmp_path)
+    topo = _topology(cluster)
+    boxes = _by_title(topo)
+    assert boxes["worker1"].lines == ("worker ×3",)
+    assert "shared by 5 nodes" in boxes["bps_db"].lines
+    assert "worker1 only" in boxes["bps_local_worker1"].lines
+    assert "worker1<br/>worker ×3" in mermaid([topo])
