@@ -189,5 +189,6 @@ def test_replicas_are_drawn_and_counted(tmp_path):
     boxes = _by_title(topo)
     assert boxes["worker1"].lines == ("worker ×3",)
     assert "shared by 5 nodes" in boxes["bps_db"].lines
-    assert "worker1 only" in boxes["bps_local_worker1"].lines
+    assert "worker1 only: shared by its 3 replicas" in boxes["bps_local_worker1"].lines
+    assert "BPS108" in boxes["worker1"].rules  # one local registry database for three instances
     assert "worker1<br/>worker ×3" in mermaid([topo])

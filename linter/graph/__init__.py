@@ -199,7 +199,10 @@ def _databases(b: _Builder, nodes: list[Node], node_ids: dict[str, str]) -> None
     for identity, entry in ordered:
         db_ids[identity] = box_id = b.new_id("d")
         count = _instances(entry["nodes"], by_node)
-        where = f"shared by {count} nodes" if count > 1 else f"{', '.join(entry['nodes']) or 'no node'} only"
+        if len(entry["nodes"]) == 1 and count > 1:
+            where = f"{entry['nodes'][0]} only: shared by its {count} replicas"
+        else:
+            where = f"shared by {count} nodes" if count > 1 else f"{', '.join(entry['nodes']) or 'no node'} only"
         pools = ", ".join(sorted(entry["pools"]))
         name, server = _split_database(entry["label"])
         b.boxes[box_id] = Box(box_id, "database", name, tuple(x for x in (server, where, pools) if x))
