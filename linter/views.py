@@ -14,7 +14,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def load(paths: list[str], settings, engine=None):
-    """Each cluster's model, with its findings when an engine is given, and the run's result."""
+    """Each cluster's model, with its findings when an engine is given, and the run's result.
+
+    The findings are those of ``bps-lint PATH`` (suppressions, per-path ignores and severity overrides
+    apply); a run releases each model as it goes, so the models are built again: milliseconds a cluster."""
     from linter.discover.walk import discover
     from linter.model.build import build_cluster
     from linter.run import lint_paths

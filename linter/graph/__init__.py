@@ -102,8 +102,10 @@ class _Builder:
             arrow, (names, seen) = self.arrows[reverse]
             self.arrows[reverse] = (arrow._replace(both_ways=True), (names | owners, seen | places))
             return
-        if key in self.arrows:
+        if key in self.arrows:  # two pools of one node on one database: one arrow naming both
             arrow, (names, seen) = self.arrows[key]
+            if detail and detail not in arrow.detail.split(", "):
+                arrow = arrow._replace(detail=f"{arrow.detail}, {detail}" if arrow.detail else detail)
             self.arrows[key] = (arrow, (names | owners, seen | places))
             return
         self.arrows[key] = (Arrow(source, target, kind, label, detail=detail), (owners, set(places)))
