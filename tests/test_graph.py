@@ -192,3 +192,17 @@ def test_replicas_are_drawn_and_counted(tmp_path):
     assert "worker1 only: shared by its 3 replicas" in boxes["bps_local_worker1"].lines
     assert "BPS108" in boxes["worker1"].rules  # one local registry database for three instances
     assert "worker1<br/>worker ×3" in mermaid([topo])
+
+
+def test_site_page_shows_both_example_pictures(site):
+    page = etree.parse(str(site / "views" / "index.html"), etree.HTMLParser())
+    pictures = page.xpath("//article//svg[contains(@class, 'bps-graph')]")
+    assert [p.get("data-cluster") for p in pictures] == ["examples/cluster", "examples/broken-cluster"]
+    clean, broken = pictures
+    assert not clean.xpath(".//g[contains(@class, 'fault')]")
+    assert len(broken.xpath(".//g[contains(@class, 'node')][contains(@class, 'fault')]")) == 3
+    links = set(broken.xpath(".//a/@href"))
+    assert "../rules/BPS207/" in links
+    assert all((site / "views" / href / "index.html").resolve().is_file() for href in links)
+    tables = page.xpath("//article//table")
+    assert any("datasource(BPS_DS)/defaultAutoCommit" in "".join(t.itertext()) for t in tables)
