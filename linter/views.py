@@ -153,6 +153,8 @@ def site_view(folder: str, what: str, rules_base: str, base: str) -> str:
 
             (cluster, findings), *_ = load([rel], Settings(), Engine(load_policies()))[0]
             svg = render(topology(cluster, findings), lambda rule: f"{rules_base}{rule}/")
+            # No narrower than 900px, scrolled sideways: scaled to the text column its labels would be too small to read.
+            svg = svg.replace("<svg ", '<svg style="max-width:none;width:max(100%,900px);height:auto" ', 1)
             return f'<div class="bps-graph-picture" style="overflow-x:auto">{svg}</div>\n'
         from linter.drift import cluster_drift
         from linter.report.drift import markdown_table
