@@ -206,3 +206,16 @@ def test_site_page_shows_both_example_pictures(site):
     assert all((site / "views" / href / "index.html").resolve().is_file() for href in links)
     tables = page.xpath("//article//table")
     assert any("datasource(BPS_DS)/defaultAutoCommit" in "".join(t.itertext()) for t in tables)
+
+
+def test_a_finding_on_no_node_marks_the_cluster(good):
+    from linter.findings import Finding
+    from linter.parse.location import Loc
+
+    cluster = build_cluster(discover([str(EXAMPLE_CLUSTER)]).clusters[0]).cluster
+    finding = Finding("BPS105", "db-connection-budget", "error", "too many connections", Loc("x"), cluster.name, None, "u")
+    topo = topology(cluster, [finding])
+    assert topo.cluster_rules == ("BPS105",) and not any(b.rules for b in topo.boxes)
+    assert 'subgraph cluster["cluster examples/cluster  ✖ BPS105"]' in mermaid([topo])
+    assert 'data-rules="BPS105"' in render(topo)
+    assert topology(cluster, [finding._replace(severity="warning")]).cluster_rules == ()
