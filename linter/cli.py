@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from linter import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("check", "rules", "explain", "model")
+SUBCOMMANDS = ("check", "rules", "explain", "model", "graph", "drift", "report")
 
 
 class UsageError(Exception):
@@ -225,11 +225,23 @@ def cmd_model(argv: list[str]) -> int:
     return EXIT_OK
 
 
+def cmd_view(name: str):
+    """``graph``, ``drift`` and ``report`` live in linter.views, imported only when asked for."""
+
+    def run(argv: list[str]) -> int:
+        from linter import views
+
+        return getattr(views, f"cmd_{name}")(argv)
+
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = cmd_check
     if argv and argv[0] in SUBCOMMANDS:
-        command = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain, "model": cmd_model}[argv.pop(0)]
+        name = argv.pop(0)
+        command = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain, "model": cmd_model}.get(name) or cmd_view(name)
     from linter.discover.manifest import ManifestError
     from linter.evaluate.policy import PolicyError
 

@@ -13,7 +13,7 @@ import yaml
 from lxml import etree
 
 from linter.evaluate.engine import DEFAULT_DOCS_URL, docs_version
-from tests.helpers import EXAMPLE_CLUSTER, REPO, STOCK, engine, lint, materialize, node_file, policies
+from tests.helpers import REPO, STOCK, engine, lint, materialize, node_file, policies
 
 RUNBOOK = REPO / "docs" / "runbook"
 RUNBOOK_FILES = RUNBOOK / "files"  # the runbook's complete per-role files, one folder per node

@@ -172,7 +172,7 @@ def gh_pages(tmp_path_factory):
     """``mike deploy`` of a copy of this checkout, with one rule removed, as the docs workflow runs it on a release."""
     repo = tmp_path_factory.mktemp("site-repo")
     skip = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for folder in ("linter", "policies", "schemas", "docs"):
+    for folder in ("linter", "policies", "schemas", "docs", "examples"):
         shutil.copytree(REPO / folder, repo / folder, ignore=skip)
     for name in ("mkdocs.yml", "CHANGELOG.md"):
         shutil.copy(REPO / name, repo / name)
