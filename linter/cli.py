@@ -210,9 +210,9 @@ def cmd_model(argv: list[str]) -> int:
     _require_paths(args.paths)
     from linter.discover.walk import discover
     from linter.model.build import build_cluster
-    from linter.model.serialize import to_json
+    from linter.model.serialize import cluster_json
 
-    clusters = [to_json(build_cluster(source).cluster) for source in discover(args.paths).clusters]
+    clusters = [cluster_json(build_cluster(source).cluster) for source in discover(args.paths).clusters]
     sys.stdout.write(json.dumps({"version": __version__, "clusters": clusters}, indent=2) + "\n")
     return EXIT_OK
 

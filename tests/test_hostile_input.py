@@ -156,3 +156,101 @@ def test_a_folder_named_like_a_file(cluster):
     result = lint(cluster)
     (finding,) = _only(result, "BPS003")
     assert "not a regular file" in finding.message
+
+
+# --- Secrets, control characters and output injection (issue 11) ---------------------------------
+
+FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
+def _outputs(capsys, *args) -> dict[str, tuple[int, str]]:
+    """Every format's output (and the model's) for ``args``: {format: (exit code, stdout + stderr)}."""
+    found = {}
+    for fmt in FORMATS:
+        code = main([*args, "--format", fmt])
+        out = capsys.readouterr()
+        found[fmt] = (code, out.out + out.err)
+    code = main(["model", *args])
+    out = capsys.readouterr()
+    found["model"] = (code, out.out + out.err)
+    return found
+
+
+def _replace(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_no_planted_secret_in_any_output(cluster, capsys):
+    ds = node_file(cluster, "worker1", "datasources/bps-datasources.xml")
+    _replace(ds, "bps_db?autoReconnect=true", "bps_db?autoReconnect=true&amp;password=Zq7PA&amp;password1=Zq7PB&amp;password2=Zq7PC")
+    master = node_file(cluster, "worker1", "datasources/master-datasources.xml")
+    _replace(master, "jdbc:mysql://mysql.bps.internal:3306/bps_local_worker1?autoReconnect=true", "jdbc:h2:tcp://h/db;USER=sa;PASSWORD=Zq7H2")
+    _replace(master, "jdbc:mysql://mysql.bps.internal:3306/bps_registry", "jdbc:mysql://regadmin:Zq7SL/B2@mysql.bps.internal:3306/bps_registry")
+    _replace(master, "jdbc:mysql://mysql.bps.internal:3306/bps_userstore?autoReconnect=true", "jdbc:db2://h:50000/db:user=u;password=Zq7DB;")
+    _replace(master, "jdbc:mysql://localhost:3306/Test1", "jdbc:sqlserver://h;user=a;pwd=Zq7MS")
+    activiti = node_file(cluster, "worker1", "datasources/activiti-datasources.xml")
+    _replace(activiti, "jdbc:mysql://mysql.bps.internal:3306/bps_activiti?autoReconnect=true", "jdbc:oracle:thin:scott/Zq7OR@db:1521:x")
+    registry = node_file(cluster, "worker1", "registry.xml")
+    _replace(registry, "<cacheId>regadmin@jdbc:mysql://", "<cacheId>regadmin@jdbc:postgresql://h/db?password=Zq7PG&amp;x=jdbc:mysql://")
+    _replace(node_file(cluster, "worker1", "carbon.xml"), "http://svn.bps.internal/repos/bps/", "https://u:Zq7SV@svn2/r/")
+    _replace(
+        node_file(cluster, "worker1", "axis2/axis2.xml"),
+        '<parameter name="membershipScheme">',
+        '<parameter name="secretKey">Zq7AW${x}</parameter><parameter name="KUBERNETES_API_SERVER_TOKEN">Zq7KT</parameter>'
+        '<parameter name="KUBERNETES_API_SERVER_PASSWORD">Zq7KP</parameter><parameter name="membershipScheme">',
+    )
+    _replace(node_file(cluster, "worker1", "bin/wso2server.sh"), "    $JAVA_OPTS \\\n", "    $JAVA_OPTS -Djavax.net.ssl.trustStorePassword=Zq7TS -Dsetup \\\n")
+    for fmt, (code, text) in _outputs(capsys, str(cluster)).items():
+        assert code in (0, 1), (fmt, text)
+        assert "Zq7" not in text, (fmt, [line for line in text.splitlines() if "Zq7" in line])
+    # The planted values were read: the model shows where they are, masked.
+    model = _outputs(capsys, str(cluster))["model"][1]
+    assert "secretKey" in model and "trustStorePassword=****" in model and "https://u:****@svn2/r/" in model
+
+
+def test_parse_errors_do_not_quote_the_document(cluster, capsys):
+    for text, secret in (
+        ("<tasks-configuration><password><![CDATA[Zq7CD]]</password></tasks-configuration>", "Zq7CD"),
+        ("<tasks-configuration><password>Tr0ub&Zq7EN;3</password></tasks-configuration>", "Zq7EN"),
+        ("<tasks-configuration><password>ab<Zq7TG</password></tasks-configuration>", "Zq7TG"),
+    ):
+        path = node_file(cluster, "worker1", "etc/tasks-config.xml")
+        path.write_text(text)
+        result = lint(cluster)
+        (finding,) = _only(result, "BPS001")
+        assert finding.loc.line == 1 and finding.loc.column and "\n" not in finding.message
+        assert secret not in finding.message, finding.message
+        for fmt, (_, output) in _outputs(capsys, str(cluster)).items():
+            assert secret not in output, fmt
+
+
+def test_control_characters_are_escaped_in_every_format(cluster, capsys):
+    _replace(
+        node_file(cluster, "worker1", "bps.xml"),
+        "<tns:ODESchedulerThreadPoolSize>50",
+        "<tns:ODESchedulerThreadPoolSize>x\n::warning file=app.py,line=1::fake\n",
+    )
+    _replace(node_file(cluster, "worker1", "bin/wso2server.sh"), "    $JAVA_OPTS \\\n", "    $JAVA_OPTS -Dsetup=\x1b[31mred \\\n")
+    evil = cluster.parent / "cl\x1buster\n::error::x"
+    cluster.rename(evil)
+    outputs = _outputs(capsys, str(evil))
+    for fmt, (code, text) in outputs.items():
+        assert code in (0, 1), (fmt, text)
+        assert "\x1b" not in text, fmt
+        assert not any(line.lstrip().startswith(("::warning file=app.py", "::error::x")) for line in text.splitlines()), fmt
+    assert "\\x1b" in outputs["text"][1] and "\\n::warning" in outputs["text"][1]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a file name that is not UTF-8 needs a POSIX file system")
+def test_non_utf8_folder_name_in_every_format(cluster, capsys):
+    evil = os.path.join(os.fsencode(cluster.parent), b"cl\xffuster")
+    os.rename(os.fsencode(cluster), evil)
+    node_file_path = os.path.join(evil, b"worker1", b"repository", b"conf", b"bps.xml")
+    os.unlink(node_file_path)
+    outputs = _outputs(capsys, os.fsdecode(evil))
+    for fmt, (code, text) in outputs.items():
+        assert code in (0, 1), (fmt, text)
+        assert "\udcff" not in text and "\\udcff" not in text, fmt
+        assert "xffuster" in text, fmt

@@ -119,6 +119,36 @@ def _doctype_problem(path: str, data: bytes, at: int) -> ParsedXml:
     return ParsedXml(path, problem=FileProblem("doctype", message, Loc(path, line, 1)))
 
 
+# libxml2's own messages quote the document (a broken <password> would be printed), so a parse
+# error is described by its kind alone; the line and column say where.
+_SYNTAX_ERRORS = {
+    "ATTRIBUTE_REDEFINED": "an attribute is given twice",
+    "CDATA_NOT_FINISHED": "CDATA section not finished",
+    "COMMENT_NOT_FINISHED": "comment not finished",
+    "DOCUMENT_EMPTY": "start tag expected, '<' not found",
+    "DOCUMENT_END": "extra content at the end of the document",
+    "ENTITYREF_SEMICOL_MISSING": "entity reference without ';'",
+    "GT_REQUIRED": "'>' expected",
+    "INVALID_CHAR": "a character that XML does not allow",
+    "INVALID_ENCODING": "invalid bytes in character encoding",
+    "LT_IN_ATTRIBUTE": "'<' in an attribute value",
+    "LTSLASH_REQUIRED": "end tag expected",
+    "NAME_REQUIRED": "a name was expected",
+    "TAG_NAME_MISMATCH": "opening and ending tag mismatch",
+    "TAG_NOT_FINISHED": "premature end of data in a tag",
+    "UNDECLARED_ENTITY": "reference to an undefined entity (bps-lint expands none)",
+}
+
+
+def syntax_error(code: int) -> str:
+    """A generic description of libxml2 error ``code`` that quotes nothing of the document."""
+    try:
+        name = etree.ErrorTypes._getName(code).removeprefix("ERR_")
+    except (KeyError, AttributeError, TypeError):
+        return "the document is not well-formed"
+    return _SYNTAX_ERRORS.get(name) or name.lower().replace("_", " ")
+
+
 def parse_xml_bytes(path: str, data: bytes) -> ParsedXml:
     if not data.strip():
         return ParsedXml(path, problem=FileProblem("unparseable", "file is empty; expected an XML document", Loc(path, 1, 1)))
@@ -131,10 +161,7 @@ def parse_xml_bytes(path: str, data: bytes) -> ParsedXml:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
-        message = exc.msg if getattr(exc, "msg", None) else str(exc)
-        # libxml2 appends ", line N, column M"; the location is printed separately.
-        message = message.split(", line ")[0]
-        return ParsedXml(path, problem=FileProblem("unparseable", f"not well-formed XML: {message}", Loc(path, line or None, column or None)))
+        return ParsedXml(path, problem=FileProblem("unparseable", f"not well-formed XML: {syntax_error(exc.code)}", Loc(path, line or None, column or None)))
     tree = root.getroottree()
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         # A DTD the prolog scan missed (another encoding): still refused, never used.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from linter.redact import redact  # noqa: F401  (checks quote URLs through it)
+
 DEFAULT_PORTS = {"mysql": 3306, "mariadb": 3306, "postgresql": 5432, "oracle": 1521, "sqlserver": 1433, "db2": 50000, "h2": 9092, "derby": 1527}
 # Driver classes by the package prefix that identifies their vendor.
 DRIVER_PREFIXES = {
@@ -16,8 +18,6 @@ DRIVER_PREFIXES = {
     "h2": ("org.h2.",),
     "derby": ("org.apache.derby.",),
 }
-_SECRET_PARAM = re.compile(r"(?i)(password|pwd)=([^;&]*)")
-_USERINFO = re.compile(r"//([^/@:]+):([^/@]*)@")
 
 
 def kind(url: str | None) -> str | None:
@@ -54,10 +54,3 @@ def server(url: str | None) -> str | None:
     if not match:
         return None
     return f"{match.group(1).lower()}:{match.group(2) or DEFAULT_PORTS.get(db, '')}"
-
-
-def redact(url: str | None) -> str:
-    """A URL fit to print: passwords in query strings or user info are masked."""
-    text = url or ""
-    text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=****", text)
-    return _USERINFO.sub(lambda m: f"//{m.group(1)}:****@", text)
