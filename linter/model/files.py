@@ -276,4 +276,4 @@ def start_script(path: str) -> tuple[StartScript | None, FileProblem | None, lis
             _SCANNED.clear()
         scanned = _SCANNED[data] = _scan_flags(text)
     flags = tuple(JvmFlag(flag, Loc(path, line, column), conditional) for flag, line, column, conditional in scanned)
-    return StartScript(Loc(path), flags), None, suppressions.find(path, text, shell=True)
+    return StartScript(Loc(path), flags), None, suppressions.from_shell(path, text)

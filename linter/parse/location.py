@@ -69,7 +69,8 @@ class LineIndex:
                 text = self._data.decode(self._encoding, errors="replace")
             except LookupError:
                 text = self._data.decode("utf-8", errors="replace")
-            self._lines = text.splitlines()
+            # Lines as the parser counts them: "\n" only (splitlines would also split at U+2028, U+0085...).
+            self._lines = [line.removesuffix("\r") for line in text.split("\n")]
         return self._lines
 
     def line(self, number: int) -> str | None:

@@ -166,7 +166,9 @@ def parse_xml_bytes(path: str, data: bytes) -> ParsedXml:
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         # A DTD the prolog scan missed (another encoding): still refused, never used.
         return _doctype_problem(path, data, data.find(b"<!DOCTYPE"))
-    parsed = ParsedXml(path, root=root, lines=LineIndex(data, tree.docinfo.encoding))
-    if b"bps-lint:" in data:
-        parsed.suppressions = suppressions.find(path, "\n".join(parsed.lines.text_lines()))
+    # A byte order mark decides the encoding; lxml reports UTF-8 for a UTF-16 file without a declaration.
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else tree.docinfo.encoding
+    parsed = ParsedXml(path, root=root, lines=LineIndex(data, encoding))
+    if suppressions.mentioned(data):
+        parsed.suppressions = suppressions.from_xml(path, data, parsed.lines)
     return parsed
