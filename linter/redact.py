@@ -4,6 +4,7 @@ character cannot forge a log line, a workflow command or a terminal escape, what
 
 from __future__ import annotations
 
+import functools
 import re
 
 MASK = "****"
@@ -11,8 +12,9 @@ MASK = "****"
 _SECRET_NAME = re.compile(r"(?i)pass(?:word|wd|phrase)|pwd|secret|token|credential|api_?key|private_?key")
 # ``name=value`` with such a name: JDBC/URL parameters (MySQL/MariaDB password, password1, password2;
 # PostgreSQL password, sslpassword; MSSQL password, pwd; DB2 password; H2 PASSWORD) and -D flags.
+# The match starts at the secret word (trustStore|Password=): a leading [\w.]* would be retried at every offset.
 _SECRET_PARAM = re.compile(
-    r"(?i)(?P<key>[\w.\-]*(?:pass(?:word|wd|phrase)|pwd|secret|token|credential|api_?key|private_?key)[\w.\-]*)"
+    r"(?i)(?P<key>(?:pass(?:word|wd|phrase)|pwd|secret|token|credential|api_?key|private_?key)[\w.\-]*)"
     r"(?P<sep>\s*=\s*)(?P<value>\"[^\"]*\"?|'[^']*'?|[^;&\s'\"<>]*)"
 )
 # scheme://user:password@host; the password may hold '/' or ':', the user cannot.
@@ -34,11 +36,14 @@ def is_secret_name(name: str | None) -> bool:
 def redact(text: str | None) -> str:
     """``text`` with every credential masked: URL user info, Oracle user/password, password-like parameters and flags."""
     text = text or ""
-    if not text:
-        return text
-    text = _SECRET_PARAM.sub(_mask_param, text)
-    text = _ORACLE.sub(lambda m: f"{m['head']}{MASK}@", text)
-    return _USERINFO.sub(lambda m: f"{m['head']}{MASK}@", text)
+    if "=" in text:
+        text = _SECRET_PARAM.sub(_mask_param, text)
+    if "@" in text:
+        if "/" in text:
+            text = _ORACLE.sub(lambda m: f"{m['head']}{MASK}@", text)
+        if "//" in text:
+            text = _USERINFO.sub(lambda m: f"{m['head']}{MASK}@", text)
+    return text
 
 
 def _mask_param(match: re.Match) -> str:
@@ -65,6 +70,7 @@ def escape(text: str) -> str:
     return _UNSAFE.sub(_escape_char, text) if _UNSAFE.search(text) else text
 
 
+@functools.lru_cache(maxsize=4096)  # paths and node names repeat across findings
 def clean(text: str | None, limit: int | None = None) -> str | None:
     """A string fit for any output: credentials masked, control characters escaped, at most ``limit`` characters."""
     if text is None:

@@ -254,3 +254,91 @@ def test_non_utf8_folder_name_in_every_format(cluster, capsys):
         assert code in (0, 1), (fmt, text)
         assert "\udcff" not in text and "\\udcff" not in text, fmt
         assert "xffuster" in text, fmt
+
+
+# --- Time and memory: linear and bounded ---------------------------------------------------------
+
+
+def _bounded(capsys_unused=None, *args, cpu_seconds=60, memory_mb=1024):
+    """``bps-lint *args`` in a child process limited in CPU time and address space: a quadratic or
+    exponential path is killed instead of hanging the suite (the limits are far above what linear
+    work needs, so they are not timing asserts)."""
+    import resource
+    import subprocess
+    import sys
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from linter.cli import main; sys.exit(main(sys.argv[1:]))", *args],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        preexec_fn=limit,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
+
+
+def test_thousands_of_unknown_instances_give_short_messages(cluster):
+    registry = node_file(cluster, "worker1", "registry.xml")
+    extra = "\n".join(
+        f'<remoteInstance url="https://x/registry"><id>i{i}</id><dbConfig>c{i}</dbConfig><readOnly>true</readOnly></remoteInstance>'
+        f'<mount path="/p{i}" overwrite="true"><instanceId>nope{i}</instanceId><targetPath>/t</targetPath></mount>'
+        for i in range(8000)
+    )
+    extra += "".join(f'<dbConfig name="c{i}"><dataSource>jdbc/missing{i}</dataSource></dbConfig>' for i in range(4000))
+    _replace(registry, "</wso2registry>", extra + "</wso2registry>")
+    done = _bounded(None, str(cluster), cpu_seconds=120, memory_mb=1500)
+    assert done.returncode == 1, done.stderr
+    lines = [line for line in done.stdout.splitlines() if " BPS203 " in line]
+    assert len(lines) == 8000
+    assert all(len(line) < 1000 for line in lines) and "… and 7,991 more)" in lines[0]
+    unresolved = [line for line in done.stdout.splitlines() if " BPS109 " in line]
+    assert len(unresolved) == 4000 and all(len(line) < 1000 for line in unresolved)
+
+
+def test_a_start_script_line_of_many_flags(cluster):
+    script = node_file(cluster, "worker1", "bin/wso2server.sh")
+    _replace(script, "    $JAVA_OPTS \\\n", "    $JAVA_OPTS " + " ".join(["-Da"] * 800_000) + " -Dsetup \\\n")
+    done = _bounded(None, str(cluster), "--select", "BPS702")
+    (line,) = [line for line in done.stdout.splitlines() if "BPS702" in line]
+    assert line.startswith(f"{os.path.relpath(script)}:289:3200016: BPS702 warning") and done.returncode == 0
+
+
+def test_ten_thousand_nodes_in_one_cluster(tmp_path):
+    from linter.discover.walk import discover
+    from linter.model.build import build_cluster
+
+    for i in range(10_000):
+        (tmp_path / "fleet" / f"n{i}" / "conf").mkdir(parents=True)
+        (tmp_path / "fleet" / f"n{i}" / "conf" / "bps.xml").write_bytes(b"")
+    done = _bounded(None, str(tmp_path / "fleet"), cpu_seconds=90)
+    assert done.returncode == 1 and done.stdout.endswith("10000 nodes, 1 cluster\n"), done.stderr
+    (source,) = discover([str(tmp_path / "fleet")]).clusters[:1]
+    assert build_cluster(source._replace(nodes=source.nodes[:3])).cluster.instances == 3  # counted once, not per check
+
+
+def test_trees_are_released_once_read(cluster):
+    import gc
+
+    from lxml import etree
+
+    from linter.discover.walk import discover
+    from linter.model.build import build_cluster
+
+    (source,) = discover([str(cluster)]).clusters
+    built = build_cluster(source)
+    gc.collect()
+    assert built.cluster.nodes[0].registry is not None
+    assert not [o for o in gc.get_objects() if isinstance(o, etree._Element)]
+
+
+def test_element_budget_is_a_finding_naming_the_file(cluster):
+    path = node_file(cluster, "worker1", "carbon.xml")
+    path.write_bytes(b"<Server>" + b"<a/>" * 4_000_000 + b"</Server>")
+    done = _bounded(None, str(cluster), memory_mb=700)
+    (line,) = [line for line in done.stdout.splitlines() if " BPS003 " in line]
+    assert line.startswith(os.path.relpath(path) + ": ") and "element budget" in line
+    assert done.returncode == 1

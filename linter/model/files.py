@@ -17,6 +17,7 @@ from linter.model.types import (
     Member,
     Mount,
     Parameter,
+    Records,
     Registry,
     RemoteInstance,
     StartScript,
@@ -73,8 +74,8 @@ def registry(parsed: ParsedXml) -> Registry:
         loc=r.loc(root),
         current_db_config=r.text(root, "currentDBConfig"),
         read_only=r.text(root, "readOnly"),
-        db_configs=tuple(DbConfig(c.get("name") or "", r.loc(c), r.text(c, "dataSource")) for c in children(root, "dbConfig")),
-        remote_instances=tuple(
+        db_configs=Records(DbConfig(c.get("name") or "", r.loc(c), r.text(c, "dataSource")) for c in children(root, "dbConfig")),
+        remote_instances=Records(
             RemoteInstance(
                 loc=r.loc(i),
                 url=r.attr(i, "url"),
@@ -239,7 +240,9 @@ def _scan_flags(text: str) -> tuple[tuple[str, int, int, bool], ...]:
     changes = _block_depth_changes(text)
     depth, next_change = 0, 0
     flags = []
-    number, counted_to = 1, 0
+    # The current line's start, end, number and whether it is a comment: found once per line, so a
+    # line holding thousands of flags costs one pass, not one per flag.
+    line_start, line_end, number, comment = 0, -1, 0, False
     for match in _FLAG.finditer(text):
         at = match.start()
         if at and (text[at - 1].isalnum() or text[at - 1] in "_$"):
@@ -247,13 +250,24 @@ def _scan_flags(text: str) -> tuple[tuple[str, int, int, bool], ...]:
         while next_change < len(changes) and changes[next_change][0] <= at:
             depth = max(0, depth + changes[next_change][1])
             next_change += 1
-        line_start = text.rfind("\n", 0, at) + 1
-        if text[line_start:at].lstrip().startswith("#"):
+        if at > line_end:
+            line_start = text.rfind("\n", 0, at) + 1
+            number += text.count("\n", max(line_end, 0), line_start) + (line_end < 0)
+            line_end = text.find("\n", at)
+            line_end = len(text) if line_end < 0 else line_end
+            comment = _is_comment(text, line_start)
+        if comment:
             continue  # a commented-out flag
-        number += text.count("\n", counted_to, line_start)
-        counted_to = line_start
         flags.append((match.group().rstrip("\\").rstrip('"'), number, at - line_start + 1, depth > 0))
     return tuple(flags)
+
+
+def _is_comment(text: str, line_start: int) -> bool:
+    """Whether the line starting at ``line_start`` begins with '#' after blanks."""
+    at = line_start
+    while at < len(text) and text[at] in " \t":
+        at += 1
+    return text.startswith("#", at)
 
 
 # Every node of a fleet usually runs the same start script: scan each distinct text once per process.

@@ -52,6 +52,7 @@ def to_json(obj, secret: bool = False):
         if isinstance(obj, Node):
             data["role"] = obj.role
         if isinstance(obj, Cluster):
+            del data["instances"]  # the builder's cache of instance_count
             data["instance_count"] = obj.instance_count
         return data
     if isinstance(obj, (list, tuple)):

@@ -11,6 +11,39 @@ from typing import NamedTuple
 from linter.parse.location import Loc
 
 
+class Records(tuple):
+    """A tuple of model records that also finds the first one with a given key in constant time: checks
+    look records up once per mount or reference, and a scan each time made a hostile file quadratic."""
+
+    def first(self, key, wanted):
+        indexes = self.__dict__.setdefault("indexes", {})
+        index = indexes.get(key)
+        if index is None:
+            index = indexes[key] = {}
+            for item in self:
+                index.setdefault(key(item), item)
+        return index.get(wanted)
+
+
+def first(records, key, wanted):
+    """The first of ``records`` whose ``key`` is ``wanted`` (a plain tuple is scanned)."""
+    if isinstance(records, Records):
+        return records.first(key, wanted)
+    return next((r for r in records if key(r) == wanted), None)
+
+
+def _name(record):
+    return record.name
+
+
+def _id_text(record):
+    return record.id.text
+
+
+def _jndi_text(record):
+    return record.jndi_name.text
+
+
 class Value(NamedTuple):
     """A setting read from a file. ``raw`` is None when the element is absent; ``loc`` is then its parent's."""
 
@@ -101,10 +134,10 @@ class Registry(NamedTuple):
     mounts: tuple[Mount, ...]
 
     def db_config(self, name: str | None) -> DbConfig | None:
-        return next((c for c in self.db_configs if c.name == name), None)
+        return first(self.db_configs, _name, name)
 
     def instance(self, instance_id: str | None) -> RemoteInstance | None:
-        return next((i for i in self.remote_instances if i.id.text == instance_id), None)
+        return first(self.remote_instances, _id_text, instance_id)
 
     def mount(self, path: str) -> Mount | None:
         return next((m for m in self.mounts if (m.path.text or "").rstrip("/") == path), None)
@@ -236,7 +269,7 @@ class Node(NamedTuple):
         return Loc(self.path)
 
     def datasource_by_jndi(self, jndi: str | None) -> Datasource | None:
-        return next((d for d in self.datasources if d.jndi_name.text == jndi and jndi), None)
+        return first(self.datasources, _jndi_text, jndi) if jndi else None
 
     @property
     def bps_datasource(self) -> Datasource | None:
@@ -308,10 +341,11 @@ class Cluster(NamedTuple):
     path: str
     nodes: tuple[Node, ...]
     databases: dict[str, int]  # "host:port" -> max connections (from the manifest)
+    instances: int | None = None  # sum of the nodes' replicas, counted once by the builder (checks ask per node)
 
     @property
     def instance_count(self) -> int:
-        return sum(n.replicas for n in self.nodes)
+        return self.instances if self.instances is not None else sum(n.replicas for n in self.nodes)
 
     @property
     def multi_node(self) -> bool:

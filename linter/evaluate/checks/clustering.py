@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from linter.redact import listing
 from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations, shared_by_several
 from linter.evaluate.violation import Violation
@@ -144,7 +145,7 @@ def wka_members(cluster: Cluster):
             continue
         for member, address in members:
             if address not in known and all_literal:
-                listed = ", ".join(f"{h}:{p}" for h, p in sorted(known))
+                listed = listing(f"{h}:{p}" for h, p in sorted(known))
                 yield Violation(
                     member.loc,
                     f"WKA member {address[0]}:{address[1]} is not the localMemberHost:localMemberPort of any node in the cluster ({listed}); expected one of them",
