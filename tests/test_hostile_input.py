@@ -342,3 +342,57 @@ def test_element_budget_is_a_finding_naming_the_file(cluster):
     (line,) = [line for line in done.stdout.splitlines() if " BPS003 " in line]
     assert line.startswith(os.path.relpath(path) + ": ") and "element budget" in line
     assert done.returncode == 1
+
+
+# --- One input never kills the run; nothing outside the tree is read -----------------------------
+
+
+def test_a_folder_nested_deeper_than_the_recursion_limit(cluster):
+    import sys
+
+    deep = cluster / "attic"
+    deep.mkdir()
+    depth = sys.getrecursionlimit() + 10
+    fd = os.open(deep, os.O_RDONLY)
+    try:  # relative mkdir from an open folder: the absolute path would pass PATH_MAX
+        for _ in range(depth):
+            os.mkdir("d", dir_fd=fd)
+            inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+    finally:
+        os.close(fd)
+    result = lint(cluster)
+    assert result.nodes == 3 and result.findings == []
+
+
+def test_a_manifest_nested_thousands_deep_is_one_error_naming_it(cluster, capsys):
+    (cluster / "bps-lint.toml").write_text("x = " + "[" * 2000 + "]" * 2000 + "\n")
+    assert main([str(cluster)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bps-lint.toml" in err and "Traceback" not in err
+
+
+def test_a_link_out_of_the_tree_is_a_finding_not_followed(cluster, tmp_path, capsys):
+    outside = tmp_path / "outside.xml"
+    outside.write_text("<Server><HostName>Zq7OUTSIDE</HostName></Server>")
+    carbon = node_file(cluster, "worker1", "carbon.xml")
+    carbon.unlink()
+    os.symlink(outside, carbon)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(cluster / "worker2", elsewhere / "stock")
+    os.symlink(elsewhere, cluster / "rootfs")
+    result = lint(cluster)
+    assert result.nodes == 3
+    assert {(f.rule, os.path.basename(f.loc.path)) for f in result.findings} == {("BPS003", "carbon.xml"), ("BPS003", "rootfs")}
+    assert all("outside the checked folder" in f.message for f in result.findings)
+    main(["model", str(cluster)])
+    assert "Zq7OUTSIDE" not in capsys.readouterr().out
+
+
+def test_manifest_nodes_stay_inside_the_repository(cluster, tmp_path, capsys):
+    shutil.copytree(cluster / "worker2", tmp_path / "elsewhere" / "stock")
+    (cluster / "bps-lint.toml").write_text('[clusters.prod]\nnodes = ["manager", "../elsewhere/stock"]\n')
+    assert main([str(cluster)]) == 2
+    err = capsys.readouterr().err
+    assert "bps-lint.toml: invalid manifest at 'clusters.prod.nodes'" in err and "outside the repository" in err

@@ -7,12 +7,12 @@ import re
 from typing import NamedTuple
 
 from linter.discover.layout import DATASOURCE_DIR, OPTIONAL_FILES, REQUIRED_FILES
-from linter.discover.walk import ClusterSource, NodeSource
+from linter.discover.walk import OUTSIDE, ClusterSource, NodeSource, inside
 from linter.model import files as readers
 from linter.model.types import Cluster, ConfFile, Node, Records, Value
 from linter.parse.suppressions import Suppression
 from linter.parse.location import Loc
-from linter.parse.xmlfile import FileProblem, parse_xml
+from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 # Resolved by Carbon at start-up from system properties and carbon.xml; not template leftovers.
@@ -67,7 +67,7 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
 
     def use(rel: str, required: bool, reader) -> None:
         path = os.path.join(source.conf_dir, rel)
-        result = parse_xml(path)
+        result = parse_xml(path) if not _leaves_root(path, source.root) else ParsedXml(path, problem=FileProblem("unreadable", OUTSIDE, Loc(path)))
         if result.problem and result.problem.kind == "missing":
             if required:
                 files.append(ConfFile(rel, path, "missing"))
@@ -99,7 +99,9 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
             use(rel, False, readers.datasources)
 
     script = None
-    if source.start_script:
+    if source.start_script and _leaves_root(source.start_script, source.root):
+        problems.append(FileProblem("unreadable", OUTSIDE, Loc(source.start_script)))
+    elif source.start_script:
         script, script_problem, script_suppressions = readers.start_script(source.start_script)
         found_suppressions.extend(script_suppressions)
         if script_problem:
@@ -127,6 +129,13 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
         placeholders=_placeholders(placeholders),
     )
     return BuiltNode(node, problems, found_suppressions)
+
+
+def _leaves_root(path: str, root: str | None) -> bool:
+    """Whether ``path`` (a file of a node, or its folder) is a symbolic link leading outside the checked folder ``root``."""
+    if root is None or not (os.path.islink(path) or os.path.islink(os.path.dirname(path))):
+        return False
+    return not inside(os.path.realpath(path), root)
 
 
 def _placeholders(values: list[Value]) -> tuple[Value, ...]:
