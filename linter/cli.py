@@ -115,21 +115,42 @@ def _require_paths(paths: list[str]) -> None:
             raise UsageError(f"no such file or folder: {path}")
 
 
-def _write_atomically(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
+def write_report(path: str, text: str) -> None:
+    """Write ``text`` to ``path``: a regular file (or a new one) is replaced atomically through a temporary
+    file beside it, which never outlives a failure; anything else (a device, a FIFO, a symbolic link) is
+    written to as it is, never replaced by a regular file."""
+    import stat
     import tempfile
 
+    data = text.encode("utf-8", "backslashreplace")
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".bps-lint-", suffix=".tmp")
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        if stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"cannot write {path}: it is a folder")
+        try:
+            with open(path, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".bps-lint-", suffix=".tmp")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         os.unlink(tmp)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
 
 
 def _renderer(name: str):
@@ -155,7 +176,7 @@ def cmd_check(argv: list[str]) -> int:
     result = lint_paths(args.paths, engine, settings, jobs=args.jobs)
     report = _renderer(args.format)(result, engine, settings)
     if args.output:
-        _write_atomically(args.output, report)
+        write_report(args.output, report)
         sys.stdout.write(_renderer("text")(result, engine, settings))
     else:
         sys.stdout.write(report)

@@ -273,12 +273,23 @@ def _bounded(capsys_unused=None, *args, cpu_seconds=60, memory_mb=1024):
 
     return subprocess.run(
         [sys.executable, "-c", "import sys; from linter.cli import main; sys.exit(main(sys.argv[1:]))", *args],
+        timeout=max(cpu_seconds * 3, 60),  # a process blocked on a FIFO uses no CPU
         capture_output=True,
         text=True,
         errors="replace",
         preexec_fn=limit,
         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
     )
+
+
+def _bounded_in(folder, *args):
+    """``bps-lint *args`` run from ``folder`` (as 'rules' reads the manifest of the current folder)."""
+    import subprocess
+    import sys
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    code = f"import sys; sys.path.insert(0, {repo!r}); from linter.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *args], timeout=60, capture_output=True, text=True, cwd=folder)
 
 
 def test_thousands_of_unknown_instances_give_short_messages(cluster):
@@ -350,20 +361,17 @@ def test_element_budget_is_a_finding_naming_the_file(cluster):
 def test_a_folder_nested_deeper_than_the_recursion_limit(cluster):
     import sys
 
-    deep = cluster / "attic"
-    deep.mkdir()
     depth = sys.getrecursionlimit() + 10
-    fd = os.open(deep, os.O_RDONLY)
-    try:  # relative mkdir from an open folder: the absolute path would pass PATH_MAX
-        for _ in range(depth):
-            os.mkdir("d", dir_fd=fd)
-            inner = os.open("d", os.O_RDONLY, dir_fd=fd)
-            os.close(fd)
-            fd = inner
-    finally:
-        os.close(fd)
-    result = lint(cluster)
-    assert result.nodes == 3 and result.findings == []
+    chain = [cluster / "attic" / "/".join(["d"] * i) for i in range(1, depth + 1)]
+    (cluster / "attic").mkdir()
+    for folder in chain:  # one at a time: mkdir(parents=True) recurses too
+        folder.mkdir()
+    try:
+        result = lint(cluster)
+        assert result.nodes == 3 and result.findings == []
+    finally:  # pytest's own clean-up would recurse as deep
+        for folder in reversed(chain):
+            folder.rmdir()
 
 
 def test_a_manifest_nested_thousands_deep_is_one_error_naming_it(cluster, capsys):
@@ -396,3 +404,55 @@ def test_manifest_nodes_stay_inside_the_repository(cluster, tmp_path, capsys):
     assert main([str(cluster)]) == 2
     err = capsys.readouterr().err
     assert "bps-lint.toml: invalid manifest at 'clusters.prod.nodes'" in err and "outside the repository" in err
+
+
+# --- --output never replaces what is not a regular file, and leaves nothing behind ----------------
+
+
+def test_output_to_a_fifo_and_a_symlink_writes_through(cluster, tmp_path, capsys):
+    import stat
+    import threading
+
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    assert main([str(cluster), "--format", "json", "--output", str(fifo)]) == 0
+    reader.join(10)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and b'"findings": []' in received[0]
+    target = tmp_path / "target.json"
+    target.write_text("old")
+    link = tmp_path / "link.json"
+    os.symlink(target, link)
+    assert main([str(cluster), "--format", "json", "--output", str(link)]) == 0
+    assert os.path.islink(link) and '"findings": []' in target.read_text()
+    capsys.readouterr()
+
+
+def test_output_that_fails_leaves_no_temporary_file(cluster, tmp_path, monkeypatch, capsys):
+    import linter.report.json_report
+
+    monkeypatch.setattr(linter.report.json_report, "render", lambda *args: "undecodable \udcff\n")
+    out = tmp_path / "out.json"
+    assert main([str(cluster), "--format", "json", "--output", str(out)]) == 0
+    assert out.read_text() == "undecodable \\udcff\n"
+
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    assert main([str(cluster), "--output", str(tmp_path / "out.txt")]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cluster", "out.json"]
+
+
+def test_a_fifo_among_extra_policies_is_refused_not_waited_on(cluster, tmp_path):
+    extra = tmp_path / "policies"
+    extra.mkdir()
+    os.mkfifo(extra / "BPS901.toml")
+    (cluster / "bps-lint.toml").write_text('extra-policies = ["../policies"]\n')
+    for args in ((str(cluster),), ("rules",)):
+        done = _bounded(None, *args) if args[0] != "rules" else _bounded_in(cluster, "rules")
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert "BPS901.toml: cannot read: not a regular file" in done.stderr

@@ -46,16 +46,34 @@ def _policy_files(folder: str) -> list[str]:
     return [os.path.join(folder, n) for n in names if n.endswith(".toml")]
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read(path: str) -> bytes:
+    """A policy file's bytes; a FIFO, device or folder named *.toml is refused, not waited on."""
+    import stat
+
+    fd = os.open(path, _OPEN_FLAGS)  # O_NONBLOCK: opening a FIFO must not hang
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def _read_validated(path: str, validator) -> dict:
     import tomllib
 
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomllib.loads(_read(path).decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise PolicyError(f"{path}: nested too deeply to read; a policy holds tables of plain values") from None
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
@@ -93,8 +111,7 @@ def _fingerprint(paths: list[str]) -> str | None:
     crc, adler = 0, 1
     try:
         for path in [schema_path("policy.schema.json"), *paths]:
-            with open(path, "rb") as handle:
-                chunk = path.encode() + b"\0" + handle.read() + b"\0"
+            chunk = path.encode() + b"\0" + _read(path) + b"\0"
             crc, adler = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler)
     except OSError:
         return None  # let validation report it
