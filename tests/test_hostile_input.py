@@ -456,3 +456,71 @@ def test_a_fifo_among_extra_policies_is_refused_not_waited_on(cluster, tmp_path)
         done = _bounded(None, *args) if args[0] != "rules" else _bounded_in(cluster, "rules")
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert "BPS901.toml: cannot read: not a regular file" in done.stderr
+
+
+# --- Custom policies: a policy that cannot work is refused when it loads --------------------------
+
+
+def _extra_policy(cluster, tmp_path, check: str, scope: str = "node"):
+    from tests.helpers import REPO
+
+    text = (REPO / "policies" / "BPS101.toml").read_text(encoding="utf-8")
+    head, _, rest = text.partition("[check]\n")
+    rest = rest[rest.index("[[examples]]") :]
+    head = head.replace('id = "BPS101"', 'id = "ORG901"').replace('name = "bps-ds-autocommit"', 'name = "org-check"')
+    head = head.replace('scope = "node"', f'scope = "{scope}"')
+    folder = tmp_path / "org"
+    folder.mkdir(exist_ok=True)
+    path = folder / "ORG901.toml"
+    path.write_text(head + "[check]\n" + check + "\n" + rest, encoding="utf-8")
+    (cluster / "bps-lint.toml").write_text(f'extra-policies = ["{folder}"]\n')
+    return path
+
+
+@pytest.mark.parametrize(
+    "message, why",
+    [
+        ("{found} {0}", "unknown field '{0}'"),
+        ("{found} {other}", "unknown field '{other}'"),
+        ("{found} {", "unmatched '{'"),
+        ("{found} }", "unmatched '}'"),
+        ("{found}{found:>300000000}", "unknown field '{found:>300000000}'"),
+        ("{found} {found.__class__.__mro__}", "unknown field '{found.__class__.__mro__}'"),
+    ],
+)
+def test_message_templates_allow_only_found(cluster, tmp_path, capsys, message, why):
+    path = _extra_policy(cluster, tmp_path, f'field = "bps.node_id"\nmessage = {message!r}'.replace("'", '"'))
+    assert main([str(cluster)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"bps-lint: {path}: invalid policy at 'check.message': {why}") and err.count("\n") == 1, err
+
+
+def test_a_template_with_literal_braces_renders(cluster, tmp_path, capsys):
+    _extra_policy(cluster, tmp_path, 'field = "bps.node_id"\nequals = "x"\nmessage = "NodeId {{id}} is {found}"')
+    assert main([str(cluster), "--select", "ORG901"]) == 1
+    assert "NodeId {id} is 'bps-manager'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "check, scope, key, why",
+    [
+        ('field = "bps_datasource.default_autocommit"\nmessage = "{found}"', "node", "check.field", "Datasource has no field 'default_autocommit'"),
+        ('field = "bps.nodeid"\nmessage = "{found}"', "node", "check.field", "BpsConfig has no field 'nodeid'"),
+        ('field = "datasources.url"\nmessage = "{found}"', "node", "check.field", "'datasources' is a list or a plain value"),
+        ('field = "bps"\nmessage = "{found}"', "node", "check.field", "'bps' is a BpsConfig, not a value"),
+        ('field = "bps.node_id"\nmessage = "{found}"', "cluster", "scope", 'expected scope = "node"'),
+        ('function = "registry_mounts"', "cluster", "scope", 'expected scope = "node"'),
+        ('function = "wka_members"', "node", "scope", 'expected scope = "cluster"'),
+    ],
+)
+def test_a_policy_that_cannot_work_is_refused_at_load(cluster, tmp_path, capsys, check, scope, key, why):
+    path = _extra_policy(cluster, tmp_path, check, scope)
+    for args in ([str(cluster)], ["rules"]):
+        cwd = os.getcwd()
+        os.chdir(cluster)
+        try:
+            assert main(args) == 2
+        finally:
+            os.chdir(cwd)
+        err = capsys.readouterr().err
+        assert err.startswith(f"bps-lint: {path}: invalid policy at '{key}': ") and why in err and err.count("\n") == 1, err

@@ -179,10 +179,38 @@ def load_policies(folders: list[str] | None = None) -> list[Policy]:
             if name in seen:
                 raise PolicyError(f"{policy.source}: '{name}' is already used by {seen[name]}")
             seen[name] = policy.source
-    from linter.evaluate.checks import CHECKS
-
     for policy in policies:
-        function = policy.check.get("function")
-        if function and function not in CHECKS:
-            raise PolicyError(f"{policy.source}: invalid policy at 'check.function': no check function named '{function}'")
+        _check_workable(policy)
     return sorted(policies, key=lambda p: p.id)
+
+
+def _check_workable(policy: Policy) -> None:
+    """Refuse, naming the file and key, a policy that the schema allows but that could not work: a
+    check function that does not exist or does not fit the scope, a field the model does not have,
+    a message template with anything but {found}."""
+    from linter.evaluate.checks import CHECKS
+    from linter.evaluate.declarative import field_problem, template_problem
+
+    def refuse(key: str, why: str):
+        raise PolicyError(f"{policy.source}: invalid policy at '{key}': {why}")
+
+    check = policy.check
+    function = check.get("function")
+    if function:
+        if function not in CHECKS:
+            refuse("check.function", f"no check function named '{function}'")
+        takes = CHECKS[function].__code__.co_argcount  # fn(cluster) or fn(node, cluster)
+        if (policy.scope == "cluster") != (takes == 1):
+            refuse(
+                "scope",
+                f"check function '{function}' works on a {'cluster' if takes == 1 else 'node'}; expected scope = \"{'cluster' if takes == 1 else 'node'}\"",
+            )
+    if "field" in check:
+        if policy.scope != "node":
+            refuse("scope", 'a check with a field is made on each node; expected scope = "node"')
+        problem = field_problem(check["field"])
+        if problem:
+            refuse("check.field", problem)
+        problem = template_problem(check["message"])
+        if problem:
+            refuse("check.message", problem)
