@@ -50,10 +50,19 @@ CHECK_DEFAULTS = {
 }
 
 
-def _check_parser():
+def argument_parser(**kwargs):
+    """An argparse parser whose errors are one line (a UsageError), not the usage block and a message."""
     import argparse  # with its gettext and shutil, 12 ms: only when options need parsing
 
-    parser = argparse.ArgumentParser(
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):
+            raise UsageError(f"{message} ('{self.prog} --help' lists the options)")
+
+    return Parser(**kwargs)
+
+
+def _check_parser():
+    parser = argument_parser(
         prog="bps-lint",
         description="Check WSO2 BPS cluster configuration against the clustering guide. "
         "Other commands: 'bps-lint rules', 'bps-lint explain ID', 'bps-lint model PATH' (each has --help).",
@@ -174,6 +183,8 @@ def cmd_check(argv: list[str]) -> int:
     from linter.run import lint_paths
 
     result = lint_paths(args.paths, engine, settings, jobs=args.jobs)
+    for note in result.notes:
+        sys.stderr.write(f"bps-lint: {note}\n")
     report = _renderer(args.format)(result, engine, settings)
     if args.output:
         write_report(args.output, report)
@@ -186,9 +197,7 @@ def cmd_check(argv: list[str]) -> int:
 
 
 def cmd_rules(argv: list[str]) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="bps-lint rules", description="List every rule: id, name, severity, title.")
+    parser = argument_parser(prog="bps-lint rules", description="List every rule: id, name, severity, title.")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
     engine = _engine(_settings(["."]))
@@ -205,9 +214,7 @@ def cmd_rules(argv: list[str]) -> int:
 
 
 def cmd_explain(argv: list[str]) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="bps-lint explain", description="Print a rule's full text: what it checks, why, how to fix, examples.")
+    parser = argument_parser(prog="bps-lint explain", description="Print a rule's full text: what it checks, why, how to fix, examples.")
     parser.add_argument("rule", metavar="ID", help="rule id or name, e.g. BPS101 or bps-ds-autocommit")
     args = parser.parse_args(argv)
     engine = _engine(_settings(["."]))
@@ -222,9 +229,7 @@ def cmd_explain(argv: list[str]) -> int:
 
 
 def cmd_model(argv: list[str]) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="bps-lint model", description="Print the cluster model bps-lint builds from the configuration.")
+    parser = argument_parser(prog="bps-lint model", description="Print the cluster model bps-lint builds from the configuration.")
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     parser.add_argument("--format", choices=("json",), default="json")
     args = parser.parse_args(argv)
@@ -253,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK if command is not cmd_check else EXIT_FINDINGS
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM while workers run (see linter.workers)
+        sys.stderr.write(f"bps-lint: {exc.args[0] if exc.args else 'interrupted'}\n")
         return EXIT_USAGE
     except Exception as exc:  # a bug in bps-lint, not a user mistake: say so in one line
         if os.environ.get("BPS_LINT_DEBUG"):

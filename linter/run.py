@@ -24,6 +24,7 @@ class RunResult:
         self.nodes = 0
         self.clusters = 0
         self.cluster_names: list[str] = []
+        self.notes: list[str] = []  # said on stderr: paths given that hold nothing to check
 
 
 class ClusterOutcome(NamedTuple):
@@ -55,6 +56,7 @@ def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = Non
     settings = settings or Settings()
     found = discover(paths, exclude=settings.excluded if settings.exclude else None)
     result = RunResult()
+    result.notes = [f"{clean(path)} is not a file of a BPS node (no repository/conf, conf or bps.xml folder holds it); not checked" for path in found.strays]
     result.findings.extend(engine.problem_findings([(None, FileProblem("unreadable", message, loc)) for loc, message in found.problems]))
     outcomes = map_in_processes(lambda source: lint_cluster(source, engine), found.clusters, choose_jobs(jobs, len(found.clusters)))
     for outcome in outcomes:

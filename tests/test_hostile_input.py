@@ -524,3 +524,112 @@ def test_a_policy_that_cannot_work_is_refused_at_load(cluster, tmp_path, capsys,
             os.chdir(cwd)
         err = capsys.readouterr().err
         assert err.startswith(f"bps-lint: {path}: invalid policy at '{key}': ") and why in err and err.count("\n") == 1, err
+
+
+# --- The command line: one line per problem, signals, stray paths, Java integers ------------------
+
+
+@pytest.mark.parametrize("args", [["--format", "yaml", "."], ["--jobs", "x"], ["rules", "--bogus"], ["explain"], ["model", "--format", "xml"]])
+def test_usage_errors_are_one_line(args, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bps-lint") and err.count("\n") == 1, err
+
+
+def test_ctrl_c_is_one_line(cluster, monkeypatch, capsys):
+    import linter.run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(linter.run, "lint_paths", interrupted)
+    assert main([str(cluster)]) == 2
+    assert capsys.readouterr().err == "bps-lint: interrupted\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
+def test_sigterm_stops_the_workers_at_once(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    code = f"""
+import os, sys, time
+from linter.cli import main
+import linter.run
+
+def slow(paths, engine, settings, jobs):
+    from linter.workers import map_in_processes
+    def work(i):
+        with open(os.path.join({str(tmp_path)!r}, f"{{os.getpid()}}.pid"), "w"):
+            pass
+        time.sleep(600)
+    map_in_processes(work, list(range(8)), 3)
+
+linter.run.lint_paths = slow
+sys.exit(main(["{tmp_path}"]))
+"""
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=repo, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(600):  # until the parent and both workers are at work
+            if len(list(tmp_path.glob("*.pid"))) == 3:
+                break
+            import time
+
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 2
+    finally:
+        process.kill()
+    assert process.stderr.read() == "bps-lint: terminated\n"
+    for pid in (int(p.stem) for p in tmp_path.glob("*.pid")):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_a_file_of_no_node_is_said_to_be_unchecked(tmp_path, capsys):
+    stray = tmp_path / "carbon.xml"  # a carbon.xml alone is no node
+    stray.write_text("<x/>")
+    assert main([str(stray)]) == 0
+    err = capsys.readouterr().err
+    assert err == f"bps-lint: {stray} is not a file of a BPS node (no repository/conf, conf or bps.xml folder holds it); not checked\n"
+
+
+def test_an_unreadable_bin_folder_is_a_finding(cluster, monkeypatch):
+    script = node_file(cluster, "worker1", "bin/wso2server.sh")
+    real_lstat, real_open = os.lstat, os.open
+
+    def deny(path, *args, **kwargs):
+        if os.fspath(path).endswith(os.path.join("worker1", "bin", "wso2server.sh")):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return (real_lstat if deny.kind == "lstat" else real_open)(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "lstat", lambda p, *a, **k: (setattr(deny, "kind", "lstat"), deny(p, *a, **k))[1])
+    monkeypatch.setattr(os, "open", lambda p, *a, **k: (setattr(deny, "kind", "open"), deny(p, *a, **k))[1])
+    result = lint(cluster)
+    (finding,) = _only(result, "BPS003")
+    assert os.path.realpath(finding.loc.path) == str(script) and "Permission denied" in finding.message
+
+
+@pytest.mark.parametrize(
+    "raw, number",
+    [
+        ("10", 10),
+        (" 7\t", 7),
+        ("+5", 5),
+        ("-3", -3),
+        ("１２", 12),
+        ("2147483647", 2147483647),
+        ("1_0", None),
+        ("\xa010", None),
+        ("10\u2003", None),
+        ("2147483648", None),
+        ("", None),
+        ("1 0", None),
+    ],
+)
+def test_integers_are_read_as_java_reads_them(raw, number):
+    from linter.model.types import Value
+
+    assert Value(raw, None).as_int() == number

@@ -50,6 +50,11 @@ def start_script_of(node_dir: str, conf_dir: str) -> str | None:
     candidates = [os.path.join(node_dir, s) for s in START_SCRIPTS]
     candidates.append(os.path.join(conf_dir, "wso2server.sh"))  # EI source tree keeps it beside conf
     for candidate in candidates:
-        if os.path.lexists(candidate):
+        try:
+            os.lstat(candidate)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError:  # there, perhaps, but bin/ cannot be searched: reading it will say why
             return candidate
+        return candidate
     return None

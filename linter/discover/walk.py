@@ -34,6 +34,7 @@ class Discovery(NamedTuple):
     clusters: list[ClusterSource]
     problems: list[tuple[Loc, str]]  # walk problems (loops, unreadable folders): reported, never fatal
     manifests: list[str]
+    strays: tuple[str, ...] = ()  # files given that belong to no node
 
 
 def _below(folder: str, path: str) -> str | None:
@@ -156,13 +157,13 @@ def enclosing_node(path: str) -> str | None:
         folder = parent
 
 
-def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str]]:
-    """Folders to walk; real folders given as such; real node folders of the files given.
+def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str], list[str]]:
+    """Folders to walk; real folders given as such; real node folders of the files given; files of no node.
 
     A file (as pre-commit passes changed files) stands for its whole cluster: we walk the
     folder above its node, and keep only the clusters that hold a node of a given file.
     """
-    roots, given_dirs, file_nodes = [], set(), set()
+    roots, given_dirs, file_nodes, strays = [], set(), set(), []
     for path in paths:
         if os.path.isdir(path):
             roots.append(path)
@@ -175,7 +176,9 @@ def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str]]:
             if node is not None:
                 roots.append(os.path.dirname(node))
                 file_nodes.add(os.path.realpath(node))
-    return roots, given_dirs, file_nodes
+            else:
+                strays.append(path)
+    return roots, given_dirs, file_nodes, strays
 
 
 def _under(real: str, folders: set[str]) -> bool:
@@ -188,7 +191,7 @@ def discover(paths: list[str], exclude=None) -> Discovery:
     found: list[tuple[str, str, str, str, str]] = []
     seen: set[tuple[int, int]] = set()
     manifests: dict[str, Manifest] = {}
-    roots, given_dirs, file_nodes = _roots(paths)
+    roots, given_dirs, file_nodes, strays = _roots(paths)
     for root in roots:
         manifest_path = find_manifest(root)
         if manifest_path and manifest_path not in manifests:
@@ -243,4 +246,4 @@ def discover(paths: list[str], exclude=None) -> Discovery:
             )
         )
     wanted = [cluster for key, cluster in clusters.items() if key in asked_for]
-    return Discovery(clusters=wanted, problems=problems, manifests=list(manifests))
+    return Discovery(clusters=wanted, problems=problems, manifests=list(manifests), strays=tuple(strays))

@@ -6,9 +6,14 @@ Values and a dataclass costs more to define at import and to create than the who
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from linter.parse.location import Loc
+
+
+_JAVA_TRIMMED = "".join(map(chr, range(0x21)))  # what String.trim() removes
+_JAVA_INT = re.compile(r"[+-]?\d+")  # \d: any Unicode decimal digit, as Character.digit accepts them
 
 
 class Records(tuple):
@@ -66,10 +71,15 @@ class Value(NamedTuple):
         return (self.text or "").lower() == "true"
 
     def as_int(self) -> int | None:
-        try:
-            return int(self.text) if self.text is not None else None
-        except ValueError:
+        """The number Carbon reads: Java's Integer.parseInt after String.trim() (no '1_0', no padding
+        other than control characters and spaces, within 32 bits); None when Java would refuse it."""
+        if self.raw is None:
             return None
+        text = self.raw.strip(_JAVA_TRIMMED)
+        if not _JAVA_INT.fullmatch(text):
+            return None
+        number = int(text)
+        return number if -(2**31) <= number < 2**31 else None
 
     def shown(self) -> str:
         """The value as a message quotes it."""
