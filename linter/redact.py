@@ -19,11 +19,14 @@ _SECRET_PARAM = re.compile(
 )
 # scheme://user:password@host; the password may hold '/' or ':', the user cannot.
 _USERINFO = re.compile(r"(?P<head>//[^/@:\s'\"]*:)[^@\s'\"?#]*@")
+# A registry cacheId written user:password@jdbc:... (Carbon's form is user@jdbc-url).
+_CACHE_ID = re.compile(r"(?P<head>[\w.\-]+:)[^@\s'\"]*@(?=jdbc:)")
 # Oracle's jdbc:oracle:thin:user/password@host (also oci, kprb).
 _ORACLE = re.compile(r"(?i)(?P<head>jdbc:oracle:\w+:[^/@:\s'\"]*/)[^@\s'\"]*@")
 # C0 and C1 controls, DEL, line/paragraph separators, bidirectional overrides, lone surrogates
-# (a file name that is not UTF-8): none may reach a terminal, a log or an XML report raw.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# (a file name that is not UTF-8) and the two non-characters XML forbids: none may reach a
+# terminal, a log or an XML report raw.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 MAX_MESSAGE = 2000  # characters; real messages are under 300
 
@@ -39,6 +42,8 @@ def redact(text: str | None) -> str:
     if "=" in text:
         text = _SECRET_PARAM.sub(_mask_param, text)
     if "@" in text:
+        if "@jdbc:" in text:
+            text = _CACHE_ID.sub(lambda m: f"{m['head']}{MASK}@", text)
         if "/" in text:
             text = _ORACLE.sub(lambda m: f"{m['head']}{MASK}@", text)
         if "//" in text:

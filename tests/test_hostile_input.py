@@ -193,7 +193,7 @@ def test_no_planted_secret_in_any_output(cluster, capsys):
     activiti = node_file(cluster, "worker1", "datasources/activiti-datasources.xml")
     _replace(activiti, "jdbc:mysql://mysql.bps.internal:3306/bps_activiti?autoReconnect=true", "jdbc:oracle:thin:scott/Zq7OR@db:1521:x")
     registry = node_file(cluster, "worker1", "registry.xml")
-    _replace(registry, "<cacheId>regadmin@jdbc:mysql://", "<cacheId>regadmin@jdbc:postgresql://h/db?password=Zq7PG&amp;x=jdbc:mysql://")
+    _replace(registry, "<cacheId>regadmin@jdbc:mysql://", "<cacheId>regadmin:Zq7CI@jdbc:postgresql://h/db?password=Zq7PG&amp;x=jdbc:mysql://")
     _replace(node_file(cluster, "worker1", "carbon.xml"), "http://svn.bps.internal/repos/bps/", "https://u:Zq7SV@svn2/r/")
     _replace(
         node_file(cluster, "worker1", "axis2/axis2.xml"),
