@@ -184,7 +184,7 @@ def cmd_check(argv: list[str]) -> int:
 
     result = lint_paths(args.paths, engine, settings, jobs=args.jobs)
     for note in result.notes:
-        sys.stderr.write(f"bps-lint: {note}\n")
+        sys.stderr.write(f"bps-lint: {note}\n")  # already clean
     report = _renderer(args.format)(result, engine, settings)
     if args.output:
         write_report(args.output, report)
@@ -250,11 +250,12 @@ def main(argv: list[str] | None = None) -> int:
         command = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain, "model": cmd_model}[argv.pop(0)]
     from linter.discover.manifest import ManifestError
     from linter.evaluate.policy import PolicyError
+    from linter.redact import clean
 
     try:
         return command(argv)
     except (UsageError, ManifestError, PolicyError) as exc:
-        sys.stderr.write(f"bps-lint: {exc}\n")
+        sys.stderr.write(f"bps-lint: {clean(str(exc))}\n")
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK if command is not cmd_check else EXIT_FINDINGS
@@ -264,5 +265,5 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug in bps-lint, not a user mistake: say so in one line
         if os.environ.get("BPS_LINT_DEBUG"):
             raise
-        sys.stderr.write(f"bps-lint: internal error: {type(exc).__name__}: {exc} (set BPS_LINT_DEBUG=1 for a traceback)\n")
+        sys.stderr.write(f"bps-lint: internal error: {type(exc).__name__}: {clean(str(exc), 500)} (set BPS_LINT_DEBUG=1 for a traceback)\n")
         return EXIT_USAGE
