@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from linter.redact import listing
 from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations, shared_by_several
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node, Value
+from linter.redact import listing
 
 BUILTIN_SCHEMES = ("multicast", "wka", "aws")
 DEFAULT_DOMAIN = "apache.axis2.domain"  # ClusteringConstants.DEFAULT_DOMAIN when <domain> is absent

@@ -7,9 +7,9 @@ from collections import defaultdict
 from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations_by_group, shared_by_several
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, is_embedded, kind, redact, server
-from linter.redact import listing
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Datasource, Node
+from linter.redact import listing
 
 
 def _bps_pool_size(node: Node) -> int | None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations_by_group, describe_node
 from linter.evaluate.checks.jdbc import redact
-from linter.redact import listing
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node
+from linter.redact import listing
 
 REQUIRED_MOUNTS = ("/_system/config", "/_system/governance")
 
