@@ -100,6 +100,15 @@ def _text_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink() and p.suffix in (".xml", ".sh"))
 
 
+def _link_or_copy(src, dst):
+    """Hard-link a base file (cheap; mutations replace, never edit, a file), or copy it across file systems."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+    return dst
+
+
 def _rewrite(path: Path, data: bytes) -> None:
     """Replace a file's content without touching what it is hard-linked to (the base tree)."""
     path.unlink()
@@ -257,10 +266,10 @@ def build_case(seed: int, number: int, work: Path) -> tuple[Path, list[str]]:
     case_dir = work / f"case{number}"
     cluster = case_dir / "cluster"
     if kind == "cluster":
-        shutil.copytree(base, cluster, symlinks=True, copy_function=os.link)
+        shutil.copytree(base, cluster, symlinks=True, copy_function=_link_or_copy)
     else:
         for node in ("manager", "worker1"):
-            shutil.copytree(base, cluster / node, symlinks=True, copy_function=os.link)
+            shutil.copytree(base, cluster / node, symlinks=True, copy_function=_link_or_copy)
     files = _text_files(cluster)
     for _ in range(rng.randrange(1, 4)):
         _mutate_file(rng, rng.choice(files))
