@@ -310,12 +310,31 @@ def test_thousands_of_unknown_instances_give_short_messages(cluster):
     assert len(unresolved) == 4000 and all(len(line) < 1000 for line in unresolved)
 
 
-def test_a_start_script_line_of_many_flags(cluster):
+def test_a_start_script_of_800k_flags_is_a_finding(cluster):
     script = node_file(cluster, "worker1", "bin/wso2server.sh")
     _replace(script, "    $JAVA_OPTS \\\n", "    $JAVA_OPTS " + " ".join(["-Da"] * 800_000) + " -Dsetup \\\n")
-    done = _bounded(None, str(cluster), "--select", "BPS702")
-    (line,) = [line for line in done.stdout.splitlines() if "BPS702" in line]
-    assert line.startswith(f"{os.path.relpath(script)}:289:3200016: BPS702 warning") and done.returncode == 0
+    done = _bounded(None, str(cluster), memory_mb=700)
+    (line,) = [line for line in done.stdout.splitlines() if " BPS003 " in line]
+    assert line.startswith(f"{os.path.relpath(script)}: BPS003 error: start script has about 800,") and "flag budget" in line
+    assert done.returncode == 1
+
+
+def test_the_flag_scan_looks_at_each_line_once():
+    from linter.model.files import _scan_flags
+
+    class Counted(str):
+        """A script text that counts the line searches made in it."""
+
+        searches = 0
+
+        def rfind(self, *args):
+            Counted.searches += 1
+            return super().rfind(*args)
+
+    text = Counted('#!/bin/sh\n  # -Dcommented=1\nJAVA_OPTS="' + " ".join(["-Da"] * 50_000) + '"\nif [ x ]; then\n  -Db=2\nfi\n')
+    flags = _scan_flags(text)
+    assert len(flags) == 50_001 and flags[0] == ("-Da", 3, 12, False) and flags[-1] == ("-Db=2", 5, 3, True)
+    assert Counted.searches <= 3  # once per line holding a flag, not once per flag
 
 
 def test_ten_thousand_nodes_in_one_cluster(tmp_path):

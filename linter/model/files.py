@@ -270,6 +270,8 @@ def _is_comment(text: str, line_start: int) -> bool:
     return text.startswith("#", at)
 
 
+# The stock script passes about 30; each kept flag costs a few hundred bytes.
+MAX_FLAGS = 100_000
 # Every node of a fleet usually runs the same start script: scan each distinct text once per process.
 _SCANNED: dict[bytes, tuple[tuple[str, int, int, bool], ...]] = {}
 _SCANNED_LIMIT = 64
@@ -283,6 +285,13 @@ def start_script(path: str) -> tuple[StartScript | None, FileProblem | None, lis
         return None, problem, []
     if b"\x00" in data[:4096]:
         return None, FileProblem("unparseable", "start script is binary, not a shell script", Loc(path, 1, 1)), []
+    flags = data.count(b"-D") + data.count(b"-XX:")  # an upper bound, counted before any is kept
+    if flags > MAX_FLAGS:
+        return (
+            None,
+            FileProblem("unreadable", f"start script has about {flags:,} flags, more than the {MAX_FLAGS:,} flag budget; it is not checked", Loc(path)),
+            [],
+        )
     text = data.decode("utf-8", errors="replace")
     scanned = _SCANNED.get(data)
     if scanned is None:
