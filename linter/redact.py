@@ -31,6 +31,7 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 MAX_MESSAGE = 2000  # characters; real messages are under 300
 
 
+@functools.lru_cache(maxsize=2048)  # parameter and flag names repeat on every node
 def is_secret_name(name: str | None) -> bool:
     """Whether a field, parameter or flag called ``name`` holds a credential."""
     return bool(name and _SECRET_NAME.search(name))
@@ -123,6 +124,6 @@ def model_secrets(cluster) -> set[str]:
                 found.add(parameter.value.text)
         for flag in node.start_script.flags if node.start_script else ():
             name, _, value = flag.text.partition("=")
-            if is_secret_name(name) and value.strip("\"'"):
+            if value and is_secret_name(name) and value.strip("\"'"):
                 found.add(value.strip("\"'"))
     return {s for s in found if len(s) >= 3}  # "1" or "no" would mask half a message

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from linter.discover.layout import conf_dir_of, start_script_of
 from linter.discover.manifest import Manifest, NodeSettings, find_manifest, load_manifest
-from linter.parse.location import Loc
+from linter.parse.location import OUTSIDE, Loc, inside
 
 
 class NodeSource(NamedTuple):
@@ -64,12 +64,15 @@ def _display_below(folder: str, shown: str, path: str | None) -> str | None:
     return rest if shown == os.curdir else shown + os.sep + rest
 
 
-def inside(real: str, root: str) -> bool:
-    """Whether real path ``real`` is ``root`` or below it."""
-    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
-
-
-OUTSIDE = "symbolic link to a place outside the checked folder; not followed"
+def _real_below(folder: str, folder_real: str, path: str) -> str:
+    """The real path of ``path`` below ``folder`` (real path ``folder_real``): realpath only past a link."""
+    real = folder_real
+    for part in os.path.relpath(path, folder).split(os.sep):
+        if part in ("", os.curdir):
+            continue
+        folder = os.path.join(folder, part)
+        real = os.path.realpath(folder) if os.path.islink(folder) else os.path.join(real, part)
+    return real
 
 
 def _walk(top: str, real: str, found: list[tuple[str, str, str, str, str]], problems: list[tuple[Loc, str]], seen: set[tuple[int, int]], exclude) -> None:
@@ -96,7 +99,7 @@ def _walk(top: str, real: str, found: list[tuple[str, str, str, str, str]], prob
         seen.add(key)
         node = conf_dir_of(folder)
         if node:
-            conf_real = os.path.realpath(node[1])
+            conf_real = _real_below(folder, folder_real, node[1])
             if inside(conf_real, root):
                 found.append((folder, folder_real, node[0], node[1], root))
             else:

@@ -7,11 +7,11 @@ import re
 from typing import NamedTuple
 
 from linter.discover.layout import DATASOURCE_DIR, OPTIONAL_FILES, REQUIRED_FILES
-from linter.discover.walk import OUTSIDE, ClusterSource, NodeSource, inside
+from linter.discover.walk import ClusterSource, NodeSource
 from linter.model import files as readers
 from linter.model.types import Cluster, ConfFile, Node, Records, Value
 from linter.parse.suppressions import Suppression
-from linter.parse.location import Loc
+from linter.parse.location import OUTSIDE, Loc, inside
 from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
@@ -65,9 +65,16 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
     datasources = []
     placeholders: list[Value] = []
 
+    # Subfolders of the conf folder that are links out of the checked folder (the files' own links are
+    # caught as they are opened).
+    linked_out = {d for d in CONF_SUBFOLDERS if _leaves_root(os.path.join(source.conf_dir, d), source.root, parent_checked=True)}
+
     def use(rel: str, required: bool, reader) -> None:
         path = os.path.join(source.conf_dir, rel)
-        result = parse_xml(path) if not _leaves_root(path, source.root) else ParsedXml(path, problem=FileProblem("unreadable", OUTSIDE, Loc(path)))
+        if rel.partition("/")[0] in linked_out:
+            result = ParsedXml(path, problem=FileProblem("unreadable", OUTSIDE, Loc(path)))
+        else:
+            result = parse_xml(path, source.root)
         if result.problem and result.problem.kind == "missing":
             if required:
                 files.append(ConfFile(rel, path, "missing"))
@@ -131,9 +138,12 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
     return BuiltNode(node, problems, found_suppressions)
 
 
-def _leaves_root(path: str, root: str | None) -> bool:
-    """Whether ``path`` (a file of a node, or its folder) is a symbolic link leading outside the checked folder ``root``."""
-    if root is None or not (os.path.islink(path) or os.path.islink(os.path.dirname(path))):
+CONF_SUBFOLDERS = sorted({rel.partition("/")[0] for rel in REQUIRED_FILES + OPTIONAL_FILES if "/" in rel})
+
+
+def _leaves_root(path: str, root: str | None, parent_checked: bool = False) -> bool:
+    """Whether ``path`` (a start script or a conf subfolder) is a symbolic link leading outside the checked folder ``root``."""
+    if root is None or not (os.path.islink(path) or (not parent_checked and os.path.islink(os.path.dirname(path)))):
         return False
     return not inside(os.path.realpath(path), root)
 

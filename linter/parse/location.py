@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from typing import NamedTuple
 
@@ -45,6 +46,14 @@ class ElementLoc:
     @property
     def column(self) -> int | None:
         return self.resolve().column
+
+
+def inside(real: str, root: str) -> bool:
+    """Whether real path ``real`` is ``root`` or below it."""
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+OUTSIDE = "symbolic link to a place outside the checked folder; not followed"
 
 
 def as_loc(loc) -> Loc:

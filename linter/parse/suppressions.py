@@ -41,7 +41,9 @@ def _suppression(body: str, loc: Loc) -> Suppression:
 
 def mentioned(data: bytes) -> bool:
     """Whether raw file bytes may hold a suppression (in UTF-8 and its kin, or in UTF-16)."""
-    return b"bps-lint:" in data or b"b\x00p\x00s\x00-\x00l\x00i\x00n\x00t\x00:" in data
+    if b"bps-lint:" in data:
+        return True
+    return b"\x00" in data[:4] and b"b\x00p\x00s\x00-\x00l\x00i\x00n\x00t\x00:" in data  # UTF-16 starts with a NUL or a BOM
 
 
 def from_xml(path: str, data: bytes, lines) -> list[Suppression]:
