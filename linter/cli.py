@@ -50,10 +50,19 @@ CHECK_DEFAULTS = {
 }
 
 
-def _check_parser():
+def argument_parser(**kwargs):
+    """An argparse parser whose errors are one line (a UsageError), not the usage block and a message."""
     import argparse  # with its gettext and shutil, 12 ms: only when options need parsing
 
-    parser = argparse.ArgumentParser(
+    class Parser(argparse.ArgumentParser):
+        def error(self, message):
+            raise UsageError(f"{message} ('{self.prog} --help' lists the options)")
+
+    return Parser(**kwargs)
+
+
+def _check_parser():
+    parser = argument_parser(
         prog="bps-lint",
         description="Check WSO2 BPS cluster configuration against the clustering guide. "
         "Other commands: 'bps-lint rules', 'bps-lint explain ID', 'bps-lint model PATH' (each has --help).",
@@ -118,21 +127,42 @@ def _require_paths(paths: list[str]) -> None:
             raise UsageError(f"no such file or folder: {path}")
 
 
-def _write_atomically(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
+def write_report(path: str, text: str) -> None:
+    """Write ``text`` to ``path``: a regular file (or a new one) is replaced atomically through a temporary
+    file beside it, which never outlives a failure; anything else (a device, a FIFO, a symbolic link) is
+    written to as it is, never replaced by a regular file."""
+    import stat
     import tempfile
 
+    data = text.encode("utf-8", "backslashreplace")
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".bps-lint-", suffix=".tmp")
+        st = os.lstat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        if stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"cannot write {path}: it is a folder")
+        try:
+            with open(path, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".bps-lint-", suffix=".tmp")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         os.unlink(tmp)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
 
 
 def _renderer(name: str):
@@ -156,9 +186,11 @@ def cmd_check(argv: list[str]) -> int:
     from linter.run import lint_paths
 
     result = lint_paths(args.paths, engine, settings, jobs=args.jobs)
+    for note in result.notes:
+        sys.stderr.write(f"bps-lint: {note}\n")  # already clean
     report = _renderer(args.format)(result, engine, settings)
     if args.output:
-        _write_atomically(args.output, report)
+        write_report(args.output, report)
         sys.stdout.write(_renderer("text")(result, engine, settings))
     else:
         sys.stdout.write(report)
@@ -168,9 +200,7 @@ def cmd_check(argv: list[str]) -> int:
 
 
 def cmd_rules(argv: list[str]) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="bps-lint rules", description="List every rule: id, name, severity, title.")
+    parser = argument_parser(prog="bps-lint rules", description="List every rule: id, name, severity, title.")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
     engine = _engine(_settings(["."]))
@@ -187,9 +217,7 @@ def cmd_rules(argv: list[str]) -> int:
 
 
 def cmd_explain(argv: list[str]) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="bps-lint explain", description="Print a rule's full text: what it checks, why, how to fix, examples.")
+    parser = argument_parser(prog="bps-lint explain", description="Print a rule's full text: what it checks, why, how to fix, examples.")
     parser.add_argument("rule", metavar="ID", help="rule id or name, e.g. BPS101 or bps-ds-autocommit")
     args = parser.parse_args(argv)
     engine = _engine(_settings(["."]))
@@ -209,18 +237,16 @@ def cmd_explain(argv: list[str]) -> int:
 
 
 def cmd_model(argv: list[str]) -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="bps-lint model", description="Print the cluster model bps-lint builds from the configuration.")
+    parser = argument_parser(prog="bps-lint model", description="Print the cluster model bps-lint builds from the configuration.")
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     parser.add_argument("--format", choices=("json",), default="json")
     args = parser.parse_args(argv)
     _require_paths(args.paths)
     from linter.discover.walk import discover
     from linter.model.build import build_cluster
-    from linter.model.serialize import to_json
+    from linter.model.serialize import cluster_json
 
-    clusters = [to_json(build_cluster(source).cluster) for source in discover(args.paths).clusters]
+    clusters = [cluster_json(build_cluster(source).cluster) for source in discover(args.paths).clusters]
     sys.stdout.write(json.dumps({"version": __version__, "clusters": clusters}, indent=2) + "\n")
     return EXIT_OK
 
@@ -244,18 +270,20 @@ def main(argv: list[str] | None = None) -> int:
         command = {"check": cmd_check, "rules": cmd_rules, "explain": cmd_explain, "model": cmd_model}.get(name) or cmd_view(name)
     from linter.discover.manifest import ManifestError
     from linter.evaluate.policy import PolicyError
+    from linter.redact import clean
 
     try:
         return command(argv)
     except (UsageError, ManifestError, PolicyError) as exc:
-        sys.stderr.write(f"bps-lint: {exc}\n")
+        sys.stderr.write(f"bps-lint: {clean(str(exc))}\n")
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK if command is not cmd_check else EXIT_FINDINGS
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM while workers run (see linter.workers)
+        sys.stderr.write(f"bps-lint: {exc.args[0] if exc.args else 'interrupted'}\n")
         return EXIT_USAGE
     except Exception as exc:  # a bug in bps-lint, not a user mistake: say so in one line
         if os.environ.get("BPS_LINT_DEBUG"):
             raise
-        sys.stderr.write(f"bps-lint: internal error: {type(exc).__name__}: {exc} (set BPS_LINT_DEBUG=1 for a traceback)\n")
+        sys.stderr.write(f"bps-lint: internal error: {type(exc).__name__}: {clean(str(exc), 500)} (set BPS_LINT_DEBUG=1 for a traceback)\n")
         return EXIT_USAGE

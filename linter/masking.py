@@ -1,13 +1,12 @@
-"""What the graph, drift and HTML views may print: no password, token, key or credential-bearing URL."""
+"""What the graph, drift and HTML views may print: source lines and values with secret elements, attributes
+and flags masked, on top of linter.redact's masking and escaping of every output string."""
 
 from __future__ import annotations
 
 import re
 
-from linter.evaluate.checks.jdbc import redact
+from linter.redact import MASK, clean, is_secret_name
 
-MASK = "****"
-_SECRET_WORD = re.compile(r"(?i)password|passwd|secret|token|key")
 # <tag ...>text</tag> on one line, where the tag or its name="..." attribute names a secret.
 _ELEMENT = re.compile(r"<(?P<tag>[\w:.\-]+)(?P<attrs>[^<>]*)>(?P<text>[^<]*)</(?P=tag)\s*>")
 _NAME_ATTR = re.compile(r"""\bname\s*=\s*["']([^"']*)["']""")
@@ -15,14 +14,9 @@ _ATTR = re.compile(r"""(?P<name>[\w:.\-]+)(?P<eq>\s*=\s*)(?P<q>["'])(?P<value>[^
 _SHELL_FLAG = re.compile(r"(?P<flag>-D[\w.\-]+)=(?P<value>\"[^\"]*\"|'[^']*'|\S+)")
 
 
-def is_secret_name(name: str) -> bool:
-    """A setting whose name says it holds a credential (password, secret, token, key)."""
-    return bool(_SECRET_WORD.search(name or ""))
-
-
 def shown(value: str | None) -> str:
     """A non-secret setting's value fit to print: credentials inside URLs masked."""
-    return redact(value) if value else (value or "")
+    return clean(value) if value else (value or "")
 
 
 def mask_line(line: str) -> str:
@@ -45,7 +39,7 @@ def mask_line(line: str) -> str:
     opened = re.search(r"<([\w:.\-]+)([^<>]*)>([^<]+)$", line)
     if opened and (is_secret_name(opened.group(1)) or is_secret_name(" ".join(_NAME_ATTR.findall(opened.group(2))))):
         line = line[: opened.start(3)] + MASK
-    return redact(line)
+    return clean(line)
 
 
 def _attrs(attrs: str) -> str:

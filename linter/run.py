@@ -11,6 +11,7 @@ from linter.evaluate.engine import Engine
 from linter.findings import Finding
 from linter.model.build import build_cluster
 from linter.parse.xmlfile import FileProblem
+from linter.redact import clean, clean_finding, model_secrets, scrub
 from linter.workers import choose_jobs, map_in_processes
 
 
@@ -23,6 +24,7 @@ class RunResult:
         self.nodes = 0
         self.clusters = 0
         self.cluster_names: list[str] = []
+        self.notes: list[str] = []  # said on stderr: paths given that hold nothing to check
 
 
 class ClusterOutcome(NamedTuple):
@@ -40,6 +42,9 @@ def lint_cluster(source: ClusterSource, engine: Engine) -> ClusterOutcome:
     files = sum(1 for n in cluster.nodes for f in n.files if f.status != "missing") + sum(1 for n in cluster.nodes if n.start_script)
     findings = engine.problem_findings(built.problems) + engine.evaluate(cluster)
     findings = suppress.apply(findings, [(cluster.name, node.name, s) for node, s in built.suppressions], engine)
+    secrets = model_secrets(cluster)
+    if secrets:  # a check may quote a value without knowing it came from a secret-named setting
+        findings = [f._replace(message=scrub(f.message, secrets)) for f in findings]
     return ClusterOutcome(cluster.name, len(cluster.nodes), files, findings)
 
 
@@ -51,15 +56,18 @@ def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = Non
     settings = settings or Settings()
     found = discover(paths, exclude=settings.excluded if settings.exclude else None)
     result = RunResult()
+    result.notes = [f"{clean(path)} is not a file of a BPS node (no repository/conf, conf or bps.xml folder holds it); not checked" for path in found.strays]
     result.findings.extend(engine.problem_findings([(None, FileProblem("unreadable", message, loc)) for loc, message in found.problems]))
     outcomes = map_in_processes(lambda source: lint_cluster(source, engine), found.clusters, choose_jobs(jobs, len(found.clusters)))
     for outcome in outcomes:
         result.clusters += 1
-        result.cluster_names.append(outcome.name)
+        result.cluster_names.append(clean(outcome.name))
         result.nodes += outcome.nodes
         result.files += outcome.files
         result.findings.extend(outcome.findings)
     if settings.per_path_ignores:
         result.findings = [f for f in result.findings if not settings.path_ignores(f.loc.path, f.rule, f.name)]
+    # The output boundary: whatever a check or a file name holds, no format prints a credential or a control character.
+    result.findings = [clean_finding(f) for f in result.findings]
     result.findings.sort(key=Finding.sort_key)
     return result

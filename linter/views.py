@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from linter.cli import EXIT_FINDINGS, EXIT_OK, UsageError, _engine, _require_paths, _settings, _write_atomically
+from linter.cli import EXIT_FINDINGS, EXIT_OK, UsageError, _engine, _require_paths, _settings, write_report
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +35,7 @@ def load(paths: list[str], settings, engine=None):
 
 def _emit(text: str, output: str | None) -> None:
     if output:
-        _write_atomically(output, text)
+        write_report(output, text)
     else:
         sys.stdout.write(text)
 
@@ -127,7 +127,7 @@ def cmd_report(argv: list[str]) -> int:
 
     sections = [html.ClusterSection(cluster, findings, topology(cluster, findings), cluster_drift(cluster)) for cluster, findings in loaded]
     environments = environment_drift([c for c, _ in loaded], drift_allow_list(settings)) if len(loaded) > 1 else None
-    _write_atomically(args.html, html.render(result, sections, environments, args.paths))
+    write_report(args.html, html.render(result, sections, environments, args.paths))
     sys.stdout.write(f"{args.html}: {summary_line(result)}\n")
     if args.exit_zero:
         return EXIT_OK

@@ -58,7 +58,13 @@ def _take(queue_fd: int, chunk: int, total: int) -> Iterator[int]:
         yield from range(first, min(first + chunk, total))
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt("terminated")  # unwinds the parent through the clean-up that stops the workers
+
+
 def _child(work: Callable[[Item], Result], items: Sequence[Item], indices: Iterator[int], write_fd: int) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is not the child's: just end
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     try:
         payload = ("ok", [(i, work(items[i])) for i in indices])
     except BaseException as exc:  # reported by the parent; a child must never fall back into the parent's code
@@ -79,37 +85,48 @@ def map_in_processes(work: Callable[[Item], Result], items: Sequence[Item], jobs
     os.write(queue_w, b"".join(first.to_bytes(_RECORD, "little") for first in range(0, len(items), chunk)))
     os.close(queue_w)  # an empty queue then reads as end of file
     children = []
-    for _ in range(1, jobs):
-        read_fd, write_fd = os.pipe()
-        try:
-            pid = os.fork()
-        except OSError:  # out of processes or memory: the processes we have share the queue
-            os.close(read_fd)
-            os.close(write_fd)
-            break
-        if pid == 0:
-            os.close(read_fd)
-            _child(work, items, _take(queue_r, chunk, len(items)), write_fd)
-        os.close(write_fd)
-        children.append((pid, read_fd))
     try:
-        results: dict[int, Result] = {i: work(items[i]) for i in _take(queue_r, chunk, len(items))}
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: signals are its caller's business
+        previous = None
+    try:
+        for _ in range(1, jobs):
+            read_fd, write_fd = os.pipe()
+            try:
+                pid = os.fork()
+            except OSError:  # out of processes or memory: the processes we have share the queue
+                os.close(read_fd)
+                os.close(write_fd)
+                break
+            if pid == 0:
+                os.close(read_fd)
+                _child(work, items, _take(queue_r, chunk, len(items)), write_fd)
+            os.close(write_fd)
+            children.append((pid, read_fd))
+        try:
+            results: dict[int, Result] = {i: work(items[i]) for i in _take(queue_r, chunk, len(items))}
+        finally:
+            os.close(queue_r)
+        outcomes = []
+        while children:
+            pid, read_fd = children[0]
+            try:
+                with os.fdopen(read_fd, "rb") as pipe:
+                    outcomes.append(pickle.load(pipe))
+            except (EOFError, pickle.UnpicklingError, OSError) as exc:
+                outcomes.append(("error", f"worker process ended without a result ({exc or type(exc).__name__})"))
+            children.pop(0)
+            os.waitpid(pid, 0)
     except BaseException:
-        for pid, _ in children:  # the run is over: don't leave workers behind
-            os.kill(pid, signal.SIGTERM)
+        for pid, _ in children:  # the run is over (an error, Ctrl-C or SIGTERM): don't leave workers behind
+            os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         raise
     finally:
-        os.close(queue_r)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     failure = None
-    for pid, read_fd in children:
-        try:
-            with os.fdopen(read_fd, "rb") as pipe:
-                status, payload = pickle.load(pipe)
-        except (EOFError, pickle.UnpicklingError, OSError) as exc:
-            status, payload = "error", f"worker process ended without a result ({exc or type(exc).__name__})"
-        finally:
-            os.waitpid(pid, 0)
+    for status, payload in outcomes:
         if status == "ok":
             results.update(payload)
         else:

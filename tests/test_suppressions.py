@@ -81,3 +81,47 @@ def test_unused_suppression_of_an_ignored_rule_is_not_reported(tmp_path):
     engine = Engine(apply_settings(policies(), settings), known=policies())
     assert lint_paths([str(cluster)], engine, settings).findings == []
     assert [f.rule for f in lint_paths([str(cluster)], full_engine()).findings] == ["BPS006"]
+
+
+def test_a_line_separator_in_an_earlier_comment_does_not_shift_lines(tmp_path):
+    for separator in ("\u2028", "\u0085"):
+        cluster = materialize(
+            {"files": [{"nodes": ["worker1"], "file": DS, "replace": ON, "with": OFF + " <!-- bps-lint: disable=BPS101 -->"}]}, tmp_path / str(ord(separator))
+        )
+        path = cluster / "worker1" / "repository" / "conf" / DS
+        path.write_text(path.read_text(encoding="utf-8").replace("<datasources>", f"<!-- note{separator}more --><datasources>"), encoding="utf-8")
+        assert [(f.rule, f.loc.line) for f in lint(cluster).findings] == [], separator
+
+
+def test_cdata_that_looks_like_a_comment_suppresses_nothing(tmp_path):
+    found = _lint(
+        tmp_path,
+        {
+            "file": DS,
+            "replace": "<validationQuery>SELECT 1</validationQuery>",
+            "with": "<validationQuery><![CDATA[<!-- bps-lint: disable-file=BPS101 -->]]>SELECT 1</validationQuery>",
+        },
+        {"file": DS, "replace": ON, "with": OFF},
+    )
+    assert found == [("BPS101", 25)]
+
+
+def test_many_comment_openers_in_cdata_are_data(tmp_path):
+    cdata = "<![CDATA[" + "<!--bps-lint:" * 10000 + "-->]]>"
+    found = _lint(tmp_path, {"file": "bps.xml", "replace": "<tns:NodeId>", "with": f"<tns:Extra>{cdata}</tns:Extra><tns:NodeId>"})
+    assert found == []
+
+
+def test_suppression_in_a_utf16_file(tmp_path):
+    cluster = materialize({"files": [{"nodes": ["worker1"], "file": DS, "replace": ON, "with": OFF + " <!-- bps-lint: disable=BPS101 -->"}]}, tmp_path)
+    path = cluster / "worker1" / "repository" / "conf" / DS
+    text = path.read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path.write_bytes(text.encode("utf-16"))
+    assert [(f.rule, f.loc.line) for f in lint(cluster).findings] == []
+    path.write_bytes(text.replace(" <!-- bps-lint: disable=BPS101 -->", "").encode("utf-16"))
+    assert [(f.rule, f.loc.line, f.loc.column) for f in lint(cluster).findings] == [("BPS101", 25, 21)]
+
+
+def test_multi_line_suppression_comment_counts_from_its_first_line(tmp_path):
+    found = _lint(tmp_path, {"file": DS, "replace": "  " + ON, "with": "<!-- bps-lint:\n  disable=BPS101 -->\n" + OFF})
+    assert found == [("BPS006", 25), ("BPS101", 27)]  # the comment starts on line 25: it covers 25 and 26

@@ -68,6 +68,11 @@ def start_script_of(node_dir: str, conf_dir: str) -> str | None:
     if home != node_dir:
         candidates.append(os.path.join(home, "bin", "business-process.sh"))  # EI's launcher of the profile
     for candidate in candidates:
-        if os.path.lexists(candidate):
+        try:
+            os.lstat(candidate)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError:  # there, perhaps, but bin/ cannot be searched: reading it will say why
             return candidate
+        return candidate
     return None

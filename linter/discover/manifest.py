@@ -24,9 +24,10 @@ class NodeSettings(NamedTuple):
 
 
 class Manifest:
-    def __init__(self, path: str, base_dir: str, clusters=None, nodes=None, databases=None, settings=None):
+    def __init__(self, path: str, base_dir: str, clusters=None, nodes=None, databases=None, settings=None, repository=None):
         self.path = path
         self.base_dir = base_dir
+        self.repository = repository or os.path.realpath(base_dir)  # node folders must lie inside it
         self.clusters: dict[str, list[str]] = clusters or {}  # name -> absolute node folders
         self.nodes: dict[str, NodeSettings] = nodes or {}  # absolute node folder -> settings
         self.databases: dict[str, int] = databases or {}  # "host:port" -> max connections
@@ -59,7 +60,7 @@ def find_manifest(start: str) -> str | None:
             try:
                 if _read_table(candidate) is not None:
                     return candidate
-            except (OSError, ValueError):  # TOMLDecodeError is a ValueError
+            except (OSError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
                 pass  # someone else's broken pyproject is not ours to report
         parent = os.path.dirname(folder)
         if parent == folder:
@@ -79,24 +80,42 @@ def _validate(path: str, table: dict) -> None:
         raise ManifestError(f"{path}: invalid manifest at '{key}': {first.message}")
 
 
+def _repository(folder: str) -> str:
+    """The real path of the repository holding ``folder``: the nearest folder above with a .git, else ``folder`` itself."""
+    real = current = os.path.realpath(folder)
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return real
+        current = parent
+
+
 def load_manifest(path: str) -> Manifest:
     try:
         table = _read_table(path) or {}
+        _validate(path, table)
     except ValueError as exc:  # tomllib.TOMLDecodeError
         raise ManifestError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ManifestError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    _validate(path, table)
+    except RecursionError:
+        raise ManifestError(f"{path}: nested too deeply to read; a manifest holds tables of plain values") from None
     base = os.path.dirname(os.path.abspath(path))
+    repository = _repository(base)
 
-    def resolve(rel: str) -> str:
-        return os.path.realpath(os.path.join(base, rel))
+    def resolve(rel: str, key: str) -> str:
+        real = os.path.realpath(os.path.join(base, rel))
+        if not (real == repository or real.startswith(repository.rstrip(os.sep) + os.sep)):
+            raise ManifestError(f"{path}: invalid manifest at '{key}': '{rel}' is outside the repository the manifest belongs to; expected a folder inside it")
+        return real
 
-    manifest = Manifest(path=path, base_dir=base, settings=table)
+    manifest = Manifest(path=path, base_dir=base, settings=table, repository=repository)
     for name, cluster in table.get("clusters", {}).items():
-        manifest.clusters[name] = [resolve(n) for n in cluster.get("nodes", [])]
+        manifest.clusters[name] = [resolve(n, f"clusters.{name}.nodes") for n in cluster.get("nodes", [])]
     for rel, node in table.get("nodes", {}).items():
-        manifest.nodes[resolve(rel)] = NodeSettings(replicas=node.get("replicas", 1), cores=node.get("cores"), host=node.get("host"))
+        manifest.nodes[resolve(rel, f"nodes.{rel}")] = NodeSettings(replicas=node.get("replicas", 1), cores=node.get("cores"), host=node.get("host"))
     for server, db in table.get("databases", {}).items():
         manifest.databases[server.lower()] = db["max-connections"]
     for name, address in table.get("hosts", {}).items():

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from linter.discover.layout import conf_dir_of, node_home, start_script_of
 from linter.discover.manifest import Manifest, NodeSettings, find_manifest, load_manifest
-from linter.parse.location import Loc
+from linter.parse.location import OUTSIDE, Loc, inside
 
 
 class NodeSource(NamedTuple):
@@ -20,6 +20,7 @@ class NodeSource(NamedTuple):
     layout: str
     start_script: str | None
     settings: NodeSettings = NodeSettings()
+    root: str | None = None  # the real path of the folder checked: a file whose link leads out of it is not read
 
 
 class ClusterSource(NamedTuple):
@@ -36,6 +37,7 @@ class Discovery(NamedTuple):
     clusters: list[ClusterSource]
     problems: list[tuple[Loc, str]]  # walk problems (loops, unreadable folders): reported, never fatal
     manifests: list[str]
+    strays: tuple[str, ...] = ()  # files given that belong to no node
 
 
 def _below(folder: str, path: str) -> str | None:
@@ -65,47 +67,76 @@ def _display_below(folder: str, shown: str, path: str | None) -> str | None:
     return rest if shown == os.curdir else shown + os.sep + rest
 
 
-def _walk(top: str, real: str, found: list[tuple[str, str, str, str]], problems: list[tuple[Loc, str]], seen: set[tuple[int, int]], exclude) -> None:
-    """Collect (folder, real folder, layout, conf folder) of every node below ``top``, whose real path is ``real``.
+def _real_below(folder: str, folder_real: str, path: str) -> str:
+    """The real path of ``path`` below ``folder`` (real path ``folder_real``): realpath only past a link."""
+    real = folder_real
+    for part in os.path.relpath(path, folder).split(os.sep):
+        if part in ("", os.curdir):
+            continue
+        folder = os.path.join(folder, part)
+        real = os.path.realpath(folder) if os.path.islink(folder) else os.path.join(real, part)
+    return real
+
+
+def _walk(top: str, real: str, found: list[tuple[str, str, str, str, str]], problems: list[tuple[Loc, str]], seen: set[tuple[int, int]], exclude) -> None:
+    """Collect (folder, real folder, layout, conf folder, ``real``) of every node below ``top``, whose real path is ``real``.
 
     The real path is carried down rather than asked of every folder: realpath costs a system call
-    per path component, and only symbolic links change it."""
-    if exclude and exclude(top):
-        return
-    try:
-        st = os.stat(top)
-    except OSError as exc:
-        problems.append((Loc(display_path(top)), f"cannot read folder: {exc.strerror or exc}"))
-        return
-    key = (st.st_dev, st.st_ino)
-    if key in seen:
-        return  # a symlink back into a folder already walked: a loop or an alias
-    seen.add(key)
-    node = conf_dir_of(top)
-    if node:
-        found.append((top, real, node[0], node[1]))
-        return
-    try:
-        entries = sorted(os.scandir(top), key=lambda e: e.name)
-    except OSError as exc:
-        problems.append((Loc(display_path(top)), f"cannot list folder: {exc.strerror or exc}"))
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue  # .git, .venv, editor folders
+    per path component, and only symbolic links change it. The walk keeps its own stack (a folder
+    nested a thousand deep is no reason to stop), and a link leading out of ``real`` is reported,
+    not followed."""
+    root = real
+    stack = [(top, real)]
+    while stack:
+        folder, folder_real = stack.pop()
+        if exclude and exclude(folder):
+            continue
         try:
-            is_dir = entry.is_dir()  # follows symlinks; loops are caught by ``seen``
-        except OSError:
-            is_dir = False
-        if is_dir:
-            child_real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, entry.name)
-            _walk(entry.path, child_real, found, problems, seen, exclude)
-        elif entry.is_symlink() and not os.path.exists(entry.path):
+            st = os.stat(folder)
+        except OSError as exc:
+            problems.append((Loc(display_path(folder)), f"cannot read folder: {exc.strerror or exc}"))
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            continue  # a symlink back into a folder already walked: a loop or an alias
+        seen.add(key)
+        node = conf_dir_of(folder)
+        if node:
+            conf_real = _real_below(folder, folder_real, node[1])
+            if inside(conf_real, root):
+                found.append((folder, folder_real, node[0], node[1], root))
+            else:
+                problems.append((Loc(display_path(node[1])), OUTSIDE))
+            continue
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append((Loc(display_path(folder)), f"cannot list folder: {exc.strerror or exc}"))
+            continue
+        below = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # .git, .venv, editor folders
             try:
-                os.stat(entry.path)
-            except OSError as exc:
-                if exc.errno == errno.ELOOP:  # a link that points at itself
-                    problems.append((Loc(display_path(entry.path)), "symbolic link loop; not followed"))
+                is_dir = entry.is_dir()  # follows symlinks; loops are caught by ``seen``
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.is_symlink():
+                    child_real = os.path.realpath(entry.path)
+                    if not inside(child_real, root):
+                        problems.append((Loc(display_path(entry.path)), OUTSIDE))
+                        continue
+                else:
+                    child_real = os.path.join(folder_real, entry.name)
+                below.append((entry.path, child_real))
+            elif entry.is_symlink() and not os.path.exists(entry.path):
+                try:
+                    os.stat(entry.path)
+                except OSError as exc:
+                    if exc.errno == errno.ELOOP:  # a link that points at itself
+                        problems.append((Loc(display_path(entry.path)), "symbolic link loop; not followed"))
+        stack.extend(reversed(below))  # depth first, in name order, as a recursive walk would go
 
 
 MANIFEST_NAMES = ("bps-lint.toml", "pyproject.toml")
@@ -132,13 +163,13 @@ def enclosing_node(path: str) -> str | None:
         folder = parent
 
 
-def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str]]:
-    """Folders to walk; real folders given as such; real node folders of the files given.
+def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str], list[str]]:
+    """Folders to walk; real folders given as such; real node folders of the files given; files of no node.
 
     A file (as pre-commit passes changed files) stands for its whole cluster: we walk the
     folder above its node, and keep only the clusters that hold a node of a given file.
     """
-    roots, given_dirs, file_nodes = [], set(), set()
+    roots, given_dirs, file_nodes, strays = [], set(), set(), []
     for path in paths:
         if os.path.isdir(path):
             roots.append(path)
@@ -151,7 +182,9 @@ def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str]]:
             if node is not None:
                 roots.append(os.path.dirname(node_home(node)))
                 file_nodes.add(os.path.realpath(node))
-    return roots, given_dirs, file_nodes
+            else:
+                strays.append(path)
+    return roots, given_dirs, file_nodes, strays
 
 
 def _under(real: str, folders: set[str]) -> bool:
@@ -161,17 +194,17 @@ def _under(real: str, folders: set[str]) -> bool:
 def discover(paths: list[str], exclude=None) -> Discovery:
     """Find every node under ``paths``; nodes sharing a parent folder form one cluster unless a manifest says otherwise."""
     problems: list[tuple[Loc, str]] = []
-    found: list[tuple[str, str, str, str]] = []
+    found: list[tuple[str, str, str, str, str]] = []
     seen: set[tuple[int, int]] = set()
     manifests: dict[str, Manifest] = {}
-    roots, given_dirs, file_nodes = _roots(paths)
+    roots, given_dirs, file_nodes, strays = _roots(paths)
     for root in roots:
         manifest_path = find_manifest(root)
         if manifest_path and manifest_path not in manifests:
             manifests[manifest_path] = load_manifest(manifest_path)
         _walk(os.path.abspath(root), os.path.realpath(root), found, problems, seen, exclude)
 
-    by_real = {real: (node_dir, layout, conf) for node_dir, real, layout, conf in found}
+    by_real = {real: (node_dir, layout, conf, root) for node_dir, real, layout, conf, root in found}
     assigned: dict[str, tuple[str, str]] = {}  # real node dir -> (cluster name, cluster folder)
     databases: dict[str, int] = {}
     hosts: dict[str, str] = {}
@@ -199,12 +232,12 @@ def discover(paths: list[str], exclude=None) -> Discovery:
                             )
                         )
                         continue
-                    by_real[node_dir] = (node_dir, node[0], node[1])
+                    by_real[node_dir] = (node_dir, node[0], node[1], manifest.repository)
 
     clusters: dict[tuple[str, str], ClusterSource] = {}
     asked_for: set[tuple[str, str]] = set()  # clusters holding a node under a given folder or of a given file
     shown_parents: dict[str, str] = {}
-    for real, (node_dir, layout, conf) in sorted(by_real.items()):
+    for real, (node_dir, layout, conf, root) in sorted(by_real.items()):
         home = node_home(os.path.abspath(node_dir))
         parent = os.path.dirname(home)
         if parent not in shown_parents:
@@ -233,7 +266,8 @@ def discover(paths: list[str], exclude=None) -> Discovery:
                 layout=layout,
                 start_script=_display_below(home, shown, start_script_of(os.path.abspath(node_dir), os.path.abspath(conf))),
                 settings=settings.get(real, NodeSettings()),
+                root=root,
             )
         )
     wanted = [cluster for key, cluster in clusters.items() if key in asked_for]
-    return Discovery(clusters=wanted, problems=problems, manifests=list(manifests))
+    return Discovery(clusters=wanted, problems=problems, manifests=list(manifests), strays=tuple(strays))

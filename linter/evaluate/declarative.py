@@ -1,10 +1,73 @@
-"""Plain value checks written in the policy itself: a model field, a condition, an expectation."""
+"""Plain value checks written in the policy itself: a model field, a condition, an expectation.
+
+A message is a template with one field, ``{found}`` (``{{`` and ``}}`` are literal braces): no
+attribute access, no index, no format spec, so a policy cannot print interpreter internals or ask
+for a 300-million-character padding. Templates and field paths are checked when policies load."""
 
 from __future__ import annotations
+
+import functools
+import re
+import typing
 
 from linter.evaluate.conditions import applies
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node, Value
+
+
+FIELDS = ("found",)
+_TOKEN = re.compile(r"\{\{|\}\}|\{[^{}]*\}?|\}")
+
+
+def render(template: str, found: str) -> str:
+    """``template`` with ``{found}`` replaced (a template that passed ``template_problem``)."""
+    return _TOKEN.sub(lambda m: {"{{": "{", "}}": "}", "{found}": found}.get(m.group(), m.group()), template)
+
+
+def template_problem(template: str) -> str | None:
+    """Why ``template`` is not a valid message template, or None."""
+    for match in _TOKEN.finditer(template):
+        token = match.group()
+        if token in ("{{", "}}", "{found}"):
+            continue
+        if token == "}" or not token.endswith("}"):
+            return f"unmatched '{token[0]}' at offset {match.start()}; write '{{{{' or '}}}}' for a literal brace"
+        return f"unknown field {token!r}; a message can only use {{found}}"
+    return None
+
+
+def field_problem(field: str) -> str | None:
+    """Why ``field`` is not a dotted path from a node to a Value of the model, or None."""
+    current = Node
+    for depth, part in enumerate(field.split(".")):
+        if current is Value:
+            return f"'{'.'.join(field.split('.')[:depth])}' is already a value; it has no '{part}'"
+        fields = _fields(current)
+        if part not in fields:
+            known = ", ".join(sorted(fields))
+            return f"{current.__name__} has no field '{part}' (it has: {known})"
+        current = fields[part]
+        if current is None:
+            return f"'{part}' is a list or a plain value, not a model record"
+    return None if current is Value else f"'{field}' is a {getattr(current, '__name__', current)}, not a value a check can compare"
+
+
+@functools.lru_cache(maxsize=None)
+def _fields(record: type) -> dict[str, type | None]:
+    """The fields and properties of a model record, each with its record type (None when it is not one)."""
+    hints = dict(typing.get_type_hints(record))
+    for name, attribute in vars(record).items():
+        if isinstance(attribute, property) and not name.startswith("_"):
+            hints[name] = typing.get_type_hints(attribute.fget).get("return")
+    return {name: _record_type(hint) for name, hint in hints.items()}
+
+
+def _record_type(hint) -> type | None:
+    """``X`` for ``X`` or ``X | None`` when X is a model record (a named tuple) or a Value; else None."""
+    options = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+    if len(options) == 1 and isinstance(options[0], type) and hasattr(options[0], "_fields"):
+        return options[0]
+    return None
 
 
 def resolve(obj, field: str):
@@ -41,7 +104,7 @@ def check_value(spec: dict, node: Node, cluster: Cluster):
         return  # the file or element holding it is absent: another rule reports that
     if not value.present:
         if spec.get("required", False):
-            yield Violation(value.loc, spec["message"].format(found="not set"))
+            yield Violation(value.loc, render(spec["message"], "not set"))
         return
     if not _matches(value, spec):
-        yield Violation(value.loc, spec["message"].format(found=value.shown()))
+        yield Violation(value.loc, render(spec["message"], value.shown()))

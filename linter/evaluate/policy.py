@@ -56,16 +56,34 @@ def _policy_files(folder: str) -> list[str]:
     return [os.path.join(folder, n) for n in names if n.endswith(".toml")]
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read(path: str) -> bytes:
+    """A policy file's bytes; a FIFO, device or folder named *.toml is refused, not waited on."""
+    import stat
+
+    fd = os.open(path, _OPEN_FLAGS)  # O_NONBLOCK: opening a FIFO must not hang
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
 def _read_validated(path: str, validator) -> dict:
     import tomllib
 
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomllib.loads(_read(path).decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise PolicyError(f"{path}: nested too deeply to read; a policy holds tables of plain values") from None
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
@@ -107,8 +125,7 @@ def _fingerprint(paths: list[str]) -> str | None:
     crc, adler = 0, 1
     try:
         for path in [schema_path("policy.schema.json"), *paths]:
-            with open(path, "rb") as handle:
-                chunk = path.encode() + b"\0" + handle.read() + b"\0"
+            chunk = path.encode() + b"\0" + _read(path) + b"\0"
             crc, adler = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler)
     except OSError:
         return None  # let validation report it
@@ -181,18 +198,46 @@ def load_rules(folders: list[str] | None = None) -> Rules:
             if name in seen:
                 raise PolicyError(f"{policy.source}: '{name}' is already used by {seen[name]}")
             seen[name] = policy.source
-    from linter.evaluate.checks import CHECKS
-
     live = sorted((p for p in policies if p.status != "removed"), key=lambda p: p.id)
     removed = sorted((p for p in policies if p.status == "removed"), key=lambda p: p.id)
     live_ids = {p.id for p in live}
     for policy in policies:
         if policy.status == "removed" and (policy.check or policy.examples):
             raise PolicyError(f"{policy.source}: invalid policy: a removed rule keeps no 'check' or 'examples', only why it went")
-        function = policy.check.get("function")
-        if function and function not in CHECKS:
-            raise PolicyError(f"{policy.source}: invalid policy at 'check.function': no check function named '{function}'")
+        _check_workable(policy)
         for successor in policy.replaced_by:
             if successor not in live_ids:
                 raise PolicyError(f"{policy.source}: invalid policy at 'replaced_by': '{successor}' is not a rule in force")
     return Rules(live, removed)
+
+
+def _check_workable(policy: Policy) -> None:
+    """Refuse, naming the file and key, a policy that the schema allows but that could not work: a
+    check function that does not exist or does not fit the scope, a field the model does not have,
+    a message template with anything but {found}."""
+    from linter.evaluate.checks import CHECKS
+    from linter.evaluate.declarative import field_problem, template_problem
+
+    def refuse(key: str, why: str):
+        raise PolicyError(f"{policy.source}: invalid policy at '{key}': {why}")
+
+    check = policy.check
+    function = check.get("function")
+    if function:
+        if function not in CHECKS:
+            refuse("check.function", f"no check function named '{function}'")
+        takes = CHECKS[function].__code__.co_argcount  # fn(cluster) or fn(node, cluster)
+        if (policy.scope == "cluster") != (takes == 1):
+            refuse(
+                "scope",
+                f"check function '{function}' works on a {'cluster' if takes == 1 else 'node'}; expected scope = \"{'cluster' if takes == 1 else 'node'}\"",
+            )
+    if "field" in check:
+        if policy.scope != "node":
+            refuse("scope", 'a check with a field is made on each node; expected scope = "node"')
+        problem = field_problem(check["field"])
+        if problem:
+            refuse("check.field", problem)
+        problem = template_problem(check["message"])
+        if problem:
+            refuse("check.message", problem)

@@ -8,9 +8,9 @@ from typing import NamedTuple
 from linter.discover.layout import DATASOURCE_DIR, HAZELCAST_CONFIGS, OPTIONAL_FILES, REQUIRED_FILES
 from linter.discover.walk import ClusterSource, NodeSource
 from linter.model import files as readers
-from linter.model.types import Cluster, ConfFile, Node, Value
+from linter.model.types import Cluster, ConfFile, Node, Records, Value
 from linter.parse.suppressions import Suppression
-from linter.parse.location import Loc
+from linter.parse.location import OUTSIDE, Loc, inside
 from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml
 
 
@@ -37,55 +37,77 @@ def _datasource_files(conf_dir: str) -> list[str]:
         return []
 
 
+# The model part each file yields; a file's tree is let go as soon as its part is read.
+READERS = {
+    "registry.xml": readers.registry,
+    "axis2/axis2.xml": readers.clustering,
+    "etc/tasks-config.xml": readers.tasks,
+    "bps.xml": readers.bps,
+    "humantask.xml": readers.humantask,
+    "activiti.xml": readers.activiti,
+    "carbon.xml": readers.carbon,
+    "user-mgt.xml": readers.user_mgt,
+    "b4p-coordination-config.xml": readers.coordination,
+    "tomcat/catalina-server.xml": readers.tomcat,
+}
+
+
 def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
     problems: list[FileProblem] = []
     found_suppressions: list[Suppression] = []
     files: list[ConfFile] = []
-    parsed: dict[str, ParsedXml] = {}
+    parts: dict[str, object] = {}
+    datasources = []
+    placeholders: list[Value] = []
 
-    def use(rel: str, required: bool) -> ParsedXml | None:
+    # Subfolders of the conf folder that are links out of the checked folder (the files' own links are
+    # caught as they are opened).
+    linked_out = {d for d in CONF_SUBFOLDERS if _leaves_root(os.path.join(source.conf_dir, d), source.root, parent_checked=True)}
+
+    def use(rel: str, required: bool, reader) -> None:
         path = os.path.join(source.conf_dir, rel)
-        result = parse_xml(path)
+        if rel.partition("/")[0] in linked_out:
+            result = ParsedXml(path, problem=FileProblem("unreadable", OUTSIDE, Loc(path)))
+        else:
+            result = parse_xml(path, source.root)
         if result.problem and result.problem.kind == "missing":
             if required:
                 files.append(ConfFile(rel, path, "missing"))
                 problems.append(FileProblem("missing", f"{rel} is missing; expected it at {path}", Loc(source.path)))
-            return None
+            return
         if result.problem:
             files.append(ConfFile(rel, path, result.problem.kind))
             problems.append(result.problem)
-            return None
+            return
         files.append(ConfFile(rel, path, "ok"))
-        parsed[rel] = result
         found_suppressions.extend(result.suppressions)
-        return result
+        if reader is readers.datasources:
+            datasources.extend(reader(result))
+        else:
+            parts[rel] = reader(result)
+        result.root = None  # the model has what it needs: the tree goes now, not when the cluster is done
+        placeholders.extend(result.placeholders)
 
     for rel in REQUIRED_FILES:
         if not rel.startswith(DATASOURCE_DIR + "/"):
-            use(rel, required=True)
+            use(rel, True, READERS[rel])
     for rel in OPTIONAL_FILES:
-        use(rel, required=False)
-    datasources = []
+        use(rel, False, READERS[rel])
     for rel in REQUIRED_FILES:
         if rel.startswith(DATASOURCE_DIR + "/"):
-            result = use(rel, required=True)
-            if result:
-                datasources.extend(readers.datasources(result))
+            use(rel, True, readers.datasources)
     for rel in _datasource_files(source.conf_dir):
         if rel not in REQUIRED_FILES:
-            result = use(rel, required=False)
-            if result:
-                datasources.extend(readers.datasources(result))
+            use(rel, False, readers.datasources)
 
     script = None
-    if source.start_script:
+    if source.start_script and _leaves_root(source.start_script, source.root):
+        problems.append(FileProblem("unreadable", OUTSIDE, Loc(source.start_script)))
+    elif source.start_script:
         script, script_problem, script_suppressions = readers.start_script(source.start_script)
         found_suppressions.extend(script_suppressions)
         if script_problem:
             problems.append(script_problem)
-
-    def model(rel, reader):
-        return reader(parsed[rel]) if rel in parsed else None
 
     node = Node(
         cluster=cluster_name,
@@ -96,21 +118,21 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
         replicas=source.settings.replicas,
         cores=source.settings.cores,
         files=tuple(files),
-        datasources=tuple(datasources),
-        registry=model("registry.xml", readers.registry),
-        clustering=model("axis2/axis2.xml", readers.clustering),
-        tasks=model("etc/tasks-config.xml", readers.tasks),
-        bps=model("bps.xml", readers.bps),
-        humantask=model("humantask.xml", readers.humantask),
-        activiti=model("activiti.xml", readers.activiti),
-        carbon=model("carbon.xml", readers.carbon),
-        user_mgt=model("user-mgt.xml", readers.user_mgt),
+        datasources=Records(datasources),
+        registry=parts.get("registry.xml"),
+        clustering=parts.get("axis2/axis2.xml"),
+        tasks=parts.get("etc/tasks-config.xml"),
+        bps=parts.get("bps.xml"),
+        humantask=parts.get("humantask.xml"),
+        activiti=parts.get("activiti.xml"),
+        carbon=parts.get("carbon.xml"),
+        user_mgt=parts.get("user-mgt.xml"),
         start_script=script,
-        coordination=model("b4p-coordination-config.xml", readers.coordination),
-        tomcat=model("tomcat/catalina-server.xml", readers.tomcat),
+        coordination=parts.get("b4p-coordination-config.xml"),
+        tomcat=parts.get("tomcat/catalina-server.xml"),
         hazelcast_config=_hazelcast_config(source.conf_dir, script),
         host=source.settings.host,
-        placeholders=_placeholders(parsed),
+        placeholders=_placeholders(placeholders),
     )
     return BuiltNode(node, problems, found_suppressions)
 
@@ -127,13 +149,22 @@ def _hazelcast_config(conf_dir: str, script) -> str | None:
     return None
 
 
-def _placeholders(parsed: dict[str, ParsedXml]) -> tuple[Value, ...]:
+CONF_SUBFOLDERS = sorted({rel.partition("/")[0] for rel in REQUIRED_FILES + OPTIONAL_FILES if "/" in rel})
+
+
+def _leaves_root(path: str, root: str | None, parent_checked: bool = False) -> bool:
+    """Whether ``path`` (a start script or a conf subfolder) is a symbolic link leading outside the checked folder ``root``."""
+    if root is None or not (os.path.islink(path) or (not parent_checked and os.path.islink(os.path.dirname(path)))):
+        return False
+    return not inside(os.path.realpath(path), root)
+
+
+def _placeholders(values: list[Value]) -> tuple[Value, ...]:
     """Values read from the node's files that hold a ${...}, one per place (a setting that two
     readers look at is still one finding)."""
     found: dict[tuple, Value] = {}
-    for result in parsed.values():
-        for value in result.placeholders:
-            found.setdefault((value.loc.path, value.loc.line, value.loc.column, value.raw), value)
+    for value in values:
+        found.setdefault((value.loc.path, value.loc.line, value.loc.column, value.raw), value)
     return tuple(found.values())
 
 
@@ -148,6 +179,7 @@ def build_cluster(source: ClusterSource) -> BuiltCluster:
             hosts=dict(source.hosts),
             artifact_sharing=source.artifact_sharing,
             properties=source.properties,
+            instances=sum(b.node.replicas for b in built),
         ),
         problems=[(b.node, p) for b in built for p in b.problems],
         suppressions=[(b.node, s) for b in built for s in b.suppressions],

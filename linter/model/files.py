@@ -18,6 +18,7 @@ from linter.model.types import (
     Member,
     Mount,
     Parameter,
+    Records,
     Registry,
     RemoteInstance,
     StartScript,
@@ -75,8 +76,8 @@ def registry(parsed: ParsedXml) -> Registry:
         loc=r.loc(root),
         current_db_config=r.text(root, "currentDBConfig"),
         read_only=r.text(root, "readOnly"),
-        db_configs=tuple(DbConfig(c.get("name") or "", r.loc(c), r.text(c, "dataSource")) for c in children(root, "dbConfig")),
-        remote_instances=tuple(
+        db_configs=Records(DbConfig(c.get("name") or "", r.loc(c), r.text(c, "dataSource")) for c in children(root, "dbConfig")),
+        remote_instances=Records(
             RemoteInstance(
                 loc=r.loc(i),
                 url=r.attr(i, "url"),
@@ -270,7 +271,9 @@ def _scan_flags(text: str) -> tuple[tuple[str, int, int, bool], ...]:
     changes = _block_depth_changes(text)
     depth, next_change = 0, 0
     flags = []
-    number, counted_to = 1, 0
+    # The current line's start, end, number and whether it is a comment: found once per line, so a
+    # line holding thousands of flags costs one pass, not one per flag.
+    line_start, line_end, number, comment = 0, -1, 0, False
     for match in _FLAG.finditer(text):
         at = match.start()
         if at and (text[at - 1].isalnum() or text[at - 1] in "_$"):
@@ -278,15 +281,28 @@ def _scan_flags(text: str) -> tuple[tuple[str, int, int, bool], ...]:
         while next_change < len(changes) and changes[next_change][0] <= at:
             depth = max(0, depth + changes[next_change][1])
             next_change += 1
-        line_start = text.rfind("\n", 0, at) + 1
-        if text[line_start:at].lstrip().startswith("#"):
+        if at > line_end:
+            line_start = text.rfind("\n", 0, at) + 1
+            number += text.count("\n", max(line_end, 0), line_start) + (line_end < 0)
+            line_end = text.find("\n", at)
+            line_end = len(text) if line_end < 0 else line_end
+            comment = _is_comment(text, line_start)
+        if comment:
             continue  # a commented-out flag
-        number += text.count("\n", counted_to, line_start)
-        counted_to = line_start
         flags.append((match.group().rstrip("\\").rstrip('"'), number, at - line_start + 1, depth > 0))
     return tuple(flags)
 
 
+def _is_comment(text: str, line_start: int) -> bool:
+    """Whether the line starting at ``line_start`` begins with '#' after blanks."""
+    at = line_start
+    while at < len(text) and text[at] in " \t":
+        at += 1
+    return text.startswith("#", at)
+
+
+# The stock script passes about 30; each kept flag costs a few hundred bytes.
+MAX_FLAGS = 100_000
 # Every node of a fleet usually runs the same start script: scan each distinct text once per process.
 _SCANNED: dict[bytes, tuple[tuple[str, int, int, bool], ...]] = {}
 _SCANNED_LIMIT = 64
@@ -300,6 +316,13 @@ def start_script(path: str) -> tuple[StartScript | None, FileProblem | None, lis
         return None, problem, []
     if b"\x00" in data[:4096]:
         return None, FileProblem("unparseable", "start script is binary, not a shell script", Loc(path, 1, 1)), []
+    flags = data.count(b"-D") + data.count(b"-XX:")  # an upper bound, counted before any is kept
+    if flags > MAX_FLAGS:
+        return (
+            None,
+            FileProblem("unreadable", f"start script has about {flags:,} flags, more than the {MAX_FLAGS:,} flag budget; it is not checked", Loc(path)),
+            [],
+        )
     text = data.decode("utf-8", errors="replace")
     scanned = _SCANNED.get(data)
     if scanned is None:
@@ -307,4 +330,4 @@ def start_script(path: str) -> tuple[StartScript | None, FileProblem | None, lis
             _SCANNED.clear()
         scanned = _SCANNED[data] = _scan_flags(text)
     flags = tuple(JvmFlag(flag, Loc(path, line, column), conditional) for flag, line, column, conditional in scanned)
-    return StartScript(Loc(path), flags), None, suppressions.find(path, text, shell=True)
+    return StartScript(Loc(path), flags), None, suppressions.from_shell(path, text)

@@ -1,33 +1,66 @@
-"""The cluster model as JSON (``bps-lint model``), described by schemas/model.schema.json."""
+"""The cluster model as JSON (``bps-lint model``), described by schemas/model.schema.json.
+
+Every string goes through ``linter.redact.clean``, and the value of any field, clustering parameter
+or flag whose name is secret-bearing is masked: the model prints what the files say, never a credential."""
 
 from __future__ import annotations
 
-from linter.model.types import Cluster, Node, Secret, Value
+from linter.model.types import Cluster, Node, Parameter, Secret, Value
 from linter.parse.location import ElementLoc, Loc
+from linter.redact import MASK, clean, is_secret_name, model_secrets, scrub
+
+
+def cluster_json(cluster: Cluster):
+    """The cluster as JSON data, with the values of its secret-named settings masked wherever else they appear."""
+    secrets = model_secrets(cluster)
+    data = to_json(cluster)
+    return _scrubbed(data, secrets) if secrets else data
+
+
+def _scrubbed(data, secrets):
+    if isinstance(data, str):
+        return scrub(data, secrets)
+    if isinstance(data, list):
+        return [_scrubbed(i, secrets) for i in data]
+    if isinstance(data, dict):
+        return {k: _scrubbed(v, secrets) for k, v in data.items()}
+    return data
 
 
 def _loc(loc) -> dict:
-    return {"path": loc.path, "line": loc.line, "column": loc.column}
+    return {"path": clean(loc.path), "line": loc.line, "column": loc.column}
 
 
-def to_json(obj):
+def _value(value: Value, secret: bool) -> dict:
+    raw = value.raw
+    if secret and raw and raw.strip():
+        raw = MASK
+    return {"value": clean(raw), **_loc(value.loc)}
+
+
+def to_json(obj, secret: bool = False):
     if isinstance(obj, Value):
-        return {"value": obj.raw, **_loc(obj.loc)}
+        return _value(obj, secret)
     if isinstance(obj, Secret):  # never the password itself
-        return {"state": obj.state, "alias": obj.alias, "is_default": obj.is_default, **_loc(obj.loc)}
+        return {"state": obj.state, "alias": clean(obj.alias), "is_default": obj.is_default, **_loc(obj.loc)}
     if isinstance(obj, (Loc, ElementLoc)):
         return _loc(obj)
+    if isinstance(obj, Parameter):
+        return {"name": clean(obj.name), "value": _value(obj.value, secret or is_secret_name(obj.name))}
     if hasattr(obj, "_fields"):  # a model record (a named tuple), before plain tuples
-        data = {name: to_json(getattr(obj, name)) for name in obj._fields}
+        data = {name: to_json(getattr(obj, name), secret or is_secret_name(name)) for name in obj._fields}
         if isinstance(obj, Node):
             data["role"] = obj.role
         if isinstance(obj, Cluster):
+            del data["instances"]  # the builder's cache of instance_count
             data["instance_count"] = obj.instance_count
         return data
     if isinstance(obj, frozenset):
         return sorted(obj)
     if isinstance(obj, (list, tuple)):
-        return [to_json(i) for i in obj]
+        return [to_json(i, secret) for i in obj]
     if isinstance(obj, dict):
-        return {k: to_json(v) for k, v in obj.items()}
+        return {clean(str(k)): to_json(v, secret) for k, v in obj.items()}
+    if isinstance(obj, str):
+        return MASK if secret and obj.strip() else clean(obj)
     return obj

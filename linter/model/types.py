@@ -6,9 +6,47 @@ Values and a dataclass costs more to define at import and to create than the who
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from linter.parse.location import Loc
+
+
+_JAVA_TRIMMED = "".join(map(chr, range(0x21)))  # what String.trim() removes
+_JAVA_INT = re.compile(r"[+-]?\d+")  # \d: any Unicode decimal digit, as Character.digit accepts them
+
+
+class Records(tuple):
+    """A tuple of model records that also finds the first one with a given key in constant time: checks
+    look records up once per mount or reference, and a scan each time made a hostile file quadratic."""
+
+    def first(self, key, wanted):
+        indexes = self.__dict__.setdefault("indexes", {})
+        index = indexes.get(key)
+        if index is None:
+            index = indexes[key] = {}
+            for item in self:
+                index.setdefault(key(item), item)
+        return index.get(wanted)
+
+
+def first(records, key, wanted):
+    """The first of ``records`` whose ``key`` is ``wanted`` (a plain tuple is scanned)."""
+    if isinstance(records, Records):
+        return records.first(key, wanted)
+    return next((r for r in records if key(r) == wanted), None)
+
+
+def _name(record):
+    return record.name
+
+
+def _id_text(record):
+    return record.id.text
+
+
+def _jndi_text(record):
+    return record.jndi_name.text
 
 
 class Value(NamedTuple):
@@ -33,10 +71,15 @@ class Value(NamedTuple):
         return (self.text or "").lower() == "true"
 
     def as_int(self) -> int | None:
-        try:
-            return int(self.text) if self.text is not None else None
-        except ValueError:
+        """The number Carbon reads: Java's Integer.parseInt after String.trim() (no '1_0', no padding
+        other than control characters and spaces, within 32 bits); None when Java would refuse it."""
+        if self.raw is None:
             return None
+        text = self.raw.strip(_JAVA_TRIMMED)
+        if not _JAVA_INT.fullmatch(text):
+            return None
+        number = int(text)
+        return number if -(2**31) <= number < 2**31 else None
 
     def shown(self) -> str:
         """The value as a message quotes it."""
@@ -103,10 +146,10 @@ class Registry(NamedTuple):
     mounts: tuple[Mount, ...]
 
     def db_config(self, name: str | None) -> DbConfig | None:
-        return next((c for c in self.db_configs if c.name == name), None)
+        return first(self.db_configs, _name, name)
 
     def instance(self, instance_id: str | None) -> RemoteInstance | None:
-        return next((i for i in self.remote_instances if i.id.text == instance_id), None)
+        return first(self.remote_instances, _id_text, instance_id)
 
     def mount(self, path: str) -> Mount | None:
         return next((m for m in self.mounts if (m.path.text or "").rstrip("/") == path), None)
@@ -264,7 +307,7 @@ class Node(NamedTuple):
         return Loc(self.path)
 
     def datasource_by_jndi(self, jndi: str | None) -> Datasource | None:
-        return next((d for d in self.datasources if d.jndi_name.text == jndi and jndi), None)
+        return first(self.datasources, _jndi_text, jndi) if jndi else None
 
     @property
     def bps_datasource(self) -> Datasource | None:
@@ -342,10 +385,11 @@ class Cluster(NamedTuple):
     hosts: dict[str, str] = {}  # host name -> IP address (from the manifest)
     artifact_sharing: str | None = None  # "shared-folder" or "rsync": artifacts reach the workers without the synchronizer
     properties: frozenset[str] = frozenset()  # system properties set outside the start script (manifest)
+    instances: int | None = None  # sum of the nodes' replicas, counted once by the builder (checks ask per node)
 
     @property
     def instance_count(self) -> int:
-        return sum(n.replicas for n in self.nodes)
+        return self.instances if self.instances is not None else sum(n.replicas for n in self.nodes)
 
     @property
     def multi_node(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from typing import NamedTuple
 
@@ -16,20 +17,26 @@ class Loc(NamedTuple):
 
 
 class ElementLoc:
-    """Where an element starts, worked out only when asked: most values never appear in a finding."""
+    """Where an element starts, worked out only when asked: most values never appear in a finding.
 
-    __slots__ = ("path", "_parsed", "_element", "_loc")
+    It keeps the element's line and tag, not the element: an element keeps its whole tree alive, and
+    trees are let go as soon as the model has read them."""
+
+    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc")
 
     def __init__(self, parsed, element):
         self.path = parsed.path
-        self._parsed = parsed
-        self._element = element
+        self._lines = parsed.lines
+        self._end_line = element.sourceline
+        self._tag = element.tag
         self._loc = None
 
     def resolve(self) -> Loc:
         if self._loc is None:
-            self._loc = self._parsed.resolve(self._element)
-            self._parsed = self._element = None  # let the tree go once resolved
+            local = self._tag.rpartition("}")[2]
+            line, column = self._lines.tag_start(local, self._end_line or 1)
+            self._loc = Loc(self.path, line, column)
+            self._lines = None
         return self._loc
 
     @property
@@ -41,6 +48,14 @@ class ElementLoc:
         return self.resolve().column
 
 
+def inside(real: str, root: str) -> bool:
+    """Whether real path ``real`` is ``root`` or below it."""
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+OUTSIDE = "symbolic link to a place outside the checked folder; not followed"
+
+
 def as_loc(loc) -> Loc:
     """A plain, picklable Loc."""
     return loc.resolve() if isinstance(loc, ElementLoc) else loc
@@ -50,8 +65,12 @@ _ASCII_COMPATIBLE = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1
 
 
 @functools.lru_cache(maxsize=512)
-def _start_tag(qname: str) -> re.Pattern:
-    return re.compile(r"<" + re.escape(qname) + r"(?=[\s/>]|$)")
+def _start_tag(local: str) -> re.Pattern:
+    """``<local`` or ``<prefix:local``: the prefix is not kept, and one line rarely holds two prefixes of a name."""
+    return re.compile(r"<(?:[\w.\-]+:)?" + re.escape(local) + r"(?=[\s/>]|$)")
+
+
+MAX_SCANNED_LINE = 16 * 1024  # characters
 
 
 class LineIndex:
@@ -69,7 +88,8 @@ class LineIndex:
                 text = self._data.decode(self._encoding, errors="replace")
             except LookupError:
                 text = self._data.decode("utf-8", errors="replace")
-            self._lines = text.splitlines()
+            # Lines as the parser counts them: "\n" only (splitlines would also split at U+2028, U+0085...).
+            self._lines = [line.removesuffix("\r") for line in text.split("\n")]
         return self._lines
 
     def line(self, number: int) -> str | None:
@@ -82,21 +102,32 @@ class LineIndex:
                 self._byte_lines = self._data.split(b"\n")
             if not 1 <= number <= len(self._byte_lines):
                 return None
-            return self._byte_lines[number - 1].rstrip(b"\r").decode(self._encoding, errors="replace")
+            raw = self._byte_lines[number - 1]
+            if len(raw) > MAX_SCANNED_LINE:
+                return raw[: MAX_SCANNED_LINE + 1].decode(self._encoding, errors="replace")  # only its length matters then
+            return raw.rstrip(b"\r").decode(self._encoding, errors="replace")
         lines = self.text_lines()
         return lines[number - 1] if 1 <= number <= len(lines) else None
 
-    def tag_start(self, qname: str, end_line: int) -> tuple[int, int | None]:
-        """Line and column of ``<qname`` at or above ``end_line`` (the line lxml gives)."""
-        pattern = _start_tag(qname)
+    def tag_start(self, local: str, end_line: int) -> tuple[int, int | None]:
+        """Line and column of ``<local`` (any prefix) at or above ``end_line`` (the line lxml gives).
+
+        A line longer than MAX_SCANNED_LINE (a whole document on one line) gets no column: which of
+        its many tags is meant is anyone's guess, and scanning it for every finding is quadratic."""
+        pattern = _start_tag(local)
         text = self.line(end_line)
+        if text is not None and len(text) > MAX_SCANNED_LINE:
+            return end_line, None
         if text is not None:
             match = pattern.search(text)
             if match:
                 return end_line, match.start() + 1
             # A start tag that spans lines: walk up to the line that opens it.
             for line_no in range(end_line - 1, max(0, end_line - 50), -1):
-                found = list(pattern.finditer(self.line(line_no)))
+                above = self.line(line_no)
+                if len(above) > MAX_SCANNED_LINE:
+                    break
+                found = list(pattern.finditer(above))
                 if found:
                     return line_no, found[-1].start() + 1
         return end_line, None

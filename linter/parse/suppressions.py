@@ -1,15 +1,20 @@
 """Inline suppressions: ``<!-- bps-lint: disable=BPS101 -->`` (this line and the next) and
-``<!-- bps-lint: disable-file=BPS101 -->`` (the whole file); ``# bps-lint: ...`` in start scripts."""
+``<!-- bps-lint: disable-file=BPS101 -->`` (the whole file); ``# bps-lint: ...`` in start scripts.
+
+In XML they are read from the parser's comment nodes, with the parser's line numbers: text that
+only looks like a comment (inside CDATA, an attribute or a broken comment) suppresses nothing,
+and every encoding and line separator counts lines as the parser does."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import NamedTuple
 
 from linter.parse.location import Loc
 
-_XML = re.compile(r"<!--\s*bps-lint:\s*(?P<body>.*?)\s*-->")
-_SHELL = re.compile(r"#\s*bps-lint:\s*(?P<body>.*?)\s*$")
+PREFIX = "bps-lint:"
+_SHELL = re.compile(r"#[ \t]*bps-lint:")
 _DIRECTIVE = re.compile(r"^(?P<kind>[a-z-]+)\s*(?:=\s*(?P<ids>.*))?$")
 KINDS = ("disable", "disable-file")
 
@@ -26,16 +31,48 @@ class Suppression(NamedTuple):
         return line is not None and self.loc.line is not None and line in (self.loc.line, self.loc.line + 1)
 
 
-def find(path: str, text: str, shell: bool = False) -> list[Suppression]:
-    pattern = _SHELL if shell else _XML
+def _suppression(body: str, loc: Loc) -> Suppression:
+    body = " ".join(body.split())
+    directive = _DIRECTIVE.match(body)
+    kind = directive["kind"] if directive else body
+    ids = tuple(i for i in re.split(r"[\s,]+", (directive["ids"] or "") if directive else "") if i)
+    return Suppression(kind, ids, loc, body)
+
+
+def mentioned(data: bytes) -> bool:
+    """Whether raw file bytes may hold a suppression (in UTF-8 and its kin, or in UTF-16)."""
+    if b"bps-lint:" in data:
+        return True
+    return b"\x00" in data[:4] and b"b\x00p\x00s\x00-\x00l\x00i\x00n\x00t\x00:" in data  # UTF-16 starts with a NUL or a BOM
+
+
+def from_xml(path: str, data: bytes, lines) -> list[Suppression]:
+    """The suppressions in the comments of a well-formed XML document ``data``; ``lines`` gives columns."""
+    from lxml import etree
+
     found = []
-    if "bps-lint:" not in text:
+    events = etree.iterparse(io.BytesIO(data), events=("comment",), resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    for _, comment in events:
+        text = comment.text or ""
+        body = text.lstrip()
+        if not body.startswith(PREFIX):
+            continue
+        line = (comment.sourceline or 1) - text.count("\n")  # lxml gives the line where the comment ends
+        first = text.split("\n", 1)[0]
+        at = (lines.line(line) or "").find("<!--" + first)
+        found.append(_suppression(body[len(PREFIX) :], Loc(path, line, at + 1 if at >= 0 else None)))
+    return found
+
+
+def from_shell(path: str, text: str) -> list[Suppression]:
+    """The ``# bps-lint: ...`` comments of a start script, one per line at most."""
+    found = []
+    if PREFIX not in text:
         return found
-    for number, line in enumerate(text.splitlines(), start=1):
-        for match in pattern.finditer(line):
-            body = match["body"]
-            directive = _DIRECTIVE.match(body)
-            kind = directive["kind"] if directive else body
-            ids = tuple(i for i in re.split(r"[\s,]+", (directive["ids"] or "") if directive else "") if i)
-            found.append(Suppression(kind, ids, Loc(path, number, match.start() + 1), body))
+    for number, line in enumerate(text.split("\n"), start=1):
+        if PREFIX not in line:
+            continue
+        match = _SHELL.search(line)
+        if match:
+            found.append(_suppression(line[match.end() :].strip(), Loc(path, number, match.start() + 1)))
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from typing import NamedTuple
@@ -9,7 +10,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from linter.parse import suppressions
-from linter.parse.location import LineIndex, Loc
+from linter.parse.location import OUTSIDE, LineIndex, Loc, inside
 
 # One parser for every file of a process (lxml serialises threads that share a parser; we fork instead).
 # Comments, processing instructions and whitespace between elements are dropped from the tree:
@@ -50,28 +51,39 @@ class ParsedXml:
         self.suppressions: list = []
         self.placeholders: list = []  # Values read from this file that hold ${...}
 
-    def resolve(self, element: etree._Element) -> Loc:
-        end_line = element.sourceline or 1
-        local = element.tag.rpartition("}")[2]
-        line, column = self.lines.tag_start(f"{element.prefix}:{local}" if element.prefix else local, end_line)
-        return Loc(self.path, line, column)
 
-
+_NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 MAX_FILE_BYTES = 16 * 1024 * 1024  # real conf files are < 100 KiB; refuse to slurp a stray dump
+# The stock axis2.xml, the largest file, has about 600 elements; a tree of this many takes ~10 MB.
+MAX_ELEMENTS = 100_000
 
 
-def read_bytes(path: str) -> tuple[bytes | None, FileProblem | None]:
-    """Read a regular file without following it into trouble (loops, FIFOs, huge blobs)."""
+def read_bytes(path: str, root: str | None = None) -> tuple[bytes | None, FileProblem | None]:
+    """Read a regular file without following it into trouble (loops, FIFOs, huge blobs, and, given
+    ``root``, a symbolic link leading out of that real folder)."""
+    if root and not _NO_FOLLOW and os.path.islink(path) and not inside(os.path.realpath(path), root):
+        return None, FileProblem("unreadable", OUTSIDE, Loc(path))  # no O_NOFOLLOW (Windows): ask first
     try:
         # O_NONBLOCK: opening a FIFO must not hang; fstat on the open file saves a second lookup.
-        fd = os.open(path, _OPEN_FLAGS)
-    except FileNotFoundError as exc:
-        if os.path.lexists(path):  # a dangling symbolic link is there, just unreadable
-            return None, FileProblem("unreadable", f"cannot read file: {exc.strerror or exc}", Loc(path))
-        return None, FileProblem("missing", "no such file", Loc(path))
+        # O_NOFOLLOW: a link is only followed once its target is known to lie inside ``root``.
+        fd = os.open(path, _OPEN_FLAGS | (_NO_FOLLOW if root else 0))
     except OSError as exc:
-        return None, FileProblem("unreadable", f"cannot read file: {exc.strerror or exc}", Loc(path))
+        if root and _NO_FOLLOW and exc.errno == errno.ELOOP:  # a symbolic link (or a loop)
+            if not inside(os.path.realpath(path), root):
+                return None, FileProblem("unreadable", OUTSIDE, Loc(path))
+            return read_bytes(path)
+        return _open_problem(path, exc)
+    return _read_open(path, fd)
+
+
+def _open_problem(path: str, exc: OSError) -> tuple[None, FileProblem]:
+    if isinstance(exc, FileNotFoundError) and not os.path.lexists(path):  # a dangling link is there, just unreadable
+        return None, FileProblem("missing", "no such file", Loc(path))
+    return None, FileProblem("unreadable", f"cannot read file: {exc.strerror or exc}", Loc(path))
+
+
+def _read_open(path: str, fd: int) -> tuple[bytes | None, FileProblem | None]:
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -88,8 +100,8 @@ def read_bytes(path: str) -> tuple[bytes | None, FileProblem | None]:
         os.close(fd)
 
 
-def parse_xml(path: str) -> ParsedXml:
-    data, problem = read_bytes(path)
+def parse_xml(path: str, root: str | None = None) -> ParsedXml:
+    data, problem = read_bytes(path, root)
     if problem:
         return ParsedXml(path, problem=problem)
     return parse_xml_bytes(path, data)
@@ -119,11 +131,46 @@ def _doctype_problem(path: str, data: bytes, at: int) -> ParsedXml:
     return ParsedXml(path, problem=FileProblem("doctype", message, Loc(path, line, 1)))
 
 
+# libxml2's own messages quote the document (a broken <password> would be printed), so a parse
+# error is described by its kind alone; the line and column say where.
+_SYNTAX_ERRORS = {
+    "ATTRIBUTE_REDEFINED": "an attribute is given twice",
+    "CDATA_NOT_FINISHED": "CDATA section not finished",
+    "COMMENT_NOT_FINISHED": "comment not finished",
+    "DOCUMENT_EMPTY": "start tag expected, '<' not found",
+    "DOCUMENT_END": "extra content at the end of the document",
+    "ENTITYREF_SEMICOL_MISSING": "entity reference without ';'",
+    "GT_REQUIRED": "'>' expected",
+    "INVALID_CHAR": "a character that XML does not allow",
+    "INVALID_ENCODING": "invalid bytes in character encoding",
+    "LT_IN_ATTRIBUTE": "'<' in an attribute value",
+    "LTSLASH_REQUIRED": "end tag expected",
+    "NAME_REQUIRED": "a name was expected",
+    "TAG_NAME_MISMATCH": "opening and ending tag mismatch",
+    "TAG_NOT_FINISHED": "premature end of data in a tag",
+    "UNDECLARED_ENTITY": "reference to an undefined entity (bps-lint expands none)",
+}
+
+
+def syntax_error(code: int) -> str:
+    """A generic description of libxml2 error ``code`` that quotes nothing of the document."""
+    try:
+        name = etree.ErrorTypes._getName(code).removeprefix("ERR_")
+    except (KeyError, AttributeError, TypeError):
+        return "the document is not well-formed"
+    return _SYNTAX_ERRORS.get(name) or name.lower().replace("_", " ")
+
+
 def parse_xml_bytes(path: str, data: bytes) -> ParsedXml:
     if not data.strip():
         return ParsedXml(path, problem=FileProblem("unparseable", "file is empty; expected an XML document", Loc(path, 1, 1)))
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return ParsedXml(path, problem=FileProblem("unparseable", "file is binary, not XML", Loc(path, 1, 1)))
+    # Every element takes at least 4 bytes (<a/>): only a file larger than that can pass the budget.
+    elements = data.count(b"<") - data.count(b"</") - data.count(b"<!") - data.count(b"<?") if len(data) > 4 * MAX_ELEMENTS else 0
+    if elements > MAX_ELEMENTS:
+        message = f"file has about {elements:,} elements, more than the {MAX_ELEMENTS:,} element budget; it is not checked"
+        return ParsedXml(path, problem=FileProblem("unreadable", message, Loc(path)))
     doctype_at = _doctype_offset(data)
     if doctype_at >= 0:
         return _doctype_problem(path, data, doctype_at)
@@ -131,15 +178,14 @@ def parse_xml_bytes(path: str, data: bytes) -> ParsedXml:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
-        message = exc.msg if getattr(exc, "msg", None) else str(exc)
-        # libxml2 appends ", line N, column M"; the location is printed separately.
-        message = message.split(", line ")[0]
-        return ParsedXml(path, problem=FileProblem("unparseable", f"not well-formed XML: {message}", Loc(path, line or None, column or None)))
+        return ParsedXml(path, problem=FileProblem("unparseable", f"not well-formed XML: {syntax_error(exc.code)}", Loc(path, line or None, column or None)))
     tree = root.getroottree()
     if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
         # A DTD the prolog scan missed (another encoding): still refused, never used.
         return _doctype_problem(path, data, data.find(b"<!DOCTYPE"))
-    parsed = ParsedXml(path, root=root, lines=LineIndex(data, tree.docinfo.encoding))
-    if b"bps-lint:" in data:
-        parsed.suppressions = suppressions.find(path, "\n".join(parsed.lines.text_lines()))
+    # A byte order mark decides the encoding; lxml reports UTF-8 for a UTF-16 file without a declaration.
+    encoding = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else tree.docinfo.encoding
+    parsed = ParsedXml(path, root=root, lines=LineIndex(data, encoding))
+    if suppressions.mentioned(data):
+        parsed.suppressions = suppressions.from_xml(path, data, parsed.lines)
     return parsed

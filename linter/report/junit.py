@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from lxml import etree
 
+from linter.redact import escape
 from linter.report.text import finding_line
 from linter.run import RunResult
 
@@ -26,12 +27,12 @@ def render(result: RunResult, engine, settings) -> str:
             findings = by_case.get((cluster, policy.id), [])
             if cluster == NO_CLUSTER and not findings:
                 continue
-            case = etree.SubElement(suite, "testcase", classname=f"bps-lint.{cluster}", name=f"{policy.id} {policy.name}")
+            case = etree.SubElement(suite, "testcase", classname=f"bps-lint.{cluster}", name=escape(f"{policy.id} {policy.name}"))
             cases += 1
             failing = [f for f in findings if settings.fails(f.severity)]
             if failing:
                 failures += 1
-                failure = etree.SubElement(case, "failure", type=failing[0].severity, message=f"{len(failing)} finding(s): {policy.title}")
+                failure = etree.SubElement(case, "failure", type=failing[0].severity, message=escape(f"{len(failing)} finding(s): {policy.title}"))
                 failure.text = "\n".join(finding_line(f) for f in failing)
             others = [f for f in findings if f not in failing]
             if others:

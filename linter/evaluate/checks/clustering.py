@@ -9,6 +9,7 @@ from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations, shared_by_several
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node, Value
+from linter.redact import listing
 
 BUILTIN_SCHEMES = ("multicast", "wka", "aws")
 DEFAULT_DOMAIN = "apache.axis2.domain"  # ClusteringConstants.DEFAULT_DOMAIN when <domain> is absent
@@ -182,7 +183,7 @@ def wka_members(cluster: Cluster):
         listed = [(m, _address(m.host.text or "", cluster), m.port.text or "") for m in clustering.members]
         for member, address, port in listed:
             if address and all_known and (address, port) not in known:
-                members = ", ".join(f"{h}:{p}" for h, p in sorted(known))
+                members = listing(f"{h}:{p}" for h, p in sorted(known))
                 yield Violation(
                     member.loc,
                     f"WKA member {member.host.text}:{port} is not the localMemberHost:localMemberPort of any node in the cluster ({members}); expected one of them",

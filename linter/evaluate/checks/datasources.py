@@ -10,6 +10,7 @@ from linter.evaluate.checks.common import deviations_by_group, shared_by_several
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Datasource, Node, Value
+from linter.redact import listing
 
 
 def _bps_pool_size(node: Node) -> int | None:
@@ -267,9 +268,10 @@ def jndi_references_resolve(node: Node, cluster: Cluster):
     if node.registry:
         for config in node.registry.db_configs:
             references.append((f"registry.xml dbConfig '{config.name}' dataSource", config.data_source))
+    known = None
     for what, value in references:
         if value.present and value.text not in defined:
-            known = ", ".join(sorted(defined)) or "none"
+            known = known or listing(sorted(defined))
             yield Violation(
                 value.loc, f"{what} '{value.text}' names no datasource defined in {node.conf_dir}/datasources (JNDI names: {known}); expected one of them"
             )

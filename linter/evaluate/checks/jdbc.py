@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from linter.redact import is_secret_name, redact  # noqa: F401  (checks quote URLs through redact)
+
 DEFAULT_PORTS = {"mysql": 3306, "mariadb": 3306, "postgresql": 5432, "oracle": 1521, "sqlserver": 1433, "db2": 50000, "h2": 9092, "derby": 1527}
 # Driver classes by the package prefix that identifies their vendor.
 DRIVER_PREFIXES = {
@@ -16,8 +18,6 @@ DRIVER_PREFIXES = {
     "h2": ("org.h2.",),
     "derby": ("org.apache.derby.",),
 }
-_SECRET_PARAM = re.compile(r"(?i)(password|pwd)=([^;&]*)")
-_USERINFO = re.compile(r"//([^/@:]+):([^/@]*)@")
 
 
 def kind(url: str | None) -> str | None:
@@ -73,7 +73,7 @@ def url_parts(url: str | None) -> tuple[str, ...] | None:
         return None
     prefix, host, port, database, params = match.groups()
     separators = re.split(r"[?&;]", params or "")
-    parameters = sorted(p for p in separators if p and not _SECRET_PARAM.match(p))
+    parameters = sorted(p for p in separators if p and not is_secret_name(p.partition("=")[0]))
     for p in list(parameters):  # SQL Server and DB2 keep the database among the parameters
         if p.lower().startswith("databasename="):
             database = database or p.partition("=")[2]
@@ -87,10 +87,3 @@ def differing_part(url: str | None, other: str | None) -> str | None:
     if mine is None or theirs is None:
         return None if (url or "").strip() == (other or "").strip() else "URL"
     return next((name for name, a, b in zip(URL_PARTS, mine, theirs) if a != b), None)
-
-
-def redact(url: str | None) -> str:
-    """A URL fit to print: passwords in query strings or user info are masked."""
-    text = url or ""
-    text = _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=****", text)
-    return _USERINFO.sub(lambda m: f"//{m.group(1)}:****@", text)

@@ -8,6 +8,7 @@ from linter.evaluate.checks.common import deviations_by_group, describe_node
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node, Value
+from linter.redact import listing
 
 REQUIRED_MOUNTS = ("/_system/config", "/_system/governance")
 
@@ -100,11 +101,13 @@ def registry_mounts(node: Node, cluster: Cluster):
         for path in REQUIRED_MOUNTS:
             if registry.mount(path) is None:
                 yield Violation(registry.loc, f'no registry mount for {path}; expected a <mount path="{path}"> pointing at the shared registry database')
+    defined = {i.id.text for i in registry.remote_instances}  # one lookup per mount, not a scan
+    ids = None
     for mount in registry.mounts:
         if not mount.instance_id.text:
             yield Violation(mount.instance_id.loc, f"mount {mount.path.text} has no instanceId; expected the id of a remoteInstance")
-        elif registry.instance(mount.instance_id.text) is None:
-            ids = ", ".join(i.id.text or "?" for i in registry.remote_instances) or "none"
+        elif mount.instance_id.text not in defined:
+            ids = ids or listing(i.id.text or "?" for i in registry.remote_instances)
             yield Violation(
                 mount.instance_id.loc,
                 f"mount {mount.path.text} names remoteInstance '{mount.instance_id.text}', which is not defined (defined: {ids}); expected a defined remoteInstance id",

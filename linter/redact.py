@@ -1,0 +1,129 @@
+"""What may leave bps-lint: every string that reaches an output goes through ``clean`` (findings via
+``clean_finding``, the model via ``linter.model.serialize``), so a credential is masked and a control
+character cannot forge a log line, a workflow command or a terminal escape, whatever a check quoted."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+MASK = "****"
+# Names of settings, parameters and flags whose value is a credential.
+_SECRET_NAME = re.compile(r"(?i)pass(?:word|wd|phrase)|pwd|secret|token|credential|api_?key|private_?key|license_?key")
+# ``name=value`` with such a name: JDBC/URL parameters (MySQL/MariaDB password, password1, password2;
+# PostgreSQL password, sslpassword; MSSQL password, pwd; DB2 password; H2 PASSWORD) and -D flags.
+# The match starts at the secret word (trustStore|Password=): a leading [\w.]* would be retried at every offset.
+_SECRET_PARAM = re.compile(
+    r"(?i)(?P<key>(?:pass(?:word|wd|phrase)|pwd|secret|token|credential|api_?key|private_?key|license_?key)[\w.\-]*)"
+    r"(?P<sep>\s*=\s*)(?P<value>\"[^\"]*\"?|'[^']*'?|[^;&\s'\"<>]*)"
+)
+# scheme://user:password@host; the password may hold '/' or ':', the user cannot.
+_USERINFO = re.compile(r"(?P<head>//[^/@:\s'\"]*:)[^@\s'\"?#]*@")
+# A registry cacheId written user:password@jdbc:... (Carbon's form is user@jdbc-url).
+_CACHE_ID = re.compile(r"(?P<head>[\w.\-]+:)[^@\s'\"]*@(?=jdbc:)")
+# Oracle's jdbc:oracle:thin:user/password@host (also oci, kprb).
+_ORACLE = re.compile(r"(?i)(?P<head>jdbc:oracle:\w+:[^/@:\s'\"]*/)[^@\s'\"]*@")
+# C0 and C1 controls, DEL, line/paragraph separators, bidirectional overrides, lone surrogates
+# (a file name that is not UTF-8) and the two non-characters XML forbids: none may reach a
+# terminal, a log or an XML report raw.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+MAX_MESSAGE = 2000  # characters; real messages are under 300
+
+
+@functools.lru_cache(maxsize=2048)  # parameter and flag names repeat on every node
+def is_secret_name(name: str | None) -> bool:
+    """Whether a field, parameter or flag called ``name`` holds a credential."""
+    return bool(name and _SECRET_NAME.search(name))
+
+
+def redact(text: str | None) -> str:
+    """``text`` with every credential masked: URL user info, Oracle user/password, password-like parameters and flags."""
+    text = text or ""
+    if "=" in text:
+        text = _SECRET_PARAM.sub(_mask_param, text)
+    if "@" in text:
+        if "@jdbc:" in text:
+            text = _CACHE_ID.sub(lambda m: f"{m['head']}{MASK}@", text)
+        if "/" in text:
+            text = _ORACLE.sub(lambda m: f"{m['head']}{MASK}@", text)
+        if "//" in text:
+            text = _USERINFO.sub(lambda m: f"{m['head']}{MASK}@", text)
+    return text
+
+
+def _mask_param(match: re.Match) -> str:
+    value = match["value"]
+    if not value:
+        return match.group()
+    quote = value[0] if value[0] in "\"'" else ""
+    return f"{match['key']}{match['sep']}{quote}{MASK}{quote if value.endswith(quote) and len(value) > 1 else ''}"
+
+
+def _escape_char(match: re.Match) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named:
+        return named
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a non-UTF-8 file name, as os.fsdecode keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape(text: str) -> str:
+    """``text`` with control characters, line separators and undecodable bytes written as escapes (``\\n``, ``\\x1b``)."""
+    return _UNSAFE.sub(_escape_char, text) if _UNSAFE.search(text) else text
+
+
+@functools.lru_cache(maxsize=4096)  # paths and node names repeat across findings
+def clean(text: str | None, limit: int | None = None) -> str | None:
+    """A string fit for any output: credentials masked, control characters escaped, at most ``limit`` characters."""
+    if text is None:
+        return None
+    text = escape(redact(text))
+    if limit and len(text) > limit:
+        text = f"{text[:limit]}… ({len(text) - limit} more characters)"
+    return text
+
+
+def scrub(text: str, secrets) -> str:
+    """``text`` with each of the known secret values masked (values of secret-named settings a message may quote)."""
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def clean_finding(finding):
+    """A Finding whose message, path, cluster and node are fit for any output."""
+    loc = finding.loc
+    return finding._replace(
+        message=clean(finding.message, MAX_MESSAGE),
+        loc=loc._replace(path=clean(loc.path)),
+        cluster=clean(finding.cluster),
+        node=clean(finding.node),
+    )
+
+
+def listing(items, limit: int = 10, empty: str = "none") -> str:
+    """``a, b, c`` for a message, at most ``limit`` items: "a, b, … and 7,990 more"."""
+    items = list(items)
+    if not items:
+        return empty
+    shown = ", ".join(str(i) for i in items[:limit])
+    return shown if len(items) <= limit else f"{shown}, … and {len(items) - limit:,} more"
+
+
+def model_secrets(cluster) -> set[str]:
+    """Values of a cluster's secret-named clustering parameters and start-script flags, to ``scrub`` from its messages."""
+    found = set()
+    for node in cluster.nodes:
+        for parameter in node.clustering.parameters if node.clustering else ():
+            if is_secret_name(parameter.name) and parameter.value.text:
+                found.add(parameter.value.text)
+        for flag in node.start_script.flags if node.start_script else ():
+            name, _, value = flag.text.partition("=")
+            if value and is_secret_name(name) and value.strip("\"'"):
+                found.add(value.strip("\"'"))
+    return {s for s in found if len(s) >= 3}  # "1" or "no" would mask half a message
