@@ -23,10 +23,11 @@ _USERINFO = re.compile(r"(?P<head>//[^/@:\s'\"]*:)[^@\s'\"?#]*@")
 _CACHE_ID = re.compile(r"(?P<head>[\w.\-]+:)[^@\s'\"]*@(?=jdbc:)")
 # Oracle's jdbc:oracle:thin:user/password@host (also oci, kprb).
 _ORACLE = re.compile(r"(?i)(?P<head>jdbc:oracle:\w+:[^/@:\s'\"]*/)[^@\s'\"]*@")
-# C0 and C1 controls, DEL, line/paragraph separators, bidirectional overrides, lone surrogates
+# C0 and C1 controls, DEL, line/paragraph separators, zero-width and bidirectional marks (two values
+# that differ only by one must not print alike), lone surrogates
 # (a file name that is not UTF-8) and the two non-characters XML forbids: none may reach a
 # terminal, a log or an XML report raw.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ud800-\udfff\ufffe\uffff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 MAX_MESSAGE = 2000  # characters; real messages are under 300
 

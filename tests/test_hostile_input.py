@@ -652,3 +652,9 @@ def test_integers_are_read_as_java_reads_them(raw, number):
     from linter.model.types import Value
 
     assert Value(raw, None).as_int() == number
+
+
+def test_zero_width_characters_are_escaped_so_different_values_print_differently():
+    from linter.redact import clean
+
+    assert clean("bps-worker1") != clean("bps-\u200bworker1") and "\u200b" not in clean("bps-\u200bworker1")
