@@ -54,7 +54,7 @@ def entry(finding: Finding, base_dir: str) -> dict:
         "fingerprint": fingerprint(finding, base_dir),
         "rule": finding.rule,
         "path": relative_path(finding.loc.path, base_dir),
-        "node": "/".join(p for p in (finding.cluster, finding.node) if p),
+        "node": "/".join(p for p in (None if finding.cluster in (".", "") else finding.cluster, finding.node) if p),
         "message": finding.message,
     }
 

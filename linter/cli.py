@@ -235,7 +235,7 @@ def _apply_baseline(path: str | None, result, settings) -> None:
     result.findings, result.baselined = filtered.new, filtered.known
     if filtered.stale:
         sys.stderr.write(
-            f"bps-lint: {len(filtered.stale)} baseline entr{'y' if len(filtered.stale) == 1 else 'ies'} in {clean(path)} match nothing any more (fixed, or changed); rewrite it with --write-baseline to drop them:\n"
+            f"bps-lint: {len(filtered.stale)} baseline {'entry' if len(filtered.stale) == 1 else 'entries'} in {clean(path)} {'matches' if len(filtered.stale) == 1 else 'match'} nothing any more (fixed, or changed); rewrite it with --write-baseline to drop them:\n"
         )
         for e in filtered.stale[:20]:
             sys.stderr.write(f"  {clean(str(e.get('path')))}: {clean(str(e.get('rule')))} [{clean(str(e.get('node')))}]\n")

@@ -40,14 +40,14 @@ def _where(f: Finding) -> str:
     return where
 
 
-def _scope(f: Finding) -> str:
+def scope_label(f: Finding) -> str:
     """``cluster/node``; a cluster named after the current folder (``.``) adds nothing."""
     cluster = None if f.cluster in (".", "") else f.cluster
     return "/".join(p for p in (cluster, f.node) if p)
 
 
 def finding_line(f: Finding, colour: bool = False, url: bool = True) -> str:
-    head = f"{_paint(_where(f), 'path', colour)}: {_paint(f.rule, 'rule', colour)} {_paint(f.severity, f.severity, colour)}: {f.message} [{_scope(f)}]"
+    head = f"{_paint(_where(f), 'path', colour)}: {_paint(f.rule, 'rule', colour)} {_paint(f.severity, f.severity, colour)}: {f.message} [{scope_label(f)}]"
     return f"{head} ({f.help_url})" if url else head
 
 
