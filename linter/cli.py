@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from linter import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("check", "rules", "explain", "model", "graph", "drift", "report")
+SUBCOMMANDS = ("check", "rules", "explain", "model", "graph", "drift", "report", "verify", "docs")
 
 
 class UsageError(Exception):
@@ -336,6 +336,10 @@ def cmd_view(name: str):
     """``graph``, ``drift`` and ``report`` live in linter.views, imported only when asked for."""
 
     def run(argv: list[str]) -> int:
+        if name in ("verify", "docs"):  # policies of your own: linter.policytools
+            from linter import policytools
+
+            return getattr(policytools, f"cmd_{name}")(argv)
         from linter import views
 
         return getattr(views, f"cmd_{name}")(argv)
