@@ -168,6 +168,8 @@ def rules_index(policies: list[Policy], steps: dict[str, str], runbook_url: str 
     table = "\n".join(rows)
     return f"""---
 title: Rules
+hide:
+  - toc
 ---
 
 # Rules
@@ -178,7 +180,11 @@ risky or insecure; **info** is advice. Each finding links to its rule's page.
 
 <input id="rules-filter" class="md-input" type="search" placeholder="Filter rules: id, name, severity, words in the title" aria-label="Filter rules">
 
+<div class="bps-rules-index" markdown>
+
 | Id | Name | Severity | Scope | Title | Runbook step |
 |---|---|---|---|---|---|
 {table}
+
+</div>
 """
