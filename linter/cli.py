@@ -71,7 +71,7 @@ def _check_parser():
     parser = argument_parser(
         prog="bps-lint",
         description="Check WSO2 BPS cluster configuration against the clustering guide. "
-        "Other commands: 'bps-lint rules', 'bps-lint explain ID', 'bps-lint model PATH' (each has --help).",
+        "Other commands: 'bps-lint rules', 'bps-lint explain ID', 'bps-lint model PATH', 'bps-lint verify', 'bps-lint docs' (each has --help).",
     )
     parser.add_argument(
         "paths",

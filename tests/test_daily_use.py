@@ -218,3 +218,10 @@ def test_checkstyle_report(tree, capsys):
     assert (error.get("line"), error.get("column"), error.get("severity"), error.get("source")) == ("25", "21", "error", "bps-lint.BPS101.bps-ds-autocommit")
     assert error.get("message").endswith("/rules/BPS101/)")
     assert {e.get("severity") for e in errors} == {"error", "warning", "info"}
+
+
+def test_summary_counts_suppressed_findings(tree, capsys):
+    edit(tree / f"worker1/{DS}", "<defaultAutoCommit>false", "<!-- bps-lint: disable=BPS101 --><defaultAutoCommit>false")
+    _, out, _ = run(capsys, ".")
+    assert " BPS101 " not in out
+    assert out.splitlines()[-1] == "12 errors, 1 warning, 1 info in 36 files, 3 nodes, 1 cluster (1 suppressed)"

@@ -30,7 +30,7 @@ class ElementLoc:
         self._lines = parsed.lines
         self._end_line = element.sourceline
         self._tag = element.tag
-        self._element = "/".join(str(e.tag).rpartition("}")[2] for e in (*reversed(list(element.iterancestors())), element))
+        self._element = "/".join(e.tag.rpartition("}")[2] if isinstance(e.tag, str) else "#node" for e in (*reversed(list(element.iterancestors())), element))
         self._loc = None
 
     def resolve(self) -> Loc:
