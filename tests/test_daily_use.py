@@ -225,3 +225,17 @@ def test_summary_counts_suppressed_findings(tree, capsys):
     _, out, _ = run(capsys, ".")
     assert " BPS101 " not in out
     assert out.splitlines()[-1] == "12 errors, 1 warning, 1 info in 36 files, 3 nodes, 1 cluster (1 suppressed)"
+
+
+def test_full_style_masks_secret_named_parameters_and_keeps_the_caret_before_a_mask(tree, capsys):
+    axis2 = tree / "worker1" / "repository" / "conf" / "axis2" / "axis2.xml"
+    edit(
+        axis2,
+        '<parameter name="loadMemberHost">10.0.1.11</parameter>',
+        '<parameter name="groupPassword">Cluster-Secret-1</parameter><parameter name="loadMemberHost">10.0.1.11</parameter>',
+    )
+    _, out, _ = run(capsys, "--style", "full", "--select", "BPS303", ".")
+    lines = out.splitlines()
+    assert "Cluster-Secret-1" not in out
+    assert lines[2] == '655 |         <parameter name="groupPassword">****</parameter><parameter name="loadMemberHost">10.0.1.11</parameter>'
+    assert lines[3] == "    |         ^"

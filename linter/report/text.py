@@ -19,8 +19,10 @@ from linter.run import RunResult
 _SGR = {"error": "1;31", "warning": "1;33", "info": "1;36", "rule": "1", "path": "1", "dim": "2", "caret": "1;31"}
 MAX_SOURCE_LINE = 400  # characters shown of a source line; a minified file is not printed whole
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
-# <password>value</password>: an element named like a credential keeps its name, not its text.
+# <password>value</password> or <parameter name="groupPassword">value</parameter>: an element named like a
+# credential keeps its name, not its text.
 _SECRET_ELEMENT = re.compile(r"<(?P<tag>[\w.:\-]+)(?P<attrs>[^<>]*)>(?P<text>[^<]*)(?=</)")
+_NAME_ATTRIBUTE = re.compile(r"""\b(?:name|key)\s*=\s*["'](?P<name>[^"']*)["']""")
 
 
 def _plural(n: int, word: str) -> str:
@@ -69,10 +71,13 @@ class _Sources:
         return lines[number - 1].removesuffix("\r") if lines and 1 <= number <= len(lines) else None
 
 
+def _secret_element(match: re.Match) -> bool:
+    named = _NAME_ATTRIBUTE.search(match["attrs"])
+    return is_secret_name(match["tag"].rpartition(":")[2]) or bool(named and is_secret_name(named["name"]))
+
+
 def _masked(line: str) -> str:
-    return _SECRET_ELEMENT.sub(
-        lambda m: f"<{m['tag']}{m['attrs']}>****" if is_secret_name(m["tag"].rpartition(":")[2]) and m["text"].strip() else m.group(), line
-    )
+    return _SECRET_ELEMENT.sub(lambda m: f"<{m['tag']}{m['attrs']}>****" if m["text"].strip() and _secret_element(m) else m.group(), line)
 
 
 def _snippet(f: Finding, sources: _Sources, colour: bool) -> list[str]:
@@ -86,7 +91,7 @@ def _snippet(f: Finding, sources: _Sources, colour: bool) -> list[str]:
     gutter = " " * len(number)
     shown = clean(_masked(raw))
     lines = [f"{gutter} {_paint('|', 'dim', colour)}", f"{number} {_paint('|', 'dim', colour)} {shown}"]
-    if f.loc.column and shown == raw:  # a masked or escaped line no longer lines up with the column
+    if f.loc.column and shown[: f.loc.column] == raw[: f.loc.column]:  # masking or escaping before the column would shift it
         lines.append(f"{gutter} {_paint('|', 'dim', colour)} {' ' * (f.loc.column - 1)}{_paint('^', 'caret', colour)}")
     return lines
 
