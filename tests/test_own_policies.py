@@ -3,8 +3,11 @@ findings link to a page that exists (their ``url``, the organisation's docs-url,
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -112,3 +115,22 @@ def test_a_rule_of_your_own_links_to_a_page_that_exists(org, tmp_path, capsys, m
 def test_explain_prints_the_runbook_step_as_a_url(capsys):
     code, out, _ = run(capsys, "explain", "BPS101")
     assert code == 0 and "Runbook step: https://bps-lint.github.io/bps-lint/0.1/runbook/datasources/#bps-ds" in out
+
+
+def test_the_pages_build_in_an_organisations_mkdocs_site(org, tmp_path, capsys):
+    """What the usage page tells an organisation to put in its mkdocs.yml is enough for a strict build."""
+    site = tmp_path / "org-site"
+    assert run(capsys, "docs", "--policies", str(org), "--out", str(site / "docs" / "rules"))[0] == 0
+    (site / "docs" / "index.md").write_text("# Our BPS rules\n\nSee [the rules](rules/index.md).\n")
+    config = re.search(r"```yaml\n(# mkdocs.yml of your site\n.*?)```", USAGE, re.S).group(1)
+    (site / "mkdocs.yml").write_text(config, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    page = (site / "site" / "rules" / "ORG001" / "index.html").read_text()
+    assert "org-port-offset-zero" in page and 'class="tabbed-set' in page and 'class="admonition danger"' in page
