@@ -10,14 +10,14 @@ from types import SimpleNamespace
 from linter import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-SUBCOMMANDS = ("check", "rules", "explain", "model", "graph", "drift", "report")
+SUBCOMMANDS = ("check", "rules", "explain", "model", "graph", "drift", "report", "verify", "docs")
 
 
 class UsageError(Exception):
     pass
 
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
+FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab", "checkstyle")
 
 
 def _csv(value: str) -> list[str]:
@@ -47,6 +47,12 @@ CHECK_DEFAULTS = {
     "jobs": 0,
     "config": None,
     "docs_url": None,
+    "baseline": None,
+    "write_baseline": None,
+    "statistics": False,
+    "quiet": False,
+    "style": "concise",
+    "color": "auto",
 }
 
 
@@ -65,7 +71,7 @@ def _check_parser():
     parser = argument_parser(
         prog="bps-lint",
         description="Check WSO2 BPS cluster configuration against the clustering guide. "
-        "Other commands: 'bps-lint rules', 'bps-lint explain ID', 'bps-lint model PATH' (each has --help).",
+        "Other commands: 'bps-lint rules', 'bps-lint explain ID', 'bps-lint model PATH', 'bps-lint verify', 'bps-lint docs' (each has --help).",
     )
     parser.add_argument(
         "paths",
@@ -88,7 +94,19 @@ def _check_parser():
     )
     parser.add_argument("--config", metavar="FILE", help="bps-lint.toml or pyproject.toml to use (default: the nearest one above the first PATH)")
     parser.add_argument("--docs-url", help="base URL of the rule pages (default: the config's docs-url, $BPS_LINT_DOCS_URL, or the published site)")
-    parser.add_argument("--version", action="version", version=f"bps-lint {__version__}")
+    parser.add_argument("--baseline", metavar="FILE", help="report only findings not recorded in FILE (default: the config's baseline)")
+    parser.add_argument(
+        "--write-baseline", metavar="FILE", help="record today's findings in FILE and exit 0; later runs with --baseline FILE report only new ones"
+    )
+    parser.add_argument("--statistics", action="store_true", help="print a count per rule instead of the findings")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only the summary line, and nothing when there are no findings")
+    parser.add_argument(
+        "--style", choices=("concise", "full"), help="text style: one line per finding (concise, default) or with the source line and a caret (full)"
+    )
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), help="colour the text report (auto: on a terminal, unless NO_COLOR is set or FORCE_COLOR asks for it)"
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"bps-lint {__version__}")
     parser.set_defaults(**CHECK_DEFAULTS)
     return parser
 
@@ -168,8 +186,61 @@ def write_report(path: str, text: str) -> None:
 def _renderer(name: str):
     import importlib
 
-    module = {"text": "text", "json": "json_report", "sarif": "sarif", "github": "github", "junit": "junit"}[name]
+    module = {"text": "text", "json": "json_report", "sarif": "sarif", "github": "github", "junit": "junit", "gitlab": "gitlab", "checkstyle": "checkstyle"}[
+        name
+    ]
     return importlib.import_module(f"linter.report.{module}").render
+
+
+def use_colour(choice: str, stream=None) -> bool:
+    """``--color``, else NO_COLOR (any value: off), else FORCE_COLOR (any value: on), else whether ``stream`` is a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _text_renderer(args):
+    """The terminal report as the options ask: findings, statistics, or only the summary (--quiet)."""
+    from linter.report import text
+
+    colour = use_colour(args.color)
+
+    def render(result, engine, settings):
+        if args.quiet:
+            return text.summary_line(result) + "\n" if result.findings else ""
+        if args.statistics:
+            return text.statistics(result) + text.summary_line(result) + "\n"
+        return text.render(result, engine, settings, style=args.style, colour=colour)
+
+    return render
+
+
+def _apply_baseline(path: str | None, result, settings) -> None:
+    """Hide the findings the baseline records; say how many, and which entries match nothing any more."""
+    if not path:
+        return
+    from linter import baseline
+    from linter.redact import clean
+
+    try:
+        entries = baseline.load(path)
+    except baseline.BaselineError as exc:
+        raise UsageError(str(exc)) from None
+    filtered = baseline.apply(result.findings, entries, settings.base_dir)
+    result.findings, result.baselined = filtered.new, filtered.known
+    if filtered.stale:
+        sys.stderr.write(
+            f"bps-lint: {len(filtered.stale)} baseline {'entry' if len(filtered.stale) == 1 else 'entries'} in {clean(path)} {'matches' if len(filtered.stale) == 1 else 'match'} nothing any more (fixed, or changed); rewrite it with --write-baseline to drop them:\n"
+        )
+        for e in filtered.stale[:20]:
+            sys.stderr.write(f"  {clean(str(e.get('path')))}: {clean(str(e.get('rule')))} [{clean(str(e.get('node')))}]\n")
+        if len(filtered.stale) > 20:
+            sys.stderr.write(f"  ... and {len(filtered.stale) - 20} more\n")
 
 
 def cmd_check(argv: list[str]) -> int:
@@ -188,10 +259,20 @@ def cmd_check(argv: list[str]) -> int:
     result = lint_paths(args.paths, engine, settings, jobs=args.jobs)
     for note in result.notes:
         sys.stderr.write(f"bps-lint: {note}\n")  # already clean
-    report = _renderer(args.format)(result, engine, settings)
+    if args.write_baseline:
+        from linter import baseline
+
+        write_report(args.write_baseline, baseline.render(result.findings, settings.base_dir))
+        sys.stderr.write(
+            f"bps-lint: recorded {len(result.findings)} finding(s) in {args.write_baseline}; use --baseline {args.write_baseline} to report only new ones\n"
+        )
+        return EXIT_OK
+    _apply_baseline(args.baseline or settings.baseline, result, settings)
+    text = _text_renderer(args)
+    report = text(result, engine, settings) if args.format == "text" else _renderer(args.format)(result, engine, settings)
     if args.output:
         write_report(args.output, report)
-        sys.stdout.write(_renderer("text")(result, engine, settings))
+        sys.stdout.write(text(result, engine, settings))
     else:
         sys.stdout.write(report)
     if args.exit_zero:
@@ -255,6 +336,10 @@ def cmd_view(name: str):
     """``graph``, ``drift`` and ``report`` live in linter.views, imported only when asked for."""
 
     def run(argv: list[str]) -> int:
+        if name in ("verify", "docs"):  # policies of your own: linter.policytools
+            from linter import policytools
+
+            return getattr(policytools, f"cmd_{name}")(argv)
         from linter import views
 
         return getattr(views, f"cmd_{name}")(argv)

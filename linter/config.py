@@ -28,6 +28,7 @@ class Settings:
         extra_policies: list[str] | None = None,
         fail_on: str = "error",
         docs_url: str | None = None,
+        baseline: str | None = None,
     ):
         self.base_dir = base_dir or os.getcwd()
         self.source = source  # the manifest the settings came from
@@ -39,6 +40,7 @@ class Settings:
         self.extra_policies = extra_policies or []
         self.fail_on = fail_on
         self.docs_url = docs_url
+        self.baseline = baseline  # a baseline file whose findings are hidden (linter.baseline)
         self.warnings: list[str] = []  # said on stderr by the command line, e.g. a selector naming a removed rule
 
     def where(self, key: str) -> str:
@@ -94,6 +96,7 @@ def load_settings(paths: list[str], config: str | None = None) -> Settings:
         extra_policies=[resolve(p) for p in table.get("extra-policies", [])],
         fail_on=table.get("fail-on", "error"),
         docs_url=table.get("docs-url"),
+        baseline=resolve(table["baseline"]) if "baseline" in table else None,
     )
 
 

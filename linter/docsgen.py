@@ -7,7 +7,7 @@ import re
 import textwrap
 
 from linter.evaluate.policy import Policy
-from linter.explain import example_snippet
+from linter.explain import example_snippet, runbook_step_url
 
 SEVERITY_ADMONITION = {"error": "danger", "warning": "warning", "info": "info"}
 GUIDE_TITLE = "Clustering Business Process Server 3.5.0, 3.5.1 and 3.6.0"
@@ -32,9 +32,12 @@ def runbook_steps(runbook_dir: str) -> dict[str, str]:
     return steps
 
 
-def runbook_link(policy: Policy, steps: dict[str, str]) -> tuple[str, str]:
-    """(link text, link relative to a rules/ page) for the runbook step a policy enforces."""
+def runbook_link(policy: Policy, steps: dict[str, str], runbook_url: str | None = None) -> tuple[str, str]:
+    """(link text, link) for the runbook step a policy enforces: relative to a rules/ page of this site, or
+    below ``runbook_url`` (the published runbook, for pages on an organisation's own site)."""
     page, _, anchor = policy.runbook.partition("#")
+    if runbook_url:
+        return steps.get(policy.runbook, policy.runbook), runbook_step_url(policy, runbook_url)
     return steps.get(policy.runbook, policy.runbook), f"../runbook/{page}.md" + (f"#{anchor}" if anchor else "")
 
 
@@ -103,8 +106,8 @@ def removed_rules_table(removed: list[Policy]) -> str:
 """
 
 
-def rule_page(policy: Policy, steps: dict[str, str]) -> str:
-    text, link = runbook_link(policy, steps)
+def rule_page(policy: Policy, steps: dict[str, str], runbook_url: str | None = None) -> str:
+    text, link = runbook_link(policy, steps, runbook_url)
     bad = [e for e in policy.examples if e["kind"] == "bad"]
     good = [e for e in policy.examples if e["kind"] == "good"]
     tabs = []
@@ -157,25 +160,31 @@ Run `bps-lint explain {policy.id}` for this page in a terminal.
 """
 
 
-def rules_index(policies: list[Policy], steps: dict[str, str]) -> str:
+def rules_index(policies: list[Policy], steps: dict[str, str], runbook_url: str | None = None, source: str = "`policies/`") -> str:
     rows = []
     for p in policies:
-        text, link = runbook_link(p, steps)
+        text, link = runbook_link(p, steps, runbook_url)
         rows.append(f"| [{p.id}]({p.id}.md) | `{p.name}` | {p.severity} | {p.scope} | {p.title} | [{text}]({link}) |")
     table = "\n".join(rows)
     return f"""---
 title: Rules
+hide:
+  - toc
 ---
 
 # Rules
 
-Every rule bps-lint checks, generated from the policy files in `policies/`. Severity **error**
+Every rule bps-lint checks, generated from the policy files in {source}. Severity **error**
 means the clustering guide or the product code says the cluster misbehaves; **warning** means
 risky or insecure; **info** is advice. Each finding links to its rule's page.
 
 <input id="rules-filter" class="md-input" type="search" placeholder="Filter rules: id, name, severity, words in the title" aria-label="Filter rules">
 
+<div class="bps-rules-index" markdown>
+
 | Id | Name | Severity | Scope | Title | Runbook step |
 |---|---|---|---|---|---|
 {table}
+
+</div>
 """

@@ -7,6 +7,18 @@ import textwrap
 from linter.evaluate.policy import Policy
 
 
+def published_runbook() -> str:
+    """The runbook on the published site, for this version."""
+    from linter.evaluate.engine import DEFAULT_DOCS_URL, docs_version
+
+    return f"{DEFAULT_DOCS_URL}{docs_version()}/runbook"
+
+
+def runbook_step_url(policy: Policy, base: str | None = None) -> str:
+    page, _, anchor = policy.runbook.partition("#")
+    return f"{(base or published_runbook()).rstrip('/')}/{page}/" + (f"#{anchor}" if anchor else "")
+
+
 def example_snippet(item: dict) -> tuple[str, str, str]:
     """(caption, language, body) for one file of a policy example."""
     where = f"{', '.join(item['nodes'])}: {item['file'] or 'the node folder'}"
@@ -33,7 +45,8 @@ def render_policy(policy: Policy, help_url: str) -> str:
         out.append("")
     if policy.guide:
         out.append(f"Clustering guide: {policy.guide}")
-    out.append(f"Runbook step: {policy.runbook}")
+    if policy.runbook:
+        out.append(f"Runbook step: {runbook_step_url(policy)}")
     for reference in policy.references:
         out.append(f"Reference: {reference}")
     out.append(f"More: {help_url}")

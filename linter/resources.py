@@ -20,3 +20,8 @@ def policies_dir() -> str:
 
 def schema_path(name: str) -> str:
     return os.path.join(_data_dir("schemas"), name)
+
+
+def example_cluster_dir() -> str:
+    """The three-node example cluster every policy example edits (linter.examples)."""
+    return os.path.join(_data_dir("examples"), "cluster")

@@ -25,6 +25,8 @@ class RunResult:
         self.clusters = 0
         self.cluster_names: list[str] = []
         self.notes: list[str] = []  # said on stderr: paths given that hold nothing to check
+        self.suppressed = 0  # findings a suppression comment hid
+        self.baselined = 0  # findings a baseline hid (linter.baseline)
 
 
 class ClusterOutcome(NamedTuple):
@@ -34,6 +36,7 @@ class ClusterOutcome(NamedTuple):
     nodes: int
     files: int
     findings: list[Finding]
+    suppressed: int = 0
 
 
 def lint_cluster(source: ClusterSource, engine: Engine) -> ClusterOutcome:
@@ -41,11 +44,13 @@ def lint_cluster(source: ClusterSource, engine: Engine) -> ClusterOutcome:
     cluster = built.cluster
     files = sum(1 for n in cluster.nodes for f in n.files if f.status != "missing") + sum(1 for n in cluster.nodes if n.start_script)
     findings = engine.problem_findings(built.problems) + engine.evaluate(cluster)
+    found = len(findings)
     findings = suppress.apply(findings, [(cluster.name, node.name, s) for node, s in built.suppressions], engine)
+    suppressed = found - sum(1 for f in findings if f.name not in ("invalid-suppression", "unused-suppression"))
     secrets = model_secrets(cluster)
     if secrets:  # a check may quote a value without knowing it came from a secret-named setting
         findings = [f._replace(message=scrub(f.message, secrets)) for f in findings]
-    return ClusterOutcome(cluster.name, len(cluster.nodes), files, findings)
+    return ClusterOutcome(cluster.name, len(cluster.nodes), files, findings, max(suppressed, 0))
 
 
 def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = None, jobs: int = 1) -> RunResult:
@@ -65,6 +70,7 @@ def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = Non
         result.nodes += outcome.nodes
         result.files += outcome.files
         result.findings.extend(outcome.findings)
+        result.suppressed += outcome.suppressed
     if settings.per_path_ignores:
         result.findings = [f for f in result.findings if not settings.path_ignores(f.loc.path, f.rule, f.name)]
     # The output boundary: whatever a check or a file name holds, no format prints a credential or a control character.

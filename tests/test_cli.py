@@ -123,7 +123,7 @@ def test_explain(key, capsys):
     assert main(["explain", key]) == 0
     out = capsys.readouterr().out
     assert out.startswith("BPS207 single-writable-node (error, cluster scope)")
-    assert "Why it matters:" in out and "How to fix:" in out and "Bad example:" in out and "registry#manager-and-workers" in out
+    assert "Why it matters:" in out and "How to fix:" in out and "Bad example:" in out and "/runbook/registry/#manager-and-workers" in out
 
 
 def test_docs_url_is_configurable(broken, capsys, monkeypatch):

@@ -110,3 +110,33 @@ def test_hook_on_one_changed_worker_file_still_sees_the_manager(config_repo, pre
     assert result.returncode == 1, result.stdout + result.stderr
     assert "BPS602 error: AutoCommit is true on worker1" in result.stdout
     assert "envs/staging" not in result.stdout
+
+
+def _snippet(text: str) -> dict:
+    import yaml
+
+    block = re.search(r"```yaml\n(repos:\n  - repo: https://github.com/bps-lint/bps-lint.*?)```", text, re.S).group(1)
+    return yaml.safe_load(block)["repos"][0]
+
+
+@needs_precommit
+def test_the_documented_snippet_works_as_written(config_repo, pre_commit_home, tmp_path):
+    """The README's (and usage page's) rev exists, and pre-commit runs the hook at that rev from a clone."""
+    readme = _snippet((REPO / "README.md").read_text(encoding="utf-8"))
+    usage = _snippet((REPO / "docs" / "usage.md").read_text(encoding="utf-8"))
+    assert readme == usage
+    rev = readme["rev"]
+    assert [hook["id"] for hook in readme["hooks"]] == ["bps-lint"]
+    clone = tmp_path / "bps-lint-clone"
+    subprocess.run(["git", "clone", "-q", "--no-checkout", str(REPO), str(clone)], check=True, capture_output=True)
+    exists = subprocess.run(["git", "-C", str(clone), "cat-file", "-e", f"{rev}^{{commit}}"], capture_output=True)
+    assert exists.returncode == 0, f"rev {rev} is not a commit of the repository"
+    _git(config_repo, "init", "-q")
+    _git(config_repo, "add", "-A")
+    _git(config_repo, "commit", "-qm", "clusters")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
+    done = subprocess.run(
+        ["pre-commit", "try-repo", str(clone), "bps-lint", "--ref", rev, "--all-files"], cwd=config_repo, capture_output=True, text=True, env=env, timeout=600
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "BPS602 error: AutoCommit is true on worker1" in done.stdout

@@ -103,6 +103,8 @@ def test_the_wheel_installs_in_a_clean_venv_and_lints_from_another_folder(dist, 
     assert all(f["help_url"] == f"{DEFAULT_DOCS_URL}{docs_version()}/rules/{f['rule']}/" for f in findings)
     rules = _run([bps_lint, "rules", "--format", "json"], cwd=elsewhere, env=env)
     assert len(json.loads(rules.stdout)) == len(policies())
+    verify = _run([bps_lint, "verify", "-q"], cwd=elsewhere, env=env)  # the examples' cluster ships in the wheel
+    assert verify.returncode == 0 and verify.stdout.endswith("behave as they say\n"), verify.stdout + verify.stderr
 
 
 @pytest.mark.skipif(not os.environ.get("RELEASE_TAG"), reason="only when the release workflow runs on a tag")

@@ -142,7 +142,7 @@ def test_explain_a_removed_rule(cluster, capsys, monkeypatch):
     assert main(["explain", "ORG100"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("ORG100 org-old-autocommit: removed in 0.2.0\n\nIt read only the manager's datasources file.\n\nReplaced by ORG101.\n")
-    assert out.rstrip().endswith("/rules/ORG100/")
+    assert out.rstrip().endswith("/usage/#your-own-policies")  # no page of the public site for an organisation's rule
 
 
 def test_rule_pages_show_the_lifecycle():

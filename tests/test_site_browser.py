@@ -155,3 +155,80 @@ def test_runbook_index_leads_to_verify_troubleshooting_and_rollback(browser, bas
         text = link.partition(" ")[2]
         browser.find_element(By.XPATH, f"//article//td[normalize-space()='{link}']//a[normalize-space()='{text}']").click()
         WebDriverWait(browser, 10).until(lambda d: _h1(d).startswith(title))
+
+
+PHONE = (390, 844)
+DESKTOP = (1280, 1100)
+
+
+def _at(driver, size, url):
+    driver.set_window_size(*size)
+    driver.get(url)
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "article h1"))
+
+
+def _page_overflow(driver) -> int:
+    return driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1280px", "phone"])
+def test_rules_index_fits_and_names_stay_whole(browser, base_url, size):
+    _at(browser, size, base_url + "rules/")
+    _shot(browser, f"rules-index-{size[0]}")
+    assert _page_overflow(browser) <= 0  # the page never scrolls sideways
+    table = browser.find_element(By.CSS_SELECTOR, ".bps-rules-index table")
+    wrap = browser.execute_script("return arguments[0].closest('.md-typeset__scrollwrap') || arguments[0].parentElement", table)
+    if size == DESKTOP:  # at 1280 px the whole table shows, without its own scroll bar
+        assert browser.execute_script("return arguments[0].scrollWidth - arguments[0].clientWidth", wrap) <= 0
+    names = browser.find_elements(By.CSS_SELECTOR, ".bps-rules-index td:nth-child(2) code")
+    assert len(names) > 40
+    for code in names:  # one line each: a name is never broken mid-word
+        lines = browser.execute_script("return arguments[0].getClientRects().length", code)
+        assert lines == 1, code.text
+    browser.set_window_size(*DESKTOP)
+
+
+def test_home_page_sample_is_not_under_a_copy_button(browser, base_url):
+    _at(browser, DESKTOP, base_url)
+    blocks = browser.find_elements(By.CSS_SELECTOR, "article div.highlight")
+    sample = next(b for b in blocks if "BPS101 error" in b.text)
+    assert not [b for b in sample.find_elements(By.CSS_SELECTOR, "button.md-clipboard") if b.is_displayed()]
+    for block in blocks:  # where there is a button, no line of text runs under it
+        buttons = [b for b in block.find_elements(By.CSS_SELECTOR, "button.md-clipboard") if b.is_displayed()]
+        if buttons:
+            button = buttons[0].rect
+            code = block.find_element(By.CSS_SELECTOR, "code")
+            first_line_right = browser.execute_script(
+                "const r = document.createRange(); r.selectNodeContents(arguments[0]); const rects = Array.from(r.getClientRects());"
+                "const top = Math.min(...rects.map(x => x.top)); return Math.max(...rects.filter(x => x.top < top + 4).map(x => x.right));",
+                code,
+            )
+            assert first_line_right <= button["x"] + 1, block.text
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1280px", "phone"])
+def test_logo_colours_and_meta(browser, base_url, size):
+    _at(browser, size, base_url)
+    _shot(browser, f"home-{size[0]}")
+    assert _page_overflow(browser) <= 0
+    logo = browser.find_element(By.CSS_SELECTOR, "link[rel='icon']").get_attribute("href")
+    assert logo.endswith("assets/favicon.svg")
+    header = browser.find_element(By.CSS_SELECTOR, "header.md-header")
+    assert header.value_of_css_property("background-color") == "rgba(15, 110, 110, 1)"  # the project's teal, not the theme's indigo
+    description = browser.find_element(By.CSS_SELECTOR, "meta[name='description']").get_attribute("content")
+    og = browser.find_element(By.CSS_SELECTOR, "meta[property='og:description']").get_attribute("content")
+    assert description == og and "WSO2 BPS" in og
+    browser.set_window_size(*DESKTOP)
+
+
+def test_a_missing_page_gets_the_sites_404(browser, base_url, site):
+    # A static server answers 404 with the site's 404.html, as GitHub Pages does.
+    browser.get(base_url + "404.html")
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "article h1"))
+    assert _h1(browser) == "No such page"
+    links = {a.text for a in browser.find_elements(By.CSS_SELECTOR, ".bps-404 a")}
+    assert links == {"Every rule", "The clustering runbook", "Using bps-lint"}
+    # A 404 page is served at any depth, so its links are absolute, below site_url's path (/bps-lint/).
+    site_path = DEFAULT_DOCS_URL.split("/", 3)[3]
+    for a in browser.find_elements(By.CSS_SELECTOR, ".bps-404 a"):
+        assert (site / a.get_attribute("href").removeprefix(base_url).removeprefix(site_path) / "index.html").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from linter.evaluate.checks import CHECKS
 from linter.evaluate.declarative import check_value
 from linter.evaluate.policy import Policy
@@ -9,6 +11,7 @@ from linter.findings import Finding
 from linter.model.types import Cluster, Node
 from linter.parse.location import Loc, as_loc
 from linter.parse.xmlfile import FileProblem
+from linter.resources import policies_dir
 
 # File problems are reported under these built-in rules.
 PROBLEM_RULES = {"unparseable": "xml-not-well-formed", "doctype": "xml-doctype", "unreadable": "file-unreadable", "missing": "config-file-missing"}
@@ -31,6 +34,17 @@ def rule_url(docs_url: str, rule_id: str) -> str:
     if base == DEFAULT_DOCS_URL:
         base += docs_version() + "/"
     return f"{base}rules/{rule_id}/"
+
+
+def policy_url(docs_url: str, policy: Policy) -> str:
+    """A rule's page: its own ``url``; for a rule of your own without one, its page on your docs-url, or (no
+    docs-url) the public page on writing your own rules: the public site has no page for it."""
+    if policy.url:
+        return policy.url
+    builtin = os.path.dirname(os.path.abspath(policy.source)) == os.path.abspath(policies_dir())
+    if builtin or docs_url.rstrip("/") + "/" != DEFAULT_DOCS_URL:
+        return rule_url(docs_url, policy.id)
+    return f"{DEFAULT_DOCS_URL}{docs_version()}/usage/#your-own-policies"
 
 
 class Engine:
@@ -62,7 +76,7 @@ class Engine:
     def help_url(self, policy: Policy) -> str:
         url = self._help_urls.get(policy.id)
         if url is None:
-            url = self._help_urls[policy.id] = rule_url(self.docs_url, policy.id)
+            url = self._help_urls[policy.id] = policy_url(self.docs_url, policy)
         return url
 
     def finding(self, policy: Policy, loc: Loc, message: str, cluster: str | None, node: str | None) -> Finding:

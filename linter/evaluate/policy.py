@@ -34,6 +34,7 @@ class Policy(NamedTuple):
     reason: str | None = None
     replaced_by: tuple[str, ...] = ()
     removed_in: str | None = None
+    url: str | None = None  # a rule of your own: its page (linter.evaluate.engine.policy_url)
 
 
 class Rules(NamedTuple):
@@ -112,6 +113,7 @@ def _policy(path: str, data: dict) -> Policy:
         reason=data["reason"].strip() if "reason" in data else None,
         replaced_by=tuple(data.get("replaced_by", ())),
         removed_in=data.get("removed_in"),
+        url=data.get("url"),
     )
 
 

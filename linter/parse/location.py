@@ -14,6 +14,7 @@ class Loc(NamedTuple):
     path: str
     line: int | None = None
     column: int | None = None
+    element: str | None = None  # the element's path in its file (e.g. ``datasource/definition``): a baseline's anchor, not a line
 
 
 class ElementLoc:
@@ -22,20 +23,21 @@ class ElementLoc:
     It keeps the element's line and tag, not the element: an element keeps its whole tree alive, and
     trees are let go as soon as the model has read them."""
 
-    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc")
+    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc", "_element")
 
     def __init__(self, parsed, element):
         self.path = parsed.path
         self._lines = parsed.lines
         self._end_line = element.sourceline
         self._tag = element.tag
+        self._element = "/".join(e.tag.rpartition("}")[2] if isinstance(e.tag, str) else "#node" for e in (*reversed(list(element.iterancestors())), element))
         self._loc = None
 
     def resolve(self) -> Loc:
         if self._loc is None:
             local = self._tag.rpartition("}")[2]
             line, column = self._lines.tag_start(local, self._end_line or 1)
-            self._loc = Loc(self.path, line, column)
+            self._loc = Loc(self.path, line, column, self._element)
             self._lines = None
         return self._loc
 

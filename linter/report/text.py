@@ -1,33 +1,132 @@
-"""``path:line:col: ID severity: message [cluster/node] (help URL)`` and a summary line."""
+"""The terminal report.
+
+``concise``: one line per finding, ``path:line:col: ID severity: message [node] (help URL)``.
+``full`` (ruff's default look): the same head line, then the offending source line with a caret under the
+column; each rule's URL is printed once, as a footnote. Both end with a summary line. Colour only when asked
+for (``colour=True``; the command line decides from the terminal, NO_COLOR and FORCE_COLOR).
+"""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 from linter.findings import Finding
+from linter.redact import clean, is_secret_name
 from linter.report.summary import counts
 from linter.run import RunResult
+
+_SGR = {"error": "1;31", "warning": "1;33", "info": "1;36", "rule": "1", "path": "1", "dim": "2", "caret": "1;31"}
+MAX_SOURCE_LINE = 400  # characters shown of a source line; a minified file is not printed whole
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+# <password>value</password> or <parameter name="groupPassword">value</parameter>: an element named like a
+# credential keeps its name, not its text.
+_SECRET_ELEMENT = re.compile(r"<(?P<tag>[\w.:\-]+)(?P<attrs>[^<>]*)>(?P<text>[^<]*)(?=</)")
+_NAME_ATTRIBUTE = re.compile(r"""\b(?:name|key)\s*=\s*["'](?P<name>[^"']*)["']""")
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def finding_line(f: Finding) -> str:
+def _paint(text: str, style: str, colour: bool) -> str:
+    return f"\x1b[{_SGR[style]}m{text}\x1b[0m" if colour else text
+
+
+def _where(f: Finding) -> str:
     where = f.loc.path
     if f.loc.line:
         where += f":{f.loc.line}"
         if f.loc.column:
             where += f":{f.loc.column}"
-    scope = "/".join(p for p in (f.cluster, f.node) if p)
-    return f"{where}: {f.rule} {f.severity}: {f.message} [{scope}] ({f.help_url})"
+    return where
+
+
+def scope_label(f: Finding) -> str:
+    """``cluster/node``; a cluster named after the current folder (``.``) adds nothing."""
+    cluster = None if f.cluster in (".", "") else f.cluster
+    return "/".join(p for p in (cluster, f.node) if p)
+
+
+def finding_line(f: Finding, colour: bool = False, url: bool = True) -> str:
+    head = f"{_paint(_where(f), 'path', colour)}: {_paint(f.rule, 'rule', colour)} {_paint(f.severity, f.severity, colour)}: {f.message} [{scope_label(f)}]"
+    return f"{head} ({f.help_url})" if url else head
+
+
+class _Sources:
+    """Source lines of the files findings point at, each file read once."""
+
+    def __init__(self):
+        self._files: dict[str, list[str] | None] = {}
+
+    def line(self, path: str, number: int) -> str | None:
+        if path not in self._files:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read(MAX_SOURCE_BYTES + 1)
+                self._files[path] = None if len(data) > MAX_SOURCE_BYTES else data.decode("utf-8", "replace").split("\n")
+            except OSError:
+                self._files[path] = None
+        lines = self._files[path]
+        return lines[number - 1].removesuffix("\r") if lines and 1 <= number <= len(lines) else None
+
+
+def _secret_element(match: re.Match) -> bool:
+    named = _NAME_ATTRIBUTE.search(match["attrs"])
+    return is_secret_name(match["tag"].rpartition(":")[2]) or bool(named and is_secret_name(named["name"]))
+
+
+def _masked(line: str) -> str:
+    return _SECRET_ELEMENT.sub(lambda m: f"<{m['tag']}{m['attrs']}>****" if m["text"].strip() and _secret_element(m) else m.group(), line)
+
+
+def _snippet(f: Finding, sources: _Sources, colour: bool) -> list[str]:
+    if not f.loc.line:
+        return []
+    raw = sources.line(f.loc.path, f.loc.line)
+    if raw is None or len(raw) > MAX_SOURCE_LINE:
+        return []
+    raw = raw.replace("\t", " ")  # one column per character, so the caret stays under it
+    number = str(f.loc.line)
+    gutter = " " * len(number)
+    shown = clean(_masked(raw))
+    lines = [f"{gutter} {_paint('|', 'dim', colour)}", f"{number} {_paint('|', 'dim', colour)} {shown}"]
+    if f.loc.column and shown[: f.loc.column] == raw[: f.loc.column]:  # masking or escaping before the column would shift it
+        lines.append(f"{gutter} {_paint('|', 'dim', colour)} {' ' * (f.loc.column - 1)}{_paint('^', 'caret', colour)}")
+    return lines
 
 
 def summary_line(result: RunResult) -> str:
     c = counts(result)
-    return (
+    line = (
         f"{_plural(c['errors'], 'error')}, {_plural(c['warnings'], 'warning')}, {_plural(c['infos'], 'info')} "
         f"in {_plural(c['files'], 'file')}, {_plural(c['nodes'], 'node')}, {_plural(c['clusters'], 'cluster')}"
     )
+    hidden = [f"{n} {what}" for n, what in ((getattr(result, "suppressed", 0), "suppressed"), (getattr(result, "baselined", 0), "in the baseline")) if n]
+    return line + (f" ({', '.join(hidden)})" if hidden else "")
 
 
-def render(result: RunResult, engine=None, settings=None) -> str:
-    return "\n".join([*(finding_line(f) for f in result.findings), summary_line(result)]) + "\n"
+def statistics(result: RunResult) -> str:
+    """A count per rule, most frequent first (``--statistics``); a fixable column joins once rules have fixes."""
+    by_rule = Counter((f.rule, f.name, f.severity) for f in result.findings)
+    rows = sorted(by_rule.items(), key=lambda item: (-item[1], item[0][0]))
+    width = max((len(str(n)) for n in by_rule.values()), default=1)
+    return "".join(f"{n:>{width}}  {rule}  {name} ({severity})\n" for (rule, name, severity), n in rows)
+
+
+def render(result: RunResult, engine=None, settings=None, style: str = "concise", colour: bool = False) -> str:
+    if style != "full":
+        return "\n".join([*(finding_line(f, colour) for f in result.findings), summary_line(result)]) + "\n"
+    sources = _Sources()
+    out = []
+    urls: dict[str, str] = {}
+    for f in result.findings:
+        out.append(finding_line(f, colour, url=False))
+        out.extend(_snippet(f, sources, colour))
+        out.append("")
+        urls.setdefault(f.rule, f.help_url)
+    if urls:
+        out.extend(f"{_paint(rule, 'rule', colour)}: {url}" for rule, url in sorted(urls.items()))
+        out.append("")
+    out.append(summary_line(result))
+    return "\n".join(out) + "\n"
