@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from linter.evaluate.checks import CHECKS
-from linter.evaluate.declarative import check_value
+from linter.evaluate.declarative import check_consistent, check_unique, check_value
 from linter.evaluate.policy import Policy
 from linter.findings import Finding
 from linter.model.types import Cluster, Node
 from linter.parse.location import Loc, as_loc
 from linter.parse.xmlfile import FileProblem
 
-# File problems are reported under these built-in rules.
-PROBLEM_RULES = {"unparseable": "xml-not-well-formed", "doctype": "xml-doctype", "unreadable": "file-unreadable", "missing": "config-file-missing"}
+# The rules the pipeline itself reports, by name: the stage that finds them (a policy's
+# `builtin = "..."`, checked when policies load) and the file problem each stands for.
+BUILTIN_RULES = {
+    "xml-not-well-formed": ("parse", "unparseable"),
+    "xml-doctype": ("parse", "doctype"),
+    "config-file-missing": ("parse", "missing"),
+    "file-unreadable": ("discover", "unreadable"),
+    "invalid-suppression": ("suppress", None),
+    "unused-suppression": ("suppress", None),
+}
+PROBLEM_RULES = {problem: name for name, (_, problem) in BUILTIN_RULES.items() if problem}
+# The cross-node declarative kinds: fn(spec, cluster) -> violations naming their node.
+CLUSTER_KINDS = {"consistent": check_consistent, "unique": check_unique}
 
 DEFAULT_DOCS_URL = "https://bps-lint.github.io/bps-lint/"
 
@@ -56,6 +67,7 @@ class Engine:
 
     def builtin(self, name: str, loc: Loc, message: str, cluster: str | None, node: str | None) -> Finding | None:
         """A finding of an engine-emitted rule, or None when that rule is not selected."""
+        assert name in BUILTIN_RULES, name
         policy = self.by_name.get(name)
         return self.finding(policy, loc, message, cluster, node) if policy else None
 
@@ -78,15 +90,18 @@ class Engine:
         findings = []
         for policy in self.policies:
             spec = policy.check
+            kind = spec.get("kind", "value")
             if "builtin" in spec:
                 continue
-            if policy.scope == "cluster":
-                for violation in CHECKS[spec["function"]](cluster):
+            if kind in CLUSTER_KINDS or policy.scope == "cluster":
+                violations = CLUSTER_KINDS[kind](spec, cluster) if kind in CLUSTER_KINDS else CHECKS[policy.name](cluster)
+                for violation in violations:
                     node = violation.node.name if violation.node else None
                     findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node))
                 continue
+            function = CHECKS[policy.name] if kind == "function" else None
             for node in cluster.nodes:
-                violations = CHECKS[spec["function"]](node, cluster) if "function" in spec else check_value(spec, node, cluster)
+                violations = function(node, cluster) if function else check_value(spec, node, cluster)
                 for violation in violations:
                     findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node.name))
         return findings

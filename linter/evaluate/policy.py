@@ -213,31 +213,39 @@ def load_rules(folders: list[str] | None = None) -> Rules:
 
 def _check_workable(policy: Policy) -> None:
     """Refuse, naming the file and key, a policy that the schema allows but that could not work: a
-    check function that does not exist or does not fit the scope, a field the model does not have,
-    a message template with anything but {found}."""
+    function rule with no function named after it, or one that does not fit the scope; a built-in
+    rule the pipeline does not report; a field the model does not have; a cross-node kind on one
+    node; a message template with a field its kind does not fill."""
     from linter.evaluate.checks import CHECKS
     from linter.evaluate.declarative import field_problem, template_problem
+    from linter.evaluate.engine import BUILTIN_RULES
 
     def refuse(key: str, why: str):
         raise PolicyError(f"{policy.source}: invalid policy at '{key}': {why}")
 
     check = policy.check
-    function = check.get("function")
-    if function:
-        if function not in CHECKS:
-            refuse("check.function", f"no check function named '{function}'")
-        takes = CHECKS[function].__code__.co_argcount  # fn(cluster) or fn(node, cluster)
+    kind = check.get("kind", "value")
+    if "builtin" in check:
+        stage = BUILTIN_RULES.get(policy.name, (None,))[0]
+        if stage != check["builtin"]:
+            refuse("check.builtin", f"bps-lint's {check['builtin']} stage reports no rule named '{policy.name}'")
+    elif kind == "function":
+        function = policy.name.replace("-", "_")
+        if policy.name not in CHECKS:
+            refuse("check.kind", f"no check function named '{function}' (a function rule's function is named after the rule)")
+        takes = CHECKS[policy.name].__code__.co_argcount  # fn(cluster) or fn(node, cluster)
         if (policy.scope == "cluster") != (takes == 1):
             refuse(
                 "scope",
                 f"check function '{function}' works on a {'cluster' if takes == 1 else 'node'}; expected scope = \"{'cluster' if takes == 1 else 'node'}\"",
             )
     if "field" in check:
-        if policy.scope != "node":
-            refuse("scope", 'a check with a field is made on each node; expected scope = "node"')
+        wanted = "cluster" if kind in ("consistent", "unique") else "node"
+        if policy.scope != wanted:
+            refuse("scope", f"a {kind} check is made {'across the nodes' if wanted == 'cluster' else 'on each node'}; expected scope = \"{wanted}\"")
         problem = field_problem(check["field"])
         if problem:
             refuse("check.field", problem)
-        problem = template_problem(check["message"])
+        problem = template_problem(check["message"], kind)
         if problem:
             refuse("check.message", problem)

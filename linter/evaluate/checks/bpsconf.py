@@ -1,14 +1,13 @@
-"""bps.xml checks: distributed lock and NodeId."""
+"""bps.xml checks: distributed lock and the HTTP connection manager (a unique NodeId is declared in its policy)."""
 
 from __future__ import annotations
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import shared_by_several
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node
 
 
-@check("distributed_lock_needs_clustering")
+@check
 def distributed_lock_needs_clustering(node: Node, cluster: Cluster):
     if not node.bps or not node.bps.use_distributed_lock.is_true() or not node.clustering or cluster.multi_node:
         return  # in a multi-node cluster, clustering-enabled already asks for clustering on every node
@@ -21,20 +20,8 @@ def distributed_lock_needs_clustering(node: Node, cluster: Cluster):
         )
 
 
-@check("node_id_unique")
-def node_id_unique(cluster: Cluster):
-    held = ((n.bps.node_id.text, n) for n in cluster.nodes if n.bps and n.bps.node_id.text)
-    for node_id, nodes, names in shared_by_several(held):
-        for node in nodes:
-            yield Violation(
-                node.bps.node_id.loc,
-                f"NodeId '{node_id}' is used by {names}; expected a unique NodeId per node (two schedulers with one id claim the same jobs)",
-                node,
-            )
-
-
-@check("http_connection_manager_positive")
-def http_connection_manager_positive(node: Node, cluster: Cluster):
+@check
+def http_connection_manager(node: Node, cluster: Cluster):
     # BPELServerImpl.initHttpConnectionManager refuses values below 1 and the BPEL engine does not start.
     if not node.bps:
         return

@@ -1,57 +1,13 @@
-"""HumanTask coordination, start-script flags, placeholders and credentials."""
+"""The start script (wso2server.sh): JVM flags, and the system properties ${...} placeholders need from it."""
 
 from __future__ import annotations
 
 import re
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.clustering import is_loopback
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
-from linter.model.types import Cluster, Node, Secret
-
-
-@check("load_balancer_host")
-def load_balancer_host(node: Node, cluster: Cluster):
-    # Behind the load balancer, URLs the server hands out (HumanTask callbacks, WSDL endpoints) must name it.
-    if not cluster.multi_node or not node.carbon:
-        return
-    host = node.carbon.host_name
-    proxied = node.tomcat is not None and any(p.present for p in node.tomcat.proxy_ports)
-    if proxied or not (host.is_blank or is_loopback(host.text)):
-        return
-    yield Violation(
-        host.loc,
-        f"carbon.xml HostName is {host.shown()} and no tomcat connector sets a proxyPort, so the endpoints and HumanTask callback URLs this node hands out "
-        "name itself rather than the load balancer; expected HostName (and MgtHostName) set to the load balancer's host name and proxyPort 80/443 "
-        "on the connectors in tomcat/catalina-server.xml",
-    )
-
-
-@check("humantask_coordination_lb")
-def humantask_coordination_lb(node: Node, cluster: Cluster):
-    # HumanTask reads humantask.xml, the BPEL4People extension b4p-coordination-config.xml: each needs the
-    # load balancer's URL in a cluster (without it every node builds callback URLs from its own host name).
-    if not cluster.multi_node:
-        return
-    files = [("humantask.xml", node.humantask), ("b4p-coordination-config.xml", node.coordination)]
-    for name, config in files:
-        if config and config.coordination_enabled.is_true():
-            url = config.load_balancer_url
-            if url.is_blank:
-                yield Violation(
-                    url.loc,
-                    f"TaskCoordinationEnabled is true in {name} in a cluster but ClusteredTaskEngines/LoadBalancerURL is not set there, so callbacks name "
-                    "the node itself; expected the load balancer URL of the task engines",
-                )
-    if node.humantask and node.coordination:
-        ht, b4p = node.humantask.coordination_enabled.is_true(), node.coordination.coordination_enabled.is_true()
-        if ht != b4p:
-            yield Violation(
-                node.coordination.coordination_enabled.loc,
-                f"TaskCoordinationEnabled is {str(b4p).lower()} in b4p-coordination-config.xml but {str(ht).lower()} in humantask.xml; "
-                "BPEL reads the first and HumanTask the second, so expected the same value in both",
-            )
+from linter.model.types import Cluster, Node
 
 
 def _unconditional(node: Node, prefix: str):
@@ -60,7 +16,7 @@ def _unconditional(node: Node, prefix: str):
     return next((f for f in node.start_script.flags if (f.text == prefix or f.text.startswith(prefix + "=")) and not f.conditional), None)
 
 
-@check("setup_flag_in_cluster")
+@check
 def setup_flag_in_cluster(node: Node, cluster: Cluster):
     flag = _unconditional(node, "-Dsetup") if cluster.multi_node else None
     if flag:
@@ -72,7 +28,7 @@ def setup_flag_in_cluster(node: Node, cluster: Cluster):
         )
 
 
-@check("worker_node_flag_on_manager")
+@check
 def worker_node_flag_on_manager(node: Node, cluster: Cluster):
     flag = _unconditional(node, "-DworkerNode")
     if not flag or flag.text.partition("=")[2].strip("\"'").lower() != "true" or node.role != "manager":
@@ -85,7 +41,7 @@ def worker_node_flag_on_manager(node: Node, cluster: Cluster):
         )
 
 
-@check("maxpermsize_ignored")
+@check
 def maxpermsize_ignored(node: Node, cluster: Cluster):
     flag = _unconditional(node, "-XX:MaxPermSize")
     if flag:
@@ -115,7 +71,7 @@ def _set_properties(node: Node, cluster: Cluster) -> set[str]:
     return {f.text[2:].partition("=")[0] for f in flags if f.text.startswith("-D")} | set(cluster.properties)
 
 
-@check("unresolved_placeholder")
+@check
 def unresolved_placeholder(node: Node, cluster: Cluster):
     known = None
     for value in node.placeholders:
@@ -138,31 +94,3 @@ def unresolved_placeholder(node: Node, cluster: Cluster):
                 f"value '{shown}' needs the system property {unset[0]}, which neither the start script (-D{unset[0]}=...) nor bps-lint.toml [properties] sets, "
                 "so Carbon leaves the text as written; expected the property set for the JVM (and declared in [properties]), or the rendered value",
             )
-
-
-def _secrets(node: Node) -> list[tuple[str, Secret]]:
-    """Every password the node uses, with what it is for."""
-    found = [(f"password of datasource {d.name.text}", d.password) for d in node.datasources]
-    if node.user_mgt:
-        found.append(("password of the admin user in user-mgt.xml", node.user_mgt.admin_password))
-    if node.carbon and node.carbon.depsync.enabled.is_true() and (node.carbon.depsync.repository_type.text or "registry") in ("svn", "git"):
-        found.append(("DeploymentSynchronizer SvnPassword", node.carbon.depsync.svn_password))
-    if node.tasks and node.tasks.mode.text == "REMOTE":
-        found.append(("remoteServerPassword in tasks-config.xml", node.tasks.remote_password))
-    if node.humantask and node.humantask.coordination_enabled.is_true():
-        found.append(("HumanTask RegistrationServiceAuthentication password", node.humantask.registration_password))
-    return found
-
-
-@check("plaintext_password")
-def plaintext_password(node: Node, cluster: Cluster):
-    for what, secret in _secrets(node):
-        if secret.state == "plaintext" and not secret.is_default:
-            yield Violation(secret.loc, f"{what} is in plaintext; expected a Secure Vault alias (svns:secretAlias) encrypted with the cipher tool")
-
-
-@check("default_credentials")
-def default_credentials(node: Node, cluster: Cluster):
-    for what, secret in _secrets(node):
-        if secret.state == "plaintext" and secret.is_default:
-            yield Violation(secret.loc, f"{what} is a well-known default; expected a strong password kept in Secure Vault")
