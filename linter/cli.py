@@ -8,6 +8,7 @@ import sys
 from types import SimpleNamespace
 
 from linter import __version__
+from linter.report import FORMATS, renderer
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 SUBCOMMANDS = ("check", "rules", "explain", "model", "graph", "drift", "report")
@@ -15,9 +16,6 @@ SUBCOMMANDS = ("check", "rules", "explain", "model", "graph", "drift", "report")
 
 class UsageError(Exception):
     pass
-
-
-FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
 def _csv(value: str) -> list[str]:
@@ -165,13 +163,6 @@ def write_report(path: str, text: str) -> None:
         raise
 
 
-def _renderer(name: str):
-    import importlib
-
-    module = {"text": "text", "json": "json_report", "sarif": "sarif", "github": "github", "junit": "junit"}[name]
-    return importlib.import_module(f"linter.report.{module}").render
-
-
 def cmd_check(argv: list[str]) -> int:
     args = parse_check_args(argv)
     _require_paths(args.paths)
@@ -188,10 +179,10 @@ def cmd_check(argv: list[str]) -> int:
     result = lint_paths(args.paths, engine, settings, jobs=args.jobs)
     for note in result.notes:
         sys.stderr.write(f"bps-lint: {note}\n")  # already clean
-    report = _renderer(args.format)(result, engine, settings)
+    report = renderer(args.format)(result, engine, settings)
     if args.output:
         write_report(args.output, report)
-        sys.stdout.write(_renderer("text")(result, engine, settings))
+        sys.stdout.write(renderer("text")(result, engine, settings))
     else:
         sys.stdout.write(report)
     if args.exit_zero:

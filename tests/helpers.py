@@ -8,7 +8,8 @@ from pathlib import Path
 
 from linter.evaluate.engine import Engine
 from linter.evaluate.policy import load_policies
-from linter.run import RunResult, lint_paths
+from linter.findings import RunResult
+from linter.run import lint_paths
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_CLUSTER = REPO / "examples" / "cluster"

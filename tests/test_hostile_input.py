@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from linter.cli import main
+from linter.report import FORMATS
 from tests.helpers import EXAMPLE_CLUSTER, lint, node_file
 
 BOMB = b"""<?xml version="1.0"?>
@@ -159,8 +160,6 @@ def test_a_folder_named_like_a_file(cluster):
 
 
 # --- Secrets, control characters and output injection (issue 11) ---------------------------------
-
-FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
 def _outputs(capsys, *args) -> dict[str, tuple[int, str]]:

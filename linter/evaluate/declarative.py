@@ -134,7 +134,7 @@ def check_consistent(spec: dict, cluster: Cluster):
 
 
 def check_unique(spec: dict, cluster: Cluster):
-    """"Unique per node": every node holding a value that another node (or another replica) holds too."""
+    """ "Unique per node": every node holding a value that another node (or another replica) holds too."""
     held = ((value.text, node) for node, value in _node_values(spec, cluster) if value.text)  # a blank value is no identity
     for text, nodes, names in shared_by_several(held):
         for node in nodes:

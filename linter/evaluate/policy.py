@@ -242,7 +242,7 @@ def _check_workable(policy: Policy) -> None:
     if "field" in check:
         wanted = "cluster" if kind in ("consistent", "unique") else "node"
         if policy.scope != wanted:
-            refuse("scope", f"a {kind} check is made {'across the nodes' if wanted == 'cluster' else 'on each node'}; expected scope = \"{wanted}\"")
+            refuse("scope", f'a {kind} check is made {"across the nodes" if wanted == "cluster" else "on each node"}; expected scope = "{wanted}"')
         problem = field_problem(check["field"])
         if problem:
             refuse("check.field", problem)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from linter.findings import Finding
 from linter.report.summary import counts
-from linter.run import RunResult
+from linter.findings import RunResult
 
 
 def _plural(n: int, word: str) -> str:
@@ -29,5 +29,5 @@ def summary_line(result: RunResult) -> str:
     )
 
 
-def render(result: RunResult, engine=None, settings=None) -> str:
+def render(result: RunResult, engine, settings) -> str:
     return "\n".join([*(finding_line(f) for f in result.findings), summary_line(result)]) + "\n"
