@@ -167,8 +167,8 @@ def test_a_damaged_cache_file_is_ignored(policy_cache):
 
 
 def test_the_cache_keeps_only_recent_entries(policy_cache, tmp_path):
-    from linter.evaluate import policy as policy_module
+    from linter.evaluate import policy_cache as cache
 
-    for index in range(policy_module._CACHE_FILES_KEPT + 3):
+    for index in range(cache.FILES_KEPT + 3):
         load_policies([str(_org_policy(tmp_path / f"org{index}", f"ORG{index:03d}", f"org-rule-{index}").parent)])
-    assert len(list(policy_cache.glob("policies-*.json"))) == policy_module._CACHE_FILES_KEPT
+    assert len(list(policy_cache.glob("policies-*.json"))) == cache.FILES_KEPT

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import zlib
 from typing import NamedTuple
 
+from linter.evaluate import policy_cache
 from linter.resources import policies_dir, schema_path
 
 
@@ -115,63 +115,6 @@ def _policy(path: str, data: dict) -> Policy:
     )
 
 
-def _fingerprint(paths: list[str]) -> str | None:
-    """A 64-bit checksum of the policy files, the schema and bps-lint's version; None if a file cannot be read.
-
-    zlib is already loaded by lxml; hashlib would load OpenSSL on every run for a cache key.
-    """
-    from linter import __version__
-
-    crc, adler = 0, 1
-    try:
-        for path in [schema_path("policy.schema.json"), *paths]:
-            chunk = path.encode() + b"\0" + _read(path) + b"\0"
-            crc, adler = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler)
-    except OSError:
-        return None  # let validation report it
-    return f"{__version__}-{crc:08x}{adler:08x}"
-
-
-def cache_dir() -> str:
-    configured = os.environ.get("BPS_LINT_CACHE_DIR")
-    if configured:
-        return configured
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "bps-lint")
-
-
-_CACHE_FILES_KEPT = 8  # a few checkouts or policy folders side by side; older entries are removed
-
-
-def _cached(key: str, paths: list[str]) -> list[Policy] | None:
-    """The policies cached under ``key``, or None if there are none or they do not fit ``paths``."""
-    try:
-        with open(os.path.join(cache_dir(), f"policies-{key}.json"), encoding="utf-8") as handle:
-            entries = json.load(handle)
-        if [path for path, _ in entries] != paths:
-            return None
-        return [_policy(path, data) for path, data in entries]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):  # absent, or not what we wrote
-        return None
-
-
-def _store(key: str, entries: list) -> None:
-    """Best effort: a read-only home or a full disk only costs the next run its validation."""
-    folder = cache_dir()
-    try:
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".policies-{key}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(entries, handle)
-        os.replace(tmp, os.path.join(folder, f"policies-{key}.json"))
-        with os.scandir(folder) as found:
-            entries = sorted((e for e in found if e.name.startswith("policies-")), key=lambda e: e.stat().st_mtime, reverse=True)
-        for stale in entries[_CACHE_FILES_KEPT:]:
-            os.unlink(stale.path)
-    except OSError:
-        pass
-
-
 def load_policies(folders: list[str] | None = None) -> list[Policy]:
     """Every rule in force in the bundled folder and any extra folders."""
     return load_rules(folders).live
@@ -184,13 +127,19 @@ def load_rules(folders: list[str] | None = None) -> Rules:
     a hash of the files, so later runs skip TOML parsing and jsonschema altogether.
     """
     paths = [path for folder in [policies_dir(), *(folders or [])] for path in _policy_files(folder)]
-    key = _fingerprint(paths)
-    policies = _cached(key, paths) if key else None
+    key = policy_cache.fingerprint(paths, _read)
+    entries = policy_cache.load(key, paths) if key else None
+    policies = None
+    if entries is not None:
+        try:
+            policies = [_policy(path, data) for path, data in entries]
+        except (TypeError, KeyError, AttributeError):  # not what we wrote
+            policies = None
     if policies is None:
         validator = _validator()
         entries = [[path, _read_validated(path, validator)] for path in paths]
         if key:
-            _store(key, entries)
+            policy_cache.store(key, entries)
         policies = [_policy(path, data) for path, data in entries]
     seen: dict[str, str] = {}
     for policy in policies:
