@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections import defaultdict
 
@@ -75,6 +76,7 @@ def _member_address(node: Node) -> tuple[str, str] | None:
     return clustering.local_member_host.text, port
 
 
+@functools.lru_cache(maxsize=1024)  # a fleet repeats a few host names on every node
 def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
@@ -83,6 +85,7 @@ def is_ip(host: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1024)
 def is_loopback(host: str | None) -> bool:
     host = (host or "").strip("[]").lower()
     return host == "localhost" or (is_ip(host) and ipaddress.ip_address(host).is_loopback)

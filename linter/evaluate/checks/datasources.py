@@ -216,16 +216,21 @@ def _machines(cluster: Cluster) -> set[str]:
 @check
 def shared_db_localhost(node: Node, cluster: Cluster):
     # "localhost" reaches a different server from every machine; only nodes on one machine may share it.
-    if not cluster.multi_node or len(_machines(cluster)) < 2:
+    if not cluster.multi_node:
         return
+    on_loopback = []
     for role, pool in shared_pools(node).items():
         parts = url_parts(pool.url.text)
         if parts and is_loopback(parts[1]):
-            yield Violation(
-                pool.url.loc,
-                f"{_label(role, pool)} URL '{redact(pool.url.text)}' names {parts[1]}, which on each of the cluster's machines is that machine itself, "
-                "so every node reaches a database of its own; expected the database server's network name, the same on every node",
-            )
+            on_loopback.append((role, pool, parts[1]))
+    if not on_loopback or len(_machines(cluster)) < 2:  # the machines only when it matters: a scan of every node
+        return
+    for role, pool, host in on_loopback:
+        yield Violation(
+            pool.url.loc,
+            f"{_label(role, pool)} URL '{redact(pool.url.text)}' names {host}, which on each of the cluster's machines is that machine itself, "
+            "so every node reaches a database of its own; expected the database server's network name, the same on every node",
+        )
 
 
 @check
