@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Callable, Iterator
+
 from linter.evaluate.checks import CHECKS
 from linter.evaluate.declarative import check_consistent, check_unique, check_value
 from linter.evaluate.policy import Policy
+from linter.evaluate.violation import Violation
 from linter.findings import Finding
 from linter.model.types import Cluster, Node
 from linter.parse.location import Loc, as_loc
@@ -23,6 +27,32 @@ BUILTIN_RULES = {
 PROBLEM_RULES = {problem: name for name, (_, problem) in BUILTIN_RULES.items() if problem}
 # The cross-node declarative kinds: fn(spec, cluster) -> violations naming their node.
 CLUSTER_KINDS = {"consistent": check_consistent, "unique": check_unique}
+
+ClusterCheck = Callable[[Cluster], Iterator[Violation]]  # every check, ready to run: violations naming their node
+
+
+def _on_each_node(check: Callable[[Node, Cluster], Iterator[Violation]]) -> ClusterCheck:
+    def run(cluster: Cluster) -> Iterator[Violation]:
+        for node in cluster.nodes:
+            for violation in check(node, cluster):
+                yield violation._replace(node=node)
+
+    return run
+
+
+def cluster_check(policy: Policy) -> ClusterCheck | None:
+    """The check of a policy that passed loading, as one function of a cluster; None for a built-in rule."""
+    spec = policy.check
+    kind = spec.get("kind", "value")
+    if "builtin" in spec:
+        return None
+    if kind == "function":
+        function = CHECKS[policy.name]
+        return function if policy.scope == "cluster" else _on_each_node(function)
+    if kind in CLUSTER_KINDS:
+        return functools.partial(CLUSTER_KINDS[kind], spec)
+    return _on_each_node(functools.partial(check_value, spec))
+
 
 DEFAULT_DOCS_URL = "https://bps-lint.github.io/bps-lint/"
 
@@ -49,6 +79,7 @@ class Engine:
 
     def __init__(self, policies: list[Policy], docs_url: str = DEFAULT_DOCS_URL, known: list[Policy] | None = None, removed: list[Policy] | None = None):
         self.policies = policies
+        self._checks = [(p, check) for p in policies for check in [cluster_check(p)] if check]
         self.removed = {key: p for p in removed or () for key in (p.id, p.name)}  # for suppressions naming one
         self.by_name = {p.name: p for p in policies}
         self._known = {key for p in (known or policies) for key in (p.id, p.name)}
@@ -88,20 +119,8 @@ class Engine:
 
     def evaluate(self, cluster: Cluster) -> list[Finding]:
         findings = []
-        for policy in self.policies:
-            spec = policy.check
-            kind = spec.get("kind", "value")
-            if "builtin" in spec:
-                continue
-            if kind in CLUSTER_KINDS or policy.scope == "cluster":
-                violations = CLUSTER_KINDS[kind](spec, cluster) if kind in CLUSTER_KINDS else CHECKS[policy.name](cluster)
-                for violation in violations:
-                    node = violation.node.name if violation.node else None
-                    findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node))
-                continue
-            function = CHECKS[policy.name] if kind == "function" else None
-            for node in cluster.nodes:
-                violations = function(node, cluster) if function else check_value(spec, node, cluster)
-                for violation in violations:
-                    findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node.name))
+        for policy, check in self._checks:
+            for violation in check(cluster):
+                node = violation.node.name if violation.node else None
+                findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node))
         return findings
