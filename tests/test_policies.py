@@ -96,7 +96,10 @@ def test_an_extra_policy_folder_loads(tmp_path):
         (lambda t: t.replace('name = "org-autocommit"', 'name = "Org_AutoCommit"'), "invalid policy at 'name'"),
         (lambda t: t.replace('title = "BPS_DS must have defaultAutoCommit set to true"\n', ""), "'title' is a required property"),
         (lambda t: t.replace('field = "bps_datasource.default_auto_commit"', 'kind = "function"\nfield = "x"'), "invalid policy at 'check'"),
-        (lambda t: t.replace('field = "bps_datasource.default_auto_commit"', 'kind = "same"\nfield = "x"'), "invalid policy at 'check'"),
+        (
+            lambda t: t.replace('field = "bps_datasource.default_auto_commit"', 'kind = "same"\nfield = "x"'),
+            "invalid policy at 'check.kind': 'same' is not one of",
+        ),
         (lambda t: t.replace("[check]\n", '[check]\nbuiltin = "suppress"\n'), "invalid policy at 'check'"),
         (lambda t: t.replace('id = "ORG101"', 'id = "BPS101"'), "'BPS101' is already used"),
         (lambda t: t.replace("[check]", "[check"), "not valid TOML"),

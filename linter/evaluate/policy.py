@@ -84,7 +84,8 @@ def _read_validated(path: str, validator) -> dict:
         raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except RecursionError:
         raise PolicyError(f"{path}: nested too deeply to read; a policy holds tables of plain values") from None
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    # in path order; under one key, a precise error (check.kind) before "matches none of the check kinds"
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path)[:1], e.validator == "oneOf", list(e.absolute_path)))
     if errors:
         first = errors[0]
         where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
