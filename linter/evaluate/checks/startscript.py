@@ -11,9 +11,9 @@ from linter.model.types import Cluster, Node
 
 
 def _unconditional(node: Node, prefix: str):
-    if not node.start_script:
-        return None
-    return next((f for f in node.start_script.flags if (f.text == prefix or f.text.startswith(prefix + "=")) and not f.conditional), None)
+    """The first ``prefix`` or ``prefix=...`` flag the script passes whatever its shell tests say (StartScript.flag of those)."""
+    script = node.start_script
+    return script._replace(flags=tuple(f for f in script.flags if not f.conditional)).flag(prefix) if script else None
 
 
 @check
