@@ -8,6 +8,7 @@ import sys
 from types import SimpleNamespace
 
 from linter import __version__
+from linter.report import FORMATS, renderer
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 SUBCOMMANDS = ("check", "rules", "explain", "model", "graph", "drift", "report", "verify", "docs")
@@ -15,9 +16,6 @@ SUBCOMMANDS = ("check", "rules", "explain", "model", "graph", "drift", "report",
 
 class UsageError(Exception):
     pass
-
-
-FORMATS = ("text", "json", "sarif", "github", "junit", "gitlab", "checkstyle")
 
 
 def _csv(value: str) -> list[str]:
@@ -183,15 +181,6 @@ def write_report(path: str, text: str) -> None:
         raise
 
 
-def _renderer(name: str):
-    import importlib
-
-    module = {"text": "text", "json": "json_report", "sarif": "sarif", "github": "github", "junit": "junit", "gitlab": "gitlab", "checkstyle": "checkstyle"}[
-        name
-    ]
-    return importlib.import_module(f"linter.report.{module}").render
-
-
 def use_colour(choice: str, stream=None) -> bool:
     """``--color``, else NO_COLOR (any value: off), else FORCE_COLOR (any value: on), else whether ``stream`` is a terminal."""
     if choice != "auto":
@@ -269,7 +258,7 @@ def cmd_check(argv: list[str]) -> int:
         return EXIT_OK
     _apply_baseline(args.baseline or settings.baseline, result, settings)
     text = _text_renderer(args)
-    report = text(result, engine, settings) if args.format == "text" else _renderer(args.format)(result, engine, settings)
+    report = text(result, engine, settings) if args.format == "text" else renderer(args.format)(result, engine, settings)
     if args.output:
         write_report(args.output, report)
         sys.stdout.write(text(result, engine, settings))

@@ -88,6 +88,12 @@ class _Collector:
         token = raw if not secret or raw is None else "set:" + _digest(raw)
         self.settings[name] = Setting(name, file, raw, secret, token, value.loc)
 
+    def fields(self, prefix: str, file: str, record, names: str) -> None:
+        """``value`` for each ``Setting=field`` of ``names``: the record's field, named ``prefix/Setting``."""
+        for pair in names.split():
+            name, _, field = pair.partition("=")
+            self.value(f"{prefix}/{name}", file, getattr(record, field))
+
     def secret(self, name: str, file: str, secret: Secret | None, tag: str) -> None:
         if name in self.settings or secret is None:
             return
@@ -109,17 +115,13 @@ def node_settings(node: Node) -> dict[str, Setting]:
     for ds in node.datasources:
         file = _relative(node, ds.file)
         prefix = f"datasource({ds.name.text or ds.jndi_name.text or '?'})"
-        for field, value in (
-            ("jndiName", ds.jndi_name),
-            ("url", ds.url),
-            ("username", ds.username),
-            ("driverClassName", ds.driver),
-            ("defaultAutoCommit", ds.default_auto_commit),
-            ("maxActive", ds.max_active),
-            ("testOnBorrow", ds.test_on_borrow),
-            ("validationQuery", ds.validation_query),
-        ):
-            c.value(f"{prefix}/{field}", file, value)
+        c.fields(
+            prefix,
+            file,
+            ds,
+            "jndiName=jndi_name url=url username=username driverClassName=driver defaultAutoCommit=default_auto_commit maxActive=max_active "
+            "testOnBorrow=test_on_borrow validationQuery=validation_query",
+        )
         c.secret(f"{prefix}/password", file, ds.password, "password")
     if node.registry:
         reg, file = node.registry, "registry.xml"
@@ -128,11 +130,9 @@ def node_settings(node: Node) -> dict[str, Setting]:
         for config in reg.db_configs:
             c.value(f"registry/dbConfig({config.name})/dataSource", file, config.data_source)
         for inst in reg.remote_instances:
-            for field, value in (("url", inst.url), ("dbConfig", inst.db_config), ("readOnly", inst.read_only), ("cacheId", inst.cache_id)):
-                c.value(f"registry/remoteInstance({inst.id.text})/{field}", file, value)
+            c.fields(f"registry/remoteInstance({inst.id.text})", file, inst, "url=url dbConfig=db_config readOnly=read_only cacheId=cache_id")
         for mount in reg.mounts:
-            for field, value in (("instanceId", mount.instance_id), ("targetPath", mount.target_path), ("overwrite", mount.overwrite)):
-                c.value(f"registry/mount({mount.path.text})/{field}", file, value)
+            c.fields(f"registry/mount({mount.path.text})", file, mount, "instanceId=instance_id targetPath=target_path overwrite=overwrite")
     if node.clustering:
         cl, file = node.clustering, "axis2/axis2.xml"
         c.value("clustering/enable", file, cl.enabled)
@@ -146,22 +146,13 @@ def node_settings(node: Node) -> dict[str, Setting]:
         c.value("tasks/taskServerCount", "etc/tasks-config.xml", node.tasks.count)
         c.secret("tasks/remoteServerPassword", "etc/tasks-config.xml", node.tasks.remote_password, "remoteServerPassword")
     if node.bps:
-        for field, value in (
-            ("DataSource", node.bps.data_source),
-            ("ODESchedulerThreadPoolSize", node.bps.ode_threads),
-            ("UseDistributedLock", node.bps.use_distributed_lock),
-            ("NodeId", node.bps.node_id),
-        ):
-            c.value(f"bps/{field}", "bps.xml", value)
+        c.fields(
+            "bps", "bps.xml", node.bps, "DataSource=data_source ODESchedulerThreadPoolSize=ode_threads UseDistributedLock=use_distributed_lock NodeId=node_id"
+        )
     if node.humantask:
         ht = node.humantask
-        for field, value in (
-            ("DataSource", ht.data_source),
-            ("MaxThreadPoolSize", ht.max_threads),
-            ("TaskCoordinationEnabled", ht.coordination_enabled),
-            ("LoadBalancerURL", ht.load_balancer_url),
-        ):
-            c.value(f"humantask/{field}", "humantask.xml", value)
+        names = "DataSource=data_source MaxThreadPoolSize=max_threads TaskCoordinationEnabled=coordination_enabled LoadBalancerURL=load_balancer_url"
+        c.fields("humantask", "humantask.xml", ht, names)
         c.secret("humantask/RegistrationServiceAuthentication/Password", "humantask.xml", ht.registration_password, "Password")
     if node.activiti:
         c.value("activiti/dataSourceJndiName", "activiti.xml", node.activiti.data_source_jndi)
@@ -169,14 +160,8 @@ def node_settings(node: Node) -> dict[str, Setting]:
         cb, sync = node.carbon, node.carbon.depsync
         c.value("carbon/HostName", "carbon.xml", cb.host_name)
         c.value(OFFSET, "carbon.xml", cb.port_offset)
-        for field, value in (
-            ("Enabled", sync.enabled),
-            ("AutoCommit", sync.auto_commit),
-            ("AutoCheckout", sync.auto_checkout),
-            ("RepositoryType", sync.repository_type),
-            ("SvnUrl", sync.svn_url),
-        ):
-            c.value(f"carbon/DeploymentSynchronizer/{field}", "carbon.xml", value)
+        names = "Enabled=enabled AutoCommit=auto_commit AutoCheckout=auto_checkout RepositoryType=repository_type SvnUrl=svn_url"
+        c.fields("carbon/DeploymentSynchronizer", "carbon.xml", sync, names)
         c.secret("carbon/DeploymentSynchronizer/SvnPassword", "carbon.xml", sync.svn_password, "SvnPassword")
     if node.user_mgt:
         um = node.user_mgt

@@ -1,12 +1,10 @@
-"""A finding: one rule violated at one place."""
+"""A finding (one rule violated at one place), and what a run found: what every report renders."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
 from linter.parse.location import Loc
-
-SEVERITIES = ("error", "warning", "info")
 
 
 class Finding(NamedTuple):
@@ -21,3 +19,17 @@ class Finding(NamedTuple):
 
     def sort_key(self):
         return (self.loc.path, self.loc.line or 0, self.loc.column or 0, self.rule, self.message)
+
+
+class RunResult:
+    """What a run found, and how much it read (for the summary line)."""
+
+    def __init__(self):
+        self.findings: list[Finding] = []
+        self.files = 0
+        self.nodes = 0
+        self.clusters = 0
+        self.cluster_names: list[str] = []
+        self.notes: list[str] = []  # said on stderr: paths given that hold nothing to check
+        self.suppressed = 0  # findings a suppression comment hid
+        self.baselined = 0  # findings a baseline hid (linter.baseline)

@@ -8,25 +8,11 @@ from linter.config import Settings
 from linter.discover.walk import ClusterSource, discover
 from linter.evaluate import suppress
 from linter.evaluate.engine import Engine
-from linter.findings import Finding
+from linter.findings import Finding, RunResult
 from linter.model.build import build_cluster
 from linter.parse.xmlfile import FileProblem
 from linter.redact import clean, clean_finding, model_secrets, scrub
 from linter.workers import choose_jobs, map_in_processes
-
-
-class RunResult:
-    """What a run found, and how much it read (for the summary line)."""
-
-    def __init__(self):
-        self.findings: list[Finding] = []
-        self.files = 0
-        self.nodes = 0
-        self.clusters = 0
-        self.cluster_names: list[str] = []
-        self.notes: list[str] = []  # said on stderr: paths given that hold nothing to check
-        self.suppressed = 0  # findings a suppression comment hid
-        self.baselined = 0  # findings a baseline hid (linter.baseline)
 
 
 class ClusterOutcome(NamedTuple):

@@ -8,9 +8,21 @@ import sys
 from linter.cli import EXIT_FINDINGS, EXIT_OK, UsageError, _engine, _require_paths, _settings, write_report
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _parse(argv: list[str], command, options: dict[str, dict]):
+    """(arguments, settings) of a view: PATH..., --config and the view's own ``options`` (flag: add_argument keywords).
+
+    ``command`` is the view's function: ``cmd_graph`` is ``bps-lint graph``, its docstring the --help description."""
+    parser = argparse.ArgumentParser(prog="bps-lint " + command.__name__.removeprefix("cmd_"), description=command.__doc__)
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="folders holding node configuration (default: .)")
     parser.add_argument("--config", metavar="FILE", help="bps-lint.toml or pyproject.toml to use (default: the nearest one above the first PATH)")
+    for flag, keywords in options.items():
+        parser.add_argument(flag, **keywords)
+    args = parser.parse_args(argv)
+    _require_paths(args.paths)
+    return args, _settings(args.paths, args.config)
+
+
+_OUTPUT = {"metavar": "FILE", "help": "write to FILE instead of the terminal"}
 
 
 def load(paths: list[str], settings, engine=None):
@@ -45,18 +57,17 @@ def _rule_urls(findings) -> dict[str, str]:
 
 
 def cmd_graph(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="bps-lint graph",
-        description="Draw each cluster: nodes and roles, WKA members, databases, registry mounts, deployment sync, load balancer; "
-        "what an error finding is about is marked with its rule id.",
+    """Draw each cluster: nodes and roles, WKA members, databases, registry mounts, deployment sync, load balancer;
+    what an error finding is about is marked with its rule id."""
+    args, settings = _parse(
+        argv,
+        cmd_graph,
+        {
+            "--format": {"choices": ("mermaid", "dot", "svg"), "default": "mermaid", "help": "Mermaid (default), Graphviz DOT, or SVG laid out by bps-lint"},
+            "--output": _OUTPUT,
+            "--docs-url": {"help": "base URL of the rule pages the SVG links to"},
+        },
     )
-    _common(parser)
-    parser.add_argument("--format", choices=("mermaid", "dot", "svg"), default="mermaid", help="Mermaid (default), Graphviz DOT, or SVG laid out by bps-lint")
-    parser.add_argument("--output", metavar="FILE", help="write to FILE instead of the terminal")
-    parser.add_argument("--docs-url", help="base URL of the rule pages the SVG links to")
-    args = parser.parse_args(argv)
-    _require_paths(args.paths)
-    settings = _settings(args.paths, args.config)
     loaded, result = load(args.paths, settings, _engine(settings, args.docs_url))
     from linter.graph import topology
 
@@ -84,18 +95,17 @@ def drift_allow_list(settings) -> list[str]:
 
 
 def cmd_drift(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="bps-lint drift",
-        description="Settings that differ between the nodes of each cluster (per-node ones checked for uniqueness), and, given "
-        "several clusters, between them role by role; the manifest's [drift] allow lists what may differ. Secrets are compared, "
-        "never shown. Exit 1 when something differs that should not.",
+    """Settings that differ between the nodes of each cluster (per-node ones checked for uniqueness), and, given
+    several clusters, between them role by role; the manifest's [drift] allow lists what may differ. Secrets are compared,
+    never shown. Exit 1 when something differs that should not."""
+    args, settings = _parse(
+        argv,
+        cmd_drift,
+        {
+            "--format": {"choices": ("text", "markdown", "json"), "default": "text", "help": "text (default), markdown, json (schemas/drift.schema.json)"},
+            "--output": _OUTPUT,
+        },
     )
-    _common(parser)
-    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="text (default), markdown, json (schemas/drift.schema.json)")
-    parser.add_argument("--output", metavar="FILE", help="write to FILE instead of the terminal")
-    args = parser.parse_args(argv)
-    _require_paths(args.paths)
-    settings = _settings(args.paths, args.config)
     loaded, _ = load(args.paths, settings)
     from linter.drift import cluster_drift, environment_drift
     from linter.report.drift import RENDERERS, failed
@@ -107,18 +117,17 @@ def cmd_drift(argv: list[str]) -> int:
 
 
 def cmd_report(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
-        prog="bps-lint report",
-        description="One self-contained HTML page (no network, no scripts): per cluster the picture, the findings by node and "
-        "file with their source lines, the drift tables and the summary.",
+    """One self-contained HTML page (no network, no scripts): per cluster the picture, the findings by node and
+    file with their source lines, the drift tables and the summary."""
+    args, settings = _parse(
+        argv,
+        cmd_report,
+        {
+            "--html": {"metavar": "FILE", "required": True, "help": "the HTML file to write"},
+            "--docs-url": {"help": "base URL of the rule pages the findings link to"},
+            "--exit-zero": {"action": "store_true", "help": "exit 0 even when there are error findings"},
+        },
     )
-    _common(parser)
-    parser.add_argument("--html", metavar="FILE", required=True, help="the HTML file to write")
-    parser.add_argument("--docs-url", help="base URL of the rule pages the findings link to")
-    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are error findings")
-    args = parser.parse_args(argv)
-    _require_paths(args.paths)
-    settings = _settings(args.paths, args.config)
     loaded, result = load(args.paths, settings, _engine(settings, args.docs_url))
     from linter.drift import cluster_drift, environment_drift
     from linter.graph import topology

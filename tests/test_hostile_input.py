@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from linter.cli import main
+from linter.report import FORMATS
 from tests.helpers import EXAMPLE_CLUSTER, lint, node_file
 
 BOMB = b"""<?xml version="1.0"?>
@@ -159,8 +160,6 @@ def test_a_folder_named_like_a_file(cluster):
 
 
 # --- Secrets, control characters and output injection (issue 11) ---------------------------------
-
-FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
 def _outputs(capsys, *args) -> dict[str, tuple[int, str]]:
@@ -528,11 +527,19 @@ def test_a_template_with_literal_braces_renders(cluster, tmp_path, capsys):
         ('field = "datasources.url"\nmessage = "{found}"', "node", "check.field", "'datasources' is a list or a plain value"),
         ('field = "bps"\nmessage = "{found}"', "node", "check.field", "'bps' is a BpsConfig, not a value"),
         ('field = "bps.node_id"\nmessage = "{found}"', "cluster", "scope", 'expected scope = "node"'),
-        ('function = "registry_mounts"', "cluster", "scope", 'expected scope = "node"'),
-        ('function = "wka_members"', "node", "scope", 'expected scope = "cluster"'),
+        ('kind = "function"', "cluster", "scope", 'expected scope = "node"'),
+        ('kind = "function"', "node", "scope", 'expected scope = "cluster"'),
+        ('kind = "unique"\nfield = "bps.node_id"\nmessage = "{value}"', "node", "scope", 'a unique check is made across the nodes; expected scope = "cluster"'),
+        ('kind = "consistent"\nfield = "bps.nodeid"\nmessage = "{value}"', "cluster", "check.field", "BpsConfig has no field 'nodeid'"),
+        ('kind = "consistent"\nfield = "bps.node_id"\nmessage = "{found}"', "cluster", "check.message", "a message can only use {value}, {node}, {majority}"),
+        ('kind = "unique"\nfield = "bps.node_id"\nmessage = "{majority}"', "cluster", "check.message", "a message can only use {value}, {nodes}"),
     ],
 )
-def test_a_policy_that_cannot_work_is_refused_at_load(cluster, tmp_path, capsys, check, scope, key, why):
+def test_a_policy_that_cannot_work_is_refused_at_load(cluster, tmp_path, capsys, monkeypatch, check, scope, key, why):
+    from linter.evaluate.checks import CHECKS
+
+    # a function rule named org-check whose function works on the other scope than the policy says
+    monkeypatch.setitem(CHECKS, "org-check", (lambda cluster: ()) if scope == "node" else (lambda node, cluster: ()))
     path = _extra_policy(cluster, tmp_path, check, scope)
     for args in ([str(cluster)], ["rules"]):
         cwd = os.getcwd()
@@ -658,3 +665,20 @@ def test_zero_width_characters_are_escaped_so_different_values_print_differently
     from linter.redact import clean
 
     assert clean("bps-worker1") != clean("bps-\u200bworker1") and "\u200b" not in clean("bps-\u200bworker1")
+
+
+def test_a_cross_node_rule_is_one_policy_file(cluster, tmp_path, capsys):
+    # "same on every node" over a field that differs on every node: the nodes off the first one's value are named
+    check = 'kind = "consistent"\nfield = "bps.node_id"\nmessage = "NodeId {value} on {node}, {majority} elsewhere"'
+    _extra_policy(cluster, tmp_path, check, "cluster")
+    assert main([str(cluster), "--select", "ORG901"]) == 1
+    out = capsys.readouterr().out
+    assert "worker1/repository/conf/bps.xml:117:" in out and "ORG901 error: NodeId bps-worker1 on worker1, bps-manager elsewhere" in out
+    assert "worker2/repository/conf/bps.xml:117:" in out and "manager/repository" not in out
+    (cluster / "worker2" / "repository" / "conf" / "bps.xml").write_text(
+        (cluster / "worker1" / "repository" / "conf" / "bps.xml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    _extra_policy(cluster, tmp_path, 'kind = "unique"\nfield = "bps.node_id"\nmessage = "{value} held by {nodes}"', "cluster")
+    assert main([str(cluster), "--select", "ORG901"]) == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if "ORG901" in line]
+    assert len(lines) == 2 and all("bps-worker1 held by worker1, worker2" in line for line in lines), lines

@@ -8,7 +8,7 @@ import pytest
 
 from linter.evaluate.checks import CHECKS
 from linter.evaluate.conditions import CONDITIONS
-from linter.evaluate.engine import PROBLEM_RULES
+from linter.evaluate.engine import BUILTIN_RULES, PROBLEM_RULES
 from linter.evaluate.policy import PolicyError, load_policies
 from tests.helpers import REPO, policies
 
@@ -22,14 +22,17 @@ def test_ids_and_names_are_unique_and_stable():
         assert policy.source.endswith(f"/{policy.id}.toml")
 
 
-def test_every_check_function_is_used_by_exactly_one_policy():
-    used = [p.check["function"] for p in policies() if "function" in p.check]
+def test_every_check_function_is_used_by_exactly_one_policy_named_like_it():
+    used = [p.name for p in policies() if p.check.get("kind") == "function"]
     assert sorted(used) == sorted(CHECKS)
+    for name, function in CHECKS.items():
+        assert function.__name__ == name.replace("-", "_")
 
 
 def test_builtin_rules_cover_every_file_problem_and_suppressions():
-    names = {p.name for p in policies() if "builtin" in p.check}
-    assert names == set(PROBLEM_RULES.values()) | {"invalid-suppression", "unused-suppression"}
+    builtin = {p.name: p.check["builtin"] for p in policies() if "builtin" in p.check}
+    assert builtin == {name: stage for name, (stage, _) in BUILTIN_RULES.items()}
+    assert set(PROBLEM_RULES.values()) <= set(builtin)
 
 
 def test_declarative_conditions_exist():
@@ -92,7 +95,12 @@ def test_an_extra_policy_folder_loads(tmp_path):
         (lambda t: t.replace('severity = "error"', 'severity = "fatal"'), "invalid policy at 'severity'"),
         (lambda t: t.replace('name = "org-autocommit"', 'name = "Org_AutoCommit"'), "invalid policy at 'name'"),
         (lambda t: t.replace('title = "BPS_DS must have defaultAutoCommit set to true"\n', ""), "'title' is a required property"),
-        (lambda t: t.replace('field = "bps_datasource.default_auto_commit"', 'function = "no_such_check"\nfield = "x"'), "invalid policy at 'check'"),
+        (lambda t: t.replace('field = "bps_datasource.default_auto_commit"', 'kind = "function"\nfield = "x"'), "invalid policy at 'check'"),
+        (
+            lambda t: t.replace('field = "bps_datasource.default_auto_commit"', 'kind = "same"\nfield = "x"'),
+            "invalid policy at 'check.kind': 'same' is not one of",
+        ),
+        (lambda t: t.replace("[check]\n", '[check]\nbuiltin = "suppress"\n'), "invalid policy at 'check'"),
         (lambda t: t.replace('id = "ORG101"', 'id = "BPS101"'), "'BPS101' is already used"),
         (lambda t: t.replace("[check]", "[check"), "not valid TOML"),
     ],
@@ -106,8 +114,14 @@ def test_broken_policy_names_file_and_field(tmp_path, mutate, message):
 
 
 def test_unknown_check_function_is_named(tmp_path):
-    text = re.sub(r"\[check\]\n(.*\n)*?message = .*\n", '[check]\nfunction = "no_such_check"\n', _valid_text())
-    with pytest.raises(PolicyError, match="no check function named 'no_such_check'"):
+    text = re.sub(r"\[check\]\n(.*\n)*?message = .*\n", '[check]\nkind = "function"\n', _valid_text())
+    with pytest.raises(PolicyError, match="at 'check.kind': no check function named 'org_autocommit'"):
+        load_policies([str(_extra(tmp_path, text))])
+
+
+def test_a_builtin_rule_the_pipeline_does_not_report_is_refused(tmp_path):
+    text = re.sub(r"\[check\]\n(.*\n)*?message = .*\n", '[check]\nbuiltin = "suppress"\n', _valid_text())
+    with pytest.raises(PolicyError, match="at 'check.builtin': bps-lint's suppress stage reports no rule named 'org-autocommit'"):
         load_policies([str(_extra(tmp_path, text))])
 
 
@@ -156,8 +170,8 @@ def test_a_damaged_cache_file_is_ignored(policy_cache):
 
 
 def test_the_cache_keeps_only_recent_entries(policy_cache, tmp_path):
-    from linter.evaluate import policy as policy_module
+    from linter.evaluate import policy_cache as cache
 
-    for index in range(policy_module._CACHE_FILES_KEPT + 3):
+    for index in range(cache.FILES_KEPT + 3):
         load_policies([str(_org_policy(tmp_path / f"org{index}", f"ORG{index:03d}", f"org-rule-{index}").parent)])
-    assert len(list(policy_cache.glob("policies-*.json"))) == policy_module._CACHE_FILES_KEPT
+    assert len(list(policy_cache.glob("policies-*.json"))) == cache.FILES_KEPT

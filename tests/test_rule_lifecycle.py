@@ -74,7 +74,7 @@ def test_the_id_and_name_of_a_removed_rule_are_never_given_to_another(tmp_path):
     [
         (lambda t: t.replace('replaced_by = ["ORG101"]', 'replaced_by = ["ORG404"]'), "'replaced_by': 'ORG404' is not a rule in force"),
         (lambda t: t.replace('removed_in = "0.2.0"\n', ""), "'removed_in' is a required property"),
-        (lambda t: t + '\n[check]\nfunction = "bps_ds_autocommit"\n', "a removed rule keeps no 'check'"),
+        (lambda t: t + '\n[check]\nkind = "function"\n', "a removed rule keeps no 'check'"),
     ],
     ids=["successor-in-force", "when", "no-check"],
 )

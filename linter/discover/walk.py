@@ -36,7 +36,6 @@ class ClusterSource(NamedTuple):
 class Discovery(NamedTuple):
     clusters: list[ClusterSource]
     problems: list[tuple[Loc, str]]  # walk problems (loops, unreadable folders): reported, never fatal
-    manifests: list[str]
     strays: tuple[str, ...] = ()  # files given that belong to no node
 
 
@@ -270,4 +269,4 @@ def discover(paths: list[str], exclude=None) -> Discovery:
             )
         )
     wanted = [cluster for key, cluster in clusters.items() if key in asked_for]
-    return Discovery(clusters=wanted, problems=problems, manifests=list(manifests), strays=tuple(strays))
+    return Discovery(clusters=wanted, problems=problems, strays=tuple(strays))

@@ -5,15 +5,21 @@ from __future__ import annotations
 from linter.model.types import Cluster, Node
 
 
-def _depsync_enabled(node: Node, cluster: Cluster) -> bool:
+def depsync_enabled(node: Node, cluster: Cluster | None = None) -> bool:
     return bool(node.carbon and node.carbon.depsync.enabled.is_true())
+
+
+def axis2_membership(node: Node, cluster: Cluster | None = None) -> bool:
+    """Whether axis2.xml's membership settings are in force (clustering on, and no hazelcast.xml replacing them)."""
+    return node.clustering_enabled and node.hazelcast_config is None
 
 
 CONDITIONS = {
     "multi-node": lambda node, cluster: cluster.multi_node,
     "clustering-enabled": lambda node, cluster: node.clustering_enabled,
     "clustered": lambda node, cluster: cluster.multi_node or node.clustering_enabled,
-    "depsync-enabled": _depsync_enabled,
+    "depsync-enabled": depsync_enabled,
+    "axis2-membership": axis2_membership,
 }
 
 

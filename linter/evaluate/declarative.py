@@ -1,6 +1,7 @@
-"""Plain value checks written in the policy itself: a model field, a condition, an expectation.
+"""Checks written in the policy itself, on a model field: a value check on each node, and the
+cross-node kinds ``consistent`` (the same on every node) and ``unique`` (different on every node).
 
-A message is a template with one field, ``{found}`` (``{{`` and ``}}`` are literal braces): no
+A message is a template with the fields of its kind (``{{`` and ``}}`` are literal braces): no
 attribute access, no index, no format spec, so a policy cannot print interpreter internals or ask
 for a 300-million-character padding. Templates and field paths are checked when policies load."""
 
@@ -10,29 +11,33 @@ import functools
 import re
 import typing
 
+from linter.evaluate.checks.common import deviations, shared_by_several
 from linter.evaluate.conditions import applies
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node, Value
 
-
-FIELDS = ("found",)
+# The message fields of each kind: the value as found ('x' or "not set"); for cross-node kinds the
+# plain text, the node, the other nodes' value, or the nodes that hold it.
+FIELDS = {"value": ("found",), "consistent": ("value", "node", "majority"), "unique": ("value", "nodes")}
 _TOKEN = re.compile(r"\{\{|\}\}|\{[^{}]*\}?|\}")
 
 
-def render(template: str, found: str) -> str:
-    """``template`` with ``{found}`` replaced (a template that passed ``template_problem``)."""
-    return _TOKEN.sub(lambda m: {"{{": "{", "}}": "}", "{found}": found}.get(m.group(), m.group()), template)
+def render(template: str, **fields: str) -> str:
+    """``template`` with its fields replaced (a template that passed ``template_problem``)."""
+    values = {"{{": "{", "}}": "}", **{f"{{{name}}}": text for name, text in fields.items()}}
+    return _TOKEN.sub(lambda m: values.get(m.group(), m.group()), template)
 
 
-def template_problem(template: str) -> str | None:
-    """Why ``template`` is not a valid message template, or None."""
+def template_problem(template: str, kind: str = "value") -> str | None:
+    """Why ``template`` is not a valid message template for a check of ``kind``, or None."""
+    allowed = {f"{{{name}}}" for name in FIELDS[kind]}
     for match in _TOKEN.finditer(template):
         token = match.group()
-        if token in ("{{", "}}", "{found}"):
+        if token in ("{{", "}}") or token in allowed:
             continue
         if token == "}" or not token.endswith("}"):
             return f"unmatched '{token[0]}' at offset {match.start()}; write '{{{{' or '}}}}' for a literal brace"
-        return f"unknown field {token!r}; a message can only use {{found}}"
+        return f"unknown field {token!r}; a message can only use {', '.join('{' + f + '}' for f in FIELDS[kind])}"
     return None
 
 
@@ -104,7 +109,33 @@ def check_value(spec: dict, node: Node, cluster: Cluster):
         return  # the file or element holding it is absent: another rule reports that
     if not value.present:
         if spec.get("required", False):
-            yield Violation(value.loc, render(spec["message"], "not set"))
+            yield Violation(value.loc, render(spec["message"], found="not set"))
         return
     if not _matches(value, spec):
-        yield Violation(value.loc, render(spec["message"], value.shown()))
+        yield Violation(value.loc, render(spec["message"], found=value.shown()))
+
+
+def _node_values(spec: dict, cluster: Cluster):
+    """(node, value) for each node the check applies to and that has the field's element; an absent
+    value is the policy's ``default`` when it has one (the product's own default), else skipped."""
+    default = spec.get("default")
+    for node in cluster.nodes:
+        if not applies(spec.get("when", ()), node, cluster):
+            continue
+        value = resolve(node, spec["field"])
+        if isinstance(value, Value) and (value.present or default is not None):
+            yield node, value if value.present else Value(default, value.loc)
+
+
+def check_consistent(spec: dict, cluster: Cluster):
+    """kube-linter style "same on every node": each value that differs from the most common one."""
+    for node, value, majority in deviations(list(_node_values(spec, cluster))):
+        yield Violation(value.loc, render(spec["message"], value=value.text, node=node.name, majority=majority), node)
+
+
+def check_unique(spec: dict, cluster: Cluster):
+    """ "Unique per node": every node holding a value that another node (or another replica) holds too."""
+    held = ((value.text, node) for node, value in _node_values(spec, cluster) if value.text)  # a blank value is no identity
+    for text, nodes, names in shared_by_several(held):
+        for node in nodes:
+            yield Violation(resolve(node, spec["field"]).loc, render(spec["message"], value=text, nodes=names), node)

@@ -2,19 +2,59 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from typing import Callable, Iterator
 
 from linter.evaluate.checks import CHECKS
-from linter.evaluate.declarative import check_value
+from linter.evaluate.declarative import check_consistent, check_unique, check_value
 from linter.evaluate.policy import Policy
+from linter.evaluate.violation import Violation
 from linter.findings import Finding
 from linter.model.types import Cluster, Node
 from linter.parse.location import Loc, as_loc
 from linter.parse.xmlfile import FileProblem
 from linter.resources import policies_dir
 
-# File problems are reported under these built-in rules.
-PROBLEM_RULES = {"unparseable": "xml-not-well-formed", "doctype": "xml-doctype", "unreadable": "file-unreadable", "missing": "config-file-missing"}
+# The rules the pipeline itself reports, by name: the stage that finds them (a policy's
+# `builtin = "..."`, checked when policies load) and the file problem each stands for.
+BUILTIN_RULES = {
+    "xml-not-well-formed": ("parse", "unparseable"),
+    "xml-doctype": ("parse", "doctype"),
+    "config-file-missing": ("parse", "missing"),
+    "file-unreadable": ("discover", "unreadable"),
+    "invalid-suppression": ("suppress", None),
+    "unused-suppression": ("suppress", None),
+}
+PROBLEM_RULES = {problem: name for name, (_, problem) in BUILTIN_RULES.items() if problem}
+# The cross-node declarative kinds: fn(spec, cluster) -> violations naming their node.
+CLUSTER_KINDS = {"consistent": check_consistent, "unique": check_unique}
+
+ClusterCheck = Callable[[Cluster], Iterator[Violation]]  # every check, ready to run: violations naming their node
+
+
+def _on_each_node(check: Callable[[Node, Cluster], Iterator[Violation]]) -> ClusterCheck:
+    def run(cluster: Cluster) -> Iterator[Violation]:
+        for node in cluster.nodes:
+            for violation in check(node, cluster):
+                yield violation._replace(node=node)
+
+    return run
+
+
+def cluster_check(policy: Policy) -> ClusterCheck | None:
+    """The check of a policy that passed loading, as one function of a cluster; None for a built-in rule."""
+    spec = policy.check
+    kind = spec.get("kind", "value")
+    if "builtin" in spec:
+        return None
+    if kind == "function":
+        function = CHECKS[policy.name]
+        return function if policy.scope == "cluster" else _on_each_node(function)
+    if kind in CLUSTER_KINDS:
+        return functools.partial(CLUSTER_KINDS[kind], spec)
+    return _on_each_node(functools.partial(check_value, spec))
+
 
 DEFAULT_DOCS_URL = "https://bps-lint.github.io/bps-lint/"
 
@@ -52,6 +92,7 @@ class Engine:
 
     def __init__(self, policies: list[Policy], docs_url: str = DEFAULT_DOCS_URL, known: list[Policy] | None = None, removed: list[Policy] | None = None):
         self.policies = policies
+        self._checks = [(p, check) for p in policies for check in [cluster_check(p)] if check]
         self.removed = {key: p for p in removed or () for key in (p.id, p.name)}  # for suppressions naming one
         self.by_name = {p.name: p for p in policies}
         self._known = {key for p in (known or policies) for key in (p.id, p.name)}
@@ -70,6 +111,7 @@ class Engine:
 
     def builtin(self, name: str, loc: Loc, message: str, cluster: str | None, node: str | None) -> Finding | None:
         """A finding of an engine-emitted rule, or None when that rule is not selected."""
+        assert name in BUILTIN_RULES, name
         policy = self.by_name.get(name)
         return self.finding(policy, loc, message, cluster, node) if policy else None
 
@@ -90,17 +132,8 @@ class Engine:
 
     def evaluate(self, cluster: Cluster) -> list[Finding]:
         findings = []
-        for policy in self.policies:
-            spec = policy.check
-            if "builtin" in spec:
-                continue
-            if policy.scope == "cluster":
-                for violation in CHECKS[spec["function"]](cluster):
-                    node = violation.node.name if violation.node else None
-                    findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node))
-                continue
-            for node in cluster.nodes:
-                violations = CHECKS[spec["function"]](node, cluster) if "function" in spec else check_value(spec, node, cluster)
-                for violation in violations:
-                    findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node.name))
+        for policy, check in self._checks:
+            for violation in check(cluster):
+                node = violation.node.name if violation.node else None
+                findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node))
         return findings

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import zlib
 from typing import NamedTuple
 
+from linter.evaluate import policy_cache
 from linter.resources import policies_dir, schema_path
 
 
@@ -85,7 +85,8 @@ def _read_validated(path: str, validator) -> dict:
         raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except RecursionError:
         raise PolicyError(f"{path}: nested too deeply to read; a policy holds tables of plain values") from None
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    # in path order; under one key, a precise error (check.kind) before "matches none of the check kinds"
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path)[:1], e.validator == "oneOf", list(e.absolute_path)))
     if errors:
         first = errors[0]
         where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
@@ -117,63 +118,6 @@ def _policy(path: str, data: dict) -> Policy:
     )
 
 
-def _fingerprint(paths: list[str]) -> str | None:
-    """A 64-bit checksum of the policy files, the schema and bps-lint's version; None if a file cannot be read.
-
-    zlib is already loaded by lxml; hashlib would load OpenSSL on every run for a cache key.
-    """
-    from linter import __version__
-
-    crc, adler = 0, 1
-    try:
-        for path in [schema_path("policy.schema.json"), *paths]:
-            chunk = path.encode() + b"\0" + _read(path) + b"\0"
-            crc, adler = zlib.crc32(chunk, crc), zlib.adler32(chunk, adler)
-    except OSError:
-        return None  # let validation report it
-    return f"{__version__}-{crc:08x}{adler:08x}"
-
-
-def cache_dir() -> str:
-    configured = os.environ.get("BPS_LINT_CACHE_DIR")
-    if configured:
-        return configured
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "bps-lint")
-
-
-_CACHE_FILES_KEPT = 8  # a few checkouts or policy folders side by side; older entries are removed
-
-
-def _cached(key: str, paths: list[str]) -> list[Policy] | None:
-    """The policies cached under ``key``, or None if there are none or they do not fit ``paths``."""
-    try:
-        with open(os.path.join(cache_dir(), f"policies-{key}.json"), encoding="utf-8") as handle:
-            entries = json.load(handle)
-        if [path for path, _ in entries] != paths:
-            return None
-        return [_policy(path, data) for path, data in entries]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):  # absent, or not what we wrote
-        return None
-
-
-def _store(key: str, entries: list) -> None:
-    """Best effort: a read-only home or a full disk only costs the next run its validation."""
-    folder = cache_dir()
-    try:
-        os.makedirs(folder, exist_ok=True)
-        tmp = os.path.join(folder, f".policies-{key}.{os.getpid()}.tmp")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(entries, handle)
-        os.replace(tmp, os.path.join(folder, f"policies-{key}.json"))
-        with os.scandir(folder) as found:
-            entries = sorted((e for e in found if e.name.startswith("policies-")), key=lambda e: e.stat().st_mtime, reverse=True)
-        for stale in entries[_CACHE_FILES_KEPT:]:
-            os.unlink(stale.path)
-    except OSError:
-        pass
-
-
 def load_policies(folders: list[str] | None = None) -> list[Policy]:
     """Every rule in force in the bundled folder and any extra folders."""
     return load_rules(folders).live
@@ -186,13 +130,19 @@ def load_rules(folders: list[str] | None = None) -> Rules:
     a hash of the files, so later runs skip TOML parsing and jsonschema altogether.
     """
     paths = [path for folder in [policies_dir(), *(folders or [])] for path in _policy_files(folder)]
-    key = _fingerprint(paths)
-    policies = _cached(key, paths) if key else None
+    key = policy_cache.fingerprint(paths, _read)
+    entries = policy_cache.load(key, paths) if key else None
+    policies = None
+    if entries is not None:
+        try:
+            policies = [_policy(path, data) for path, data in entries]
+        except (TypeError, KeyError, AttributeError):  # not what we wrote
+            policies = None
     if policies is None:
         validator = _validator()
         entries = [[path, _read_validated(path, validator)] for path in paths]
         if key:
-            _store(key, entries)
+            policy_cache.store(key, entries)
         policies = [_policy(path, data) for path, data in entries]
     seen: dict[str, str] = {}
     for policy in policies:
@@ -215,31 +165,39 @@ def load_rules(folders: list[str] | None = None) -> Rules:
 
 def _check_workable(policy: Policy) -> None:
     """Refuse, naming the file and key, a policy that the schema allows but that could not work: a
-    check function that does not exist or does not fit the scope, a field the model does not have,
-    a message template with anything but {found}."""
+    function rule with no function named after it, or one that does not fit the scope; a built-in
+    rule the pipeline does not report; a field the model does not have; a cross-node kind on one
+    node; a message template with a field its kind does not fill."""
     from linter.evaluate.checks import CHECKS
     from linter.evaluate.declarative import field_problem, template_problem
+    from linter.evaluate.engine import BUILTIN_RULES
 
     def refuse(key: str, why: str):
         raise PolicyError(f"{policy.source}: invalid policy at '{key}': {why}")
 
     check = policy.check
-    function = check.get("function")
-    if function:
-        if function not in CHECKS:
-            refuse("check.function", f"no check function named '{function}'")
-        takes = CHECKS[function].__code__.co_argcount  # fn(cluster) or fn(node, cluster)
+    kind = check.get("kind", "value")
+    if "builtin" in check:
+        stage = BUILTIN_RULES.get(policy.name, (None,))[0]
+        if stage != check["builtin"]:
+            refuse("check.builtin", f"bps-lint's {check['builtin']} stage reports no rule named '{policy.name}'")
+    elif kind == "function":
+        function = policy.name.replace("-", "_")
+        if policy.name not in CHECKS:
+            refuse("check.kind", f"no check function named '{function}' (a function rule's function is named after the rule)")
+        takes = CHECKS[policy.name].__code__.co_argcount  # fn(cluster) or fn(node, cluster)
         if (policy.scope == "cluster") != (takes == 1):
             refuse(
                 "scope",
                 f"check function '{function}' works on a {'cluster' if takes == 1 else 'node'}; expected scope = \"{'cluster' if takes == 1 else 'node'}\"",
             )
     if "field" in check:
-        if policy.scope != "node":
-            refuse("scope", 'a check with a field is made on each node; expected scope = "node"')
+        wanted = "cluster" if kind in ("consistent", "unique") else "node"
+        if policy.scope != wanted:
+            refuse("scope", f'a {kind} check is made {"across the nodes" if wanted == "cluster" else "on each node"}; expected scope = "{wanted}"')
         problem = field_problem(check["field"])
         if problem:
             refuse("check.field", problem)
-        problem = template_problem(check["message"])
+        problem = template_problem(check["message"], kind)
         if problem:
             refuse("check.message", problem)

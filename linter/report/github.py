@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from linter.report.text import summary_line
-from linter.run import RunResult
+from linter.findings import RunResult
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -16,7 +16,7 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def render(result: RunResult, engine=None, settings=None) -> str:
+def render(result: RunResult, engine, settings) -> str:
     lines = []
     for f in result.findings:
         props = [f"file={_property(f.loc.path)}"]

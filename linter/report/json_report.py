@@ -6,10 +6,10 @@ import json
 
 from linter import __version__
 from linter.report.summary import counts
-from linter.run import RunResult
+from linter.findings import RunResult
 
 
-def render(result: RunResult, engine=None, settings=None) -> str:
+def render(result: RunResult, engine, settings) -> str:
     findings = [
         {
             "rule": f.rule,

@@ -8,7 +8,7 @@ from lxml import etree
 
 from linter.redact import escape
 from linter.report.text import finding_line
-from linter.run import RunResult
+from linter.findings import RunResult
 
 NO_CLUSTER = "(discovery)"
 

@@ -9,7 +9,7 @@ import pathlib
 import urllib.parse
 
 from linter import __version__
-from linter.run import RunResult
+from linter.findings import RunResult
 
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 SRCROOT = "%SRCROOT%"

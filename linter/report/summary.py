@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from linter.run import RunResult
+from linter.findings import RunResult
 
 
 def counts(result: RunResult) -> dict[str, int]:

@@ -14,7 +14,7 @@ from collections import Counter
 from linter.findings import Finding
 from linter.redact import clean, is_secret_name
 from linter.report.summary import counts
-from linter.run import RunResult
+from linter.findings import RunResult
 
 _SGR = {"error": "1;31", "warning": "1;33", "info": "1;36", "rule": "1", "path": "1", "dim": "2", "caret": "1;31"}
 MAX_SOURCE_LINE = 400  # characters shown of a source line; a minified file is not printed whole

@@ -23,9 +23,10 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from linter.report import FORMATS
+
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("BPS_LINT_CORPUS", REPO.parent / "shared" / "corpus"))
-FORMATS = ("text", "json", "sarif", "github", "junit")
 SECRET_MARK = "Pz9"  # every planted secret starts with it; no output may contain it
 MAX_CASE_SECONDS = 20.0
 MAX_RSS_MB = 1024

@@ -1,40 +1,14 @@
-"""bps.xml checks: distributed lock and NodeId."""
+"""bps.xml checks: distributed lock and the HTTP connection manager (a unique NodeId is declared in its policy)."""
 
 from __future__ import annotations
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import shared_by_several
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node
 
 
-@check("distributed_lock_needs_clustering")
-def distributed_lock_needs_clustering(node: Node, cluster: Cluster):
-    if not node.bps or not node.bps.use_distributed_lock.is_true() or not node.clustering or cluster.multi_node:
-        return  # in a multi-node cluster, clustering-enabled already asks for clustering on every node
-    if not node.clustering_enabled:
-        yield Violation(
-            node.bps.use_distributed_lock.loc,
-            f"UseDistributedLock is true but clustering is disabled in axis2.xml ({node.clustering.enabled.shown()}), so there is no Hazelcast instance: "
-            'the scheduler starts without the lock ("HazelCast instance not available, but distributed lock enabled"); expected <clustering enable="true">, '
-            "or no UseDistributedLock on a node that runs alone",
-        )
-
-
-@check("node_id_unique")
-def node_id_unique(cluster: Cluster):
-    held = ((n.bps.node_id.text, n) for n in cluster.nodes if n.bps and n.bps.node_id.text)
-    for node_id, nodes, names in shared_by_several(held):
-        for node in nodes:
-            yield Violation(
-                node.bps.node_id.loc,
-                f"NodeId '{node_id}' is used by {names}; expected a unique NodeId per node (two schedulers with one id claim the same jobs)",
-                node,
-            )
-
-
-@check("http_connection_manager_positive")
-def http_connection_manager_positive(node: Node, cluster: Cluster):
+@check
+def http_connection_manager(node: Node, cluster: Cluster):
     # BPELServerImpl.initHttpConnectionManager refuses values below 1 and the BPEL engine does not start.
     if not node.bps:
         return
@@ -48,3 +22,16 @@ def http_connection_manager_positive(node: Node, cluster: Cluster):
                 f'MultithreadedHttpConnectionManagerConfig {name} is {value.shown()}; BPEL refuses values below 1 ("must be positive integers") and does not start; '
                 "expected a whole number of 1 or more (stock: 20 per host, 100 in total)",
             )
+
+
+@check
+def distributed_lock_needs_clustering(node: Node, cluster: Cluster):
+    lock = node.bps.use_distributed_lock if node.bps else None
+    if lock is None or not lock.is_true() or not node.clustering or node.clustering_enabled or cluster.multi_node:
+        return  # in a multi-node cluster, clustering-enabled already asks for clustering on every node
+    yield Violation(
+        lock.loc,
+        f"UseDistributedLock is true but clustering is disabled in axis2.xml ({node.clustering.enabled.shown()}), so there is no Hazelcast instance: "
+        'the scheduler starts without the lock ("HazelCast instance not available, but distributed lock enabled"); expected <clustering enable="true">, '
+        "or no UseDistributedLock on a node that runs alone",
+    )

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections import defaultdict
 
 from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations, shared_by_several
+from linter.evaluate.conditions import axis2_membership
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node, Value
 from linter.redact import listing
 
 BUILTIN_SCHEMES = ("multicast", "wka", "aws")
-DEFAULT_DOMAIN = "apache.axis2.domain"  # ClusteringConstants.DEFAULT_DOMAIN when <domain> is absent
 DEFAULT_MEMBER_PORT = "4000"
 # Parameters HazelcastClusteringAgent (and HazelcastUtil, ClusteringConstants) and the membership schemes
 # read: multicast, wka, aws (AWSConstants, iamRole in newer kernels) and the Kubernetes scheme of
@@ -30,10 +31,10 @@ KNOWN_PARAMETERS = frozenset(
 )
 
 
-@check("membership_scheme_valid")
-def membership_scheme_valid(node: Node, cluster: Cluster):
+@check
+def membership_scheme(node: Node, cluster: Cluster):
     clustering = node.clustering
-    if not clustering or not _network_from_axis2(node):
+    if not clustering or not axis2_membership(node):
         return
     scheme = clustering.membership_scheme
     name = scheme.text if scheme.present else "multicast"
@@ -45,8 +46,8 @@ def membership_scheme_valid(node: Node, cluster: Cluster):
     )
 
 
-@check("clustering_unknown_parameter")
-def clustering_unknown_parameter(node: Node, cluster: Cluster):
+@check
+def clustering_parameter_typo(node: Node, cluster: Cluster):
     if not node.clustering:
         return
     custom_scheme = not node.clustering.scheme_class_name.is_blank
@@ -67,24 +68,6 @@ def clustering_unknown_parameter(node: Node, cluster: Cluster):
             )
 
 
-def _domain(node: Node) -> Value | None:
-    if not node.clustering:
-        return None
-    domain = node.clustering.domain
-    return domain if domain.present else Value(DEFAULT_DOMAIN, domain.loc)
-
-
-@check("same_domain")
-def same_domain(cluster: Cluster):
-    items = [(n, _domain(n)) for n in cluster.nodes if _network_from_axis2(n)]
-    for node, value, majority in deviations(items):
-        yield Violation(
-            value.loc,
-            f"clustering domain is '{value.text}' on {node.name} but '{majority}' on the other nodes; expected one domain for the whole cluster",
-            node,
-        )
-
-
 def _member_address(node: Node) -> tuple[str, str] | None:
     clustering = node.clustering
     if not clustering or clustering.local_member_host.is_blank:
@@ -93,6 +76,7 @@ def _member_address(node: Node) -> tuple[str, str] | None:
     return clustering.local_member_host.text, port
 
 
+@functools.lru_cache(maxsize=1024)  # a fleet repeats a few host names on every node
 def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host.strip("[]"))
@@ -101,6 +85,7 @@ def is_ip(host: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=1024)
 def is_loopback(host: str | None) -> bool:
     host = (host or "").strip("[]").lower()
     return host == "localhost" or (is_ip(host) and ipaddress.ip_address(host).is_loopback)
@@ -112,16 +97,11 @@ def _address(host: str, cluster: Cluster) -> str | None:
     return host if is_ip(host) else None
 
 
-def _network_from_axis2(node: Node) -> bool:
-    """Whether axis2.xml's membership settings are in force (a hazelcast.xml replaces them)."""
-    return node.clustering_enabled and node.hazelcast_config is None
-
-
-@check("local_member_unique")
+@check
 def local_member_unique(cluster: Cluster):
     if not cluster.multi_node:
         return
-    held = ((_member_address(n), n) for n in cluster.nodes if _network_from_axis2(n) and _member_address(n))
+    held = ((_member_address(n), n) for n in cluster.nodes if axis2_membership(n) and _member_address(n))
     for (host, port), nodes, names in shared_by_several(held):
         for node in nodes:
             value = node.clustering.local_member_port
@@ -133,7 +113,7 @@ def local_member_unique(cluster: Cluster):
             )
 
 
-@check("port_offset_unique")
+@check
 def port_offset_unique(cluster: Cluster):
     # The machine a node runs on is the manifest's host, else its localMemberHost. carbon.xml HostName
     # is the name clients use (a load balancer's, the same on every node), not the machine's.
@@ -157,7 +137,7 @@ def port_offset_unique(cluster: Cluster):
             )
 
 
-@check("wka_members")
+@check
 def wka_members(cluster: Cluster):
     # Hazelcast resolves member host names itself, so a name and an address are compared only when
     # both are IP literals (or the manifest's [hosts] maps the name to its address).
@@ -171,7 +151,7 @@ def wka_members(cluster: Cluster):
     all_known = all(addresses.values())
     for node in cluster.nodes:
         clustering = node.clustering
-        if not _network_from_axis2(node) or (clustering.membership_scheme.text or "multicast") != "wka":
+        if not axis2_membership(node) or (clustering.membership_scheme.text or "multicast") != "wka":
             continue
         if not clustering.members:
             yield Violation(
@@ -198,11 +178,11 @@ def wka_members(cluster: Cluster):
             )
 
 
-@check("local_member_not_loopback")
-def local_member_not_loopback(cluster: Cluster):
+@check
+def local_member_loopback(cluster: Cluster):
     if not cluster.multi_node:
         return
-    clustered = [n for n in cluster.nodes if _network_from_axis2(n)]
+    clustered = [n for n in cluster.nodes if axis2_membership(n)]
     remote = sorted(
         {
             n.clustering.local_member_host.text
@@ -227,9 +207,9 @@ def local_member_not_loopback(cluster: Cluster):
 MULTICAST_DEFAULTS = {"mcastAddress": "224.2.2.3", "mcastPort": "54327"}  # Hazelcast's, when axis2.xml sets none
 
 
-@check("multicast_settings_consistent")
-def multicast_settings_consistent(cluster: Cluster):
-    on_multicast = [n for n in cluster.nodes if _network_from_axis2(n) and (n.clustering.membership_scheme.text or "multicast") == "multicast"]
+@check
+def multicast_settings(cluster: Cluster):
+    on_multicast = [n for n in cluster.nodes if axis2_membership(n) and (n.clustering.membership_scheme.text or "multicast") == "multicast"]
     for name, default in MULTICAST_DEFAULTS.items():
         items = [(n, n.clustering.param(name) or Value(default, n.clustering.loc)) for n in on_multicast]
         for node, value, majority in deviations(items):
@@ -241,9 +221,9 @@ def multicast_settings_consistent(cluster: Cluster):
             )
 
 
-@check("membership_wka_recommended")
-def membership_wka_recommended(node: Node, cluster: Cluster):
-    if not cluster.multi_node or not _network_from_axis2(node) or not node.clustering.scheme_class_name.is_blank:
+@check
+def membership_wka(node: Node, cluster: Cluster):
+    if not cluster.multi_node or not axis2_membership(node) or not node.clustering.scheme_class_name.is_blank:
         return
     scheme = node.clustering.membership_scheme
     if (scheme.text or "multicast") == "multicast":
@@ -254,8 +234,8 @@ def membership_wka_recommended(node: Node, cluster: Cluster):
         )
 
 
-@check("hazelcast_config_override")
-def hazelcast_config_override(node: Node, cluster: Cluster):
+@check
+def hazelcast_config(node: Node, cluster: Cluster):
     if node.hazelcast_config and node.clustering_enabled:
         yield Violation(
             node.clustering.loc,

@@ -18,8 +18,8 @@ def _bps_pool_size(node: Node) -> int | None:
     return pool.max_active.as_int() if pool else None
 
 
-@check("ode_threads_below_pool")
-def ode_threads_below_pool(node: Node, cluster: Cluster):
+@check
+def ode_scheduler_threads(node: Node, cluster: Cluster):
     # BPELServerImpl.initExecutorService: 0 (also absent) is Executors.newCachedThreadPool, unbounded;
     # a negative size makes newFixedThreadPool throw and the BPEL engine does not start.
     if not node.bps:
@@ -59,14 +59,14 @@ def _humantask_threads(node: Node) -> int:
     return count if count is not None and count > 0 else 50  # HumanTaskServerConfiguration: absent or <= 0 is 50
 
 
-@check("scheduler_pool_budget")
+@check
 def scheduler_pool_budget(node: Node, cluster: Cluster):
     if not node.bps or not node.humantask:
         return
     ode = node.bps.ode_threads.as_int()
     max_active = _bps_pool_size(node)
     if not ode or ode <= 0 or max_active is None or ode >= max_active:
-        return  # ode_threads_below_pool reports those
+        return  # ode-scheduler-threads reports those
     humantask = _humantask_threads(node)
     if ode + humantask > max_active:
         yield Violation(
@@ -76,7 +76,7 @@ def scheduler_pool_budget(node: Node, cluster: Cluster):
         )
 
 
-@check("ode_threads_per_core")
+@check
 def ode_threads_per_core(node: Node, cluster: Cluster):
     # Advice ("10-15 per core, depending on your setup"), never against the pool limits: the range is cut
     # to what BPS_DS can serve next to the HumanTask threads, and nothing is said when that leaves nothing.
@@ -101,7 +101,7 @@ def _pools(node: Node) -> list[Datasource]:
     return [d for d in node.datasources if server(d.url.text)]
 
 
-@check("db_connection_budget")
+@check
 def db_connection_budget(cluster: Cluster):
     if not cluster.databases:
         return
@@ -133,7 +133,7 @@ def _label(role: str, pool: Datasource) -> str:
 
 def shared_pools(node: Node) -> dict[str, Datasource]:
     """The datasources every node must share, by what they are for. A user store that is the node's
-    own local registry database is left to user_store_shared, which names the edit that fixes it."""
+    own local registry database is left to user-store-shared, which names the edit that fixes it."""
     pools = {"BPS_DS": node.bps_datasource, "ACTIVITI_DB": node.activiti_datasource}
     if not user_store_is_local_registry(node):
         pools["the user store"] = node.user_store_datasource
@@ -148,9 +148,9 @@ def user_store_is_local_registry(node: Node) -> bool:
     return store is not None and store is node.local_registry_datasource
 
 
-@check("shared_db_same_url")
+@check
 def shared_db_same_url(cluster: Cluster):
-    # The shared registry is compared as Carbon keys its cache (user@URL, cache_id_consistent); the
+    # The shared registry is compared as Carbon keys its cache (user@URL, registry-cache-id-consistent); the
     # others reach the same database whatever the host's case, the default port or the parameter order.
     pools = [(role, n, pool) for n in cluster.nodes for role, pool in shared_pools(n).items() if pool.url.present and role != "the shared registry"]
     by_key = {(role, n.name): pool for role, n, pool in pools}
@@ -189,8 +189,8 @@ def _same_database(url: str) -> str:
     return "|".join(parts) if parts else url.strip()
 
 
-@check("shared_db_not_embedded")
-def shared_db_not_embedded(node: Node, cluster: Cluster):
+@check
+def shared_db_embedded(node: Node, cluster: Cluster):
     if not cluster.multi_node:
         return
     for role, pool in shared_pools(node).items():
@@ -213,22 +213,27 @@ def _machines(cluster: Cluster) -> set[str]:
     return found
 
 
-@check("shared_db_not_localhost")
-def shared_db_not_localhost(node: Node, cluster: Cluster):
+@check
+def shared_db_localhost(node: Node, cluster: Cluster):
     # "localhost" reaches a different server from every machine; only nodes on one machine may share it.
-    if not cluster.multi_node or len(_machines(cluster)) < 2:
+    if not cluster.multi_node:
         return
+    on_loopback = []
     for role, pool in shared_pools(node).items():
         parts = url_parts(pool.url.text)
         if parts and is_loopback(parts[1]):
-            yield Violation(
-                pool.url.loc,
-                f"{_label(role, pool)} URL '{redact(pool.url.text)}' names {parts[1]}, which on each of the cluster's machines is that machine itself, "
-                "so every node reaches a database of its own; expected the database server's network name, the same on every node",
-            )
+            on_loopback.append((role, pool, parts[1]))
+    if not on_loopback or len(_machines(cluster)) < 2:  # the machines only when it matters: a scan of every node
+        return
+    for role, pool, host in on_loopback:
+        yield Violation(
+            pool.url.loc,
+            f"{_label(role, pool)} URL '{redact(pool.url.text)}' names {host}, which on each of the cluster's machines is that machine itself, "
+            "so every node reaches a database of its own; expected the database server's network name, the same on every node",
+        )
 
 
-@check("user_store_shared")
+@check
 def user_store_shared(node: Node, cluster: Cluster):
     if not cluster.multi_node or not user_store_is_local_registry(node):
         return
@@ -239,7 +244,7 @@ def user_store_shared(node: Node, cluster: Cluster):
     )
 
 
-@check("local_registry_per_node")
+@check
 def local_registry_per_node(cluster: Cluster):
     pools = {n.name: n.local_registry_datasource for n in cluster.nodes}
     held = ((pools[n.name].url.text, n) for n in cluster.nodes if pools[n.name] and pools[n.name].url.present and not is_embedded(pools[n.name].url.text))
@@ -253,8 +258,8 @@ def local_registry_per_node(cluster: Cluster):
             )
 
 
-@check("jndi_references_resolve")
-def jndi_references_resolve(node: Node, cluster: Cluster):
+@check
+def jndi_reference(node: Node, cluster: Cluster):
     defined = {d.jndi_name.text for d in node.datasources if d.jndi_name.text}
     references = []
     if node.bps:
@@ -283,7 +288,7 @@ def jndi_references_resolve(node: Node, cluster: Cluster):
             )
 
 
-@check("driver_matches_url")
+@check
 def driver_matches_url(node: Node, cluster: Cluster):
     for pool in node.datasources:
         db = kind(pool.url.text)
@@ -297,7 +302,7 @@ def driver_matches_url(node: Node, cluster: Cluster):
             )
 
 
-@check("shared_pool_validation")
+@check
 def shared_pool_validation(node: Node, cluster: Cluster):
     for role, pool in shared_pools(node).items():
         if is_embedded(pool.url.text):

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations, describe_node
+from linter.evaluate.conditions import depsync_enabled
 from linter.evaluate.violation import Violation
 from linter.model.types import Cluster, Node, Value
 
 REPOSITORY_TYPES = ("registry", "svn", "git")
 
 
-def _enabled(node: Node) -> bool:
-    return bool(node.carbon and node.carbon.depsync.enabled.is_true())
-
-
-@check("depsync_everywhere")
+@check
 def depsync_everywhere(cluster: Cluster):
-    enabled = [n for n in cluster.nodes if _enabled(n)]
+    enabled = [n for n in cluster.nodes if depsync_enabled(n)]
     if not enabled:
         return
     for node in cluster.nodes:
-        if node.carbon and not _enabled(node):
+        if node.carbon and not depsync_enabled(node):
             yield Violation(
                 node.carbon.depsync.enabled.loc,
                 f"DeploymentSynchronizer is {node.carbon.depsync.enabled.shown()} on {node.name} but enabled on {enabled[0].name}; expected it enabled on every node",
@@ -28,9 +25,9 @@ def depsync_everywhere(cluster: Cluster):
             )
 
 
-@check("depsync_autocommit_manager")
+@check
 def depsync_autocommit_manager(cluster: Cluster):
-    enabled = [n for n in cluster.nodes if _enabled(n)]
+    enabled = [n for n in cluster.nodes if depsync_enabled(n)]
     if not enabled:
         return
     committers = [n for n in enabled if n.carbon.depsync.auto_commit.is_true()]
@@ -63,9 +60,9 @@ def _repository_type(node: Node) -> Value:
     return value if value.present else Value("registry", value.loc)  # code default
 
 
-@check("depsync_repository")
+@check
 def depsync_repository(cluster: Cluster):
-    enabled = [n for n in cluster.nodes if _enabled(n)]
+    enabled = [n for n in cluster.nodes if depsync_enabled(n)]
     for node in enabled:
         kind = _repository_type(node)
         if kind.text not in REPOSITORY_TYPES:
@@ -85,9 +82,9 @@ def depsync_repository(cluster: Cluster):
         )
 
 
-@check("artifact_sharing")
+@check
 def artifact_sharing(cluster: Cluster):
-    if not cluster.multi_node or cluster.artifact_sharing or any(_enabled(n) for n in cluster.nodes):
+    if not cluster.multi_node or cluster.artifact_sharing or any(depsync_enabled(n) for n in cluster.nodes):
         return
     node = next((n for n in cluster.nodes if n.role == "manager" and n.carbon), None) or next((n for n in cluster.nodes if n.carbon), None)
     if node is None:

@@ -20,8 +20,8 @@ def cache_key(username: str, url: str) -> str:
     return f"{username.split('@')[0]}@{url}".lower()
 
 
-@check("cache_id_matches")
-def cache_id_matches(node: Node, cluster: Cluster):
+@check
+def registry_cache_id(node: Node, cluster: Cluster):
     if not node.registry:
         return
     for instance in node.registry.remote_instances:
@@ -52,8 +52,8 @@ def _shared_registry_pools(node: Node):
             yield mount.path.text.rstrip("/"), pool
 
 
-@check("cache_id_consistent")
-def cache_id_consistent(cluster: Cluster):
+@check
+def registry_cache_id_consistent(cluster: Cluster):
     keyed = [
         (path, n, Value(cache_key(pool.username.text, pool.url.text), pool.url.loc), pool) for n in cluster.nodes for path, pool in _shared_registry_pools(n)
     ]
@@ -70,8 +70,8 @@ def cache_id_consistent(cluster: Cluster):
         )
 
 
-@check("registry_db_config_defined")
-def registry_db_config_defined(node: Node, cluster: Cluster):
+@check
+def registry_db_config(node: Node, cluster: Cluster):
     registry = node.registry
     if not registry:
         return
@@ -92,7 +92,7 @@ def registry_db_config_defined(node: Node, cluster: Cluster):
             )
 
 
-@check("registry_mounts")
+@check
 def registry_mounts(node: Node, cluster: Cluster):
     registry = node.registry
     if not registry:
@@ -116,8 +116,8 @@ def registry_mounts(node: Node, cluster: Cluster):
             yield Violation(mount.target_path.loc, f"mount {mount.path.text} has no targetPath; expected one, e.g. /_system/bpsconfig")
 
 
-@check("mount_target_consistent")
-def mount_target_consistent(cluster: Cluster):
+@check
+def registry_mount_target(cluster: Cluster):
     mounts = (
         (m.path.text.rstrip("/"), n, m.target_path) for n in cluster.nodes if n.registry for m in n.registry.mounts if m.path.text and m.target_path.present
     )
@@ -129,7 +129,7 @@ def mount_target_consistent(cluster: Cluster):
         )
 
 
-@check("registry_duplicates")
+@check
 def registry_duplicates(node: Node, cluster: Cluster):
     if not node.registry:
         return
@@ -149,8 +149,8 @@ def registry_duplicates(node: Node, cluster: Cluster):
         seen_paths.setdefault(key, mount.loc)
 
 
-@check("remote_instance_not_local")
-def remote_instance_not_local(node: Node, cluster: Cluster):
+@check
+def remote_instance_local_db(node: Node, cluster: Cluster):
     registry = node.registry
     if not registry:
         return
@@ -171,7 +171,7 @@ def remote_instance_not_local(node: Node, cluster: Cluster):
             )
 
 
-@check("single_writable_node")
+@check
 def single_writable_node(cluster: Cluster):
     if not cluster.multi_node:
         return

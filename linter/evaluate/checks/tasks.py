@@ -23,7 +23,7 @@ def effective_mode(node: Node) -> str:
     return mode
 
 
-@check("task_server_mode")
+@check
 def task_server_mode(node: Node, cluster: Cluster):
     mode = node.tasks.mode if node.tasks else None
     if mode is None or not mode.present or mode.raw in MODES or mode.raw.strip() == "AUTO":
@@ -36,7 +36,7 @@ def task_server_mode(node: Node, cluster: Cluster):
     )
 
 
-@check("task_server_count")
+@check
 def task_server_count(node: Node, cluster: Cluster):
     tasks = node.tasks
     if not tasks or effective_mode(node) != "CLUSTERED":
@@ -54,7 +54,7 @@ def task_server_count(node: Node, cluster: Cluster):
     )
 
 
-@check("task_clustered_needs_clustering")
+@check
 def task_clustered_needs_clustering(node: Node, cluster: Cluster):
     if not node.tasks or configured_mode(node) != "CLUSTERED" or node.clustering_enabled or not node.clustering:
         return

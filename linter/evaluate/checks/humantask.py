@@ -1,0 +1,51 @@
+"""Behind the load balancer: the host name a node hands out, and HumanTask coordination callbacks."""
+
+from __future__ import annotations
+
+from linter.evaluate.checks import check
+from linter.evaluate.checks.clustering import is_loopback
+from linter.evaluate.violation import Violation
+from linter.model.types import Cluster, Node
+
+
+@check
+def load_balancer_host(node: Node, cluster: Cluster):
+    # Behind the load balancer, URLs the server hands out (HumanTask callbacks, WSDL endpoints) must name it.
+    if not cluster.multi_node or not node.carbon:
+        return
+    host = node.carbon.host_name
+    proxied = node.tomcat is not None and any(p.present for p in node.tomcat.proxy_ports)
+    if proxied or not (host.is_blank or is_loopback(host.text)):
+        return
+    yield Violation(
+        host.loc,
+        f"carbon.xml HostName is {host.shown()} and no tomcat connector sets a proxyPort, so the endpoints and HumanTask callback URLs this node hands out "
+        "name itself rather than the load balancer; expected HostName (and MgtHostName) set to the load balancer's host name and proxyPort 80/443 "
+        "on the connectors in tomcat/catalina-server.xml",
+    )
+
+
+@check
+def humantask_coordination_lb(node: Node, cluster: Cluster):
+    # HumanTask reads humantask.xml, the BPEL4People extension b4p-coordination-config.xml: each needs the
+    # load balancer's URL in a cluster (without it every node builds callback URLs from its own host name).
+    if not cluster.multi_node:
+        return
+    files = [("humantask.xml", node.humantask), ("b4p-coordination-config.xml", node.coordination)]
+    for name, config in files:
+        if config and config.coordination_enabled.is_true():
+            url = config.load_balancer_url
+            if url.is_blank:
+                yield Violation(
+                    url.loc,
+                    f"TaskCoordinationEnabled is true in {name} in a cluster but ClusteredTaskEngines/LoadBalancerURL is not set there, so callbacks name "
+                    "the node itself; expected the load balancer URL of the task engines",
+                )
+    if node.humantask and node.coordination:
+        ht, b4p = node.humantask.coordination_enabled.is_true(), node.coordination.coordination_enabled.is_true()
+        if ht != b4p:
+            yield Violation(
+                node.coordination.coordination_enabled.loc,
+                f"TaskCoordinationEnabled is {str(b4p).lower()} in b4p-coordination-config.xml but {str(ht).lower()} in humantask.xml; "
+                "BPEL reads the first and HumanTask the second, so expected the same value in both",
+            )

@@ -1,0 +1,35 @@
+"""Credentials: passwords in plaintext, and well-known defaults."""
+
+from __future__ import annotations
+
+from linter.evaluate.checks import check
+from linter.evaluate.violation import Violation
+from linter.model.types import Node, Cluster, Secret
+
+
+def _secrets(node: Node) -> list[tuple[str, Secret]]:
+    """Every password the node uses, with what it is for."""
+    found = [(f"password of datasource {d.name.text}", d.password) for d in node.datasources]
+    if node.user_mgt:
+        found.append(("password of the admin user in user-mgt.xml", node.user_mgt.admin_password))
+    if node.carbon and node.carbon.depsync.enabled.is_true() and (node.carbon.depsync.repository_type.text or "registry") in ("svn", "git"):
+        found.append(("DeploymentSynchronizer SvnPassword", node.carbon.depsync.svn_password))
+    if node.tasks and node.tasks.mode.text == "REMOTE":
+        found.append(("remoteServerPassword in tasks-config.xml", node.tasks.remote_password))
+    if node.humantask and node.humantask.coordination_enabled.is_true():
+        found.append(("HumanTask RegistrationServiceAuthentication password", node.humantask.registration_password))
+    return found
+
+
+@check
+def plaintext_password(node: Node, cluster: Cluster):
+    for what, secret in _secrets(node):
+        if secret.state == "plaintext" and not secret.is_default:
+            yield Violation(secret.loc, f"{what} is in plaintext; expected a Secure Vault alias (svns:secretAlias) encrypted with the cipher tool")
+
+
+@check
+def default_credentials(node: Node, cluster: Cluster):
+    for what, secret in _secrets(node):
+        if secret.state == "plaintext" and secret.is_default:
+            yield Violation(secret.loc, f"{what} is a well-known default; expected a strong password kept in Secure Vault")

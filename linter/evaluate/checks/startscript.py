@@ -1,0 +1,96 @@
+"""The start script (wso2server.sh): JVM flags, and the system properties ${...} placeholders need from it."""
+
+from __future__ import annotations
+
+import re
+
+from linter.evaluate.checks import check
+from linter.evaluate.checks.jdbc import redact
+from linter.evaluate.violation import Violation
+from linter.model.types import Cluster, Node
+
+
+def _unconditional(node: Node, prefix: str):
+    """The first ``prefix`` or ``prefix=...`` flag the script passes whatever its shell tests say (StartScript.flag of those)."""
+    script = node.start_script
+    return script._replace(flags=tuple(f for f in script.flags if not f.conditional)).flag(prefix) if script else None
+
+
+@check
+def setup_flag_in_cluster(node: Node, cluster: Cluster):
+    flag = _unconditional(node, "-Dsetup") if cluster.multi_node else None
+    if flag:
+        yield Violation(
+            flag.loc,
+            "the start script passes -Dsetup (any value counts), so every start checks for and creates missing tables in the shared databases; "
+            "BPEL and the user store do so without a cluster lock, so two nodes starting together on an empty database can race; "
+            "expected -Dsetup only on one node's first start, or the schemas created once with the database scripts",
+        )
+
+
+@check
+def worker_node_flag_on_manager(node: Node, cluster: Cluster):
+    flag = _unconditional(node, "-DworkerNode")
+    if not flag or flag.text.partition("=")[2].strip("\"'").lower() != "true" or node.role != "manager":
+        return
+    if sum(n.replicas for n in cluster.nodes if n.role == "manager") == 1:  # with several writable nodes, BPS207 says which to fix
+        yield Violation(
+            flag.loc,
+            f"{node.name} holds the writable /_system/config mount (the manager) but is started with -DworkerNode=true, which makes Carbon refuse every admin "
+            "service call (HTTP 403), so nothing can be deployed or managed from its console; expected -DworkerNode=false on the manager",
+        )
+
+
+@check
+def maxpermsize_ignored(node: Node, cluster: Cluster):
+    flag = _unconditional(node, "-XX:MaxPermSize")
+    if flag:
+        yield Violation(flag.loc, f"{flag.text} is ignored by Java 8 and later (no permanent generation); expected -XX:MaxMetaspaceSize, or nothing")
+
+
+# Carbon substitutes ${name} from the JVM's system properties when it loads these files (the text of
+# elements; in axis2.xml only <parameter> text); everything else is read as written. An unset
+# property leaves the placeholder as written, with nothing logged.
+SUBSTITUTED_FILES = ("carbon.xml", "registry.xml", "user-mgt.xml")
+_NAMES = re.compile(r"\$\{([^}]*)\}")
+# Set by Carbon itself at start-up (carbon.home, hostName, ...), not template leftovers.
+RUNTIME_PLACEHOLDERS = re.compile(
+    r"^(carbon\.[\w.]+|hostName|httpsPort|httpPort|Ports\.[\w.]+|hotdeployment|hotupdate|childfirstCL|jaxwsparam|require\.carbon\.servlet|p2\.repo\.url)$"
+)
+
+
+def _substituted(node: Node, value) -> bool:
+    path = value.loc.path.replace("\\", "/")
+    if path.endswith("axis2/axis2.xml"):
+        return bool(node.clustering) and any(value is p.value for p in node.clustering.parameters)
+    return path.endswith(SUBSTITUTED_FILES) or "/datasources/" in path
+
+
+def _set_properties(node: Node, cluster: Cluster) -> set[str]:
+    flags = node.start_script.flags if node.start_script else ()
+    return {f.text[2:].partition("=")[0] for f in flags if f.text.startswith("-D")} | set(cluster.properties)
+
+
+@check
+def unresolved_placeholder(node: Node, cluster: Cluster):
+    known = None
+    for value in node.placeholders:
+        names = _NAMES.findall(value.raw)
+        if all(RUNTIME_PLACEHOLDERS.match(name) for name in names):
+            continue
+        shown = redact(value.text)
+        if not _substituted(node, value):
+            yield Violation(
+                value.loc,
+                f"value '{shown}' holds a ${{...}} placeholder in a place Carbon reads as written, so the product sees the text itself; "
+                "expected the rendered value (was a template not rendered?)",
+            )
+            continue
+        known = _set_properties(node, cluster) if known is None else known
+        unset = [name for name in names if name not in known and not RUNTIME_PLACEHOLDERS.match(name)]
+        if unset:
+            yield Violation(
+                value.loc,
+                f"value '{shown}' needs the system property {unset[0]}, which neither the start script (-D{unset[0]}=...) nor bps-lint.toml [properties] sets, "
+                "so Carbon leaves the text as written; expected the property set for the JVM (and declared in [properties]), or the rendered value",
+            )
