@@ -21,6 +21,11 @@ class NodeSource(NamedTuple):
     start_script: str | None
     settings: NodeSettings = NodeSettings()
     root: str | None = None  # the real path of the folder checked: a file whose link leads out of it is not read
+    # Files not read from conf_dir: conf-relative name (or "bin/wso2server.sh") -> linter.sources.files.SourceFile
+    files: dict | None = None
+    product: str | None = None  # the product whose stock files stand in for missing ones ("bps-3.6.0"); None: detect
+    base: str | None = None  # an unpacked pack (a node folder) whose files stand in for missing ones instead
+    overlay_hint: str | None = None  # how to add a missing file to this source, e.g. "a template of {rel} in roles/bps/templates"
 
 
 class ClusterSource(NamedTuple):
