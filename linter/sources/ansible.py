@@ -1,0 +1,432 @@
+"""Ansible: an inventory, its group_vars/host_vars, and the roles whose Jinja2 templates render a BPS node's files.
+
+Every host a play applies such a role to is a node; the hosts of one play form one cluster. Templates are
+rendered with Jinja2 (Ansible's engine; Ansible itself is not needed). Variables come, lowest first, from the
+role's defaults, group_vars/all, group_vars of each group of the host (parents first), the inventory line,
+host_vars of the host, and the role's vars. A filter or lookup only Ansible has is one finding naming it
+and the template line; the run goes on with the other templates."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import posixpath
+import re
+from typing import NamedTuple
+
+from linter.discover.manifest import NodeSettings
+from linter.parse.location import Loc
+from linter.parse.xmlfile import read_bytes
+from linter.sources.files import SourceFile
+from linter.sources.kubernetes import place
+from linter.sources.yamlnodes import documents, plain
+
+_SCRIPT = "bin/wso2server.sh"
+MAX_VAR_PASSES = 5  # a variable holding "{{ other }}" is rendered again, as Ansible does lazily
+
+
+class Inventory(NamedTuple):
+    path: str
+    hosts: dict[str, dict]  # host -> its inline variables
+    groups: dict[str, list[str]]  # group -> its own hosts
+    children: dict[str, list[str]]  # group -> child groups
+    lines: dict[str, int]  # group -> line of its [section]
+
+
+def read_inventory(path: str, text: str) -> Inventory:
+    """An INI inventory (the common form; a YAML inventory is read by ``_yaml_inventory``)."""
+    hosts: dict[str, dict] = {}
+    groups: dict[str, list[str]] = {"ungrouped": []}
+    children: dict[str, list[str]] = {}
+    lines: dict[str, int] = {}
+    section, kind = "ungrouped", "hosts"
+    for number, raw in enumerate(text.splitlines(), 1):
+        entry = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith(("#", ";")) else ""
+        if not entry:
+            continue
+        if entry.startswith("[") and entry.endswith("]"):
+            section, _, kind = entry[1:-1].partition(":")
+            kind = kind or "hosts"
+            lines.setdefault(section, number)
+            groups.setdefault(section, [])
+            children.setdefault(section, [])
+            continue
+        name, *assignments = entry.split()
+        if kind == "hosts":
+            groups[section].append(name)
+            variables = hosts.setdefault(name, {})
+            for item in assignments:
+                key, _, value = item.partition("=")
+                variables[key] = value
+        elif kind == "children":
+            children[section].append(name)
+    return Inventory(path, hosts, groups, children, lines)
+
+
+def resolve(inventory: Inventory, pattern: str) -> list[str] | None:
+    """Hosts of a play's ``hosts:`` (host names, groups, ``a:b``, ``all``); None when a name is neither."""
+    found: list[str] = []
+    for part in re.split(r"[:,]", pattern):
+        part = part.strip()
+        if not part or part.startswith(("!", "&")):
+            continue  # exclusions and intersections narrow the set; the hosts named elsewhere stay the ones checked
+        if part == "all":
+            names = list(inventory.hosts)
+        elif part in inventory.hosts:
+            names = [part]
+        elif part in inventory.groups:
+            names = _group_hosts(inventory, part, set())
+        else:
+            return None
+        found.extend(n for n in names if n not in found)
+    return found
+
+
+def _group_hosts(inventory: Inventory, group: str, seen: set[str]) -> list[str]:
+    if group in seen:
+        return []
+    seen.add(group)
+    names = list(inventory.groups.get(group, []))
+    for child in inventory.children.get(group, []):
+        names.extend(h for h in _group_hosts(inventory, child, seen) if h not in names)
+    return names
+
+
+def groups_of(inventory: Inventory, host: str) -> list[str]:
+    """The groups a host is in, parents before children (so a child group's variables win)."""
+    direct = [g for g, members in inventory.groups.items() if host in members]
+    order: list[str] = []
+
+    def add(group: str, seen: frozenset) -> None:
+        if group in seen:
+            return
+        for parent, kids in inventory.children.items():
+            if group in kids:
+                add(parent, seen | {group})
+        if group not in order:
+            order.append(group)
+
+    for group in direct:
+        add(group, frozenset())
+    return [g for g in order if g not in ("all", "ungrouped")]
+
+
+def _environment():
+    import jinja2
+
+    class Undefined(jinja2.ChainableUndefined):
+        """A variable no vars file sets (a set_fact, a registered result): rendered empty, as a missing value."""
+
+    env = jinja2.Environment(undefined=Undefined, keep_trailing_newline=True, autoescape=False)
+    env.filters.update(
+        {
+            "bool": lambda v: str(v).strip().lower() in ("yes", "on", "1", "true"),
+            "ternary": lambda v, a, b=None: a if v else b,
+            "regex_replace": lambda v, p, r="": re.sub(p, r.replace("\\g<", "\\g<"), str(v)),
+            "basename": lambda v: posixpath.basename(str(v)),
+            "dirname": lambda v: posixpath.dirname(str(v)),
+            "to_json": lambda v, **k: json.dumps(v),
+            "mandatory": lambda v, msg=None: v,
+            "quote": lambda v: "'" + str(v).replace("'", "'\"'\"'") + "'",
+        }
+    )
+    return env
+
+
+class Rendered(NamedTuple):
+    text: str | None
+    problem: str | None
+    line: int | None
+
+
+def render(env, source: str, variables: dict) -> Rendered:
+    import jinja2
+
+    try:
+        return Rendered(env.from_string(source).render(variables), None, None)
+    except jinja2.TemplateSyntaxError as exc:
+        filt = re.search(r"No (filter|test) named '([^']+)'", str(exc.message or ""))
+        if filt:
+            message = f"template uses the {filt[1]} '{filt[2]}', which only Ansible has; bps-lint renders with plain Jinja2 (render it with Ansible and lint the output)"
+        else:
+            message = f"template does not render: {exc.message}"
+        return Rendered(None, message, exc.lineno)
+    except jinja2.TemplateError as exc:
+        return Rendered(None, f"template does not render: {type(exc).__name__}: {str(exc)[:200]}", _template_line(exc))
+    except Exception as exc:  # a filter given values it cannot take: still the template's problem
+        return Rendered(None, f"template does not render: {type(exc).__name__}", _template_line(exc))
+
+
+def _template_line(exc: BaseException) -> int | None:
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def line_map(template: str, rendered: str) -> tuple[int, ...]:
+    """For each rendered line, the template line it comes from: equal lines are matched, and the lines a
+    substitution or a block changed map, in order, onto the template lines they replace."""
+    source, output = template.split("\n"), rendered.split("\n")
+    mapped: list[int] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, source, output, autojunk=False).get_opcodes():
+        if tag == "equal":
+            mapped.extend(range(i1 + 1, i2 + 1))
+        elif tag in ("replace", "insert"):
+            span = max(i2 - i1, 1)
+            mapped.extend(min(i1 + 1 + k * span // max(j2 - j1, 1), max(i2, i1 + 1)) for k in range(j2 - j1))
+    return tuple(min(m, len(source)) for m in mapped) or (1,)
+
+
+_EXPRESSION = re.compile(r"\{\{\s*([A-Za-z_][\w]*)")
+
+
+class Role(NamedTuple):
+    name: str
+    folder: str
+    templates: dict[str, str]  # conf-relative name (or bin/wso2server.sh) -> template file
+    layout: str
+    conf_dir: str  # the templates' conf folder, for the hint on a missing file
+
+
+def read_role(folder: str) -> Role | None:
+    """A role whose templates render BPS conf files, or None."""
+    from linter.model.build import READERS
+
+    known = set(READERS) | {"datasources/master-datasources.xml", "datasources/bps-datasources.xml", "datasources/activiti-datasources.xml", _SCRIPT}
+    top = os.path.join(folder, "templates")
+    templates: dict[str, str] = {}
+    layout, conf_dir = "conf-folder", top
+    for current, dirs, names in os.walk(top):
+        dirs.sort()
+        for name in sorted(names):
+            if not name.endswith(".j2"):
+                continue
+            path = os.path.join(current, name)
+            rel_path = os.path.relpath(path, top)[: -len(".j2")].replace(os.sep, "/")
+            placed = place("/" + rel_path) if "/conf/" in "/" + rel_path or rel_path.endswith("wso2server.sh") else None
+            if placed is None:
+                continue
+            if placed.rel in known or placed.rel.startswith("datasources/"):
+                templates.setdefault(placed.rel, path)
+                if placed.rel != _SCRIPT:
+                    layout = placed.layout
+                    conf_dir = os.path.join(top, placed.conf_root.lstrip("/"))
+    if not any(rel != _SCRIPT for rel in templates):
+        return None
+    return Role(os.path.basename(folder), folder, templates, layout, conf_dir)
+
+
+def _load_vars(path: str, display, problems) -> dict:
+    data, problem = read_bytes(path)
+    if data is None:
+        return {}
+    docs, yaml_problem = documents(data.decode("utf-8", errors="replace"))
+    if yaml_problem:
+        problems.append((Loc(display(path), yaml_problem.line), str(yaml_problem)))
+    value = plain(docs[0]) if docs else None
+    return value if isinstance(value, dict) else {}
+
+
+def _vars_files(folder: str, name: str) -> list[str]:
+    """``group_vars/NAME.yml`` (or .yaml, or no suffix) and every file of ``group_vars/NAME/``."""
+    found = [os.path.join(folder, name + suffix) for suffix in (".yml", ".yaml", "") if os.path.isfile(os.path.join(folder, name + suffix))]
+    sub = os.path.join(folder, name)
+    if os.path.isdir(sub):
+        found.extend(os.path.join(sub, f) for f in sorted(os.listdir(sub)) if f.endswith((".yml", ".yaml")))
+    return found
+
+
+def host_variables(inventory: Inventory, host: str, role: Role, display, problems) -> tuple[dict, dict[str, str]]:
+    """The variables a host renders the role's templates with, and the file that set each."""
+    variables: dict = {}
+    origin: dict[str, str] = {}
+    base = os.path.dirname(os.path.abspath(inventory.path))
+
+    def merge(values: dict, where: str) -> None:
+        for key, value in values.items():
+            variables[key] = value
+            origin[key] = where
+
+    for path in _vars_files(os.path.join(role.folder, "defaults"), "main"):
+        merge(_load_vars(path, display, problems), display(path))
+    for group in ["all", *groups_of(inventory, host)]:
+        for path in _vars_files(os.path.join(base, "group_vars"), group):
+            merge(_load_vars(path, display, problems), display(path))
+    merge(inventory.hosts.get(host, {}), display(inventory.path))
+    for path in _vars_files(os.path.join(base, "host_vars"), host):
+        merge(_load_vars(path, display, problems), display(path))
+    for path in _vars_files(os.path.join(role.folder, "vars"), "main"):
+        merge(_load_vars(path, display, problems), display(path))
+    variables.setdefault("inventory_hostname", host)
+    variables.setdefault("groups", {g: _group_hosts(inventory, g, set()) for g in inventory.groups})
+    return variables, origin
+
+
+def _expand(env, variables: dict) -> dict:
+    """Variables whose values hold ``{{ other }}``, rendered until they settle."""
+    for _ in range(MAX_VAR_PASSES):
+        changed = False
+        for key, value in list(variables.items()):
+            if isinstance(value, str) and "{{" in value:
+                out = render(env, value, variables)
+                if out.text is not None and out.text != value:
+                    variables[key] = out.text
+                    changed = True
+        if not changed:
+            break
+    return variables
+
+
+class Play(NamedTuple):
+    playbook: str
+    line: int
+    hosts: str
+    roles: list[str]
+
+
+def read_playbook(path: str, data: bytes) -> list[Play]:
+    docs, problem = documents(data.decode("utf-8", errors="replace"))
+    if problem or not docs:
+        return []
+    import yaml
+
+    plays = []
+    if not isinstance(docs[0], yaml.SequenceNode):
+        return []
+    for node in docs[0].value:
+        play = plain(node)
+        if not isinstance(play, dict) or "hosts" not in play:
+            return []  # not a playbook (a task list, a vars file)
+        hosts = play["hosts"]
+        hosts = ":".join(str(h) for h in hosts) if isinstance(hosts, list) else str(hosts)
+        roles = []
+        for role in play.get("roles") or []:
+            name = role.get("role") or role.get("name") if isinstance(role, dict) else role
+            if isinstance(name, str):
+                roles.append(name)
+        plays.append(Play(path, node.start_mark.line + 1, hosts, roles))
+    return plays
+
+
+def _is_inventory(path: str, data: bytes) -> bool:
+    name = os.path.basename(path)
+    return (name in ("inventory", "hosts") or name.endswith(".ini")) and b"[" in data
+
+
+def clusters(others: list[tuple[str, str]], manifests, problems: list, display) -> list:
+    """ClusterSources for the plays under the walked folders that apply a BPS-rendering role."""
+    from linter.discover.walk import ClusterSource, NodeSource
+
+    settings: dict = {}
+    for manifest in manifests:
+        for key, value in manifest.settings.get("ansible", {}).items():
+            settings[key] = os.path.join(manifest.base_dir, value) if key in ("inventory", "playbook") else value
+    inventories: list[str] = []
+    plays: list[Play] = []
+    for path, root in others:
+        if "playbook" in settings and os.path.realpath(path) != os.path.realpath(settings["playbook"]):
+            if path.endswith((".yml", ".yaml")):
+                continue
+        data, _ = read_bytes(path, root)
+        if not data:
+            continue
+        if _is_inventory(path, data):
+            inventories.append(path)
+        elif path.endswith((".yml", ".yaml")) and b"hosts" in data and b"roles" in data:
+            plays.extend(read_playbook(path, data))
+    if "inventory" in settings:
+        inventories = [settings["inventory"]]
+    found = []
+    env = _environment()
+    for play in plays:
+        roles = [r for r in (read_role(os.path.join(os.path.dirname(play.playbook), "roles", name)) for name in play.roles) if r]
+        if not roles:
+            continue
+        hosts, inventory = _play_hosts(play, settings.get("group"), inventories, problems, display)
+        if not hosts:
+            continue
+        nodes = []
+        for host in hosts:
+            for role in roles:
+                nodes.append(_node(env, inventory, host, role, display, problems, NodeSource))
+        _merge_notes(nodes)
+        name = settings.get("group") or play.hosts
+        found.append(ClusterSource(name=f"{display(play.playbook)} hosts {name}", path=display(play.playbook), nodes=nodes, databases={}))
+    return found
+
+
+def _play_hosts(play: Play, group, inventories, problems, display):
+    """The hosts of a play (or of the manifest's group) in the first inventory that knows them all."""
+    pattern = group or play.hosts
+    if not inventories:
+        problems.append((Loc(display(play.playbook), play.line), f"no Ansible inventory found for the hosts '{pattern}'; name it in bps-lint.toml ([ansible] inventory = ...)"))
+        return [], None
+    for path in inventories:
+        data, _ = read_bytes(path)
+        inventory = read_inventory(path, (data or b"").decode("utf-8", errors="replace"))
+        hosts = resolve(inventory, pattern)
+        if hosts:
+            return hosts, inventory
+    names = ", ".join(display(p) for p in inventories)
+    problems.append((Loc(display(play.playbook), play.line), f"the inventory ({names}) has no host or group '{pattern}'; expected a group of the inventory or its hosts"))
+    return [], None
+
+
+def _node(env, inventory, host, role, display, problems, NodeSource):
+    variables, origin = host_variables(inventory, host, role, display, problems)
+    variables = _expand(env, variables)
+    files = {}
+    for rel, template in role.templates.items():
+        shown = display(template)
+        data, problem = read_bytes(template)
+        if data is None:
+            files[rel] = SourceFile(shown, b"", problem=problem.message if problem else "cannot read template")
+            continue
+        source = data.decode("utf-8", errors="replace")
+        out = render(env, source, variables)
+        if out.text is None:
+            files[rel] = SourceFile(shown, b"", lines=(out.line or 1,), problem=out.problem)
+            continue
+        notes = []
+        for number, text in enumerate(source.split("\n"), 1):
+            names = [n for n in _EXPRESSION.findall(text) if n in origin]
+            if names:
+                notes.append((number, "; ".join(f"the value comes from variable '{n}' set in {origin[n]}" for n in dict.fromkeys(names))))
+        files[rel] = SourceFile(shown, out.text.encode("utf-8"), line_map(source, out.text), 0, tuple(notes))
+    product = None
+    name, version = str(variables.get("product_name", "")), str(variables.get("product_version", ""))
+    if name and version:
+        from linter.sources import defaults
+
+        candidate = ("ei-" if "ei" in name else "bps-") + version
+        product = candidate if candidate in defaults.products() else None
+    conf_shown = display(role.conf_dir)
+    return NodeSource(
+        name=host,
+        path=display(os.path.join(role.folder, "templates")),
+        conf_dir=conf_shown,
+        layout=role.layout,
+        start_script=None,
+        settings=NodeSettings(host=str(inventory.hosts.get(host, {}).get("ansible_host") or "") or None),
+        files=files,
+        product=product,
+        overlay_hint=f"a template {conf_shown}/{{rel}}.j2 to the role",
+    )
+
+
+def _merge_notes(nodes) -> None:
+    """Hosts rendering one template share its lines: a line's note names each host's vars file once."""
+    by_line: dict[tuple[str, int], list[str]] = {}
+    for node in nodes:
+        for file in node.files.values():
+            for number, note in file.notes:
+                if note not in by_line.setdefault((file.path, number), []):
+                    by_line[(file.path, number)].append(note)
+    for node in nodes:
+        for rel, file in node.files.items():
+            node.files[rel] = file._replace(notes=tuple((n, " / ".join(by_line[(file.path, n)])) for n, _ in file.notes))
