@@ -210,11 +210,12 @@ def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str], list[str]]:
 
 
 def _source_top(path: str) -> str:
-    """The folder to walk for a changed YAML file, template or inventory: the repository holding it (its .git or manifest), else its folder."""
+    """The folder to walk for a changed YAML file, template or inventory: the nearest folder above holding the
+    playbooks' ``roles``, a manifest or a .git, else its folder."""
     folder = os.path.dirname(os.path.abspath(path))
     current = folder
     while True:
-        if any(os.path.lexists(os.path.join(current, name)) for name in (".git", "bps-lint.toml")):
+        if any(os.path.lexists(os.path.join(current, name)) for name in (".git", "bps-lint.toml", "roles")):
             return current
         parent = os.path.dirname(current)
         if parent == current:

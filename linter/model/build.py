@@ -29,7 +29,7 @@ class BuiltCluster(NamedTuple):
     cluster: Cluster
     problems: list[tuple[Node, FileProblem]]
     suppressions: list[tuple[Node, Suppression]]
-    notes: dict = {}
+    notes: dict = {}  # (node name, path, line or None) -> what a finding there adds
 
 
 def annotate(findings: list, notes: dict) -> list:
@@ -38,9 +38,16 @@ def annotate(findings: list, notes: dict) -> list:
         return findings
     annotated = []
     for finding in findings:
-        note = notes.get((finding.loc.path, finding.loc.line)) or notes.get((finding.loc.path, None))
+        key = (finding.node, finding.loc.path)
+        note = notes.get((*key, finding.loc.line)) or notes.get((*key, None))
         annotated.append(finding._replace(message=f"{finding.message} ({note})") if note and note not in finding.message else finding)
     return annotated
+
+
+def files_read(cluster: Cluster) -> int:
+    """The user's files read for a cluster: not the product defaults that stood in for missing ones."""
+    conf = sum(1 for n in cluster.nodes for f in n.files if f.status != "missing" and f.origin != "default")
+    return conf + sum(1 for n in cluster.nodes if n.start_script and n.start_script_origin != "default")
 
 
 NAME_THE_PRODUCT = 'if this folder holds only the files you change, name the product in bps-lint.toml (product = "bps-3.6.0", "ei-6.6.0", ...) to take the rest from its defaults'
@@ -174,7 +181,7 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
         if rel not in REQUIRED_FILES:
             use(rel, False, readers.datasources)
 
-    script = None
+    script, script_origin = None, "repository"
     script_file = (source.files or {}).get(SCRIPT)
     if script_file is not None:
         script, script_problem, script_suppressions = readers.start_script_bytes(script_file.path, script_file.data)
@@ -193,6 +200,7 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
     elif product and stock.has(product, SCRIPT):
         path = os.path.join(source.path, SCRIPT)
         script, _, _ = readers.start_script_bytes(path, stock.data(product, SCRIPT))
+        script_origin = "default"
         notes[(path, None)] = _default_hint(source, SCRIPT, path, product)
 
     node = Node(
@@ -220,6 +228,7 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
         host=source.settings.host,
         placeholders=_placeholders(placeholders),
         product=product,
+        start_script_origin=script_origin,
     )
     return BuiltNode(node, problems, found_suppressions, notes)
 
@@ -273,5 +282,5 @@ def build_cluster(source: ClusterSource) -> BuiltCluster:
         ),
         problems=[(b.node, p) for b in built for p in b.problems],
         suppressions=[(b.node, s) for b in built for s in b.suppressions],
-        notes={key: note for b in built for key, note in b.notes.items()},
+        notes={(b.node.name, *key): note for b in built for key, note in b.notes.items()},
     )

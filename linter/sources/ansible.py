@@ -354,9 +354,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         for host in hosts:
             for role in roles:
                 nodes.append(_node(env, inventory, host, role, display, problems, NodeSource))
-        _merge_notes(nodes)
-        name = settings.get("group") or play.hosts
-        found.append(ClusterSource(name=f"{display(play.playbook)} hosts {name}", path=display(play.playbook), nodes=nodes, databases={}))
+        found.append(ClusterSource(name=settings.get("group") or play.hosts, path=display(play.playbook), nodes=nodes, databases={}))
     return found
 
 
@@ -396,7 +394,7 @@ def _node(env, inventory, host, role, display, problems, NodeSource):
         for number, text in enumerate(source.split("\n"), 1):
             names = [n for n in _EXPRESSION.findall(text) if n in origin]
             if names:
-                notes.append((number, "; ".join(f"the value comes from variable '{n}' set in {origin[n]}" for n in dict.fromkeys(names))))
+                notes.append((number, "; ".join(f"{host} takes it from variable '{n}' set in {origin[n]}" for n in dict.fromkeys(names))))
         files[rel] = SourceFile(shown, out.text.encode("utf-8"), line_map(source, out.text), 0, tuple(notes))
     product = None
     name, version = str(variables.get("product_name", "")), str(variables.get("product_version", ""))
@@ -417,16 +415,3 @@ def _node(env, inventory, host, role, display, problems, NodeSource):
         product=product,
         overlay_hint=f"a template {conf_shown}/{{rel}}.j2 to the role",
     )
-
-
-def _merge_notes(nodes) -> None:
-    """Hosts rendering one template share its lines: a line's note names each host's vars file once."""
-    by_line: dict[tuple[str, int], list[str]] = {}
-    for node in nodes:
-        for file in node.files.values():
-            for number, note in file.notes:
-                if note not in by_line.setdefault((file.path, number), []):
-                    by_line[(file.path, number)].append(note)
-    for node in nodes:
-        for rel, file in node.files.items():
-            node.files[rel] = file._replace(notes=tuple((n, " / ".join(by_line[(file.path, n)])) for n, _ in file.notes))

@@ -1,0 +1,239 @@
+"""Repository shapes: overlays on the product's defaults, Kubernetes manifests (files and stdin), Ansible roles."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from linter.cli import main
+from linter.sources import defaults
+from linter.sources.ansible import line_map
+from tests.helpers import CORPUS, REPO, lint
+
+ANSIBLE = CORPUS / "ansible-ei-57fab49"
+TWO_HOSTS = REPO / "tests" / "fixtures" / "ansible-ei-2hosts"
+KUBE = REPO / "tests" / "fixtures" / "kubernetes" / "manifests.yaml"
+TEMPLATES = "roles/bps/templates/carbon-home/wso2/business-process/conf/"
+needs_corpus = pytest.mark.skipif(not ANSIBLE.is_dir(), reason="the corpus is not beside the repository")
+
+
+def found(result, path_part=""):
+    return {(f.rule, f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if path_part in f.loc.path}
+
+
+# --- A. overlays -------------------------------------------------------------------------------------
+
+
+def _overlay(tmp_path, names=("ei1", "ei2")):
+    """EI homes holding only the eight files the ansible-ei role writes (rendered by hand), as Docker overlays do."""
+    for name in names:
+        conf = tmp_path / name / "wso2" / "business-process" / "conf"
+        shutil.copytree(ANSIBLE / TEMPLATES, conf)
+        for template in conf.rglob("*.j2"):
+            text = template.read_text().replace("{{ hostname }}", f"{name}.example.com").replace("{{ ports_offset }}", "2")
+            template.with_suffix("").write_text(text)
+            template.unlink()
+    return tmp_path
+
+
+@needs_corpus
+def test_overlay_is_checked_against_the_detected_products_defaults(tmp_path, monkeypatch):
+    _overlay(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = lint(".")
+    assert not [f for f in result.findings if f.rule == "BPS004"]  # no "file missing": the pack's files stand in
+    lock = [f for f in result.findings if f.rule == "BPS401"]
+    assert {(f.node, f.loc.path, f.loc.line) for f in lock} == {
+        (n, f"{n}/wso2/business-process/conf/bps.xml", 19) for n in ("ei1", "ei2")
+    }
+    assert all(f"from the product default of ei-6.6.0; add {f.node}/wso2/business-process/conf/bps.xml to change it" in f.message for f in lock)
+    # the repository's own axis2.xml is the one checked, at its line, with no default note
+    clustering = [f for f in result.findings if f.rule == "BPS301"]
+    assert clustering and all(f.loc.path.endswith("conf/axis2/axis2.xml") and "product default" not in f.message for f in clustering)
+    assert result.files == 2 * 7  # the user's files, not the defaults
+
+
+@needs_corpus
+def test_named_product_and_unknown_product_hint(tmp_path):
+    conf = tmp_path / "c" / "n1" / "repository" / "conf"
+    conf.mkdir(parents=True)
+    shutil.copy(CORPUS / "bps-3.6.0-stock/repository/conf/bps.xml", conf / "bps.xml")
+    missing = [f for f in lint(tmp_path / "c").findings if f.rule == "BPS004"]
+    assert missing and all('name the product in bps-lint.toml (product = "bps-3.6.0"' in f.message for f in missing)
+    (tmp_path / "c" / "bps-lint.toml").write_text('product = "bps-3.5.1"\n')
+    result = lint(tmp_path / "c")
+    assert not [f for f in result.findings if f.rule == "BPS004"]
+    assert any("from the product default of bps-3.5.1" in f.message for f in result.findings)
+
+
+@needs_corpus
+def test_base_folder_stands_in_for_missing_files(tmp_path):
+    shutil.copytree(CORPUS / "bps-3.6.0-stock", tmp_path / "pack")
+    conf = tmp_path / "c" / "n1" / "repository" / "conf"
+    conf.mkdir(parents=True)
+    shutil.copy(CORPUS / "bps-3.6.0-stock/repository/conf/bps.xml", conf / "bps.xml")
+    (tmp_path / "c" / "bps-lint.toml").write_text('base = "../pack"\n')
+    (tmp_path / ".git").mkdir()
+    result = lint(tmp_path / "c")
+    assert not [f for f in result.findings if f.rule == "BPS004"]
+    assert any(os.path.realpath(f.loc.path).startswith(os.path.realpath(tmp_path / "pack")) for f in result.findings)
+
+
+@needs_corpus
+def test_model_marks_each_value_repository_or_default(tmp_path, capsys):
+    _overlay(tmp_path, ("ei1",))
+    assert main(["model", str(tmp_path)]) == 0
+    node = json.loads(capsys.readouterr().out)["clusters"][0]["nodes"][0]
+    assert node["product"] == "ei-6.6.0"
+    assert node["bps"]["use_distributed_lock"]["origin"] == "default"
+    assert node["carbon"]["host_name"]["origin"] == "repository"
+
+
+def test_stock_files_are_shipped_for_every_product():
+    assert defaults.products() == ("bps-3.5.0", "bps-3.5.1", "bps-3.6.0", "ei-6.6.0")
+    assert b"<Version>3.5.1</Version>" in defaults.data("bps-3.5.1", "carbon.xml")  # filtered as the build does
+    assert b"${product" not in defaults.data("bps-3.5.1", "carbon.xml")
+    assert defaults.data("ei-6.6.0", "etc/tasks-config.xml") and defaults.data("bps-3.5.0", "carbon.xml") is None
+
+
+# --- B. Kubernetes ------------------------------------------------------------------------------------
+
+
+def test_kubernetes_manifests_become_a_node_of_n_replicas():
+    result = lint(KUBE.parent)
+    assert (result.nodes, result.clusters, result.files) == (1, 1, 2)
+    assert ("BPS401", "bps", "manifests.yaml", 14) in found(result)  # the line inside the block scalar
+    # tasks-config.xml comes from the ConfigMap (STANDALONE), so the product default's AUTO/2 is not reported
+    assert not [f for f in result.findings if f.rule == "BPS502"]
+    # two replicas make a cluster: the default axis2.xml (clustering off) is reported as the default
+    (off,) = [f for f in result.findings if f.rule == "BPS301"]
+    assert "add axis2/axis2.xml to a ConfigMap mounted under /home/wso2carbon/wso2bps-3.6.0/repository/conf in bps" in off.message
+
+
+def test_stdin_stream_names_stdin(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(KUBE.read_bytes())))
+    assert main(["-"]) == 1
+    out = capsys.readouterr().out
+    assert "<stdin>:14:7: BPS401 error" in out
+
+
+@pytest.mark.parametrize(
+    "text, rule, line",
+    [
+        (b"a: [\n", "BPS003", 2),
+        (KUBE.read_bytes().replace(b"</tns:WSO2BPS>", b"</tns:WSO2>"), "BPS001", 15),
+    ],
+)
+def test_bad_yaml_and_bad_xml_in_a_configmap_are_findings(monkeypatch, capsys, text, rule, line):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+    assert main(["--format", "json", "-"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert any(f["rule"] == rule and f["path"] == "<stdin>" and f["line"] == line for f in findings), findings
+
+
+def test_helm_pipe_through_a_real_process():
+    run = subprocess.run([sys.executable, "-m", "linter", "-"], input=KUBE.read_bytes(), capture_output=True, cwd=REPO)
+    assert run.returncode == 1 and b"<stdin>:14:7: BPS401" in run.stdout and not run.stderr
+
+
+def test_manifest_binds_a_workload_to_a_conf_folder(tmp_path):
+    conf = tmp_path / "confs"
+    shutil.copytree(REPO / "examples" / "cluster" / "manager" / "repository" / "conf", conf)
+    (tmp_path / "statefulset.yaml").write_text("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: bps}\nspec:\n  replicas: 3\n")
+    (tmp_path / "bps-lint.toml").write_text('[workloads]\n"statefulset.yaml" = "confs"\n')
+    (tmp_path / ".git").mkdir()
+    result = lint(tmp_path)
+    assert result.nodes == 1
+    from linter.discover.walk import discover
+
+    (cluster,) = discover([str(tmp_path)]).clusters
+    assert cluster.nodes[0].settings.replicas == 3
+
+
+# --- C. Ansible ----------------------------------------------------------------------------------------
+
+
+@needs_corpus
+def test_ansible_ei_is_linted_without_configuration():
+    result = lint(ANSIBLE)
+    assert (result.nodes, result.clusters) == (1, 1)
+    assert ("BPS706", "bps_1", "bps-datasources.xml.j2", 18) in found(result)
+    assert not [f for f in result.findings if f.rule in ("BPS003", "BPS004")]
+
+
+def test_two_hosts_render_per_host_and_name_the_variable():
+    result = lint(TWO_HOSTS)
+    assert (result.nodes, result.clusters) == (2, 1)
+    assert {f.node for f in result.findings if f.rule == "BPS301"} == {"bps_1", "bps_2"}
+    (host,) = [f for f in result.findings if f.rule == "BPS708"]  # bps_2 sets a real host name
+    assert (host.node, host.loc.path.endswith("conf/carbon.xml.j2"), host.loc.line) == ("bps_1", True, 47)
+    assert "bps_1 takes it from variable 'hostname' set in" in host.message and host.message.endswith("dev/host_vars/bps_1.yml)")
+    lock = [f for f in result.findings if f.rule == "BPS401"]
+    assert lock and all("add a template" in f.message and "bps.xml.j2 to the role" in f.message for f in lock)
+
+
+def _copy(tmp_path):
+    shutil.copytree(TWO_HOSTS, tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+def test_ansible_only_filter_is_one_finding_and_the_run_goes_on(tmp_path):
+    repo = _copy(tmp_path)
+    template = repo / TEMPLATES / "registry.xml.j2"
+    lines = template.read_text().split("\n")
+    lines[20] = "{{ hostname | to_nice_yaml }}"
+    template.write_text("\n".join(lines))
+    result = lint(repo)
+    bad = [f for f in result.findings if "to_nice_yaml" in f.message]
+    assert {(f.node, f.loc.line) for f in bad} == {("bps_1", 21), ("bps_2", 21)}
+    assert "only Ansible has" in bad[0].message
+    assert [f for f in result.findings if f.rule == "BPS301"]  # the other templates are still checked
+
+
+def test_unknown_inventory_group_is_a_finding(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "bps-lint.toml").write_text('[ansible]\ngroup = "nosuch"\n')
+    result = lint(repo)
+    assert any("has no host or group 'nosuch'" in f.message and f.loc.path.endswith("site.yml") for f in result.findings)
+
+
+def test_children_groups_resolve(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "bps-lint.toml").write_text('[ansible]\ngroup = "ei"\n')
+    result = lint(repo)  # group ei: its own host and, through [ei:children], those of analytics-worker, bps, broker, integrator
+    assert {f.node for f in result.findings} == {"analytics_dashboard_1", "analytics_worker_1", "bps_1", "bps_2", "broker_1", "integrator_1"}
+
+
+def test_invalid_vars_file_is_a_finding(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "dev" / "host_vars" / "bps_2.yml").write_text("hostname: [\n")
+    result = lint(repo)
+    assert any(f.loc.path.endswith("bps_2.yml") and "not valid YAML" in f.message for f in result.findings)
+
+
+def test_rendered_lines_map_back_to_template_lines():
+    template = "a\n{% if x %}\nb {{ x }}\n{% endif %}\nc\n"
+    assert line_map(template, "a\nb 1\nc\n") == (1, 2, 5, 6)
+
+
+def test_precommit_pattern_covers_the_new_sources():
+    import re
+
+    import yaml
+
+    pattern = re.compile(yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())[0]["files"])
+    for path in ("k8s/manifests.yaml", "roles/bps/templates/conf/bps.xml.j2", "dev/inventory", "dev/group_vars/bps.yml", "conf/bps.xml"):
+        assert pattern.search(path), path
+
+
+def test_a_changed_template_checks_its_whole_cluster(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / ".git").mkdir()
+    result = lint(repo / TEMPLATES / "carbon.xml.j2")
+    assert (result.nodes, result.clusters) == (2, 1)
