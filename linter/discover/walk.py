@@ -317,9 +317,10 @@ def discover(paths: list[str], exclude=None) -> Discovery:
             )
         )
     wanted = [cluster for key, cluster in clusters.items() if key in asked_for]
-    from linter.sources import gather
+    if others or STDIN in paths:  # PyYAML and Jinja2 are imported only when there is YAML to read
+        from linter.sources import gather
 
-    wanted.extend(gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path))
+        wanted.extend(gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path))
     product, base = _product_settings(manifests.values())
     if product or base:
         wanted = [c._replace(nodes=[n if n.product or n.base else n._replace(product=product, base=base) for n in c.nodes]) for c in wanted]

@@ -98,7 +98,12 @@ def _product(source: NodeSource) -> str | None:
         carbon = source.files["carbon.xml"].data
     else:
         carbon, _ = read_bytes(os.path.join(source.conf_dir, "carbon.xml"), source.root)
-    return stock.detect(carbon, source.layout)
+    return stock.detect(carbon, "ei-profile" if _is_ei_profile(source) else source.layout)
+
+
+def _is_ei_profile(source: NodeSource) -> bool:
+    """An EI home's business-process profile (``<EI_HOME>/wso2/business-process/conf``), not any ``D/conf`` folder."""
+    return source.conf_dir.replace(os.sep, "/").rstrip("/").endswith("wso2/business-process/conf")
 
 
 def _default_hint(source: NodeSource, rel: str, path: str, product: str) -> str:
@@ -114,7 +119,12 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
     datasources = []
     placeholders: list[Value] = []
     notes: dict = {}
-    product = None if source.base else _product(source)
+    detected = None if source.base else _product(source)
+    # The product's files stand in for missing ones where the repository is known to hold only what it
+    # changes: a named product, a manifest or template source, or an EI profile (the EI pack holds five
+    # profiles; a repository keeps only the one it configures). A BPS home keeps today's "missing" findings.
+    overlay = source.product or source.files is not None or _is_ei_profile(source)
+    product = detected if overlay else None
     base_conf = None
     if source.base:
         from linter.discover.layout import conf_dir_of
@@ -151,6 +161,8 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
                     hint = f"{product} ships no stock {rel} in bps-lint; add it"
                 elif source.base:
                     hint = f"the base folder {source.base} has none either"
+                elif detected:
+                    hint = f'if this folder holds only the files you change, add product = "{detected}" to bps-lint.toml to take the rest from its defaults'
                 else:
                     hint = NAME_THE_PRODUCT
                 problems.append(FileProblem("missing", f"{rel} is missing; expected it at {path} ({hint})", Loc(source.path)))

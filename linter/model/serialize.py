@@ -76,7 +76,7 @@ def _mark_origins(data, node: Node) -> None:
 
     def mark(item):
         if isinstance(item, dict):
-            if "path" in item and "line" in item and ("value" in item or "state" in item):
+            if "path" in item and "line" in item and "value" in item:
                 item["origin"] = origins.get(item["path"], "repository")
             for value in item.values():
                 mark(value)
