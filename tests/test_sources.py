@@ -237,3 +237,46 @@ def test_a_changed_template_checks_its_whole_cluster(tmp_path):
     (repo / ".git").mkdir()
     result = lint(repo / TEMPLATES / "carbon.xml.j2")
     assert (result.nodes, result.clusters) == (2, 1)
+
+
+# --- the site's pages: every finding a worked example shows is one bps-lint reports --------------------
+
+_SHOWN = __import__("re").compile(r"^(\S+):(\d+):\d+: (BPS\d+) ", __import__("re").M)
+
+
+def _shown(page: str) -> set[tuple[str, int, str]]:
+    text = (REPO / "docs" / "sources" / page).read_text()
+    return {(path.split("/", 1)[-1] if not path.startswith(("/", "<")) else path, int(line), rule) for path, line, rule in _SHOWN.findall(text)}
+
+
+def _reported(result) -> set[tuple[str, int, str]]:
+    return {(f.loc.path, f.loc.line, f.rule) for f in result.findings}
+
+
+def _covered(shown, reported) -> list:
+    return [s for s in shown if not any(r[1:] == s[1:] and (r[0] == s[0] or r[0].endswith("/" + s[0])) for r in reported)]
+
+
+def test_kubernetes_page_shows_real_findings(monkeypatch):
+    shown = _shown("kubernetes.md")
+    assert len(shown) == 3
+    reported = _reported(lint(KUBE.parent))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(KUBE.read_bytes())))
+    from linter.run import lint_paths
+    from tests.helpers import engine
+
+    reported |= _reported(lint_paths(["-"], engine()))
+    assert _covered(shown, reported) == []
+
+
+def test_ansible_page_shows_real_findings():
+    shown = _shown("ansible.md")
+    assert len(shown) == 3 and _covered(shown, _reported(lint(TWO_HOSTS))) == []
+
+
+@needs_corpus
+def test_overlays_page_shows_real_findings(tmp_path, monkeypatch):
+    _overlay(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    shown = {(f"ei1/{p}" if not p.startswith("ei1") else p, line, rule) for p, line, rule in _shown("overlays.md")}
+    assert len(shown) == 1 and _covered(shown, _reported(lint("."))) == []
