@@ -18,7 +18,7 @@ from tests.helpers import CORPUS, REPO, lint
 
 ANSIBLE = CORPUS / "ansible-ei-57fab49"
 TWO_HOSTS = REPO / "tests" / "fixtures" / "ansible-ei-2hosts"
-KUBE = REPO / "tests" / "fixtures" / "kubernetes" / "manifests.yaml"
+KUBE = REPO / "docs" / "sources" / "examples" / "manifests.yaml"
 TEMPLATES = "roles/bps/templates/carbon-home/wso2/business-process/conf/"
 needs_corpus = pytest.mark.skipif(not ANSIBLE.is_dir(), reason="the corpus is not beside the repository")
 

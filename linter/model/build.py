@@ -189,6 +189,10 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
         if rel.startswith(DATASOURCE_DIR + "/"):
             use(rel, True, readers.datasources)
     listed = sorted(r for r in source.files if r.startswith(DATASOURCE_DIR + "/")) if source.files is not None else _datasource_files(source.conf_dir)
+    if product:  # the pack's other datasource files (activiti-datasources.xml) are loaded too
+        listed = sorted(set(listed) | {r for r in stock.files(product) if r.startswith(DATASOURCE_DIR + "/")})
+    elif base_conf:
+        listed = sorted(set(listed) | set(_datasource_files(base_conf)))
     for rel in listed:
         if rel not in REQUIRED_FILES:
             use(rel, False, readers.datasources)

@@ -20,6 +20,11 @@ def products() -> tuple[str, ...]:
     return tuple(sorted(_index()))
 
 
+def files(product: str) -> tuple[str, ...]:
+    """The conf-relative names shipped for ``product``."""
+    return tuple(_index().get(product, {}))
+
+
 def has(product: str, rel: str) -> bool:
     return rel in _index().get(product, {})
 

@@ -55,14 +55,11 @@ def _block(node, source_lines: list[str]) -> tuple[tuple[int, ...], int]:
     if node.style not in ("|", ">"):
         return (first,), 0
     start = first + 1  # the text starts below the "|" indicator
-    count = node.value.count("\n") + 1
-    indent = 0
-    for number in range(start, min(start + count, len(source_lines) + 1)):
-        stripped = source_lines[number - 1].lstrip(" ")
-        if stripped:
-            indent = len(source_lines[number - 1]) - len(stripped)
-            break
-    return tuple(range(start, start + count)), indent
+    count = node.value.count("\n") + (not node.value.endswith("\n"))  # the text's own lines, not the one after it
+    # The block's indentation: the least of its lines (the first line may be indented more when the
+    # "|" carries an indentation indicator).
+    indents = [len(text) - len(text.lstrip(" ")) for text in source_lines[start - 1 : start - 1 + count] if text.strip()]
+    return tuple(range(start, start + max(count, 1))), min(indents, default=0)
 
 
 def _product_of_image(image: str | None) -> str | None:
