@@ -51,7 +51,10 @@ def stream(stock: str, count: int) -> str:
             f"            - name: {folder or 'top'}\n              mountPath: /home/wso2carbon/wso2bps-3.6.0/repository/conf{'/' + folder if folder else ''}\n"
             for folder in sorted({os.path.dirname(f) for f in FILES})
         )
-        volumes = "".join(f"        - name: {folder or 'top'}\n          configMap:\n            name: conf-{folder or 'top'}\n" for folder in sorted({os.path.dirname(f) for f in FILES}))
+        volumes = "".join(
+            f"        - name: {folder or 'top'}\n          configMap:\n            name: conf-{folder or 'top'}\n"
+            for folder in sorted({os.path.dirname(f) for f in FILES})
+        )
         docs.append(
             f"apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: bps\n  namespace: {namespace}\nspec:\n  replicas: 1\n  template:\n    spec:\n"
             f"      containers:\n        - name: bps\n          image: wso2/wso2bps:3.6.0\n          volumeMounts:\n{mounts}      volumes:\n{volumes}"

@@ -49,9 +49,7 @@ def test_overlay_is_checked_against_the_detected_products_defaults(tmp_path, mon
     result = lint(".")
     assert not [f for f in result.findings if f.rule == "BPS004"]  # no "file missing": the pack's files stand in
     lock = [f for f in result.findings if f.rule == "BPS401"]
-    assert {(f.node, f.loc.path, f.loc.line) for f in lock} == {
-        (n, f"{n}/wso2/business-process/conf/bps.xml", 19) for n in ("ei1", "ei2")
-    }
+    assert {(f.node, f.loc.path, f.loc.line) for f in lock} == {(n, f"{n}/wso2/business-process/conf/bps.xml", 19) for n in ("ei1", "ei2")}
     assert all(f"from the product default of ei-6.6.0; add {f.node}/wso2/business-process/conf/bps.xml to change it" in f.message for f in lock)
     # the repository's own axis2.xml is the one checked, at its line, with no default note
     clustering = [f for f in result.findings if f.rule == "BPS301"]

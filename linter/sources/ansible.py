@@ -362,7 +362,12 @@ def _play_hosts(play: Play, group, inventories, problems, display):
     """The hosts of a play (or of the manifest's group) in the first inventory that knows them all."""
     pattern = group or play.hosts
     if not inventories:
-        problems.append((Loc(display(play.playbook), play.line), f"no Ansible inventory found for the hosts '{pattern}'; name it in bps-lint.toml ([ansible] inventory = ...)"))
+        problems.append(
+            (
+                Loc(display(play.playbook), play.line),
+                f"no Ansible inventory found for the hosts '{pattern}'; name it in bps-lint.toml ([ansible] inventory = ...)",
+            )
+        )
         return [], None
     for path in inventories:
         data, _ = read_bytes(path)
@@ -371,7 +376,9 @@ def _play_hosts(play: Play, group, inventories, problems, display):
         if hosts:
             return hosts, inventory
     names = ", ".join(display(p) for p in inventories)
-    problems.append((Loc(display(play.playbook), play.line), f"the inventory ({names}) has no host or group '{pattern}'; expected a group of the inventory or its hosts"))
+    problems.append(
+        (Loc(display(play.playbook), play.line), f"the inventory ({names}) has no host or group '{pattern}'; expected a group of the inventory or its hosts")
+    )
     return [], None
 
 

@@ -24,7 +24,9 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
         before = len(stream.workloads) + len(stream.config_maps)
         stream.add(STDIN_NAME, data, always=True)
         if len(stream.workloads) + len(stream.config_maps) == before and not any(loc.path == STDIN_NAME for loc, _ in stream.problems):
-            problems.append((Loc(STDIN_NAME), "no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints"))
+            problems.append(
+                (Loc(STDIN_NAME), "no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints")
+            )
     found, _ = stream.clusters()
     if stdin and not any(n.path == STDIN_NAME for c in found for n in c.nodes) and stream.config_maps and not stream.problems:
         problems.append((Loc(STDIN_NAME), "no Deployment or StatefulSet on standard input mounts a ConfigMap holding BPS conf files; nothing to check"))
