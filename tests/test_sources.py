@@ -278,3 +278,25 @@ def test_overlays_page_shows_real_findings(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     shown = {(f"ei1/{p}" if not p.startswith("ei1") else p, line, rule) for p, line, rule in _shown("overlays.md")}
     assert len(shown) == 1 and _covered(shown, _reported(lint("."))) == []
+
+
+def test_templates_are_sandboxed_and_links_out_are_not_followed(tmp_path):
+    repo = _copy(tmp_path)
+    conf = repo / TEMPLATES
+    with open(conf / "registry.xml.j2", "a") as handle:
+        handle.write("{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
+    (conf / "datasources" / "x-datasources.xml.j2").symlink_to("/etc/passwd")
+    result = lint(repo)
+    assert any("SecurityError" in f.message and f.loc.path.endswith("registry.xml.j2") for f in result.findings)
+    assert any(f.rule == "BPS003" and f.loc.path.endswith("x-datasources.xml.j2") for f in result.findings)
+    assert not any("root:" in f.message for f in result.findings)
+
+
+def test_alias_bomb_in_a_vars_file_is_a_finding(tmp_path):
+    repo = _copy(tmp_path)
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, n in zip("abcdefgh", "bcdefghi")
+    )
+    (repo / "dev" / "host_vars" / "bps_2.yml").write_text(bomb + "hostname: *i\n")
+    result = lint(repo)
+    assert any(f.loc.path.endswith("bps_2.yml") and "aliases of aliases" in f.message for f in result.findings)

@@ -80,7 +80,7 @@ READERS = {
 def _parse_source(file: SourceFile) -> ParsedXml:
     """A conf file held in another file, parsed with every place mapped back into that file."""
     if file.problem:
-        return ParsedXml(file.path, problem=FileProblem("unparseable", file.problem, Loc(file.path, file.line(1))))
+        return ParsedXml(file.path, problem=FileProblem(file.problem_kind, file.problem, Loc(file.path, file.line(1))))
     result = parse_xml_bytes(file.path, file.data)
     if result.problem:
         result.problem = result.problem._replace(loc=file.loc(result.problem.loc))

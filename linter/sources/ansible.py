@@ -20,7 +20,7 @@ from linter.parse.location import Loc
 from linter.parse.xmlfile import read_bytes
 from linter.sources.files import SourceFile
 from linter.sources.kubernetes import place
-from linter.sources.yamlnodes import documents, plain
+from linter.sources.yamlnodes import MAX_EXPANDED_NODES, documents, plain
 
 _SCRIPT = "bin/wso2server.sh"
 MAX_VAR_PASSES = 5  # a variable holding "{{ other }}" is rendered again, as Ansible does lazily
@@ -118,7 +118,10 @@ def _environment():
     class Undefined(jinja2.ChainableUndefined):
         """A variable no vars file sets (a set_fact, a registered result): rendered empty, as a missing value."""
 
-    env = jinja2.Environment(undefined=Undefined, keep_trailing_newline=True, autoescape=False)
+    from jinja2.sandbox import SandboxedEnvironment
+
+    # Sandboxed: a template in the repository being checked must not reach Python objects (it is data, not code).
+    env = SandboxedEnvironment(undefined=Undefined, keep_trailing_newline=True, autoescape=False)
     env.filters.update(
         {
             "bool": lambda v: str(v).strip().lower() in ("yes", "on", "1", "true"),
@@ -221,14 +224,18 @@ def read_role(folder: str) -> Role | None:
     return Role(os.path.basename(folder), folder, templates, layout, conf_dir)
 
 
-def _load_vars(path: str, display, problems) -> dict:
-    data, problem = read_bytes(path)
+def _load_vars(path: str, root: str | None, display, problems) -> dict:
+    data, problem = read_bytes(path, root)
+    if problem and problem.kind != "missing":
+        problems.append((Loc(display(path)), problem.message))
     if data is None:
         return {}
     docs, yaml_problem = documents(data.decode("utf-8", errors="replace"))
     if yaml_problem:
         problems.append((Loc(display(path), yaml_problem.line), str(yaml_problem)))
     value = plain(docs[0]) if docs else None
+    if docs and value is None and not yaml_problem:
+        problems.append((Loc(display(path)), f"variables file expands to more than {MAX_EXPANDED_NODES:,} values (aliases of aliases); not read"))
     return value if isinstance(value, dict) else {}
 
 
@@ -241,7 +248,7 @@ def _vars_files(folder: str, name: str) -> list[str]:
     return found
 
 
-def host_variables(inventory: Inventory, host: str, role: Role, display, problems) -> tuple[dict, dict[str, str]]:
+def host_variables(inventory: Inventory, host: str, role: Role, root: str | None, display, problems) -> tuple[dict, dict[str, str]]:
     """The variables a host renders the role's templates with, and the file that set each."""
     variables: dict = {}
     origin: dict[str, str] = {}
@@ -253,15 +260,15 @@ def host_variables(inventory: Inventory, host: str, role: Role, display, problem
             origin[key] = where
 
     for path in _vars_files(os.path.join(role.folder, "defaults"), "main"):
-        merge(_load_vars(path, display, problems), display(path))
+        merge(_load_vars(path, root, display, problems), display(path))
     for group in ["all", *groups_of(inventory, host)]:
         for path in _vars_files(os.path.join(base, "group_vars"), group):
-            merge(_load_vars(path, display, problems), display(path))
+            merge(_load_vars(path, root, display, problems), display(path))
     merge(inventory.hosts.get(host, {}), display(inventory.path))
     for path in _vars_files(os.path.join(base, "host_vars"), host):
-        merge(_load_vars(path, display, problems), display(path))
+        merge(_load_vars(path, root, display, problems), display(path))
     for path in _vars_files(os.path.join(role.folder, "vars"), "main"):
-        merge(_load_vars(path, display, problems), display(path))
+        merge(_load_vars(path, root, display, problems), display(path))
     variables.setdefault("inventory_hostname", host)
     variables.setdefault("groups", {g: _group_hosts(inventory, g, set()) for g in inventory.groups})
     return variables, origin
@@ -287,9 +294,10 @@ class Play(NamedTuple):
     line: int
     hosts: str
     roles: list[str]
+    root: str | None = None  # the real folder checked: no file read for it may lie outside
 
 
-def read_playbook(path: str, data: bytes) -> list[Play]:
+def read_playbook(path: str, data: bytes, root: str | None = None) -> list[Play]:
     docs, problem = documents(data.decode("utf-8", errors="replace"))
     if problem or not docs:
         return []
@@ -309,7 +317,7 @@ def read_playbook(path: str, data: bytes) -> list[Play]:
             name = role.get("role") or role.get("name") if isinstance(role, dict) else role
             if isinstance(name, str):
                 roles.append(name)
-        plays.append(Play(path, node.start_mark.line + 1, hosts, roles))
+        plays.append(Play(path, node.start_mark.line + 1, hosts, roles, root))
     return plays
 
 
@@ -336,11 +344,11 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         if not data:
             continue
         if _is_inventory(path, data):
-            inventories.append(path)
+            inventories.append((path, root))
         elif path.endswith((".yml", ".yaml")) and b"hosts" in data and b"roles" in data:
-            plays.extend(read_playbook(path, data))
+            plays.extend(read_playbook(path, data, root))
     if "inventory" in settings:
-        inventories = [settings["inventory"]]
+        inventories = [(settings["inventory"], None)]
     found = []
     env = _environment()
     for play in plays:
@@ -353,7 +361,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         nodes = []
         for host in hosts:
             for role in roles:
-                nodes.append(_node(env, inventory, host, role, display, problems, NodeSource))
+                nodes.append(_node(env, inventory, host, role, play.root, display, problems, NodeSource))
         found.append(ClusterSource(name=settings.get("group") or play.hosts, path=display(play.playbook), nodes=nodes, databases={}))
     return found
 
@@ -369,28 +377,28 @@ def _play_hosts(play: Play, group, inventories, problems, display):
             )
         )
         return [], None
-    for path in inventories:
-        data, _ = read_bytes(path)
+    for path, root in inventories:
+        data, _ = read_bytes(path, root)
         inventory = read_inventory(path, (data or b"").decode("utf-8", errors="replace"))
         hosts = resolve(inventory, pattern)
         if hosts:
             return hosts, inventory
-    names = ", ".join(display(p) for p in inventories)
+    names = ", ".join(display(p) for p, _ in inventories)
     problems.append(
         (Loc(display(play.playbook), play.line), f"the inventory ({names}) has no host or group '{pattern}'; expected a group of the inventory or its hosts")
     )
     return [], None
 
 
-def _node(env, inventory, host, role, display, problems, NodeSource):
-    variables, origin = host_variables(inventory, host, role, display, problems)
+def _node(env, inventory, host, role, root, display, problems, NodeSource):
+    variables, origin = host_variables(inventory, host, role, root, display, problems)
     variables = _expand(env, variables)
     files = {}
     for rel, template in role.templates.items():
         shown = display(template)
-        data, problem = read_bytes(template)
+        data, problem = read_bytes(template, root)
         if data is None:
-            files[rel] = SourceFile(shown, b"", problem=problem.message if problem else "cannot read template")
+            files[rel] = SourceFile(shown, b"", problem=problem.message if problem else "cannot read template", problem_kind="unreadable")
             continue
         source = data.decode("utf-8", errors="replace")
         out = render(env, source, variables)

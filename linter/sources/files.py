@@ -18,6 +18,7 @@ class SourceFile(NamedTuple):
     column: int = 0  # added to every column (a block scalar's indentation)
     notes: tuple[tuple[int, str], ...] = ()  # (line of ``path``, what a finding there should add)
     problem: str | None = None  # why the text could not be produced (a template that does not render)
+    problem_kind: str = "unparseable"  # or "unreadable": the template itself could not be read
 
     def line(self, number: int | None) -> int | None:
         if number is None or not self.lines:

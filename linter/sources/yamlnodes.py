@@ -62,8 +62,28 @@ def line(node) -> int:
     return node.start_mark.line + 1
 
 
+MAX_EXPANDED_NODES = 100_000  # a vars file of real settings has hundreds; aliases of aliases can mean billions
+
+
+def expanded_size(node, budget: int = MAX_EXPANDED_NODES) -> int:
+    """How many nodes ``node`` stands for once its aliases are expanded, counted up to ``budget`` (and
+    stopping there): text made from a "billion laughs" value would not fit in memory."""
+    count, stack = 0, [node]
+    while stack and count <= budget:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, yaml.SequenceNode):
+            stack.extend(item.value)
+        elif isinstance(item, yaml.MappingNode):
+            for key, value in item.value:
+                stack.extend((key, value))
+    return count
+
+
 def plain(node):
-    """A node as plain Python data (variables files); None for what cannot be constructed."""
+    """A node as plain Python data (variables files); None for what cannot be constructed or is too large once expanded."""
+    if expanded_size(node) > MAX_EXPANDED_NODES:
+        return None
     try:
         return yaml.SafeLoader("").construct_document(node)
     except (yaml.YAMLError, RecursionError, TypeError, ValueError):
