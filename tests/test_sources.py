@@ -300,3 +300,14 @@ def test_alias_bomb_in_a_vars_file_is_a_finding(tmp_path):
     (repo / "dev" / "host_vars" / "bps_2.yml").write_text(bomb + "hostname: *i\n")
     result = lint(repo)
     assert any(f.loc.path.endswith("bps_2.yml") and "aliases of aliases" in f.message for f in result.findings)
+
+
+def test_workloads_form_clusters_by_namespace_unless_the_manifest_says_otherwise(tmp_path):
+    text = KUBE.read_text()
+    (tmp_path / "a.yaml").write_text(text)
+    (tmp_path / "b.yaml").write_text(text.replace("namespace: wso2", "namespace: wso2-dr"))
+    (tmp_path / ".git").mkdir()
+    assert lint(tmp_path).clusters == 2
+    (tmp_path / "bps-lint.toml").write_text('[kubernetes.clusters]\nprod = ["wso2/bps", "wso2-dr/bps"]\n')
+    result = lint(tmp_path)
+    assert (result.clusters, result.nodes) == (1, 2)

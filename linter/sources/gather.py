@@ -27,7 +27,10 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
             problems.append(
                 (Loc(STDIN_NAME), "no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints")
             )
-    found, _ = stream.clusters()
+    named: dict[str, list[str]] = {}
+    for manifest in manifests:
+        named.update(manifest.settings.get("kubernetes", {}).get("clusters", {}))
+    found = stream.clusters(named)
     if stdin and not any(n.path == STDIN_NAME for c in found for n in c.nodes) and stream.config_maps and not stream.problems:
         problems.append((Loc(STDIN_NAME), "no Deployment or StatefulSet on standard input mounts a ConfigMap holding BPS conf files; nothing to check"))
     problems.extend(stream.problems)

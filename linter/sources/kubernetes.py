@@ -111,19 +111,21 @@ class Stream:
             return True
         return False
 
-    def clusters(self):
-        """ClusterSources, one per namespace holding a workload that mounts BPS conf files."""
-        from linter.discover.walk import ClusterSource, NodeSource
+    def clusters(self, named: dict[str, list[str]] | None = None):
+        """ClusterSources: one per namespace holding a workload that mounts BPS conf files, or as ``named``
+        (the manifest's ``[kubernetes.clusters]``: cluster name -> NAMESPACE/WORKLOAD)."""
+        from linter.discover.walk import ClusterSource
 
-        by_namespace: dict[str, list] = {}
+        cluster_of = {workload: name for name, workloads in (named or {}).items() for workload in workloads}
+        groups: dict[str, list] = {}
         for path, doc in self.workloads:
             node = self._node(path, doc)
             if node is not None:
-                by_namespace.setdefault(text(doc, "metadata", "namespace") or "default", []).append((path, node))
-        clusters = []
-        for namespace, nodes in sorted(by_namespace.items()):
-            clusters.append(ClusterSource(name=f"namespace {namespace}", path=nodes[0][0], nodes=[n for _, n in nodes], databases={}))
-        return clusters, NodeSource
+                namespace = text(doc, "metadata", "namespace") or "default"
+                name = cluster_of.get(f"{namespace}/{node.name}", f"namespace {namespace}")
+                groups.setdefault(name, []).append((path, node))
+        clusters = [ClusterSource(name=name, path=nodes[0][0], nodes=[n for _, n in nodes], databases={}) for name, nodes in sorted(groups.items())]
+        return clusters
 
     def _node(self, path, doc):
         from linter.discover.walk import NodeSource
