@@ -311,3 +311,18 @@ def test_workloads_form_clusters_by_namespace_unless_the_manifest_says_otherwise
     (tmp_path / "bps-lint.toml").write_text('[kubernetes.clusters]\nprod = ["wso2/bps", "wso2-dr/bps"]\n')
     result = lint(tmp_path)
     assert (result.clusters, result.nodes) == (1, 2)
+
+
+@pytest.mark.parametrize("page", ["overlays.md", "kubernetes.md", "ansible.md"])
+def test_the_pages_manifest_examples_are_valid(page):
+    import re
+    import tomllib
+
+    import jsonschema
+
+    schema = json.loads((REPO / "schemas" / "manifest.schema.json").read_text())
+    text = (REPO / "docs" / "sources" / page).read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", text, re.S) + [f"{line.strip().strip('`')}\n" for line in re.findall(r"`((?:product|base) = [^`]+)`", text)]
+    assert blocks
+    for block in blocks:
+        jsonschema.validate(tomllib.loads(block), schema)
