@@ -24,6 +24,7 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 _HINTS = (b"ConfigMap", b"kind:")
 _CONF = re.compile(r"(?:^|/)conf/(?P<rel>(?:(?!/conf/).)+)$")  # the last conf/ of the path
 _SCRIPT = "bin/wso2server.sh"
+_INDICATOR = re.compile(r":\s*[|>][+-]?([1-9])")
 
 
 class Placed(NamedTuple):
@@ -56,10 +57,16 @@ def _block(node, source_lines: list[str]) -> tuple[tuple[int, ...], int]:
         return (first,), 0
     start = first + 1  # the text starts below the "|" indicator
     count = node.value.count("\n") + (not node.value.endswith("\n"))  # the text's own lines, not the one after it
-    # The block's indentation: the least of its lines (the first line may be indented more when the
-    # "|" carries an indentation indicator).
-    indents = [len(text) - len(text.lstrip(" ")) for text in source_lines[start - 1 : start - 1 + count] if text.strip()]
-    return tuple(range(start, start + max(count, 1))), min(indents, default=0)
+    lines = tuple(range(start, start + max(count, 1)))
+    header = source_lines[first - 1] if first <= len(source_lines) else ""
+    indicator = _INDICATOR.search(header)
+    if indicator:  # "key: |2": the text is indented that much more than the key
+        return lines, len(header) - len(header.lstrip(" ")) + int(indicator[1])
+    for number in range(start, min(start + count, len(source_lines) + 1)):  # else the first line that is not blank
+        text = source_lines[number - 1]
+        if text.strip():
+            return lines, len(text) - len(text.lstrip(" "))
+    return lines, 0
 
 
 def _product_of_image(image: str | None) -> str | None:
