@@ -326,3 +326,13 @@ def test_the_pages_manifest_examples_are_valid(page):
     assert blocks
     for block in blocks:
         jsonschema.validate(tomllib.loads(block), schema)
+
+
+def test_ansible_lookup_is_one_finding_at_its_line(tmp_path):
+    repo = _copy(tmp_path)
+    template = repo / TEMPLATES / "user-mgt.xml.j2"
+    lines = template.read_text().split("\n")
+    lines[29] = "{{ lookup('env', 'DB_PASSWORD') }}"
+    template.write_text("\n".join(lines))
+    bad = [f for f in lint(repo).findings if "lookup 'env'" in f.message]
+    assert {(f.node, f.loc.path.endswith("user-mgt.xml.j2"), f.loc.line) for f in bad} == {("bps_1", True, 30), ("bps_2", True, 30)}

@@ -134,7 +134,21 @@ def _environment():
             "quote": lambda v: "'" + str(v).replace("'", "'\"'\"'") + "'",
         }
     )
+
+    def ansible_only(kind: str):
+        def call(name="", *args, **kwargs):
+            raise AnsibleOnly(
+                f"template uses the {kind} '{name}', which only Ansible has; bps-lint renders with plain Jinja2 (render it with Ansible and lint the output)"
+            )
+
+        return call
+
+    env.globals.update(lookup=ansible_only("lookup"), query=ansible_only("lookup"), q=ansible_only("lookup"))
     return env
+
+
+class AnsibleOnly(Exception):
+    """A lookup or plugin that only Ansible can run: its message is the finding's."""
 
 
 class Rendered(NamedTuple):
@@ -155,6 +169,8 @@ def render(env, source: str, variables: dict) -> Rendered:
         else:
             message = f"template does not render: {exc.message}"
         return Rendered(None, message, exc.lineno)
+    except AnsibleOnly as exc:
+        return Rendered(None, str(exc), _template_line(exc))
     except jinja2.TemplateError as exc:
         return Rendered(None, f"template does not render: {type(exc).__name__}: {str(exc)[:200]}", _template_line(exc))
     except Exception as exc:  # a filter given values it cannot take: still the template's problem
