@@ -336,3 +336,13 @@ def test_ansible_lookup_is_one_finding_at_its_line(tmp_path):
     template.write_text("\n".join(lines))
     bad = [f for f in lint(repo).findings if "lookup 'env'" in f.message]
     assert {(f.node, f.loc.path.endswith("user-mgt.xml.j2"), f.loc.line) for f in bad} == {("bps_1", True, 30), ("bps_2", True, 30)}
+
+
+def test_helm_chart_sources_are_left_to_helm_template(tmp_path):
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: bps\nversion: 0.1.0\n")
+    (chart / "templates" / "conf.yaml").write_text(KUBE.read_text().replace("false", "{{ .Values.lock }}").replace("replicas: 2", "replicas: {{ .Values.n }}"))
+    (tmp_path / ".git").mkdir()
+    result = lint(tmp_path)
+    assert (result.nodes, result.findings) == (0, [])

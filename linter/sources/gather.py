@@ -15,7 +15,7 @@ STDIN_NAME = "<stdin>"
 def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display) -> list:
     stream = kubernetes.Stream()
     for path, root in others:
-        if path.endswith((".yaml", ".yml")):
+        if path.endswith((".yaml", ".yml")) and not in_helm_chart(path, root):
             data, _ = read_bytes(path, root)
             if data and kubernetes.is_candidate(data):
                 stream.add(display(path), data)
@@ -36,6 +36,22 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
     problems.extend(stream.problems)
     found.extend(ansible.clusters(others, manifests, problems, display))
     return found
+
+
+def in_helm_chart(path: str, root: str | None) -> bool:
+    """A file of a Helm chart's source (a Chart.yaml above it): Go templates, not manifests; ``helm template`` renders them."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(path))
+    stop = os.path.dirname(root) if root else None
+    while folder and folder != stop:
+        if os.path.isfile(os.path.join(folder, "Chart.yaml")):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
+    return False
 
 
 def workload_replicas(path: str, problems: list, display) -> int | None:
