@@ -346,3 +346,18 @@ def test_helm_chart_sources_are_left_to_helm_template(tmp_path):
     (tmp_path / ".git").mkdir()
     result = lint(tmp_path)
     assert (result.nodes, result.findings) == (0, [])
+
+
+def test_yaml_inventory_and_vars_beside_the_playbook(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "dev" / "inventory").unlink()
+    (repo / "dev" / "inventory.yml").write_text(
+        "all:\n  children:\n    ei:\n      children:\n        bps:\n          hosts:\n"
+        "            bps_1: {ansible_host: 10.0.0.11}\n            bps_2: {ansible_host: 10.0.0.12}\n"
+    )
+    (repo / "host_vars").mkdir()
+    (repo / "host_vars" / "bps_2.yml").write_text("hostname: localhost\n")  # beside site.yml: wins over dev/host_vars
+    result = lint(repo)
+    assert result.nodes == 2
+    named = {f.node: f.message for f in result.findings if f.rule == "BPS708"}
+    assert set(named) == {"bps_1", "bps_2"} and named["bps_2"].endswith("host_vars/bps_2.yml)") and "dev/host_vars/bps_2" not in named["bps_2"]

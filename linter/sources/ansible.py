@@ -264,7 +264,9 @@ def _vars_files(folder: str, name: str) -> list[str]:
     return found
 
 
-def host_variables(inventory: Inventory, host: str, role: Role, root: str | None, display, problems) -> tuple[dict, dict[str, str]]:
+def host_variables(
+    inventory: Inventory, host: str, role: Role, root: str | None, display, problems, playbook: str | None = None
+) -> tuple[dict, dict[str, str]]:
     """The variables a host renders the role's templates with, and the file that set each."""
     variables: dict = {}
     origin: dict[str, str] = {}
@@ -277,12 +279,16 @@ def host_variables(inventory: Inventory, host: str, role: Role, root: str | None
 
     for path in _vars_files(os.path.join(role.folder, "defaults"), "main"):
         merge(_load_vars(path, root, display, problems), display(path))
+    # group_vars and host_vars beside the inventory, then beside the playbook (which win), as Ansible loads them
+    folders = list(dict.fromkeys([base, os.path.dirname(os.path.abspath(playbook))])) if playbook else [base]
     for group in ["all", *groups_of(inventory, host)]:
-        for path in _vars_files(os.path.join(base, "group_vars"), group):
-            merge(_load_vars(path, root, display, problems), display(path))
+        for folder in folders:
+            for path in _vars_files(os.path.join(folder, "group_vars"), group):
+                merge(_load_vars(path, root, display, problems), display(path))
     merge(inventory.hosts.get(host, {}), display(inventory.path))
-    for path in _vars_files(os.path.join(base, "host_vars"), host):
-        merge(_load_vars(path, root, display, problems), display(path))
+    for folder in folders:
+        for path in _vars_files(os.path.join(folder, "host_vars"), host):
+            merge(_load_vars(path, root, display, problems), display(path))
     for path in _vars_files(os.path.join(role.folder, "vars"), "main"):
         merge(_load_vars(path, root, display, problems), display(path))
     variables.setdefault("inventory_hostname", host)
@@ -339,7 +345,35 @@ def read_playbook(path: str, data: bytes, root: str | None = None) -> list[Play]
 
 def _is_inventory(path: str, data: bytes) -> bool:
     name = os.path.basename(path)
+    if name.endswith((".yml", ".yaml")):  # a YAML inventory starts from the "all" group
+        return name.startswith(("inventory", "hosts")) and b"all:" in data
     return (name in ("inventory", "hosts") or name.endswith(".ini")) and b"[" in data
+
+
+def read_yaml_inventory(path: str, text: str) -> Inventory:
+    """A YAML inventory: ``all: {hosts: {NAME: VARS}, children: {GROUP: {hosts: ..., children: ...}}}``."""
+    hosts: dict[str, dict] = {}
+    groups: dict[str, list[str]] = {}
+    children: dict[str, list[str]] = {}
+    lines: dict[str, int] = {}
+    docs, _ = documents(text)
+    data = plain(docs[0]) if docs else None
+    stack = [("all", data.get("all") if isinstance(data, dict) else None)]
+    while stack:
+        name, group = stack.pop()
+        groups.setdefault(name, [])
+        children.setdefault(name, [])
+        if not isinstance(group, dict):
+            continue
+        for host, variables in (group.get("hosts") or {}).items() if isinstance(group.get("hosts"), dict) else []:
+            groups[name].append(str(host))
+            hosts.setdefault(str(host), {}).update({str(k): v for k, v in variables.items()} if isinstance(variables, dict) else {})
+        for child, body in (group.get("children") or {}).items() if isinstance(group.get("children"), dict) else []:
+            if str(child) not in children[name]:
+                children[name].append(str(child))
+            if str(child) not in groups:
+                stack.append((str(child), body))
+    return Inventory(path, hosts, groups, children, lines)
 
 
 def clusters(others: list[tuple[str, str]], manifests, problems: list, display) -> list:
@@ -354,7 +388,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
     plays: list[Play] = []
     for path, root in others:
         if "playbook" in settings and os.path.realpath(path) != os.path.realpath(settings["playbook"]):
-            if path.endswith((".yml", ".yaml")):
+            if path.endswith((".yml", ".yaml")) and not os.path.basename(path).startswith(("inventory", "hosts")):
                 continue
         data, _ = read_bytes(path, root)
         if not data:
@@ -377,7 +411,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         nodes = []
         for host in hosts:
             for role in roles:
-                nodes.append(_node(env, inventory, host, role, play.root, display, problems, NodeSource))
+                nodes.append(_node(env, inventory, host, role, play, display, problems, NodeSource))
         found.append(ClusterSource(name=settings.get("group") or play.hosts, path=display(play.playbook), nodes=nodes, databases={}))
     return found
 
@@ -395,7 +429,8 @@ def _play_hosts(play: Play, group, inventories, problems, display):
         return [], None
     for path, root in inventories:
         data, _ = read_bytes(path, root)
-        inventory = read_inventory(path, (data or b"").decode("utf-8", errors="replace"))
+        text = (data or b"").decode("utf-8", errors="replace")
+        inventory = read_yaml_inventory(path, text) if path.endswith((".yml", ".yaml")) else read_inventory(path, text)
         hosts = resolve(inventory, pattern)
         if hosts:
             return hosts, inventory
@@ -406,8 +441,9 @@ def _play_hosts(play: Play, group, inventories, problems, display):
     return [], None
 
 
-def _node(env, inventory, host, role, root, display, problems, NodeSource):
-    variables, origin = host_variables(inventory, host, role, root, display, problems)
+def _node(env, inventory, host, role, play, display, problems, NodeSource):
+    root = play.root
+    variables, origin = host_variables(inventory, host, role, root, display, problems, play.playbook)
     variables = _expand(env, variables)
     files = {}
     for rel, template in role.templates.items():
