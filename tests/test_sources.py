@@ -160,7 +160,7 @@ def test_manifest_binds_a_workload_to_a_conf_folder(tmp_path):
 @needs_corpus
 def test_ansible_ei_is_linted_without_configuration():
     result = lint(ANSIBLE)
-    assert (result.nodes, result.clusters) == (1, 1)
+    assert (result.nodes, result.clusters, result.cluster_names) == (1, 1, ["bps"])  # site.yml names bps_1, of group [bps]
     assert ("BPS706", "bps_1", "bps-datasources.xml.j2", 18) in found(result)
     assert not [f for f in result.findings if f.rule in ("BPS003", "BPS004")]
 

@@ -412,8 +412,16 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         for host in hosts:
             for role in roles:
                 nodes.append(_node(env, inventory, host, role, play, display, problems, NodeSource))
-        found.append(ClusterSource(name=settings.get("group") or play.hosts, path=display(play.playbook), nodes=nodes, databases={}))
+        found.append(
+            ClusterSource(name=settings.get("group") or _cluster_name(inventory, hosts, play.hosts), path=display(play.playbook), nodes=nodes, databases={})
+        )
     return found
+
+
+def _cluster_name(inventory: Inventory, hosts: list[str], pattern: str) -> str:
+    """The smallest inventory group holding every host of the play (``bps`` for a play naming ``bps_1``), else the play's pattern."""
+    holding = [(len(members), group) for group in inventory.groups if set(hosts) <= set(members := _group_hosts(inventory, group, set()))]
+    return min(holding)[1] if holding and pattern not in inventory.groups else pattern
 
 
 def _play_hosts(play: Play, group, inventories, problems, display):
