@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from linter.parse.location import Loc
@@ -34,7 +35,10 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
     if stdin and not any(n.path == STDIN_NAME for c in found for n in c.nodes) and stream.config_maps and not stream.problems:
         problems.append((Loc(STDIN_NAME), "no Deployment or StatefulSet on standard input mounts a ConfigMap holding BPS conf files; nothing to check"))
     problems.extend(stream.problems)
-    found.extend(ansible.clusters(others, manifests, problems, display))
+    try:
+        found.extend(ansible.clusters(others, manifests, problems, display))
+    except RecursionError:  # an inventory whose groups nest thousands deep
+        problems.append((Loc(display(others[0][0]) if others else "."), "Ansible inventory groups nest too deeply to resolve; not checked"))
     return found
 
 
@@ -68,6 +72,6 @@ def workload_replicas(path: str, problems: list, display) -> int | None:
     for doc in docs:
         if text(doc, "kind") in kubernetes.WORKLOAD_KINDS:
             replicas = text(doc, "spec", "replicas")
-            return int(replicas) if replicas and replicas.isdigit() else 1
+            return int(replicas) if replicas and re.fullmatch(r"[0-9]{1,9}", replicas) else 1
     problems.append((Loc(display(path)), "workload file named in bps-lint.toml holds no Deployment or StatefulSet"))
     return None

@@ -177,7 +177,7 @@ class Stream:
         if not any(rel != _SCRIPT for rel in files):
             return None
         replicas_text = text(doc, "spec", "replicas")
-        replicas = int(replicas_text) if replicas_text and replicas_text.isdigit() else 1
+        replicas = int(replicas_text) if replicas_text and re.fullmatch(r"[0-9]{1,9}", replicas_text) else 1
         return NodeSource(
             name=name,
             path=path,
