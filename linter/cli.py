@@ -139,7 +139,7 @@ def _engine(settings, docs_url: str | None = None):
 
 def _require_paths(paths: list[str]) -> None:
     for path in paths:
-        if not os.path.exists(path):
+        if path != "-" and not os.path.exists(path):  # "-": a YAML stream on stdin
             raise UsageError(f"no such file or folder: {path}")
 
 

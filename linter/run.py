@@ -9,7 +9,7 @@ from linter.discover.walk import ClusterSource, discover
 from linter.evaluate import suppress
 from linter.evaluate.engine import Engine
 from linter.findings import Finding, RunResult
-from linter.model.build import build_cluster
+from linter.model.build import annotate, build_cluster, files_read
 from linter.parse.xmlfile import FileProblem
 from linter.redact import clean, clean_finding, model_secrets, scrub
 from linter.workers import choose_jobs, map_in_processes
@@ -28,10 +28,10 @@ class ClusterOutcome(NamedTuple):
 def lint_cluster(source: ClusterSource, engine: Engine) -> ClusterOutcome:
     built = build_cluster(source)
     cluster = built.cluster
-    files = sum(1 for n in cluster.nodes for f in n.files if f.status != "missing") + sum(1 for n in cluster.nodes if n.start_script)
+    files = files_read(cluster)
     findings = engine.problem_findings(built.problems) + engine.evaluate(cluster)
     found = len(findings)
-    findings = suppress.apply(findings, [(cluster.name, node.name, s) for node, s in built.suppressions], engine)
+    findings = annotate(suppress.apply(findings, [(cluster.name, node.name, s) for node, s in built.suppressions], engine), built.notes)
     suppressed = found - sum(1 for f in findings if f.name not in ("invalid-suppression", "unused-suppression"))
     secrets = model_secrets(cluster)
     if secrets:  # a check may quote a value without knowing it came from a secret-named setting

@@ -21,6 +21,11 @@ class NodeSource(NamedTuple):
     start_script: str | None
     settings: NodeSettings = NodeSettings()
     root: str | None = None  # the real path of the folder checked: a file whose link leads out of it is not read
+    # Files not read from conf_dir: conf-relative name (or "bin/wso2server.sh") -> linter.sources.files.SourceFile
+    files: dict | None = None
+    product: str | None = None  # the product whose stock files stand in for missing ones ("bps-3.6.0"); None: detect
+    base: str | None = None  # an unpacked pack (a node folder) whose files stand in for missing ones instead
+    overlay_hint: str | None = None  # how to add a missing file to this source, e.g. "a template of {rel} in roles/bps/templates"
 
 
 class ClusterSource(NamedTuple):
@@ -77,7 +82,9 @@ def _real_below(folder: str, folder_real: str, path: str) -> str:
     return real
 
 
-def _walk(top: str, real: str, found: list[tuple[str, str, str, str, str]], problems: list[tuple[Loc, str]], seen: set[tuple[int, int]], exclude) -> None:
+def _walk(
+    top: str, real: str, found: list[tuple[str, str, str, str, str]], problems: list[tuple[Loc, str]], seen: set[tuple[int, int]], exclude, others=None
+) -> None:
     """Collect (folder, real folder, layout, conf folder, ``real``) of every node below ``top``, whose real path is ``real``.
 
     The real path is carried down rather than asked of every folder: realpath costs a system call
@@ -129,6 +136,8 @@ def _walk(top: str, real: str, found: list[tuple[str, str, str, str, str]], prob
                 else:
                     child_real = os.path.join(folder_real, entry.name)
                 below.append((entry.path, child_real))
+            elif others is not None and is_source_file(entry.name):
+                others.append((entry.path, root))
             elif entry.is_symlink() and not os.path.exists(entry.path):
                 try:
                     os.stat(entry.path)
@@ -139,6 +148,12 @@ def _walk(top: str, real: str, found: list[tuple[str, str, str, str, str]], prob
 
 
 MANIFEST_NAMES = ("bps-lint.toml", "pyproject.toml")
+STDIN = "-"
+
+
+def is_source_file(name: str) -> bool:
+    """A file that may hold nodes of another kind: a Kubernetes or Ansible YAML file, or an Ansible inventory."""
+    return name.endswith((".yaml", ".yml", ".ini")) or name in ("inventory", "hosts")
 
 
 def enclosing_node(path: str) -> str | None:
@@ -170,6 +185,8 @@ def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str], list[str]]:
     """
     roots, given_dirs, file_nodes, strays = [], set(), set(), []
     for path in paths:
+        if path == STDIN:
+            continue
         if os.path.isdir(path):
             roots.append(path)
             given_dirs.add(os.path.realpath(path))
@@ -181,9 +198,28 @@ def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str], list[str]]:
             if node is not None:
                 roots.append(os.path.dirname(node_home(node)))
                 file_nodes.add(os.path.realpath(node))
+            elif is_source_file(os.path.basename(path)) or path.endswith(".j2"):
+                # A manifest, template or inventory stands for the sources around it: the repository it is in.
+                top = _source_top(path)
+                roots.append(top)
+                given_dirs.add(os.path.realpath(top))
             else:
                 strays.append(path)
     return roots, given_dirs, file_nodes, strays
+
+
+def _source_top(path: str) -> str:
+    """The folder to walk for a changed YAML file, template or inventory: the nearest folder above holding the
+    playbooks' ``roles``, a manifest or a .git, else its folder."""
+    folder = os.path.dirname(os.path.abspath(path))
+    current = folder
+    while True:
+        if any(os.path.lexists(os.path.join(current, name)) for name in (".git", "bps-lint.toml", "roles")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return folder
+        current = parent
 
 
 def _under(real: str, folders: set[str]) -> bool:
@@ -197,11 +233,16 @@ def discover(paths: list[str], exclude=None) -> Discovery:
     seen: set[tuple[int, int]] = set()
     manifests: dict[str, Manifest] = {}
     roots, given_dirs, file_nodes, strays = _roots(paths)
-    for root in roots:
+    others: list[tuple[str, str]] = []
+    for root in dict.fromkeys(roots):
         manifest_path = find_manifest(root)
         if manifest_path and manifest_path not in manifests:
             manifests[manifest_path] = load_manifest(manifest_path)
-        _walk(os.path.abspath(root), os.path.realpath(root), found, problems, seen, exclude)
+        _walk(os.path.abspath(root), os.path.realpath(root), found, problems, seen, exclude, others)
+    if STDIN in paths:
+        manifest_path = find_manifest(os.curdir)
+        if manifest_path and manifest_path not in manifests:
+            manifests[manifest_path] = load_manifest(manifest_path)
 
     by_real = {real: (node_dir, layout, conf, root) for node_dir, real, layout, conf, root in found}
     assigned: dict[str, tuple[str, str]] = {}  # real node dir -> (cluster name, cluster folder)
@@ -216,6 +257,12 @@ def discover(paths: list[str], exclude=None) -> Discovery:
         artifact_sharing = manifest.settings.get("artifact-sharing", artifact_sharing)
         properties.update(manifest.settings.get("properties", {}))
         settings.update(manifest.nodes)
+        for workload, folder in manifest.settings.get("workloads", {}).items():
+            from linter.sources.gather import workload_replicas
+
+            replicas = workload_replicas(os.path.join(manifest.base_dir, workload), problems, display_path)
+            if replicas:
+                settings.setdefault(os.path.realpath(os.path.join(manifest.base_dir, folder)), NodeSettings(replicas=replicas))
         for name, node_dirs in manifest.clusters.items():
             if not any(d in by_real for d in node_dirs):
                 continue  # a cluster none of whose nodes was asked for
@@ -269,4 +316,21 @@ def discover(paths: list[str], exclude=None) -> Discovery:
             )
         )
     wanted = [cluster for key, cluster in clusters.items() if key in asked_for]
+    if others or STDIN in paths:  # PyYAML and Jinja2 are imported only when there is YAML to read
+        from linter.sources import gather
+
+        wanted.extend(gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path))
+    product, base = _product_settings(manifests.values())
+    if product or base:
+        wanted = [c._replace(nodes=[n if n.product or n.base else n._replace(product=product, base=base) for n in c.nodes]) for c in wanted]
     return Discovery(clusters=wanted, problems=problems, strays=tuple(strays))
+
+
+def _product_settings(manifests) -> tuple[str | None, str | None]:
+    """The manifest's ``product`` and ``base`` (a folder, resolved against the manifest)."""
+    product = base = None
+    for manifest in manifests:
+        product = manifest.settings.get("product", product)
+        if "base" in manifest.settings:
+            base = os.path.join(manifest.base_dir, manifest.settings["base"])
+    return product, base

@@ -11,7 +11,9 @@ from linter.model import files as readers
 from linter.model.types import Cluster, ConfFile, Node, Records, Value
 from linter.parse.suppressions import Suppression
 from linter.parse.location import OUTSIDE, Loc, inside
-from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml
+from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml, parse_xml_bytes, read_bytes
+from linter.sources import defaults as stock
+from linter.sources.files import MappedLines, SourceFile
 
 
 class BuiltNode(NamedTuple):
@@ -20,12 +22,35 @@ class BuiltNode(NamedTuple):
     node: Node
     problems: list[FileProblem]
     suppressions: list[Suppression]
+    notes: dict = {}  # (path, line or None) -> what a finding there adds (see ``annotate``)
 
 
 class BuiltCluster(NamedTuple):
     cluster: Cluster
     problems: list[tuple[Node, FileProblem]]
     suppressions: list[tuple[Node, Suppression]]
+    notes: dict = {}  # (node name, path, line or None) -> what a finding there adds
+
+
+def annotate(findings: list, notes: dict) -> list:
+    """Findings whose place came from a product default or a template variable, with a sentence saying so."""
+    if not notes:
+        return findings
+    annotated = []
+    for finding in findings:
+        key = (finding.node, finding.loc.path)
+        note = notes.get((*key, finding.loc.line)) or notes.get((*key, None))
+        annotated.append(finding._replace(message=f"{finding.message} ({note})") if note and note not in finding.message else finding)
+    return annotated
+
+
+def files_read(cluster: Cluster) -> int:
+    """The user's files read for a cluster: not the product defaults that stood in for missing ones."""
+    conf = sum(1 for n in cluster.nodes for f in n.files if f.status != "missing" and f.origin != "default")
+    return conf + sum(1 for n in cluster.nodes if n.start_script and n.start_script_origin != "default")
+
+
+NAME_THE_PRODUCT = 'if this folder holds only the files you change, name the product in bps-lint.toml (product = "bps-3.6.0", "ei-6.6.0", ...) to take the rest from its defaults'
 
 
 def _datasource_files(conf_dir: str) -> list[str]:
@@ -52,6 +77,40 @@ READERS = {
 }
 
 
+def _parse_source(file: SourceFile) -> ParsedXml:
+    """A conf file held in another file, parsed with every place mapped back into that file."""
+    if file.problem:
+        return ParsedXml(file.path, problem=FileProblem(file.problem_kind, file.problem, Loc(file.path, file.line(1))))
+    result = parse_xml_bytes(file.path, file.data)
+    if result.problem:
+        result.problem = result.problem._replace(loc=file.loc(result.problem.loc))
+        return result
+    result.lines = MappedLines(file, result.lines._encoding)
+    result.suppressions = [s._replace(loc=file.loc(s.loc)) for s in result.suppressions]
+    return result
+
+
+def _product(source: NodeSource) -> str | None:
+    """The product whose stock files stand in for the node's missing ones: named, else detected."""
+    if source.product:
+        return source.product
+    if source.files and "carbon.xml" in source.files:
+        carbon = source.files["carbon.xml"].data
+    else:
+        carbon, _ = read_bytes(os.path.join(source.conf_dir, "carbon.xml"), source.root)
+    return stock.detect(carbon, "ei-profile" if _is_ei_profile(source) else source.layout)
+
+
+def _is_ei_profile(source: NodeSource) -> bool:
+    """An EI home's business-process profile (``<EI_HOME>/wso2/business-process/conf``), not any ``D/conf`` folder."""
+    return source.conf_dir.replace(os.sep, "/").rstrip("/").endswith("wso2/business-process/conf")
+
+
+def _default_hint(source: NodeSource, rel: str, path: str, product: str) -> str:
+    where = source.overlay_hint.format(rel=rel) if source.overlay_hint else path
+    return f"from the product default of {product}; add {where} to change it"
+
+
 def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
     problems: list[FileProblem] = []
     found_suppressions: list[Suppression] = []
@@ -59,27 +118,60 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
     parts: dict[str, object] = {}
     datasources = []
     placeholders: list[Value] = []
+    notes: dict = {}
+    detected = None if source.base else _product(source)
+    # The product's files stand in for missing ones where the repository is known to hold only what it
+    # changes: a named product, a manifest or template source, or an EI profile (the EI pack holds five
+    # profiles; a repository keeps only the one it configures). A BPS home keeps today's "missing" findings.
+    overlay = source.product or source.files is not None or _is_ei_profile(source)
+    product = detected if overlay else None
+    base_conf = None
+    if source.base:
+        from linter.discover.layout import conf_dir_of
+
+        found = conf_dir_of(source.base)
+        base_conf = found[1] if found else source.base
 
     # Subfolders of the conf folder that are links out of the checked folder (the files' own links are
     # caught as they are opened).
-    linked_out = {d for d in CONF_SUBFOLDERS if _leaves_root(os.path.join(source.conf_dir, d), source.root, parent_checked=True)}
+    linked_out = {d for d in CONF_SUBFOLDERS if not source.files and _leaves_root(os.path.join(source.conf_dir, d), source.root, parent_checked=True)}
+    for file in (source.files or {}).values():
+        notes.update({(file.path, line): note for line, note in file.notes})
 
     def use(rel: str, required: bool, reader) -> None:
         path = os.path.join(source.conf_dir, rel)
-        if rel.partition("/")[0] in linked_out:
+        origin = "repository"
+        if source.files is not None:
+            file = source.files.get(rel)
+            result = _parse_source(file) if file else ParsedXml(path, problem=FileProblem("missing", "no such file", Loc(path)))
+        elif rel.partition("/")[0] in linked_out:
             result = ParsedXml(path, problem=FileProblem("unreadable", OUTSIDE, Loc(path)))
         else:
             result = parse_xml(path, source.root)
         if result.problem and result.problem.kind == "missing":
+            if base_conf and os.path.isfile(os.path.join(base_conf, rel)):
+                result, origin = parse_xml(os.path.join(base_conf, rel)), "base"
+            elif product and stock.has(product, rel):
+                result, origin = parse_xml_bytes(path, stock.data(product, rel)), "default"
+                notes[(path, None)] = _default_hint(source, rel, path, product)
+        if result.problem and result.problem.kind == "missing":
             if required:
                 files.append(ConfFile(rel, path, "missing"))
-                problems.append(FileProblem("missing", f"{rel} is missing; expected it at {path}", Loc(source.path)))
+                if product:
+                    hint = f"{product} ships no stock {rel} in bps-lint; add it"
+                elif source.base:
+                    hint = f"the base folder {source.base} has none either"
+                elif detected:
+                    hint = f'if this folder holds only the files you change, add product = "{detected}" to bps-lint.toml to take the rest from its defaults'
+                else:
+                    hint = NAME_THE_PRODUCT
+                problems.append(FileProblem("missing", f"{rel} is missing; expected it at {path} ({hint})", Loc(source.path)))
             return
         if result.problem:
-            files.append(ConfFile(rel, path, result.problem.kind))
+            files.append(ConfFile(rel, result.path, result.problem.kind, origin))
             problems.append(result.problem)
             return
-        files.append(ConfFile(rel, path, "ok"))
+        files.append(ConfFile(rel, result.path, "ok", origin))
         found_suppressions.extend(result.suppressions)
         if reader is readers.datasources:
             datasources.extend(reader(result))
@@ -96,18 +188,36 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
     for rel in REQUIRED_FILES:
         if rel.startswith(DATASOURCE_DIR + "/"):
             use(rel, True, readers.datasources)
-    for rel in _datasource_files(source.conf_dir):
+    listed = sorted(r for r in source.files if r.startswith(DATASOURCE_DIR + "/")) if source.files is not None else _datasource_files(source.conf_dir)
+    if product:  # the pack's other datasource files (activiti-datasources.xml) are loaded too
+        listed = sorted(set(listed) | {r for r in stock.files(product) if r.startswith(DATASOURCE_DIR + "/")})
+    elif base_conf:
+        listed = sorted(set(listed) | set(_datasource_files(base_conf)))
+    for rel in listed:
         if rel not in REQUIRED_FILES:
             use(rel, False, readers.datasources)
 
-    script = None
-    if source.start_script and _leaves_root(source.start_script, source.root):
+    script, script_origin = None, "repository"
+    script_file = (source.files or {}).get(SCRIPT)
+    if script_file is not None:
+        script, script_problem, script_suppressions = readers.start_script_bytes(script_file.path, script_file.data)
+        if script is not None and script_file.lines:
+            script = script._replace(flags=tuple(f._replace(loc=script_file.loc(f.loc)) for f in script.flags))
+        found_suppressions.extend(s._replace(loc=script_file.loc(s.loc)) for s in script_suppressions)
+        if script_problem:
+            problems.append(script_problem._replace(loc=script_file.loc(script_problem.loc)))
+    elif source.start_script and _leaves_root(source.start_script, source.root):
         problems.append(FileProblem("unreadable", OUTSIDE, Loc(source.start_script)))
     elif source.start_script:
         script, script_problem, script_suppressions = readers.start_script(source.start_script)
         found_suppressions.extend(script_suppressions)
         if script_problem:
             problems.append(script_problem)
+    elif product and stock.has(product, SCRIPT):
+        path = os.path.join(source.path, SCRIPT)
+        script, _, _ = readers.start_script_bytes(path, stock.data(product, SCRIPT))
+        script_origin = "default"
+        notes[(path, None)] = _default_hint(source, SCRIPT, path, product)
 
     node = Node(
         cluster=cluster_name,
@@ -130,11 +240,16 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
         start_script=script,
         coordination=parts.get("b4p-coordination-config.xml"),
         tomcat=parts.get("tomcat/catalina-server.xml"),
-        hazelcast_config=_hazelcast_config(source.conf_dir, script),
+        hazelcast_config=_hazelcast_config(source.conf_dir, script) if source.files is None else None,
         host=source.settings.host,
         placeholders=_placeholders(placeholders),
+        product=product,
+        start_script_origin=script_origin,
     )
-    return BuiltNode(node, problems, found_suppressions)
+    return BuiltNode(node, problems, found_suppressions, notes)
+
+
+SCRIPT = "bin/wso2server.sh"
 
 
 def _hazelcast_config(conf_dir: str, script) -> str | None:
@@ -183,4 +298,5 @@ def build_cluster(source: ClusterSource) -> BuiltCluster:
         ),
         problems=[(b.node, p) for b in built for p in b.problems],
         suppressions=[(b.node, s) for b in built for s in b.suppressions],
+        notes={(b.node.name, *key): note for b in built for key, note in b.notes.items()},
     )

@@ -314,6 +314,11 @@ def start_script(path: str) -> tuple[StartScript | None, FileProblem | None, lis
     data, problem = read_bytes(path)
     if problem:
         return None, problem, []
+    return start_script_bytes(path, data)
+
+
+def start_script_bytes(path: str, data: bytes) -> tuple[StartScript | None, FileProblem | None, list]:
+    """``start_script`` of text already read (a stock script, a rendered template), shown as ``path``."""
     if b"\x00" in data[:4096]:
         return None, FileProblem("unparseable", "start script is binary, not a shell script", Loc(path, 1, 1)), []
     flags = data.count(b"-D") + data.count(b"-XX:")  # an upper bound, counted before any is kept

@@ -51,6 +51,7 @@ def to_json(obj, secret: bool = False):
         data = {name: to_json(getattr(obj, name), secret or is_secret_name(name)) for name in obj._fields}
         if isinstance(obj, Node):
             data["role"] = obj.role
+            _mark_origins(data, obj)
         if isinstance(obj, Cluster):
             del data["instances"]  # the builder's cache of instance_count
             data["instance_count"] = obj.instance_count
@@ -64,3 +65,23 @@ def to_json(obj, secret: bool = False):
     if isinstance(obj, str):
         return MASK if secret and obj.strip() else clean(obj)
     return obj
+
+
+def _mark_origins(data, node: Node) -> None:
+    """Give every located value of the node an ``origin``: ``repository``, or ``default``/``base`` when it was
+    read from the product's stock file (or the manifest's base folder) that stood in for a missing one."""
+    origins = {clean(f.path): f.origin for f in node.files if f.origin != "repository"}
+    if node.start_script is not None and node.start_script_origin != "repository":
+        origins[clean(node.start_script.loc.path)] = node.start_script_origin
+
+    def mark(item):
+        if isinstance(item, dict):
+            if "path" in item and "line" in item and "value" in item:
+                item["origin"] = origins.get(item["path"], "repository")
+            for value in item.values():
+                mark(value)
+        elif isinstance(item, list):
+            for value in item:
+                mark(value)
+
+    mark(data)

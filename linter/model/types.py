@@ -275,6 +275,7 @@ class ConfFile(NamedTuple):
     name: str
     path: str
     status: str  # ok | missing | unreadable | unparseable | doctype
+    origin: str = "repository"  # repository | default (the product's stock file) | base (the manifest's base folder)
 
 
 class Node(NamedTuple):
@@ -301,6 +302,8 @@ class Node(NamedTuple):
     hazelcast_config: str | None = None  # a hazelcast.xml that replaces the axis2.xml network settings
     host: str | None = None  # the machine the node runs on, from the manifest
     placeholders: tuple[Value, ...] = ()  # model values holding an unresolved ${...}
+    start_script_origin: str = "repository"  # or "default": the product's stock script
+    product: str | None = None  # whose stock files stand in for the missing ones ("bps-3.6.0"), if known
 
     @property
     def loc(self) -> Loc:

@@ -1,0 +1,492 @@
+"""Ansible: an inventory, its group_vars/host_vars, and the roles whose Jinja2 templates render a BPS node's files.
+
+Every host a play applies such a role to is a node; the hosts of one play form one cluster. Templates are
+rendered with Jinja2 (Ansible's engine; Ansible itself is not needed). Variables come, lowest first, from the
+role's defaults, group_vars/all, group_vars of each group of the host (parents first), the inventory line,
+host_vars of the host, and the role's vars. A filter or lookup only Ansible has is one finding naming it
+and the template line; the run goes on with the other templates."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import posixpath
+import re
+from typing import NamedTuple
+
+from linter.discover.manifest import NodeSettings
+from linter.parse.location import Loc
+from linter.parse.xmlfile import read_bytes
+from linter.sources.files import SourceFile
+from linter.sources.kubernetes import place
+from linter.sources.yamlnodes import MAX_EXPANDED_NODES, documents, plain
+
+_SCRIPT = "bin/wso2server.sh"
+MAX_VAR_PASSES = 5  # a variable holding "{{ other }}" is rendered again, as Ansible does lazily
+
+
+class Inventory(NamedTuple):
+    path: str
+    hosts: dict[str, dict]  # host -> its inline variables
+    groups: dict[str, list[str]]  # group -> its own hosts
+    children: dict[str, list[str]]  # group -> child groups
+    lines: dict[str, int]  # group -> line of its [section]
+
+
+def read_inventory(path: str, text: str) -> Inventory:
+    """An INI inventory (the common form; a YAML inventory is read by ``_yaml_inventory``)."""
+    hosts: dict[str, dict] = {}
+    groups: dict[str, list[str]] = {"ungrouped": []}
+    children: dict[str, list[str]] = {}
+    lines: dict[str, int] = {}
+    section, kind = "ungrouped", "hosts"
+    for number, raw in enumerate(text.splitlines(), 1):
+        entry = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith(("#", ";")) else ""
+        if not entry:
+            continue
+        if entry.startswith("[") and entry.endswith("]"):
+            section, _, kind = entry[1:-1].partition(":")
+            kind = kind or "hosts"
+            lines.setdefault(section, number)
+            groups.setdefault(section, [])
+            children.setdefault(section, [])
+            continue
+        name, *assignments = entry.split()
+        if kind == "hosts":
+            groups[section].append(name)
+            variables = hosts.setdefault(name, {})
+            for item in assignments:
+                key, _, value = item.partition("=")
+                variables[key] = value
+        elif kind == "children":
+            children[section].append(name)
+    return Inventory(path, hosts, groups, children, lines)
+
+
+def resolve(inventory: Inventory, pattern: str) -> list[str] | None:
+    """Hosts of a play's ``hosts:`` (host names, groups, ``a:b``, ``all``); None when a name is neither."""
+    found: list[str] = []
+    for part in re.split(r"[:,]", pattern):
+        part = part.strip()
+        if not part or part.startswith(("!", "&")):
+            continue  # exclusions and intersections narrow the set; the hosts named elsewhere stay the ones checked
+        if part == "all":
+            names = list(inventory.hosts)
+        elif part in inventory.hosts:
+            names = [part]
+        elif part in inventory.groups:
+            names = _group_hosts(inventory, part, set())
+        else:
+            return None
+        found.extend(n for n in names if n not in found)
+    return found
+
+
+def _group_hosts(inventory: Inventory, group: str, seen: set[str]) -> list[str]:
+    if group in seen:
+        return []
+    seen.add(group)
+    names = list(inventory.groups.get(group, []))
+    for child in inventory.children.get(group, []):
+        names.extend(h for h in _group_hosts(inventory, child, seen) if h not in names)
+    return names
+
+
+def groups_of(inventory: Inventory, host: str) -> list[str]:
+    """The groups a host is in, parents before children (so a child group's variables win)."""
+    direct = [g for g, members in inventory.groups.items() if host in members]
+    order: list[str] = []
+
+    def add(group: str, seen: frozenset) -> None:
+        if group in seen:
+            return
+        for parent, kids in inventory.children.items():
+            if group in kids:
+                add(parent, seen | {group})
+        if group not in order:
+            order.append(group)
+
+    for group in direct:
+        add(group, frozenset())
+    return [g for g in order if g not in ("all", "ungrouped")]
+
+
+def _environment():
+    import jinja2
+
+    class Undefined(jinja2.ChainableUndefined):
+        """A variable no vars file sets (a set_fact, a registered result): rendered empty, as a missing value."""
+
+    from jinja2.sandbox import SandboxedEnvironment
+
+    # Sandboxed: a template in the repository being checked must not reach Python objects (it is data, not code).
+    env = SandboxedEnvironment(undefined=Undefined, keep_trailing_newline=True, autoescape=False)
+    env.filters.update(
+        {
+            "bool": lambda v: str(v).strip().lower() in ("yes", "on", "1", "true"),
+            "ternary": lambda v, a, b=None: a if v else b,
+            "regex_replace": lambda v, p, r="": re.sub(p, r.replace("\\g<", "\\g<"), str(v)),
+            "basename": lambda v: posixpath.basename(str(v)),
+            "dirname": lambda v: posixpath.dirname(str(v)),
+            "to_json": lambda v, **k: json.dumps(v),
+            "mandatory": lambda v, msg=None: v,
+            "quote": lambda v: "'" + str(v).replace("'", "'\"'\"'") + "'",
+        }
+    )
+
+    def ansible_only(kind: str):
+        def call(name="", *args, **kwargs):
+            raise AnsibleOnly(
+                f"template uses the {kind} '{name}', which only Ansible has; bps-lint renders with plain Jinja2 (render it with Ansible and lint the output)"
+            )
+
+        return call
+
+    env.globals.update(lookup=ansible_only("lookup"), query=ansible_only("lookup"), q=ansible_only("lookup"))
+    return env
+
+
+class AnsibleOnly(Exception):
+    """A lookup or plugin that only Ansible can run: its message is the finding's."""
+
+
+class Rendered(NamedTuple):
+    text: str | None
+    problem: str | None
+    line: int | None
+
+
+def render(env, source: str, variables: dict) -> Rendered:
+    import jinja2
+
+    try:
+        return Rendered(env.from_string(source).render(variables), None, None)
+    except jinja2.TemplateSyntaxError as exc:
+        filt = re.search(r"No (filter|test) named '([^']+)'", str(exc.message or ""))
+        if filt:
+            message = f"template uses the {filt[1]} '{filt[2]}', which only Ansible has; bps-lint renders with plain Jinja2 (render it with Ansible and lint the output)"
+        else:
+            message = f"template does not render: {exc.message}"
+        return Rendered(None, message, exc.lineno)
+    except AnsibleOnly as exc:
+        return Rendered(None, str(exc), _template_line(exc))
+    except jinja2.TemplateError as exc:
+        return Rendered(None, f"template does not render: {type(exc).__name__}: {str(exc)[:200]}", _template_line(exc))
+    except Exception as exc:  # a filter given values it cannot take: still the template's problem
+        return Rendered(None, f"template does not render: {type(exc).__name__}", _template_line(exc))
+
+
+def _template_line(exc: BaseException) -> int | None:
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def line_map(template: str, rendered: str) -> tuple[int, ...]:
+    """For each rendered line, the template line it comes from: equal lines are matched, and the lines a
+    substitution or a block changed map, in order, onto the template lines they replace."""
+    source, output = template.split("\n"), rendered.split("\n")
+    mapped: list[int] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, source, output, autojunk=False).get_opcodes():
+        if tag == "equal":
+            mapped.extend(range(i1 + 1, i2 + 1))
+        elif tag in ("replace", "insert"):
+            span = max(i2 - i1, 1)
+            mapped.extend(min(i1 + 1 + k * span // max(j2 - j1, 1), max(i2, i1 + 1)) for k in range(j2 - j1))
+    return tuple(min(m, len(source)) for m in mapped) or (1,)
+
+
+_EXPRESSION = re.compile(r"\{\{\s*([A-Za-z_][\w]*)")
+
+
+class Role(NamedTuple):
+    name: str
+    folder: str
+    templates: dict[str, str]  # conf-relative name (or bin/wso2server.sh) -> template file
+    layout: str
+    conf_dir: str  # the templates' conf folder, for the hint on a missing file
+
+
+def read_role(folder: str) -> Role | None:
+    """A role whose templates render BPS conf files, or None."""
+    from linter.model.build import READERS
+
+    known = set(READERS) | {"datasources/master-datasources.xml", "datasources/bps-datasources.xml", "datasources/activiti-datasources.xml", _SCRIPT}
+    top = os.path.join(folder, "templates")
+    templates: dict[str, str] = {}
+    layout, conf_dir = "conf-folder", top
+    for current, dirs, names in os.walk(top):
+        dirs.sort()
+        for name in sorted(names):
+            if not name.endswith(".j2"):
+                continue
+            path = os.path.join(current, name)
+            rel_path = os.path.relpath(path, top)[: -len(".j2")].replace(os.sep, "/")
+            placed = place("/" + rel_path) if "/conf/" in "/" + rel_path or rel_path.endswith("wso2server.sh") else None
+            if placed is None:
+                continue
+            if placed.rel in known or placed.rel.startswith("datasources/"):
+                templates.setdefault(placed.rel, path)
+                if placed.rel != _SCRIPT:
+                    layout = placed.layout
+                    conf_dir = os.path.join(top, placed.conf_root.lstrip("/"))
+    if not any(rel != _SCRIPT for rel in templates):
+        return None
+    return Role(os.path.basename(folder), folder, templates, layout, conf_dir)
+
+
+def _load_vars(path: str, root: str | None, display, problems) -> dict:
+    data, problem = read_bytes(path, root)
+    if problem and problem.kind != "missing":
+        problems.append((Loc(display(path)), problem.message))
+    if data is None:
+        return {}
+    docs, yaml_problem = documents(data.decode("utf-8", errors="replace"))
+    if yaml_problem:
+        problems.append((Loc(display(path), yaml_problem.line), str(yaml_problem)))
+    value = plain(docs[0]) if docs else None
+    if docs and value is None and not yaml_problem:
+        problems.append((Loc(display(path)), f"variables file expands to more than {MAX_EXPANDED_NODES:,} values (aliases of aliases); not read"))
+    return value if isinstance(value, dict) else {}
+
+
+def _vars_files(folder: str, name: str) -> list[str]:
+    """``group_vars/NAME.yml`` (or .yaml, or no suffix) and every file of ``group_vars/NAME/``."""
+    found = [os.path.join(folder, name + suffix) for suffix in (".yml", ".yaml", "") if os.path.isfile(os.path.join(folder, name + suffix))]
+    sub = os.path.join(folder, name)
+    if os.path.isdir(sub):
+        found.extend(os.path.join(sub, f) for f in sorted(os.listdir(sub)) if f.endswith((".yml", ".yaml")))
+    return found
+
+
+def host_variables(
+    inventory: Inventory, host: str, role: Role, root: str | None, display, problems, playbook: str | None = None
+) -> tuple[dict, dict[str, str]]:
+    """The variables a host renders the role's templates with, and the file that set each."""
+    variables: dict = {}
+    origin: dict[str, str] = {}
+    base = os.path.dirname(os.path.abspath(inventory.path))
+
+    def merge(values: dict, where: str) -> None:
+        for key, value in values.items():
+            variables[key] = value
+            origin[key] = where
+
+    for path in _vars_files(os.path.join(role.folder, "defaults"), "main"):
+        merge(_load_vars(path, root, display, problems), display(path))
+    # group_vars and host_vars beside the inventory, then beside the playbook (which win), as Ansible loads them
+    folders = list(dict.fromkeys([base, os.path.dirname(os.path.abspath(playbook))])) if playbook else [base]
+    for group in ["all", *groups_of(inventory, host)]:
+        for folder in folders:
+            for path in _vars_files(os.path.join(folder, "group_vars"), group):
+                merge(_load_vars(path, root, display, problems), display(path))
+    merge(inventory.hosts.get(host, {}), display(inventory.path))
+    for folder in folders:
+        for path in _vars_files(os.path.join(folder, "host_vars"), host):
+            merge(_load_vars(path, root, display, problems), display(path))
+    for path in _vars_files(os.path.join(role.folder, "vars"), "main"):
+        merge(_load_vars(path, root, display, problems), display(path))
+    variables.setdefault("inventory_hostname", host)
+    variables.setdefault("groups", {g: _group_hosts(inventory, g, set()) for g in inventory.groups})
+    return variables, origin
+
+
+def _expand(env, variables: dict) -> dict:
+    """Variables whose values hold ``{{ other }}``, rendered until they settle."""
+    for _ in range(MAX_VAR_PASSES):
+        changed = False
+        for key, value in list(variables.items()):
+            if isinstance(value, str) and "{{" in value:
+                out = render(env, value, variables)
+                if out.text is not None and out.text != value:
+                    variables[key] = out.text
+                    changed = True
+        if not changed:
+            break
+    return variables
+
+
+class Play(NamedTuple):
+    playbook: str
+    line: int
+    hosts: str
+    roles: list[str]
+    root: str | None = None  # the real folder checked: no file read for it may lie outside
+
+
+def read_playbook(path: str, data: bytes, root: str | None = None) -> list[Play]:
+    docs, problem = documents(data.decode("utf-8", errors="replace"))
+    if problem or not docs:
+        return []
+    import yaml
+
+    plays = []
+    if not isinstance(docs[0], yaml.SequenceNode):
+        return []
+    for node in docs[0].value:
+        play = plain(node)
+        if not isinstance(play, dict) or "hosts" not in play:
+            return []  # not a playbook (a task list, a vars file)
+        hosts = play["hosts"]
+        hosts = ":".join(str(h) for h in hosts) if isinstance(hosts, list) else str(hosts)
+        roles = []
+        for role in play.get("roles") or []:
+            name = role.get("role") or role.get("name") if isinstance(role, dict) else role
+            if isinstance(name, str):
+                roles.append(name)
+        plays.append(Play(path, node.start_mark.line + 1, hosts, roles, root))
+    return plays
+
+
+def _is_inventory(path: str, data: bytes) -> bool:
+    name = os.path.basename(path)
+    if name.endswith((".yml", ".yaml")):  # a YAML inventory starts from the "all" group
+        return name.startswith(("inventory", "hosts")) and b"all:" in data
+    return (name in ("inventory", "hosts") or name.endswith(".ini")) and b"[" in data
+
+
+def read_yaml_inventory(path: str, text: str) -> Inventory:
+    """A YAML inventory: ``all: {hosts: {NAME: VARS}, children: {GROUP: {hosts: ..., children: ...}}}``."""
+    hosts: dict[str, dict] = {}
+    groups: dict[str, list[str]] = {}
+    children: dict[str, list[str]] = {}
+    lines: dict[str, int] = {}
+    docs, _ = documents(text)
+    data = plain(docs[0]) if docs else None
+    stack = [("all", data.get("all") if isinstance(data, dict) else None)]
+    while stack:
+        name, group = stack.pop()
+        groups.setdefault(name, [])
+        children.setdefault(name, [])
+        if not isinstance(group, dict):
+            continue
+        for host, variables in (group.get("hosts") or {}).items() if isinstance(group.get("hosts"), dict) else []:
+            groups[name].append(str(host))
+            hosts.setdefault(str(host), {}).update({str(k): v for k, v in variables.items()} if isinstance(variables, dict) else {})
+        for child, body in (group.get("children") or {}).items() if isinstance(group.get("children"), dict) else []:
+            if str(child) not in children[name]:
+                children[name].append(str(child))
+            if str(child) not in groups:
+                stack.append((str(child), body))
+    return Inventory(path, hosts, groups, children, lines)
+
+
+def clusters(others: list[tuple[str, str]], manifests, problems: list, display) -> list:
+    """ClusterSources for the plays under the walked folders that apply a BPS-rendering role."""
+    from linter.discover.walk import ClusterSource, NodeSource
+
+    settings: dict = {}
+    for manifest in manifests:
+        for key, value in manifest.settings.get("ansible", {}).items():
+            settings[key] = os.path.join(manifest.base_dir, value) if key in ("inventory", "playbook") else value
+    inventories: list[str] = []
+    plays: list[Play] = []
+    for path, root in others:
+        if "playbook" in settings and os.path.realpath(path) != os.path.realpath(settings["playbook"]):
+            if path.endswith((".yml", ".yaml")) and not os.path.basename(path).startswith(("inventory", "hosts")):
+                continue
+        data, _ = read_bytes(path, root)
+        if not data:
+            continue
+        if _is_inventory(path, data):
+            inventories.append((path, root))
+        elif path.endswith((".yml", ".yaml")) and b"hosts" in data and b"roles" in data:
+            plays.extend(read_playbook(path, data, root))
+    if "inventory" in settings:
+        inventories = [(settings["inventory"], None)]
+    found = []
+    env = _environment()
+    for play in plays:
+        roles = [r for r in (read_role(os.path.join(os.path.dirname(play.playbook), "roles", name)) for name in play.roles) if r]
+        if not roles:
+            continue
+        hosts, inventory = _play_hosts(play, settings.get("group"), inventories, problems, display)
+        if not hosts:
+            continue
+        nodes = []
+        for host in hosts:
+            for role in roles:
+                nodes.append(_node(env, inventory, host, role, play, display, problems, NodeSource))
+        found.append(
+            ClusterSource(name=settings.get("group") or _cluster_name(inventory, hosts, play.hosts), path=display(play.playbook), nodes=nodes, databases={})
+        )
+    return found
+
+
+def _cluster_name(inventory: Inventory, hosts: list[str], pattern: str) -> str:
+    """The smallest inventory group holding every host of the play (``bps`` for a play naming ``bps_1``), else the play's pattern."""
+    holding = [(len(members), group) for group in inventory.groups if set(hosts) <= set(members := _group_hosts(inventory, group, set()))]
+    return min(holding)[1] if holding and pattern not in inventory.groups else pattern
+
+
+def _play_hosts(play: Play, group, inventories, problems, display):
+    """The hosts of a play (or of the manifest's group) in the first inventory that knows them all."""
+    pattern = group or play.hosts
+    if not inventories:
+        problems.append(
+            (
+                Loc(display(play.playbook), play.line),
+                f"no Ansible inventory found for the hosts '{pattern}'; name it in bps-lint.toml ([ansible] inventory = ...)",
+            )
+        )
+        return [], None
+    for path, root in inventories:
+        data, _ = read_bytes(path, root)
+        text = (data or b"").decode("utf-8", errors="replace")
+        inventory = read_yaml_inventory(path, text) if path.endswith((".yml", ".yaml")) else read_inventory(path, text)
+        hosts = resolve(inventory, pattern)
+        if hosts:
+            return hosts, inventory
+    names = ", ".join(display(p) for p, _ in inventories)
+    problems.append(
+        (Loc(display(play.playbook), play.line), f"the inventory ({names}) has no host or group '{pattern}'; expected a group of the inventory or its hosts")
+    )
+    return [], None
+
+
+def _node(env, inventory, host, role, play, display, problems, NodeSource):
+    root = play.root
+    variables, origin = host_variables(inventory, host, role, root, display, problems, play.playbook)
+    variables = _expand(env, variables)
+    files = {}
+    for rel, template in role.templates.items():
+        shown = display(template)
+        data, problem = read_bytes(template, root)
+        if data is None:
+            files[rel] = SourceFile(shown, b"", problem=problem.message if problem else "cannot read template", problem_kind="unreadable")
+            continue
+        source = data.decode("utf-8", errors="replace")
+        out = render(env, source, variables)
+        if out.text is None:
+            files[rel] = SourceFile(shown, b"", lines=(out.line or 1,), problem=out.problem)
+            continue
+        notes = []
+        for number, text in enumerate(source.split("\n"), 1):
+            names = [n for n in _EXPRESSION.findall(text) if n in origin]
+            if names:
+                notes.append((number, "; ".join(f"{host} takes it from variable '{n}' set in {origin[n]}" for n in dict.fromkeys(names))))
+        files[rel] = SourceFile(shown, out.text.encode("utf-8"), line_map(source, out.text), 0, tuple(notes))
+    product = None
+    name, version = str(variables.get("product_name", "")), str(variables.get("product_version", ""))
+    if name and version:
+        from linter.sources import defaults
+
+        candidate = ("ei-" if "ei" in name else "bps-") + version
+        product = candidate if candidate in defaults.products() else None
+    conf_shown = display(role.conf_dir)
+    return NodeSource(
+        name=host,
+        path=display(os.path.join(role.folder, "templates")),
+        conf_dir=conf_shown,
+        layout=role.layout,
+        start_script=None,
+        settings=NodeSettings(host=str(inventory.hosts.get(host, {}).get("ansible_host") or "") or None),
+        files=files,
+        product=product,
+        overlay_hint=f"a template {conf_shown}/{{rel}}.j2 to the role",
+    )

@@ -1,0 +1,43 @@
+"""Conf files that are not files on disk: text held in a YAML manifest or rendered from a template.
+
+A finding in such a file points at the file the user edits: each line of the conf text maps back to a
+line of that file (a block scalar's lines are shifted and indented; a template's lines come from its
+source lines), and a line whose text came from a variable notes which variable and which vars file."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from linter.parse.location import LineIndex, Loc
+
+
+class SourceFile(NamedTuple):
+    path: str  # the file the user edits (a YAML manifest, a template), as displayed
+    data: bytes  # the conf file as the server reads it
+    lines: tuple[int, ...] = ()  # line n of ``data`` is line lines[n - 1] of ``path``; empty: the same line
+    column: int = 0  # added to every column (a block scalar's indentation)
+    notes: tuple[tuple[int, str], ...] = ()  # (line of ``path``, what a finding there should add)
+    problem: str | None = None  # why the text could not be produced (a template that does not render)
+    problem_kind: str = "unparseable"  # or "unreadable": the template itself could not be read
+
+    def line(self, number: int | None) -> int | None:
+        if number is None or not self.lines:
+            return number
+        return self.lines[min(max(number, 1), len(self.lines)) - 1]
+
+    def loc(self, loc: Loc) -> Loc:
+        """``loc`` (a place in ``data``) as a place in ``path``."""
+        column = loc.column + self.column if loc.column else loc.column
+        return Loc(self.path, self.line(loc.line), column)
+
+
+class MappedLines(LineIndex):
+    """A LineIndex of the conf text whose answers are lines and columns of the file the user edits."""
+
+    def __init__(self, source: SourceFile, encoding: str | None):
+        super().__init__(source.data, encoding)
+        self.source = source
+
+    def tag_start(self, local: str, end_line: int) -> tuple[int, int | None]:
+        line, column = super().tag_start(local, end_line)
+        return self.source.line(line), (column + self.source.column if column else column)

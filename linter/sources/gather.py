@@ -1,0 +1,77 @@
+"""Nodes that are not plain folders: Kubernetes manifests (files, or a stream on stdin) and Ansible roles."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from linter.parse.location import Loc
+from linter.parse.xmlfile import read_bytes
+from linter.sources import ansible, kubernetes
+from linter.sources.yamlnodes import MAX_YAML_BYTES
+
+STDIN_NAME = "<stdin>"
+
+
+def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display) -> list:
+    stream = kubernetes.Stream()
+    for path, root in others:
+        if path.endswith((".yaml", ".yml")) and not in_helm_chart(path, root):
+            data, _ = read_bytes(path, root)
+            if data and kubernetes.is_candidate(data):
+                stream.add(display(path), data)
+    if stdin:
+        data = sys.stdin.buffer.read(MAX_YAML_BYTES + 1)
+        before = len(stream.workloads) + len(stream.config_maps)
+        stream.add(STDIN_NAME, data, always=True)
+        if len(stream.workloads) + len(stream.config_maps) == before and not any(loc.path == STDIN_NAME for loc, _ in stream.problems):
+            problems.append(
+                (Loc(STDIN_NAME), "no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints")
+            )
+    named: dict[str, list[str]] = {}
+    for manifest in manifests:
+        named.update(manifest.settings.get("kubernetes", {}).get("clusters", {}))
+    found = stream.clusters(named)
+    if stdin and not any(n.path == STDIN_NAME for c in found for n in c.nodes) and stream.config_maps and not stream.problems:
+        problems.append((Loc(STDIN_NAME), "no Deployment or StatefulSet on standard input mounts a ConfigMap holding BPS conf files; nothing to check"))
+    problems.extend(stream.problems)
+    try:
+        found.extend(ansible.clusters(others, manifests, problems, display))
+    except RecursionError:  # an inventory whose groups nest thousands deep
+        problems.append((Loc(display(others[0][0]) if others else "."), "Ansible inventory groups nest too deeply to resolve; not checked"))
+    return found
+
+
+def in_helm_chart(path: str, root: str | None) -> bool:
+    """A file of a Helm chart's source (a Chart.yaml above it): Go templates, not manifests; ``helm template`` renders them."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(path))
+    stop = os.path.dirname(root) if root else None
+    while folder and folder != stop:
+        if os.path.isfile(os.path.join(folder, "Chart.yaml")):
+            return True
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return False
+        folder = parent
+    return False
+
+
+def workload_replicas(path: str, problems: list, display) -> int | None:
+    """``spec.replicas`` of the first Deployment or StatefulSet in ``path`` (a manifest's workload binding)."""
+    from linter.sources.yamlnodes import documents, text
+
+    data, problem = read_bytes(path)
+    if data is None:
+        problems.append((Loc(display(path)), f"workload file named in bps-lint.toml cannot be read: {problem.message if problem else ''}"))
+        return None
+    docs, yaml_problem = documents(data.decode("utf-8", errors="replace"))
+    if yaml_problem:
+        problems.append((Loc(display(path), yaml_problem.line), str(yaml_problem)))
+    for doc in docs:
+        if text(doc, "kind") in kubernetes.WORKLOAD_KINDS:
+            replicas = text(doc, "spec", "replicas")
+            return int(replicas) if replicas and re.fullmatch(r"[0-9]{1,9}", replicas) else 1
+    problems.append((Loc(display(path)), "workload file named in bps-lint.toml holds no Deployment or StatefulSet"))
+    return None

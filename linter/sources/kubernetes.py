@@ -1,0 +1,191 @@
+"""Kubernetes manifests: ConfigMaps whose keys are BPS conf files, and the Deployments or StatefulSets that mount them.
+
+Each workload that mounts at least one such file is a node of ``spec.replicas`` replicas; the workloads of
+one namespace form one cluster. A ConfigMap key lands in the conf tree by its workload's ``mountPath``
+(``…/repository/conf``, ``…/wso2/business-process/conf``, ``…/conf/axis2``, ``…/conf/datasources``,
+``…/conf/etc``, or a file path with ``subPath``). Secrets are never read."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import NamedTuple
+
+import yaml
+
+from linter.discover.manifest import NodeSettings
+from linter.parse.location import Loc
+from linter.sources import defaults
+from linter.sources.files import SourceFile
+from linter.sources.yamlnodes import MAX_YAML_BYTES, documents, get, items, line, pairs, text
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet")
+# What makes a YAML file worth parsing: both words, in any manifest that matters here.
+_HINTS = (b"ConfigMap", b"kind:")
+_CONF = re.compile(r"(?:^|/)conf/(?P<rel>(?:(?!/conf/).)+)$")  # the last conf/ of the path
+_SCRIPT = "bin/wso2server.sh"
+_INDICATOR = re.compile(r":\s*[|>][+-]?([1-9])")
+
+
+class Placed(NamedTuple):
+    rel: str  # conf-relative name, or bin/wso2server.sh
+    layout: str
+    conf_root: str  # the conf folder in the container
+
+
+def place(path: str) -> Placed | None:
+    """Where a file at ``path`` inside the container sits in a node's conf tree, or None."""
+    path = posixpath.normpath(path)
+    if path.endswith("/wso2server.sh") and "/bin/" in path:
+        return Placed(_SCRIPT, "ei-profile" if "business-process" in path else "bps-home", posixpath.dirname(path))
+    found = _CONF.search(path)
+    if not found:
+        return None
+    rel = found["rel"]
+    layout = "ei-profile" if "business-process/conf/" in path else ("bps-home" if "repository/conf/" in path else "conf-folder")
+    return Placed(rel, layout, path[: len(path) - len(rel) - 1])
+
+
+def is_candidate(data: bytes) -> bool:
+    return all(hint in data for hint in _HINTS)
+
+
+def _block(node, source_lines: list[str]) -> tuple[tuple[int, ...], int]:
+    """Lines and indentation of a block scalar's text in the YAML file; a flow scalar maps to its own line."""
+    first = line(node)
+    if node.style not in ("|", ">"):
+        return (first,), 0
+    start = first + 1  # the text starts below the "|" indicator
+    count = node.value.count("\n") + (not node.value.endswith("\n"))  # the text's own lines, not the one after it
+    lines = tuple(range(start, start + max(count, 1)))
+    header = source_lines[first - 1] if first <= len(source_lines) else ""
+    indicator = _INDICATOR.search(header)
+    if indicator:  # "key: |2": the text is indented that much more than the key
+        return lines, len(header) - len(header.lstrip(" ")) + int(indicator[1])
+    for number in range(start, min(start + count, len(source_lines) + 1)):  # else the first line that is not blank
+        text = source_lines[number - 1]
+        if text.strip():
+            return lines, len(text) - len(text.lstrip(" "))
+    return lines, 0
+
+
+def _product_of_image(image: str | None) -> str | None:
+    """bps-3.6.0 from an image such as wso2/wso2bps:3.6.0; ei-6.6.0 from wso2ei-business-process:6.6.0."""
+    if not image or ":" not in image:
+        return None
+    name, _, tag = image.rpartition(":")
+    version = re.match(r"\d+\.\d+\.\d+", tag)
+    if not version:
+        return None
+    kind = "ei" if "ei" in name.rpartition("/")[2] and "business-process" in name else ("bps" if "bps" in name else None)
+    return f"{kind}-{version.group()}" if kind and f"{kind}-{version.group()}" in defaults.products() else None
+
+
+class Stream:
+    """The ConfigMaps and workloads of one or more YAML files."""
+
+    def __init__(self):
+        self.config_maps: dict[tuple[str, str], tuple[str, list[str], object]] = {}  # (namespace, name) -> (file, its lines, data node)
+        self.workloads: list[tuple[str, object]] = []
+        self.problems: list[tuple[Loc, str]] = []
+
+    def add(self, path: str, data: bytes, always: bool = False) -> None:
+        """Read one file (``always``: report invalid YAML even when nothing in it looks like a manifest, as for stdin)."""
+        if len(data) > MAX_YAML_BYTES:
+            self.problems.append((Loc(path), f"file is {len(data)} bytes, larger than the {MAX_YAML_BYTES} byte limit; not read"))
+            return
+        text_ = data.decode("utf-8", errors="replace")
+        docs, problem = documents(text_)
+        lines = text_.split("\n")
+        found = False
+        for doc in docs:
+            kind = text(doc, "kind")
+            namespace = text(doc, "metadata", "namespace") or "default"
+            if kind == "List":  # kubectl get -o yaml
+                for item in items(get(doc, "items")):
+                    found |= self._object(path, lines, item, text(item, "kind"), text(item, "metadata", "namespace") or namespace)
+            else:
+                found |= self._object(path, lines, doc, kind, namespace)
+        if problem and (always or found or is_candidate(data)):
+            self.problems.append((Loc(path, problem.line), str(problem)))
+
+    def _object(self, path, lines, doc, kind, namespace) -> bool:
+        if kind == "ConfigMap":
+            self.config_maps[(namespace, text(doc, "metadata", "name") or "")] = (path, lines, get(doc, "data"))
+            return True
+        if kind in WORKLOAD_KINDS:
+            self.workloads.append((path, doc))
+            return True
+        return False
+
+    def clusters(self, named: dict[str, list[str]] | None = None):
+        """ClusterSources: one per namespace holding a workload that mounts BPS conf files, or as ``named``
+        (the manifest's ``[kubernetes.clusters]``: cluster name -> NAMESPACE/WORKLOAD)."""
+        from linter.discover.walk import ClusterSource
+
+        cluster_of = {workload: name for name, workloads in (named or {}).items() for workload in workloads}
+        groups: dict[str, list] = {}
+        for path, doc in self.workloads:
+            node = self._node(path, doc)
+            if node is not None:
+                namespace = text(doc, "metadata", "namespace") or "default"
+                name = cluster_of.get(f"{namespace}/{node.name}", f"namespace {namespace}")
+                groups.setdefault(name, []).append((path, node))
+        clusters = [ClusterSource(name=name, path=nodes[0][0], nodes=[n for _, n in nodes], databases={}) for name, nodes in sorted(groups.items())]
+        return clusters
+
+    def _node(self, path, doc):
+        from linter.discover.walk import NodeSource
+
+        namespace = text(doc, "metadata", "namespace") or "default"
+        name = text(doc, "metadata", "name") or "workload"
+        pod = get(doc, "spec", "template", "spec")
+        volumes = {text(v, "name"): v for v in items(get(pod, "volumes"))}
+        files: dict[str, SourceFile] = {}
+        layout, conf_root, image = "conf-folder", None, None
+        for container in items(get(pod, "containers")):
+            image = image or text(container, "image")
+            for mount in items(get(container, "volumeMounts")):
+                volume = volumes.get(text(mount, "name"))
+                map_name = text(volume, "configMap", "name") if volume is not None else None
+                if map_name is None or (namespace, map_name) not in self.config_maps:
+                    continue  # a Secret, an emptyDir, or a ConfigMap not in these files
+                map_file, map_lines, data = self.config_maps[(namespace, map_name)]
+                keys = {k: v for k, v in pairs(data)}
+                chosen = [(text(i, "key"), text(i, "path")) for i in items(get(volume, "configMap", "items"))] or [(k, k) for k in keys]
+                mount_path = text(mount, "mountPath") or ""
+                sub_path = text(mount, "subPath")
+                for key, target in chosen:
+                    if key not in keys or not target:
+                        continue
+                    if sub_path is not None:
+                        if sub_path != target:
+                            continue
+                        where = mount_path
+                    else:
+                        where = posixpath.join(mount_path, target)
+                    placed = place(where)
+                    if placed is None:
+                        continue
+                    value = keys[key]
+                    if not isinstance(value, yaml.ScalarNode):
+                        continue
+                    lines, indent = _block(value, map_lines)
+                    files[placed.rel] = SourceFile(map_file, value.value.encode("utf-8"), lines, indent)
+                    if placed.rel != _SCRIPT:
+                        layout, conf_root = placed.layout, placed.conf_root
+        if not any(rel != _SCRIPT for rel in files):
+            return None
+        replicas_text = text(doc, "spec", "replicas")
+        replicas = int(replicas_text) if replicas_text and re.fullmatch(r"[0-9]{1,9}", replicas_text) else 1
+        return NodeSource(
+            name=name,
+            path=path,
+            conf_dir=conf_root or "conf",
+            layout=layout,
+            start_script=None,
+            settings=NodeSettings(replicas=max(replicas, 1)),
+            files=files,
+            product=_product_of_image(image),
+            overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {name}",
+        )

@@ -1,0 +1,363 @@
+"""Repository shapes: overlays on the product's defaults, Kubernetes manifests (files and stdin), Ansible roles."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from linter.cli import main
+from linter.sources import defaults
+from linter.sources.ansible import line_map
+from tests.helpers import CORPUS, REPO, lint
+
+ANSIBLE = CORPUS / "ansible-ei-57fab49"
+TWO_HOSTS = REPO / "tests" / "fixtures" / "ansible-ei-2hosts"
+KUBE = REPO / "docs" / "sources" / "examples" / "manifests.yaml"
+TEMPLATES = "roles/bps/templates/carbon-home/wso2/business-process/conf/"
+needs_corpus = pytest.mark.skipif(not ANSIBLE.is_dir(), reason="the corpus is not beside the repository")
+
+
+def found(result, path_part=""):
+    return {(f.rule, f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if path_part in f.loc.path}
+
+
+# --- A. overlays -------------------------------------------------------------------------------------
+
+
+def _overlay(tmp_path, names=("ei1", "ei2")):
+    """EI homes holding only the eight files the ansible-ei role writes (rendered by hand), as Docker overlays do."""
+    for name in names:
+        conf = tmp_path / name / "wso2" / "business-process" / "conf"
+        shutil.copytree(ANSIBLE / TEMPLATES, conf)
+        for template in conf.rglob("*.j2"):
+            text = template.read_text().replace("{{ hostname }}", f"{name}.example.com").replace("{{ ports_offset }}", "2")
+            template.with_suffix("").write_text(text)
+            template.unlink()
+    return tmp_path
+
+
+@needs_corpus
+def test_overlay_is_checked_against_the_detected_products_defaults(tmp_path, monkeypatch):
+    _overlay(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = lint(".")
+    assert not [f for f in result.findings if f.rule == "BPS004"]  # no "file missing": the pack's files stand in
+    lock = [f for f in result.findings if f.rule == "BPS401"]
+    assert {(f.node, f.loc.path, f.loc.line) for f in lock} == {(n, f"{n}/wso2/business-process/conf/bps.xml", 19) for n in ("ei1", "ei2")}
+    assert all(f"from the product default of ei-6.6.0; add {f.node}/wso2/business-process/conf/bps.xml to change it" in f.message for f in lock)
+    # the repository's own axis2.xml is the one checked, at its line, with no default note
+    clustering = [f for f in result.findings if f.rule == "BPS301"]
+    assert clustering and all(f.loc.path.endswith("conf/axis2/axis2.xml") and "product default" not in f.message for f in clustering)
+    assert result.files == 2 * 7  # the user's files, not the defaults
+
+
+@needs_corpus
+def test_named_product_and_unknown_product_hint(tmp_path):
+    conf = tmp_path / "c" / "n1" / "repository" / "conf"
+    conf.mkdir(parents=True)
+    shutil.copy(CORPUS / "bps-3.6.0-stock/repository/conf/bps.xml", conf / "bps.xml")
+    missing = [f for f in lint(tmp_path / "c").findings if f.rule == "BPS004"]
+    assert missing and all('name the product in bps-lint.toml (product = "bps-3.6.0"' in f.message for f in missing)
+    (tmp_path / "c" / "bps-lint.toml").write_text('product = "bps-3.5.1"\n')
+    result = lint(tmp_path / "c")
+    assert not [f for f in result.findings if f.rule == "BPS004"]
+    assert any("from the product default of bps-3.5.1" in f.message for f in result.findings)
+
+
+@needs_corpus
+def test_base_folder_stands_in_for_missing_files(tmp_path):
+    shutil.copytree(CORPUS / "bps-3.6.0-stock", tmp_path / "pack")
+    conf = tmp_path / "c" / "n1" / "repository" / "conf"
+    conf.mkdir(parents=True)
+    shutil.copy(CORPUS / "bps-3.6.0-stock/repository/conf/bps.xml", conf / "bps.xml")
+    (tmp_path / "c" / "bps-lint.toml").write_text('base = "../pack"\n')
+    (tmp_path / ".git").mkdir()
+    result = lint(tmp_path / "c")
+    assert not [f for f in result.findings if f.rule == "BPS004"]
+    assert any(os.path.realpath(f.loc.path).startswith(os.path.realpath(tmp_path / "pack")) for f in result.findings)
+
+
+@needs_corpus
+def test_model_marks_each_value_repository_or_default(tmp_path, capsys):
+    _overlay(tmp_path, ("ei1",))
+    assert main(["model", str(tmp_path)]) == 0
+    node = json.loads(capsys.readouterr().out)["clusters"][0]["nodes"][0]
+    assert node["product"] == "ei-6.6.0"
+    assert node["bps"]["use_distributed_lock"]["origin"] == "default"
+    assert node["carbon"]["host_name"]["origin"] == "repository"
+
+
+def test_stock_files_are_shipped_for_every_product():
+    assert defaults.products() == ("bps-3.5.0", "bps-3.5.1", "bps-3.6.0", "ei-6.6.0")
+    assert b"<Version>3.5.1</Version>" in defaults.data("bps-3.5.1", "carbon.xml")  # filtered as the build does
+    assert b"${product" not in defaults.data("bps-3.5.1", "carbon.xml")
+    assert defaults.data("ei-6.6.0", "etc/tasks-config.xml") and defaults.data("bps-3.5.0", "carbon.xml") is None
+
+
+# --- B. Kubernetes ------------------------------------------------------------------------------------
+
+
+def test_kubernetes_manifests_become_a_node_of_n_replicas():
+    result = lint(KUBE.parent)
+    assert (result.nodes, result.clusters, result.files) == (1, 1, 2)
+    assert ("BPS401", "bps", "manifests.yaml", 14) in found(result)  # the line inside the block scalar
+    # tasks-config.xml comes from the ConfigMap (STANDALONE), so the product default's AUTO/2 is not reported
+    assert not [f for f in result.findings if f.rule == "BPS502"]
+    # two replicas make a cluster: the default axis2.xml (clustering off) is reported as the default
+    (off,) = [f for f in result.findings if f.rule == "BPS301"]
+    assert "add axis2/axis2.xml to a ConfigMap mounted under /home/wso2carbon/wso2bps-3.6.0/repository/conf in bps" in off.message
+
+
+def test_stdin_stream_names_stdin(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(KUBE.read_bytes())))
+    assert main(["-"]) == 1
+    out = capsys.readouterr().out
+    assert "<stdin>:14:7: BPS401 error" in out
+
+
+@pytest.mark.parametrize(
+    "text, rule, line",
+    [
+        (b"a: [\n", "BPS003", 2),
+        (KUBE.read_bytes().replace(b"</tns:WSO2BPS>", b"</tns:WSO2>"), "BPS001", 15),
+    ],
+)
+def test_bad_yaml_and_bad_xml_in_a_configmap_are_findings(monkeypatch, capsys, text, rule, line):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+    assert main(["--format", "json", "-"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert any(f["rule"] == rule and f["path"] == "<stdin>" and f["line"] == line for f in findings), findings
+
+
+def test_helm_pipe_through_a_real_process():
+    run = subprocess.run([sys.executable, "-m", "linter", "-"], input=KUBE.read_bytes(), capture_output=True, cwd=REPO)
+    assert run.returncode == 1 and b"<stdin>:14:7: BPS401" in run.stdout and not run.stderr
+
+
+def test_manifest_binds_a_workload_to_a_conf_folder(tmp_path):
+    conf = tmp_path / "confs"
+    shutil.copytree(REPO / "examples" / "cluster" / "manager" / "repository" / "conf", conf)
+    (tmp_path / "statefulset.yaml").write_text("apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: bps}\nspec:\n  replicas: 3\n")
+    (tmp_path / "bps-lint.toml").write_text('[workloads]\n"statefulset.yaml" = "confs"\n')
+    (tmp_path / ".git").mkdir()
+    result = lint(tmp_path)
+    assert result.nodes == 1
+    from linter.discover.walk import discover
+
+    (cluster,) = discover([str(tmp_path)]).clusters
+    assert cluster.nodes[0].settings.replicas == 3
+
+
+# --- C. Ansible ----------------------------------------------------------------------------------------
+
+
+@needs_corpus
+def test_ansible_ei_is_linted_without_configuration():
+    result = lint(ANSIBLE)
+    assert (result.nodes, result.clusters, result.cluster_names) == (1, 1, ["bps"])  # site.yml names bps_1, of group [bps]
+    assert ("BPS706", "bps_1", "bps-datasources.xml.j2", 18) in found(result)
+    assert not [f for f in result.findings if f.rule in ("BPS003", "BPS004")]
+
+
+def test_two_hosts_render_per_host_and_name_the_variable():
+    result = lint(TWO_HOSTS)
+    assert (result.nodes, result.clusters) == (2, 1)
+    assert {f.node for f in result.findings if f.rule == "BPS301"} == {"bps_1", "bps_2"}
+    (host,) = [f for f in result.findings if f.rule == "BPS708"]  # bps_2 sets a real host name
+    assert (host.node, host.loc.path.endswith("conf/carbon.xml.j2"), host.loc.line) == ("bps_1", True, 47)
+    assert "bps_1 takes it from variable 'hostname' set in" in host.message and host.message.endswith("dev/host_vars/bps_1.yml)")
+    lock = [f for f in result.findings if f.rule == "BPS401"]
+    assert lock and all("add a template" in f.message and "bps.xml.j2 to the role" in f.message for f in lock)
+
+
+def _copy(tmp_path):
+    shutil.copytree(TWO_HOSTS, tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+def test_ansible_only_filter_is_one_finding_and_the_run_goes_on(tmp_path):
+    repo = _copy(tmp_path)
+    template = repo / TEMPLATES / "registry.xml.j2"
+    lines = template.read_text().split("\n")
+    lines[20] = "{{ hostname | to_nice_yaml }}"
+    template.write_text("\n".join(lines))
+    result = lint(repo)
+    bad = [f for f in result.findings if "to_nice_yaml" in f.message]
+    assert {(f.node, f.loc.line) for f in bad} == {("bps_1", 21), ("bps_2", 21)}
+    assert "only Ansible has" in bad[0].message
+    assert [f for f in result.findings if f.rule == "BPS301"]  # the other templates are still checked
+
+
+def test_unknown_inventory_group_is_a_finding(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "bps-lint.toml").write_text('[ansible]\ngroup = "nosuch"\n')
+    result = lint(repo)
+    assert any("has no host or group 'nosuch'" in f.message and f.loc.path.endswith("site.yml") for f in result.findings)
+
+
+def test_children_groups_resolve(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "bps-lint.toml").write_text('[ansible]\ngroup = "ei"\n')
+    result = lint(repo)  # group ei: its own host and, through [ei:children], those of analytics-worker, bps, broker, integrator
+    assert {f.node for f in result.findings} == {"analytics_dashboard_1", "analytics_worker_1", "bps_1", "bps_2", "broker_1", "integrator_1"}
+
+
+def test_invalid_vars_file_is_a_finding(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "dev" / "host_vars" / "bps_2.yml").write_text("hostname: [\n")
+    result = lint(repo)
+    assert any(f.loc.path.endswith("bps_2.yml") and "not valid YAML" in f.message for f in result.findings)
+
+
+def test_rendered_lines_map_back_to_template_lines():
+    template = "a\n{% if x %}\nb {{ x }}\n{% endif %}\nc\n"
+    assert line_map(template, "a\nb 1\nc\n") == (1, 2, 5, 6)
+
+
+def test_precommit_pattern_covers_the_new_sources():
+    import re
+
+    import yaml
+
+    pattern = re.compile(yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())[0]["files"])
+    for path in ("k8s/manifests.yaml", "roles/bps/templates/conf/bps.xml.j2", "dev/inventory", "dev/group_vars/bps.yml", "conf/bps.xml"):
+        assert pattern.search(path), path
+
+
+def test_a_changed_template_checks_its_whole_cluster(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / ".git").mkdir()
+    result = lint(repo / TEMPLATES / "carbon.xml.j2")
+    assert (result.nodes, result.clusters) == (2, 1)
+
+
+# --- the site's pages: every finding a worked example shows is one bps-lint reports --------------------
+
+_SHOWN = __import__("re").compile(r"^(\S+):(\d+):\d+: (BPS\d+) ", __import__("re").M)
+
+
+def _shown(page: str) -> set[tuple[str, int, str]]:
+    text = (REPO / "docs" / "sources" / page).read_text()
+    return {(path.split("/", 1)[-1] if not path.startswith(("/", "<")) else path, int(line), rule) for path, line, rule in _SHOWN.findall(text)}
+
+
+def _reported(result) -> set[tuple[str, int, str]]:
+    return {(f.loc.path, f.loc.line, f.rule) for f in result.findings}
+
+
+def _covered(shown, reported) -> list:
+    return [s for s in shown if not any(r[1:] == s[1:] and (r[0] == s[0] or r[0].endswith("/" + s[0])) for r in reported)]
+
+
+def test_kubernetes_page_shows_real_findings(monkeypatch):
+    shown = _shown("kubernetes.md")
+    assert len(shown) == 3
+    reported = _reported(lint(KUBE.parent))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(KUBE.read_bytes())))
+    from linter.run import lint_paths
+    from tests.helpers import engine
+
+    reported |= _reported(lint_paths(["-"], engine()))
+    assert _covered(shown, reported) == []
+
+
+def test_ansible_page_shows_real_findings():
+    shown = _shown("ansible.md")
+    assert len(shown) == 3 and _covered(shown, _reported(lint(TWO_HOSTS))) == []
+
+
+@needs_corpus
+def test_overlays_page_shows_real_findings(tmp_path, monkeypatch):
+    _overlay(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    shown = {(f"ei1/{p}" if not p.startswith("ei1") else p, line, rule) for p, line, rule in _shown("overlays.md")}
+    assert len(shown) == 1 and _covered(shown, _reported(lint("."))) == []
+
+
+def test_templates_are_sandboxed_and_links_out_are_not_followed(tmp_path):
+    repo = _copy(tmp_path)
+    conf = repo / TEMPLATES
+    with open(conf / "registry.xml.j2", "a") as handle:
+        handle.write("{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
+    (conf / "datasources" / "x-datasources.xml.j2").symlink_to("/etc/passwd")
+    result = lint(repo)
+    assert any("SecurityError" in f.message and f.loc.path.endswith("registry.xml.j2") for f in result.findings)
+    assert any(f.rule == "BPS003" and f.loc.path.endswith("x-datasources.xml.j2") for f in result.findings)
+    assert not any("root:" in f.message for f in result.findings)
+
+
+def test_alias_bomb_in_a_vars_file_is_a_finding(tmp_path):
+    repo = _copy(tmp_path)
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, n in zip("abcdefgh", "bcdefghi")
+    )
+    (repo / "dev" / "host_vars" / "bps_2.yml").write_text(bomb + "hostname: *i\n")
+    result = lint(repo)
+    assert any(f.loc.path.endswith("bps_2.yml") and "aliases of aliases" in f.message for f in result.findings)
+
+
+def test_workloads_form_clusters_by_namespace_unless_the_manifest_says_otherwise(tmp_path):
+    text = KUBE.read_text()
+    (tmp_path / "a.yaml").write_text(text)
+    (tmp_path / "b.yaml").write_text(text.replace("namespace: wso2", "namespace: wso2-dr"))
+    (tmp_path / ".git").mkdir()
+    assert lint(tmp_path).clusters == 2
+    (tmp_path / "bps-lint.toml").write_text('[kubernetes.clusters]\nprod = ["wso2/bps", "wso2-dr/bps"]\n')
+    result = lint(tmp_path)
+    assert (result.clusters, result.nodes) == (1, 2)
+
+
+@pytest.mark.parametrize("page", ["overlays.md", "kubernetes.md", "ansible.md"])
+def test_the_pages_manifest_examples_are_valid(page):
+    import re
+    import tomllib
+
+    import jsonschema
+
+    schema = json.loads((REPO / "schemas" / "manifest.schema.json").read_text())
+    text = (REPO / "docs" / "sources" / page).read_text()
+    blocks = re.findall(r"```toml\n(.*?)```", text, re.S) + [f"{line.strip().strip('`')}\n" for line in re.findall(r"`((?:product|base) = [^`]+)`", text)]
+    assert blocks
+    for block in blocks:
+        jsonschema.validate(tomllib.loads(block), schema)
+
+
+def test_ansible_lookup_is_one_finding_at_its_line(tmp_path):
+    repo = _copy(tmp_path)
+    template = repo / TEMPLATES / "user-mgt.xml.j2"
+    lines = template.read_text().split("\n")
+    lines[29] = "{{ lookup('env', 'DB_PASSWORD') }}"
+    template.write_text("\n".join(lines))
+    bad = [f for f in lint(repo).findings if "lookup 'env'" in f.message]
+    assert {(f.node, f.loc.path.endswith("user-mgt.xml.j2"), f.loc.line) for f in bad} == {("bps_1", True, 30), ("bps_2", True, 30)}
+
+
+def test_helm_chart_sources_are_left_to_helm_template(tmp_path):
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: bps\nversion: 0.1.0\n")
+    (chart / "templates" / "conf.yaml").write_text(KUBE.read_text().replace("false", "{{ .Values.lock }}").replace("replicas: 2", "replicas: {{ .Values.n }}"))
+    (tmp_path / ".git").mkdir()
+    result = lint(tmp_path)
+    assert (result.nodes, result.findings) == (0, [])
+
+
+def test_yaml_inventory_and_vars_beside_the_playbook(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "dev" / "inventory").unlink()
+    (repo / "dev" / "inventory.yml").write_text(
+        "all:\n  children:\n    ei:\n      children:\n        bps:\n          hosts:\n"
+        "            bps_1: {ansible_host: 10.0.0.11}\n            bps_2: {ansible_host: 10.0.0.12}\n"
+    )
+    (repo / "host_vars").mkdir()
+    (repo / "host_vars" / "bps_2.yml").write_text("hostname: localhost\n")  # beside site.yml: wins over dev/host_vars
+    result = lint(repo)
+    assert result.nodes == 2
+    named = {f.node: f.message for f in result.findings if f.rule == "BPS708"}
+    assert set(named) == {"bps_1", "bps_2"} and named["bps_2"].endswith("host_vars/bps_2.yml)") and "dev/host_vars/bps_2" not in named["bps_2"]
