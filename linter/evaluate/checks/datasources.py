@@ -164,13 +164,13 @@ def shared_db_same_url(cluster: Cluster):
             yield Violation(
                 named.loc,
                 f"user-mgt.xml dataSource on {node.name} is '{named.text}' ({pool.name.text}, '{redact(pool.url.text)}'), but the other nodes' user store "
-                f"is '{redact(other)}' (the {part} differs); expected the dataSource of the shared user database",
+                f"is '{redact(other)}' (the {part} {'differ' if part.endswith('s') else 'differs'}); expected the dataSource of the shared user database",
                 node,
             )
             continue
         yield Violation(
             pool.url.loc,
-            f"{_label(role, pool)} URL on {node.name} is '{redact(pool.url.text)}', but the other nodes use '{redact(other)}' (the {part} differs); "
+            f"{_label(role, pool)} URL on {node.name} is '{redact(pool.url.text)}', but the other nodes use '{redact(other)}' (the {part} {'differ' if part.endswith('s') else 'differs'}); "
             "expected the same database on every node",
             node,
         )
@@ -240,7 +240,7 @@ def user_store_shared(node: Node, cluster: Cluster):
     yield Violation(
         node.user_mgt.data_source.loc,
         f"user-mgt.xml dataSource '{node.user_mgt.data_source.text}' is also this node's local registry database (currentDBConfig), which must stay per node, "
-        "so users and roles are not shared; expected a separate datasource for the shared user database (e.g. WSO2_UM_DB, jdbc/WSO2UMDB) named here",
+        "so users and roles are not shared; expected a separate datasource for the shared user database (e.g. WSO2_USER_DB, jdbc/WSO2UserDB) named here",
     )
 
 

@@ -10,19 +10,23 @@ from linter.model.types import Cluster, Node
 
 @check
 def load_balancer_host(node: Node, cluster: Cluster):
-    # Behind the load balancer, URLs the server hands out (HumanTask callbacks, WSDL endpoints) must name it.
+    # Behind the load balancer, the URLs a node hands out (WSDL endpoints, HumanTask callbacks) are built
+    # from carbon.xml HostName and the connector's proxyPort: both must name the load balancer.
     if not cluster.multi_node or not node.carbon:
         return
     host = node.carbon.host_name
-    proxied = node.tomcat is not None and any(p.present for p in node.tomcat.proxy_ports)
-    if proxied or not (host.is_blank or is_loopback(host.text)):
-        return
-    yield Violation(
-        host.loc,
-        f"carbon.xml HostName is {host.shown()} and no tomcat connector sets a proxyPort, so the endpoints and HumanTask callback URLs this node hands out "
-        "name itself rather than the load balancer; expected HostName (and MgtHostName) set to the load balancer's host name and proxyPort 80/443 "
-        "on the connectors in tomcat/catalina-server.xml",
-    )
+    if host.is_blank or is_loopback(host.text):
+        yield Violation(
+            host.loc,
+            f"carbon.xml HostName is {host.shown()}, so the endpoints and HumanTask callback URLs this node hands out name the node itself "
+            "rather than the load balancer; expected HostName (and MgtHostName) set to the load balancer's host name",
+        )
+    if node.tomcat is not None and node.tomcat.proxy_ports and not any(p.present for p in node.tomcat.proxy_ports):
+        yield Violation(
+            node.tomcat.loc,
+            "no connector in tomcat/catalina-server.xml sets a proxyPort, so the URLs this node hands out carry its own port (9763/9443 plus the "
+            'offset) rather than the load balancer\'s; expected proxyPort="80" on the HTTP connector and proxyPort="443" on the HTTPS one',
+        )
 
 
 @check

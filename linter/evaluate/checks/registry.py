@@ -65,7 +65,7 @@ def registry_cache_id_consistent(cluster: Cluster):
         yield Violation(
             loc,
             f"the registry database mounted at {path} is reached as '{redact(value.raw)}' on {node.name} but as '{redact(majority)}' on the other nodes "
-            f"(the {part} differs); Carbon keys the shared registry cache on user@URL, so expected the same {part} in {pool.name.text} on every node",
+            f"(the {part} {'differ' if part.endswith('s') else 'differs'}); Carbon keys the shared registry cache on user@URL, so expected the same {part} in {pool.name.text} on every node",
             node,
         )
 
