@@ -169,7 +169,8 @@ def test_two_hosts_render_per_host_and_name_the_variable():
     result = lint(TWO_HOSTS)
     assert (result.nodes, result.clusters) == (2, 1)
     assert {f.node for f in result.findings if f.rule == "BPS301"} == {"bps_1", "bps_2"}
-    (host,) = [f for f in result.findings if f.rule == "BPS708"]  # bps_2 sets a real host name
+    (host,) = [f for f in result.findings if f.rule == "BPS708" and "HostName" in f.message]  # bps_2 sets a real host name
+    assert {f.node for f in result.findings if f.rule == "BPS708" and "proxyPort" in f.message} == {"bps_1", "bps_2"}  # the role's connectors
     assert (host.node, host.loc.path.endswith("conf/carbon.xml.j2"), host.loc.line) == ("bps_1", True, 47)
     assert "bps_1 takes it from variable 'hostname' set in" in host.message and host.message.endswith("dev/host_vars/bps_1.yml)")
     lock = [f for f in result.findings if f.rule == "BPS401"]
@@ -359,5 +360,5 @@ def test_yaml_inventory_and_vars_beside_the_playbook(tmp_path):
     (repo / "host_vars" / "bps_2.yml").write_text("hostname: localhost\n")  # beside site.yml: wins over dev/host_vars
     result = lint(repo)
     assert result.nodes == 2
-    named = {f.node: f.message for f in result.findings if f.rule == "BPS708"}
+    named = {f.node: f.message for f in result.findings if f.rule == "BPS708" and "HostName" in f.message}
     assert set(named) == {"bps_1", "bps_2"} and named["bps_2"].endswith("host_vars/bps_2.yml)") and "dev/host_vars/bps_2" not in named["bps_2"]
