@@ -80,3 +80,30 @@ def test_a_placeholder_in_a_file_carbon_reads_as_written_is_reported_even_if_the
     }
     (finding,) = [f for f in lint(materialize(example, tmp_path)).findings if f.rule == "BPS704"]
     assert "reads as written" in finding.message and where(finding)[1] == 117
+
+
+def _registry_on_property(tmp_path, worker2_host="mysql.bps.internal"):
+    example = {
+        "files": [
+            {
+                "nodes": ["manager", "worker1", "worker2"],
+                "file": "datasources/master-datasources.xml",
+                "replace": "<url>jdbc:mysql://mysql.bps.internal:3306/bps_registry?autoReconnect=true</url>",
+                "with": "<url>jdbc:mysql://${db.host}:3306/bps_registry?autoReconnect=true</url>",
+            },
+            {"nodes": ["manager"], "file": "bin/wso2server.sh", "replace": "    -DworkerNode=", "with": "    -Ddb.host=mysql.bps.internal -DworkerNode="},
+            {"nodes": ["worker1"], "file": "bin/wso2server.sh", "replace": "    -DworkerNode=", "with": "    -Ddb.host=mysql.bps.internal -DworkerNode="},
+            {"nodes": ["worker2"], "file": "bin/wso2server.sh", "replace": "    -DworkerNode=", "with": f"    -Ddb.host={worker2_host} -DworkerNode="},
+        ]
+    }
+    return lint(materialize(example, tmp_path)).findings
+
+
+def test_values_are_compared_as_carbon_substitutes_them(tmp_path):
+    # The cacheId names the host literally; the datasource takes it from -Ddb.host: the same key at run time.
+    assert _registry_on_property(tmp_path) == []
+
+
+def test_a_node_whose_property_names_another_database_is_reported(tmp_path):
+    findings = _registry_on_property(tmp_path, worker2_host="mysql-old.bps.internal")
+    assert {(f.rule, f.node) for f in findings} == {("BPS201", "worker2"), ("BPS202", "worker2")}

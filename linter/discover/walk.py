@@ -35,7 +35,7 @@ class ClusterSource(NamedTuple):
     databases: dict[str, int]
     hosts: dict[str, str] = {}
     artifact_sharing: str | None = None  # how artifacts reach the workers when not by deployment synchronizer
-    properties: frozenset[str] = frozenset()  # system properties the JVMs are started with, from the manifest
+    properties: dict[str, str] = {}  # system properties the JVMs get outside the start script (manifest [properties])
 
 
 class Discovery(NamedTuple):
@@ -249,7 +249,7 @@ def discover(paths: list[str], exclude=None) -> Discovery:
     databases: dict[str, int] = {}
     hosts: dict[str, str] = {}
     artifact_sharing = None
-    properties: set[str] = set()
+    properties: dict[str, str] = {}
     settings: dict[str, NodeSettings] = {}
     for manifest in manifests.values():
         databases.update(manifest.databases)
@@ -298,7 +298,7 @@ def discover(paths: list[str], exclude=None) -> Discovery:
                 databases=databases,
                 hosts=hosts,
                 artifact_sharing=artifact_sharing,
-                properties=frozenset(properties),
+                properties=properties,
             ),
         )
         if real in file_nodes or _under(real, given_dirs):

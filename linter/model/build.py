@@ -111,7 +111,7 @@ def _default_hint(source: NodeSource, rel: str, path: str, product: str) -> str:
     return f"from the product default of {product}; add {where} to change it"
 
 
-def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
+def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str] | None = None) -> BuiltNode:
     problems: list[FileProblem] = []
     found_suppressions: list[Suppression] = []
     files: list[ConfFile] = []
@@ -173,29 +173,13 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
             return
         files.append(ConfFile(rel, result.path, "ok", origin))
         found_suppressions.extend(result.suppressions)
+        result.properties, result.substituted = known, _substitution(rel)
         if reader is readers.datasources:
             datasources.extend(reader(result))
         else:
             parts[rel] = reader(result)
         result.root = None  # the model has what it needs: the tree goes now, not when the cluster is done
         placeholders.extend(result.placeholders)
-
-    for rel in REQUIRED_FILES:
-        if not rel.startswith(DATASOURCE_DIR + "/"):
-            use(rel, True, READERS[rel])
-    for rel in OPTIONAL_FILES:
-        use(rel, False, READERS[rel])
-    for rel in REQUIRED_FILES:
-        if rel.startswith(DATASOURCE_DIR + "/"):
-            use(rel, True, readers.datasources)
-    listed = sorted(r for r in source.files if r.startswith(DATASOURCE_DIR + "/")) if source.files is not None else _datasource_files(source.conf_dir)
-    if product:  # the pack's other datasource files (activiti-datasources.xml) are loaded too
-        listed = sorted(set(listed) | {r for r in stock.files(product) if r.startswith(DATASOURCE_DIR + "/")})
-    elif base_conf:
-        listed = sorted(set(listed) | set(_datasource_files(base_conf)))
-    for rel in listed:
-        if rel not in REQUIRED_FILES:
-            use(rel, False, readers.datasources)
 
     script, script_origin = None, "repository"
     script_file = (source.files or {}).get(SCRIPT)
@@ -218,6 +202,31 @@ def build_node(source: NodeSource, cluster_name: str) -> BuiltNode:
         script, _, _ = readers.start_script_bytes(path, stock.data(product, SCRIPT))
         script_origin = "default"
         notes[(path, None)] = _default_hint(source, SCRIPT, path, product)
+
+    # Carbon substitutes ${name} with the JVM's system properties: the start script's -D flags and those
+    # the manifest says the JVMs get elsewhere (JAVA_OPTS). Read the script first to know them.
+    known = dict(properties or {})
+    for flag in script.flags if script else ():
+        if flag.text.startswith("-D") and "=" in flag.text and not flag.conditional:
+            name, _, value = flag.text[2:].partition("=")
+            known[name] = value.strip("\"'")
+
+    for rel in REQUIRED_FILES:
+        if not rel.startswith(DATASOURCE_DIR + "/"):
+            use(rel, True, READERS[rel])
+    for rel in OPTIONAL_FILES:
+        use(rel, False, READERS[rel])
+    for rel in REQUIRED_FILES:
+        if rel.startswith(DATASOURCE_DIR + "/"):
+            use(rel, True, readers.datasources)
+    listed = sorted(r for r in source.files if r.startswith(DATASOURCE_DIR + "/")) if source.files is not None else _datasource_files(source.conf_dir)
+    if product:  # the pack's other datasource files (activiti-datasources.xml) are loaded too
+        listed = sorted(set(listed) | {r for r in stock.files(product) if r.startswith(DATASOURCE_DIR + "/")})
+    elif base_conf:
+        listed = sorted(set(listed) | set(_datasource_files(base_conf)))
+    for rel in listed:
+        if rel not in REQUIRED_FILES:
+            use(rel, False, readers.datasources)
 
     node = Node(
         cluster=cluster_name,
@@ -283,8 +292,16 @@ def _placeholders(values: list[Value]) -> tuple[Value, ...]:
     return tuple(found.values())
 
 
+def _substitution(rel: str) -> str | None:
+    """Where Carbon substitutes ${name} when it loads the file ``rel`` (ServerConfiguration, the registry and
+    realm configuration processors, the datasource reader; Axis2 for <parameter>), or None: read as written."""
+    if rel in ("carbon.xml", "registry.xml", "user-mgt.xml") or rel.startswith(DATASOURCE_DIR + "/"):
+        return "text"
+    return "parameters" if rel == "axis2/axis2.xml" else None
+
+
 def build_cluster(source: ClusterSource) -> BuiltCluster:
-    built = [build_node(n, source.name) for n in source.nodes]
+    built = [build_node(n, source.name, source.properties) for n in source.nodes]
     return BuiltCluster(
         cluster=Cluster(
             name=source.name,
@@ -293,7 +310,7 @@ def build_cluster(source: ClusterSource) -> BuiltCluster:
             databases=dict(source.databases),
             hosts=dict(source.hosts),
             artifact_sharing=source.artifact_sharing,
-            properties=source.properties,
+            properties=frozenset(source.properties),
             instances=sum(b.node.replicas for b in built),
         ),
         problems=[(b.node, p) for b in built for p in b.problems],

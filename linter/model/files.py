@@ -106,7 +106,7 @@ def clustering(parsed: ParsedXml) -> Clustering:
     members_el = child(element, "members") if element is not None else None
     members = tuple(Member(r.loc(m), r.text(m, "hostName"), r.text(m, "port")) for m in children(members_el, "member")) if members_el is not None else ()
     elements = children(element, "parameter") if element is not None else []
-    parameters = tuple(Parameter(p.get("name") or "", r.value(p.text or "", p)) for p in elements)
+    parameters = tuple(Parameter(p.get("name") or "", r.value(p.text or "", p, "parameter")) for p in elements)
     first_by_name: dict[str, Value] = {}
     for item in parameters:
         first_by_name.setdefault(item.name, item.value)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 
 from linter.model.types import Secret, Value
 from linter.parse.location import ElementLoc, Loc
 from linter.parse.xmlfile import ParsedXml
 
 SECURE_VAULT_NS = "http://org.wso2.securevault/configuration"
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 DEFAULT_PASSWORDS = frozenset({"admin", "root", "wso2carbon", "password", "changeme", "secret", "123"})
 
 
@@ -42,11 +45,18 @@ class Reader:
         """Where ``element`` starts (worked out only if a finding needs it); the file itself for None."""
         return ElementLoc(self.parsed, element) if element is not None else Loc(self.parsed.path)
 
-    def value(self, raw: str | None, element) -> Value:
-        """A Value at ``element``; one holding ``${`` is noted for the placeholder check."""
+    def value(self, raw: str | None, element, place: str = "text") -> Value:
+        """A Value at ``element``; one holding ``${`` is noted, as written, for the placeholder check, and
+        the model gets it as Carbon loads it: with the system properties it knows substituted where
+        Carbon substitutes (``place``: "text" of an element, a "parameter"'s text, an "attribute")."""
         value = Value(raw, self.loc(element))
         if raw and "${" in raw:
             self.parsed.placeholders.append(value)
+            where, known = self.parsed.substituted, self.parsed.properties
+            if known and (where == "text" and place != "attribute" or where == "parameters" and place == "parameter"):
+                resolved = _PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), raw)
+                if resolved != raw:
+                    return Value(resolved, value.loc)
         return value
 
     def text(self, element, *names: str) -> Value:
@@ -58,7 +68,7 @@ class Reader:
     def attr(self, element, name: str) -> Value:
         if element is None:
             return Value(None, self.loc(None))
-        return self.value(element.get(name), element)
+        return self.value(element.get(name), element, "attribute")
 
     def secret(self, element, *names: str) -> Secret:
         found, deepest = descend(element, *names)

@@ -41,7 +41,7 @@ class FileProblem(NamedTuple):
 class ParsedXml:
     """A parsed file, or the problem that stopped it. ``root`` is None when ``problem`` is set."""
 
-    __slots__ = ("path", "root", "problem", "lines", "suppressions", "placeholders")
+    __slots__ = ("path", "root", "problem", "lines", "suppressions", "placeholders", "properties", "substituted")
 
     def __init__(self, path: str, root: etree._Element | None = None, problem: FileProblem | None = None, lines: LineIndex | None = None):
         self.path = path
@@ -50,6 +50,10 @@ class ParsedXml:
         self.lines = lines
         self.suppressions: list = []
         self.placeholders: list = []  # Values read from this file that hold ${...}
+        # Set by the model builder: the system properties Carbon substitutes for ${name} in this file, and
+        # where it does ("text": element text; "parameters": <parameter> text only, as in axis2.xml).
+        self.properties: dict[str, str] | None = None
+        self.substituted: str | None = None
 
 
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)

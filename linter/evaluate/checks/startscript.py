@@ -62,7 +62,9 @@ RUNTIME_PLACEHOLDERS = re.compile(
 def _substituted(node: Node, value) -> bool:
     path = value.loc.path.replace("\\", "/")
     if path.endswith("axis2/axis2.xml"):
-        return bool(node.clustering) and any(value is p.value for p in node.clustering.parameters)
+        return bool(node.clustering) and any(
+            value.loc is p.value.loc for p in node.clustering.parameters
+        )  # the value as written, its resolved twin in the model
     return path.endswith(SUBSTITUTED_FILES) or "/datasources/" in path
 
 
