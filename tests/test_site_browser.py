@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import http.server
 import os
-import shutil
 import threading
 
 import pytest
@@ -17,17 +16,12 @@ import pytest
 from linter.evaluate.engine import DEFAULT_DOCS_URL, docs_version
 from tests.helpers import REPO, lint
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed: pip install '.[test]'")
-if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip("no headless browser: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)", allow_module_level=True)
+from tests.browser import ARTIFACTS, require, start
 
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+webdriver = require()
+
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-ARTIFACTS = os.environ.get("BPS_LINT_ARTIFACTS", str(REPO / "test-artifacts"))
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -46,23 +40,7 @@ def base_url(site):
 
 @pytest.fixture(scope="module")
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1280,1100",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    os.makedirs(ARTIFACTS, exist_ok=True)
+    driver = start("1280,1100", "--disable-quic")
     yield driver
     driver.quit()
 

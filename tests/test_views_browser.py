@@ -9,45 +9,24 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 
 import pytest
 
 from linter.cli import main
 from tests.helpers import REPO
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed: pip install '.[test]'")
-if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip("no headless browser: install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)", allow_module_level=True)
+from tests.browser import ARTIFACTS, require, start
 
-from selenium.webdriver.chrome.service import Service  # noqa: E402
+webdriver = require()
+
 from selenium.webdriver.common.by import By  # noqa: E402
 
-ARTIFACTS = os.environ.get("BPS_LINT_ARTIFACTS", str(REPO / "test-artifacts"))
 BROKEN = REPO / "examples" / "broken-cluster"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,1200",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    os.makedirs(ARTIFACTS, exist_ok=True)
+    driver = start("1400,1200", capabilities={"goog:loggingPrefs": {"browser": "ALL", "performance": "ALL"}})
     yield driver
     driver.quit()
 
