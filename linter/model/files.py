@@ -171,6 +171,8 @@ def humantask(parsed: ParsedXml) -> HumanTask:
         coordination_enabled=r.text(root, "HumanTaskCoordination", "TaskCoordinationEnabled"),
         load_balancer_url=r.text(root, "HumanTaskCoordination", "ClusteredTaskEngines", "LoadBalancerURL"),
         registration_password=r.secret(root, "HumanTaskCoordination", "RegistrationServiceAuthentication", "Password"),
+        cleanup_cron=r.text(root, "TaskCleanupConfig", "cronExpression"),
+        cleanup_statuses=r.text(root, "TaskCleanupConfig", "statuses"),
     )
 
 

@@ -208,6 +208,13 @@ class HumanTask(NamedTuple):
     coordination_enabled: Value
     load_balancer_url: Value
     registration_password: Secret
+    cleanup_cron: Value  # TaskCleanupConfig/cronExpression: with statuses, HumanTask schedules its clean-up on ntask
+    cleanup_statuses: Value
+
+    @property
+    def cleanup_enabled(self) -> bool:
+        """HumanTaskServerConfiguration.isTaskCleanupEnabled: a cron expression and statuses (the cron's validity is not checked here)."""
+        return not self.cleanup_cron.is_blank and not self.cleanup_statuses.is_blank
 
 
 class Coordination(NamedTuple):

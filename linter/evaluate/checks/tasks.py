@@ -36,21 +36,47 @@ def task_server_mode(node: Node, cluster: Cluster):
     )
 
 
-@check
-def task_server_count(node: Node, cluster: Cluster):
+def _waiting_count(node: Node) -> tuple[int, str] | None:
+    """(taskServerCount, why ntask runs clustered) when a starting node waits for that many task servers."""
     tasks = node.tasks
     if not tasks or effective_mode(node) != "CLUSTERED":
-        return
+        return None
     count = tasks.count.as_int()
     if count is None or count <= 1:
-        return  # -1 (the default when the file says nothing) and 0 or 1 never wait for another node
-    why = "taskServerMode is CLUSTERED" if configured_mode(node) == "CLUSTERED" else "taskServerMode is AUTO and clustering is enabled"
+        return None  # -1 (an empty element), 0 (an absent one) and 1 never wait for another node
+    return count, "taskServerMode is CLUSTERED" if configured_mode(node) == "CLUSTERED" else "taskServerMode is AUTO and clustering is enabled"
+
+
+def _schedules_on_ntask(node: Node) -> bool:
+    # In BPS only HumanTask's clean-up registers an ntask task type (TaskCleanupSchedulerUtil); BPEL, HumanTask
+    # deadlines and BPMN timers have schedulers of their own. With no task type there is nothing to wait for.
+    return bool(node.humantask and node.humantask.cleanup_enabled)
+
+
+@check
+def task_server_count(node: Node, cluster: Cluster):
+    waiting = _waiting_count(node)
+    if not waiting or not _schedules_on_ntask(node):
+        return
+    count, why = waiting
     yield Violation(
-        tasks.count.loc,
+        node.tasks.count.loc,
         f"taskServerCount is {count} and {why}, so a node that starts while fewer than {count} task servers have ever started "
-        "(the first start, or a whole-cluster restart) waits at start-up, for each ntask task type it runs (in BPS: HumanTask clean-up once "
-        "TaskCleanupConfig is enabled), and schedules none of them until more nodes come up; "
-        "expected taskServerCount 1, or taskServerMode STANDALONE",
+        "(the first start, or a whole-cluster restart) waits at start-up and schedules no HumanTask clean-up (TaskCleanupConfig) "
+        "until more nodes come up; expected taskServerCount 1",
+    )
+
+
+@check
+def task_server_count_latent(node: Node, cluster: Cluster):
+    waiting = _waiting_count(node)
+    if not waiting or _schedules_on_ntask(node):
+        return
+    count, why = waiting
+    yield Violation(
+        node.tasks.count.loc,
+        f"taskServerCount is {count} and {why}; nothing waits yet, since no ntask task is scheduled (HumanTask's TaskCleanupConfig is off), "
+        f"but the first node to start will wait for {count} task servers once one is; the guide asks for taskServerCount 1",
     )
 
 
