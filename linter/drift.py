@@ -174,7 +174,13 @@ def node_settings(node: Node) -> dict[str, Setting]:
             name, eq, value = flag.text.partition("=")
             flags.setdefault(name, []).append((value.strip("\"'") if eq else "(set)", flag.loc))
         for name, uses in flags.items():
-            c.value(f"wso2server.sh/{name}", "bin/wso2server.sh", Value(" ; ".join(v for v, _ in uses), uses[0][1]))
+            value = Value(" ; ".join(v for v, _ in uses), uses[0][1])
+            if name[2:] in node.secret_properties:  # -Ddb.pw=... where a password element says ${db.pw}
+                c.settings.setdefault(
+                    f"wso2server.sh/{name}", Setting(f"wso2server.sh/{name}", "bin/wso2server.sh", value.text, True, "set:" + _digest(value.text), value.loc)
+                )
+            else:
+                c.value(f"wso2server.sh/{name}", "bin/wso2server.sh", value)
     local = node.local_registry_datasource
     url = c.settings.get(f"datasource({local.name.text or local.jndi_name.text or '?'})/url") if local is not None else None
     if url is not None:

@@ -9,12 +9,12 @@ import re
 
 MASK = "****"
 # Names of settings, parameters and flags whose value is a credential.
-_SECRET_NAME = re.compile(r"(?i)pass(?:word|wd|phrase)|pwd|secret|token|credential|api_?key|private_?key|license_?key")
+_SECRET_NAME = re.compile(r"(?i)pass(?:word|wd|phrase)|pwd|(?<![a-z])pw(?![a-z])|secret|token|credential|api_?key|private_?key|license_?key")
 # ``name=value`` with such a name: JDBC/URL parameters (MySQL/MariaDB password, password1, password2;
 # PostgreSQL password, sslpassword; MSSQL password, pwd; DB2 password; H2 PASSWORD) and -D flags.
 # The match starts at the secret word (trustStore|Password=): a leading [\w.]* would be retried at every offset.
 _SECRET_PARAM = re.compile(
-    r"(?i)(?P<key>(?:pass(?:word|wd|phrase)|pwd|secret|token|credential|api_?key|private_?key|license_?key)[\w.\-]*)"
+    r"(?i)(?P<key>(?:pass(?:word|wd|phrase)|pwd|(?<![a-z])pw(?![a-z])|secret|token|credential|api_?key|private_?key|license_?key)[\w.\-]*)"
     r"(?P<sep>\s*=\s*)(?P<value>\"[^\"]*\"?|'[^']*'?|[^;&\s'\"<>]*)"
 )
 # scheme://user:password@host; the password may hold '/' or ':', the user cannot.
@@ -125,6 +125,6 @@ def model_secrets(cluster) -> set[str]:
                 found.add(parameter.value.text)
         for flag in node.start_script.flags if node.start_script else ():
             name, _, value = flag.text.partition("=")
-            if value and is_secret_name(name) and value.strip("\"'"):
+            if value and (is_secret_name(name) or name[2:] in node.secret_properties) and value.strip("\"'"):
                 found.add(value.strip("\"'"))
     return {s for s in found if len(s) >= 3}  # "1" or "no" would mask half a message

@@ -107,3 +107,47 @@ def test_values_are_compared_as_carbon_substitutes_them(tmp_path):
 def test_a_node_whose_property_names_another_database_is_reported(tmp_path):
     findings = _registry_on_property(tmp_path, worker2_host="mysql-old.bps.internal")
     assert {(f.rule, f.node) for f in findings} == {("BPS201", "worker2"), ("BPS202", "worker2")}
+
+
+def test_a_password_taken_from_a_system_property_is_never_printed(tmp_path, capsys):
+    from linter.cli import main
+
+    example = {
+        "files": [
+            {
+                "nodes": ["worker1"],
+                "file": "datasources/bps-datasources.xml",
+                "replace": '<password svns:secretAlias="Datasources.BPS_DS.Password"></password>',
+                "with": "<password>${db.pw}</password>",
+            },
+            {"nodes": ["worker1"], "file": "bin/wso2server.sh", "replace": "    -DworkerNode=", "with": "    -Ddb.pw=S3CRET_PROP -DworkerNode="},
+        ]
+    }
+    cluster = materialize(example, tmp_path)
+    findings = lint(cluster).findings
+    assert not [f for f in findings if f.rule in ("BPS704", "BPS705")]  # set by the script; not a plaintext password
+    for command in (["model"], ["drift"], ["graph"], []):
+        main([*command, str(cluster)])
+        assert "S3CRET_PROP" not in capsys.readouterr().out, command
+    main([str(cluster), "--format", "json"])
+    assert "S3CRET_PROP" not in capsys.readouterr().out
+
+
+def test_an_unset_password_placeholder_is_a_placeholder_not_a_plaintext_password(tmp_path):
+    example = {
+        "files": [
+            {
+                "nodes": ["worker1"],
+                "file": "datasources/bps-datasources.xml",
+                "replace": '<password svns:secretAlias="Datasources.BPS_DS.Password"></password>',
+                "with": "<password>${db.pw}</password>",
+            }
+        ]
+    }
+    findings = lint(materialize(example, tmp_path)).findings
+    assert [(f.rule, "db.pw" in f.message) for f in findings] == [("BPS704", True)]
+
+
+def test_a_shell_expansion_in_a_property_is_not_compared_as_text(tmp_path):
+    findings = _registry_on_property(tmp_path, worker2_host="$DB_HOST")
+    assert findings == []  # worker2's database is known only when its script runs: nothing to compare

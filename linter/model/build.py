@@ -118,6 +118,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
     parts: dict[str, object] = {}
     datasources = []
     placeholders: list[Value] = []
+    secret_properties: set[str] = set()
     notes: dict = {}
     detected = None if source.base else _product(source)
     # The product's files stand in for missing ones where the repository is known to hold only what it
@@ -178,6 +179,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
             datasources.extend(reader(result))
         else:
             parts[rel] = reader(result)
+        secret_properties.update(result.secret_properties)
         result.root = None  # the model has what it needs: the tree goes now, not when the cluster is done
         placeholders.extend(result.placeholders)
 
@@ -209,7 +211,8 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
     for flag in script.flags if script else ():
         if flag.text.startswith("-D") and "=" in flag.text and not flag.conditional:
             name, _, value = flag.text[2:].partition("=")
-            known[name] = value.strip("\"'")
+            if "$" not in value and "`" not in value:  # a shell expansion is only known when the script runs
+                known[name] = value.strip("\"'")
 
     for rel in REQUIRED_FILES:
         if not rel.startswith(DATASOURCE_DIR + "/"):
@@ -252,6 +255,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         hazelcast_config=_hazelcast_config(source.conf_dir, script) if source.files is None else None,
         host=source.settings.host,
         placeholders=_placeholders(placeholders),
+        secret_properties=frozenset(secret_properties),
         product=product,
         start_script_origin=script_origin,
     )

@@ -89,7 +89,8 @@ class Value(NamedTuple):
 
 
 class Secret(NamedTuple):
-    """What we know of a password without keeping it: absent, empty, plaintext or a Secure Vault alias."""
+    """What we know of a password without keeping it: absent, empty, plaintext, a Secure Vault alias, or a
+    ${placeholder} (the name of the system property that holds it is in Node.secret_properties)."""
 
     state: str
     loc: Loc
@@ -308,6 +309,7 @@ class Node(NamedTuple):
     tomcat: Tomcat | None = None
     hazelcast_config: str | None = None  # a hazelcast.xml that replaces the axis2.xml network settings
     host: str | None = None  # the machine the node runs on, from the manifest
+    secret_properties: frozenset[str] = frozenset()  # system properties that hold a password (${name} in a password element)
     placeholders: tuple[Value, ...] = ()  # model values holding an unresolved ${...}
     start_script_origin: str = "repository"  # or "default": the product's stock script
     product: str | None = None  # whose stock files stand in for the missing ones ("bps-3.6.0"), if known

@@ -81,4 +81,9 @@ class Reader:
         value = (found.text or "").strip()
         if not value:
             return Secret("empty", loc)
+        names = _PLACEHOLDER.findall(value)
+        if names:  # ${db.pw}: the password is the property's value, itself a secret wherever it is set
+            self.parsed.secret_properties.update(names)
+            self.parsed.placeholders.append(Value(value, loc))
+            return Secret("placeholder", loc)
         return Secret("plaintext", loc, is_default=value.lower() in DEFAULT_PASSWORDS)

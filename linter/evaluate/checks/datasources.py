@@ -152,7 +152,12 @@ def user_store_is_local_registry(node: Node) -> bool:
 def shared_db_same_url(cluster: Cluster):
     # The shared registry is compared as Carbon keys its cache (user@URL, registry-cache-id-consistent); the
     # others reach the same database whatever the host's case, the default port or the parameter order.
-    pools = [(role, n, pool) for n in cluster.nodes for role, pool in shared_pools(n).items() if pool.url.present and role != "the shared registry"]
+    pools = [
+        (role, n, pool)
+        for n in cluster.nodes
+        for role, pool in shared_pools(n).items()
+        if pool.url.present and role != "the shared registry" and "${" not in pool.url.raw  # an unknown property: not compared
+    ]
     by_key = {(role, n.name): pool for role, n, pool in pools}
     urls = ((role, n, Value(_same_database(pool.url.text), pool.url.loc)) for role, n, pool in pools)
     for role, node, _, majority in deviations_by_group(urls, key=lambda v: v.raw):
