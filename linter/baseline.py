@@ -1,6 +1,6 @@
 """A baseline: today's findings recorded in a file, so a fleet adopts bps-lint by failing only on what is new.
 
-A finding is known by a fingerprint of its rule, cluster, node, file (relative to the settings' folder), the
+A finding is known by a fingerprint of its rule, node, file (relative to the baseline file's folder), the
 element's path in that file and its message with line references taken out: an edit that shifts lines leaves
 it unchanged, a new fault or a changed value does not. Equal fingerprints are counted, not merged, so a second
 copy of a recorded fault is still new.
@@ -26,6 +26,12 @@ class BaselineError(Exception):
     pass
 
 
+def folder(baseline_path: str) -> str:
+    """What the recorded paths are relative to: the baseline file's own folder, so that it matches from
+    wherever bps-lint runs (a CI job's working directory, a developer's subfolder)."""
+    return os.path.dirname(os.path.abspath(baseline_path))
+
+
 def relative_path(path: str, base_dir: str) -> str:
     try:
         return os.path.relpath(os.path.realpath(path), os.path.realpath(base_dir)).replace(os.sep, "/")
@@ -33,18 +39,22 @@ def relative_path(path: str, base_dir: str) -> str:
         return path.replace(os.sep, "/")
 
 
-def normalised_message(message: str) -> str:
+def normalised_message(message: str, cluster: str | None = None) -> str:
+    """The message without line references, and without the cluster's folder as the current directory shows it."""
+    if cluster and cluster not in (".", ""):
+        message = message.replace(cluster.rstrip("/") + "/", "")
     return _SPACE.sub(" ", _LINE_REFS.sub(r"\1 #", message)).strip()
 
 
 def fingerprint(finding: Finding, base_dir: str) -> str:
+    # The cluster is named by the folder it is in as seen from where bps-lint runs; the file's path relative to
+    # the settings' folder already says which cluster and node it is, wherever the run starts.
     parts = (
         finding.rule,
-        finding.cluster or "",
         finding.node or "",
         relative_path(finding.loc.path, base_dir),
         finding.loc.element or "",
-        normalised_message(finding.message),
+        normalised_message(finding.message, finding.cluster),
     )
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "backslashreplace")).hexdigest()[:20]
 

@@ -220,7 +220,7 @@ def _apply_baseline(path: str | None, result, settings) -> None:
         entries = baseline.load(path)
     except baseline.BaselineError as exc:
         raise UsageError(str(exc)) from None
-    filtered = baseline.apply(result.findings, entries, settings.base_dir)
+    filtered = baseline.apply(result.findings, entries, baseline.folder(path))
     result.findings, result.baselined = filtered.new, filtered.known
     if filtered.stale:
         sys.stderr.write(
@@ -251,7 +251,7 @@ def cmd_check(argv: list[str]) -> int:
     if args.write_baseline:
         from linter import baseline
 
-        write_report(args.write_baseline, baseline.render(result.findings, settings.base_dir))
+        write_report(args.write_baseline, baseline.render(result.findings, baseline.folder(args.write_baseline)))
         sys.stderr.write(
             f"bps-lint: recorded {len(result.findings)} finding(s) in {args.write_baseline}; use --baseline {args.write_baseline} to report only new ones\n"
         )

@@ -239,3 +239,14 @@ def test_full_style_masks_secret_named_parameters_and_keeps_the_caret_before_a_m
     assert "Cluster-Secret-1" not in out
     assert lines[2] == '655 |         <parameter name="groupPassword">****</parameter><parameter name="loadMemberHost">10.0.1.11</parameter>'
     assert lines[3] == "    |         ^"
+
+
+def test_a_baseline_matches_wherever_bps_lint_runs(tree, capsys, monkeypatch):
+    # Written from the folder above the cluster, applied from inside it: the cluster's displayed name changes.
+    monkeypatch.chdir(tree.parent)
+    code, _, _ = run(capsys, "--write-baseline", "fleet-baseline.json", "fleet")
+    assert code == 0
+    monkeypatch.chdir(tree)
+    code, out, err = run(capsys, "--baseline", "../fleet-baseline.json", ".")
+    assert code == 0 and err == "", (out, err)
+    assert out.splitlines()[-1].endswith("(15 in the baseline)")
