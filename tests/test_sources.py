@@ -362,3 +362,13 @@ def test_yaml_inventory_and_vars_beside_the_playbook(tmp_path):
     assert result.nodes == 2
     named = {f.node: f.message for f in result.findings if f.rule == "BPS708" and "HostName" in f.message}
     assert set(named) == {"bps_1", "bps_2"} and named["bps_2"].endswith("host_vars/bps_2.yml)") and "dev/host_vars/bps_2" not in named["bps_2"]
+
+
+def test_a_placeholder_in_a_configmap_file_carbon_substitutes_asks_for_the_property(tmp_path):
+    carbon = '  carbon.xml: |\n    <Server xmlns="http://wso2.org/projects/carbon/carbon.xml"><HostName>${lb.host}</HostName></Server>\n'
+    (tmp_path / "k8s").mkdir()
+    mount = "            - name: conf\n              mountPath: /home/wso2carbon/wso2bps-3.6.0/repository/conf/carbon.xml\n              subPath: carbon.xml\n"
+    text = KUBE.read_text().replace("data:\n  bps.xml: |\n", "data:\n" + carbon + "  bps.xml: |\n", 1)
+    (tmp_path / "k8s" / "manifests.yaml").write_text(text.replace("          volumeMounts:\n", "          volumeMounts:\n" + mount, 1))
+    placeholders = [f for f in lint(tmp_path / "k8s").findings if f.rule == "BPS704"]
+    assert placeholders and all("needs the system property lb.host" in f.message for f in placeholders), [f.message for f in placeholders]

@@ -119,6 +119,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
     datasources = []
     placeholders: list[Value] = []
     secret_properties: set[str] = set()
+    substitutable: set = set()
     notes: dict = {}
     detected = None if source.base else _product(source)
     # The product's files stand in for missing ones where the repository is known to hold only what it
@@ -180,6 +181,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         else:
             parts[rel] = reader(result)
         secret_properties.update(result.secret_properties)
+        substitutable.update(result.substitutable)
         result.root = None  # the model has what it needs: the tree goes now, not when the cluster is done
         placeholders.extend(result.placeholders)
 
@@ -256,6 +258,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         host=source.settings.host,
         placeholders=_placeholders(placeholders),
         secret_properties=frozenset(secret_properties),
+        substitutable=frozenset(substitutable),
         product=product,
         start_script_origin=script_origin,
     )

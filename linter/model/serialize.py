@@ -50,6 +50,7 @@ def to_json(obj, secret: bool = False):
     if hasattr(obj, "_fields"):  # a model record (a named tuple), before plain tuples
         data = {name: to_json(getattr(obj, name), secret or is_secret_name(name)) for name in obj._fields}
         if isinstance(obj, Node):
+            del data["substitutable"]  # where placeholders stood: the check's bookkeeping, already in "placeholders"
             data["role"] = obj.role
             _mark_origins(data, obj)
         if isinstance(obj, Cluster):

@@ -310,6 +310,7 @@ class Node(NamedTuple):
     hazelcast_config: str | None = None  # a hazelcast.xml that replaces the axis2.xml network settings
     host: str | None = None  # the machine the node runs on, from the manifest
     secret_properties: frozenset[str] = frozenset()  # system properties that hold a password (${name} in a password element)
+    substitutable: frozenset = frozenset()  # locations of the placeholders Carbon substitutes (in the files' own places)
     placeholders: tuple[Value, ...] = ()  # model values holding an unresolved ${...}
     start_script_origin: str = "repository"  # or "default": the product's stock script
     product: str | None = None  # whose stock files stand in for the missing ones ("bps-3.6.0"), if known

@@ -53,7 +53,11 @@ class Reader:
         if raw and "${" in raw:
             self.parsed.placeholders.append(value)
             where, known = self.parsed.substituted, self.parsed.properties
-            if known and (where == "text" and place != "attribute" or where == "parameters" and place == "parameter"):
+            if where == "text" and place != "attribute" or where == "parameters" and place == "parameter":
+                self.parsed.substitutable.add(value.loc)
+            else:
+                known = None
+            if known:
                 resolved = _PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), raw)
                 if resolved != raw:
                     return Value(resolved, value.loc)
@@ -85,5 +89,7 @@ class Reader:
         if names:  # ${db.pw}: the password is the property's value, itself a secret wherever it is set
             self.parsed.secret_properties.update(names)
             self.parsed.placeholders.append(Value(value, loc))
+            if self.parsed.substituted == "text":
+                self.parsed.substitutable.add(loc)
             return Secret("placeholder", loc)
         return Secret("plaintext", loc, is_default=value.lower() in DEFAULT_PASSWORDS)

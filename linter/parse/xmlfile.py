@@ -41,7 +41,7 @@ class FileProblem(NamedTuple):
 class ParsedXml:
     """A parsed file, or the problem that stopped it. ``root`` is None when ``problem`` is set."""
 
-    __slots__ = ("path", "root", "problem", "lines", "suppressions", "placeholders", "properties", "substituted", "secret_properties")
+    __slots__ = ("path", "root", "problem", "lines", "suppressions", "placeholders", "properties", "substituted", "secret_properties", "substitutable")
 
     def __init__(self, path: str, root: etree._Element | None = None, problem: FileProblem | None = None, lines: LineIndex | None = None):
         self.path = path
@@ -55,6 +55,7 @@ class ParsedXml:
         self.properties: dict[str, str] | None = None
         self.substituted: str | None = None
         self.secret_properties: set[str] = set()  # system properties a password element takes its value from
+        self.substitutable: set = set()  # locations of the placeholders that stand where Carbon substitutes
 
 
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)

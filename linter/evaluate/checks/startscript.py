@@ -51,7 +51,6 @@ def maxpermsize_ignored(node: Node, cluster: Cluster):
 # Carbon substitutes ${name} from the JVM's system properties when it loads these files (the text of
 # elements; in axis2.xml only <parameter> text); everything else is read as written. An unset
 # property leaves the placeholder as written, with nothing logged.
-SUBSTITUTED_FILES = ("carbon.xml", "registry.xml", "user-mgt.xml")
 _NAMES = re.compile(r"\$\{([^}]*)\}")
 # Set by Carbon itself at start-up (carbon.home, hostName, ...), not template leftovers.
 RUNTIME_PLACEHOLDERS = re.compile(
@@ -60,12 +59,7 @@ RUNTIME_PLACEHOLDERS = re.compile(
 
 
 def _substituted(node: Node, value) -> bool:
-    path = value.loc.path.replace("\\", "/")
-    if path.endswith("axis2/axis2.xml"):
-        return bool(node.clustering) and any(
-            value.loc is p.value.loc for p in node.clustering.parameters
-        )  # the value as written, its resolved twin in the model
-    return path.endswith(SUBSTITUTED_FILES) or "/datasources/" in path
+    return value.loc in node.substitutable  # the model knows where each placeholder stood, whatever file held it
 
 
 def _set_properties(node: Node, cluster: Cluster) -> set[str]:
