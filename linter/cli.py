@@ -248,6 +248,11 @@ def cmd_check(argv: list[str]) -> int:
     result = lint_paths(args.paths, engine, settings, jobs=args.jobs)
     for note in result.notes:
         sys.stderr.write(f"bps-lint: {note}\n")  # already clean
+    if not result.nodes and not result.findings and all(os.path.isdir(p) for p in args.paths):
+        from linter.redact import clean
+
+        # A folder with nothing to check is a mistyped or emptied path: passing it would pass CI by accident.
+        raise UsageError(f"no BPS node configuration found under {', '.join(clean(p) for p in args.paths)}")
     if args.write_baseline:
         from linter import baseline
 

@@ -195,3 +195,10 @@ def test_paths_are_relative_to_the_current_folder_without_dot_prefix(broken):
     result = _run(".", cwd=broken)
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines()[0].startswith("worker1/repository/conf/datasources/bps-datasources.xml:"), result.stdout
+
+
+def test_a_folder_with_nothing_to_check_is_a_usage_error(tmp_path, capsys):
+    # A mistyped or emptied path must not pass a CI job.
+    (tmp_path / "empty").mkdir()
+    assert main([str(tmp_path / "empty")]) == 2
+    assert "no BPS node configuration found under" in capsys.readouterr().err
