@@ -119,6 +119,8 @@ def rule_page(policy: Policy, steps: dict[str, str], runbook_url: str | None = N
         f"The WSO2 clustering guide ([{GUIDE_TITLE}]({GUIDE_URL})), {policy.guide[0].lower()}{policy.guide[1:]}; and the product source and documents below."
         if policy.guide
         else "The product source and documents below (the clustering guide does not cover it)."
+        if policy.id.startswith("BPS")
+        else "The documents below."  # an organisation's own rule
     )
     return f"""---
 title: "{policy.id} {policy.name}"

@@ -16,7 +16,7 @@ from linter.redact import clean, is_secret_name
 from linter.report.summary import counts
 from linter.findings import RunResult
 
-_SGR = {"error": "1;31", "warning": "1;33", "info": "1;36", "rule": "1", "path": "1", "dim": "2", "caret": "1;31"}
+_SGR = {"error": "1;31", "warning": "1;33", "info": "1;36", "rule": "1", "path": "1", "dim": "2"}  # the caret takes its finding's severity colour
 MAX_SOURCE_LINE = 400  # characters shown of a source line; a minified file is not printed whole
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
 # <password>value</password> or <parameter name="groupPassword">value</parameter>: an element named like a
@@ -92,7 +92,7 @@ def _snippet(f: Finding, sources: _Sources, colour: bool) -> list[str]:
     shown = clean(_masked(raw))
     lines = [f"{gutter} {_paint('|', 'dim', colour)}", f"{number} {_paint('|', 'dim', colour)} {shown}"]
     if f.loc.column and shown[: f.loc.column] == raw[: f.loc.column]:  # masking or escaping before the column would shift it
-        lines.append(f"{gutter} {_paint('|', 'dim', colour)} {' ' * (f.loc.column - 1)}{_paint('^', 'caret', colour)}")
+        lines.append(f"{gutter} {_paint('|', 'dim', colour)} {' ' * (f.loc.column - 1)}{_paint('^', f.severity, colour)}")
     return lines
 
 
