@@ -215,3 +215,17 @@ def test_a_user_store_on_another_datasource_is_reported_at_user_mgt(tmp_path):
     )
     assert [(f.rule, f.node, f.loc.path.endswith("user-mgt.xml"), where(f)[1]) for f in findings] == [("BPS106", "worker2", True, 28)]
     assert "(the database differs)" in findings[0].message
+
+
+def test_one_registry_database_reached_differently_is_one_finding_not_one_per_mount(tmp_path):
+    findings = _rules(
+        tmp_path,
+        (["worker2"], "datasources/master-datasources.xml", "<username>regadmin</username>", "<username>regworker</username>"),
+        (
+            ["worker2"],
+            "registry.xml",
+            "<cacheId>regadmin@jdbc:mysql://mysql.bps.internal:3306/bps_registry?autoReconnect=true</cacheId>",
+            "<cacheId>regworker@jdbc:mysql://mysql.bps.internal:3306/bps_registry?autoReconnect=true</cacheId>",
+        ),
+    )
+    assert [(f.rule, f.node) for f in findings] == [("BPS202", "worker2")]  # /_system/config and /_system/governance share it

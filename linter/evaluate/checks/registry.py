@@ -60,10 +60,14 @@ def registry_cache_id_consistent(cluster: Cluster):
         (path, n, Value(cache_key(pool.username.text, pool.url.text), pool.url.loc), pool) for n in cluster.nodes for path, pool in _shared_registry_pools(n)
     ]
     pools = {(path, n.name): pool for path, n, _, pool in keyed}
+    reported = set()  # config and governance are usually mounted from one datasource: one finding for it
     for path, node, value, majority in deviations_by_group(((p, n, v) for p, n, v, _ in keyed), key=lambda v: v.raw):
         pool = pools[(path, node.name)]
         same_url = majority.partition("@")[2] == pool.url.text.lower()
         part, loc = ("user name", pool.username.loc) if same_url else ("URL", pool.url.loc)
+        if (node.name, id(pool), part) in reported:
+            continue
+        reported.add((node.name, id(pool), part))
         yield Violation(
             loc,
             f"the registry database mounted at {path} is reached as '{redact(value.raw)}' on {node.name} but as '{redact(majority)}' on the other nodes "
