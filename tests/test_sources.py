@@ -372,3 +372,12 @@ def test_a_placeholder_in_a_configmap_file_carbon_substitutes_asks_for_the_prope
     (tmp_path / "k8s" / "manifests.yaml").write_text(text.replace("          volumeMounts:\n", "          volumeMounts:\n" + mount, 1))
     placeholders = [f for f in lint(tmp_path / "k8s").findings if f.rule == "BPS704"]
     assert placeholders and all("needs the system property lb.host" in f.message for f in placeholders), [f.message for f in placeholders]
+
+
+def test_findings_in_files_the_image_brings_point_at_the_workload():
+    # CI annotations need a file of the repository: the image's axis2.xml is reported at the image: line.
+    findings = lint(KUBE.parent).findings
+    clustering = next(f for f in findings if f.rule == "BPS301")
+    assert clustering.loc.path.endswith("manifests.yaml") and clustering.loc.line == 40
+    assert "axis2/axis2.xml:603 in the image" in clustering.message
+    assert not [f for f in findings if f.loc.path.startswith("/home/")]

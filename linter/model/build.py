@@ -40,8 +40,16 @@ def annotate(findings: list, notes: dict) -> list:
     for finding in findings:
         key = (finding.node, finding.loc.path)
         note = notes.get((*key, finding.loc.line)) or notes.get((*key, None))
-        annotated.append(finding._replace(message=f"{finding.message} ({note})") if note and note not in finding.message else finding)
+        if note and note not in finding.message:
+            finding = finding._replace(message=f"{finding.message} ({note})")
+        anchor = notes.get((*key, ANCHOR))
+        if anchor is not None:  # the file is inside an image: point where the user can act, the workload
+            finding = finding._replace(loc=anchor, message=f"{finding.message} [{finding.loc.path}:{finding.loc.line or 1} in the image]")
+        annotated.append(finding)
     return annotated
+
+
+ANCHOR = "anchor"  # a notes key: where a default file's findings are reported instead of the file itself
 
 
 def files_read(cluster: Cluster) -> int:
@@ -156,6 +164,8 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
             elif product and stock.has(product, rel):
                 result, origin = parse_xml_bytes(path, stock.data(product, rel)), "default"
                 notes[(path, None)] = _default_hint(source, rel, path, product)
+                if source.default_anchor is not None:
+                    notes[(path, ANCHOR)] = source.default_anchor
         if result.problem and result.problem.kind == "missing":
             if required:
                 files.append(ConfFile(rel, path, "missing"))
@@ -206,6 +216,8 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         script, _, _ = readers.start_script_bytes(path, stock.data(product, SCRIPT))
         script_origin = "default"
         notes[(path, None)] = _default_hint(source, SCRIPT, path, product)
+        if source.default_anchor is not None:
+            notes[(path, ANCHOR)] = source.default_anchor
 
     # Carbon substitutes ${name} with the JVM's system properties: the start script's -D flags and those
     # the manifest says the JVMs get elsewhere (JAVA_OPTS). Read the script first to know them.

@@ -142,9 +142,10 @@ class Stream:
         pod = get(doc, "spec", "template", "spec")
         volumes = {text(v, "name"): v for v in items(get(pod, "volumes"))}
         files: dict[str, SourceFile] = {}
-        layout, conf_root, image = "conf-folder", None, None
+        layout, conf_root, image, image_at = "conf-folder", None, None, None
         for container in items(get(pod, "containers")):
-            image = image or text(container, "image")
+            if image is None and text(container, "image"):
+                image, image_at = text(container, "image"), get(container, "image")
             for mount in items(get(container, "volumeMounts")):
                 volume = volumes.get(text(mount, "name"))
                 map_name = text(volume, "configMap", "name") if volume is not None else None
@@ -188,4 +189,6 @@ class Stream:
             files=files,
             product=_product_of_image(image),
             overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {name}",
+            # the files the image brings are not in the repository: their findings go to the image's line
+            default_anchor=Loc(path, line(image_at), image_at.start_mark.column + 1) if image_at is not None else Loc(path, line(doc)),
         )
