@@ -85,8 +85,8 @@ def test_hook_fails_on_a_bad_cluster_and_passes_on_a_good_one(config_repo, pre_c
     _git(config_repo, "commit", "-qm", "clusters")
     bad = _try_repo(config_repo, pre_commit_home, "--all-files")
     assert bad.returncode == 1, bad.stdout + bad.stderr
-    assert "BPS602 error: AutoCommit is true on worker1" in bad.stdout
-    assert bad.stdout.count("BPS602 error") == 1  # the cluster is linted once, not once per file
+    assert "BPS602 [*] error: AutoCommit is true on worker1" in bad.stdout
+    assert bad.stdout.count("BPS602 [*] error") == 1  # the cluster is linted once, not once per file
 
     carbon = config_repo / "envs/prod/worker1" / CARBON
     carbon.write_text(carbon.read_text(encoding="latin-1").replace("<AutoCommit>true</AutoCommit>", "<AutoCommit>false</AutoCommit>", 1), encoding="latin-1")
@@ -108,7 +108,7 @@ def test_hook_on_one_changed_worker_file_still_sees_the_manager(config_repo, pre
     )
     result = _try_repo(config_repo, pre_commit_home, "--files", "envs/prod/worker2/" + CARBON)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "BPS602 error: AutoCommit is true on worker1" in result.stdout
+    assert "BPS602 [*] error: AutoCommit is true on worker1" in result.stdout
     assert "envs/staging" not in result.stdout
 
 
@@ -139,4 +139,4 @@ def test_the_documented_snippet_works_as_written(config_repo, pre_commit_home, t
         ["pre-commit", "try-repo", str(clone), "bps-lint", "--ref", rev, "--all-files"], cwd=config_repo, capture_output=True, text=True, env=env, timeout=600
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "BPS602 error: AutoCommit is true on worker1" in done.stdout
+    assert "BPS602 [*] error: AutoCommit is true on worker1" in done.stdout

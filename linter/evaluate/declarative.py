@@ -112,7 +112,20 @@ def check_value(spec: dict, node: Node, cluster: Cluster):
             yield Violation(value.loc, render(spec["message"], found="not set"))
         return
     if not _matches(value, spec):
-        yield Violation(value.loc, render(spec["message"], found=value.shown()))
+        yield Violation(value.loc, render(spec["message"], found=value.shown()), edits=_set_value(spec, value))
+
+
+def _set_value(spec: dict, value: Value) -> tuple:
+    """The edit that gives ``value`` the policy's expected one, when the policy has a fix (the engine adds
+    ``autofix`` to the spec) and the value is written in a file (not a product default)."""
+    from linter.fix import set_attribute, set_text
+
+    fix = spec.get("autofix")
+    if not fix or "equals" not in spec:
+        return ()
+    if fix.get("attribute"):
+        return set_attribute(value, fix["attribute"], spec["equals"])
+    return set_text(value, spec["equals"], whole=bool(spec.get("exact")))
 
 
 def _node_values(spec: dict, cluster: Cluster):

@@ -10,6 +10,7 @@ from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations, shared_by_several
 from linter.evaluate.conditions import axis2_membership
 from linter.evaluate.violation import Violation
+from linter.fix import set_attribute
 from linter.model.types import Cluster, Node, Value
 from linter.redact import listing
 
@@ -58,8 +59,12 @@ def clustering_parameter_typo(node: Node, cluster: Cluster):
 
         close = difflib.get_close_matches(parameter.name, KNOWN_PARAMETERS, n=1, cutoff=0.75)
         if close:
+            # renamed only when no parameter has that name already (Carbon reads the first of a name)
+            taken = node.clustering.param(close[0]) is not None
             yield Violation(
-                parameter.value.loc, f"clustering parameter '{parameter.name}' is not one Carbon reads, so its value is ignored; did you mean '{close[0]}'?"
+                parameter.value.loc,
+                f"clustering parameter '{parameter.name}' is not one Carbon reads, so its value is ignored; did you mean '{close[0]}'?",
+                edits=() if taken else set_attribute(Value(parameter.name, parameter.value.loc), "name", close[0]),
             )
         elif not custom_scheme:
             yield Violation(

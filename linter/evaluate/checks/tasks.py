@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from linter.evaluate.checks import check
 from linter.evaluate.violation import Violation
+from linter.fix import set_text
 from linter.model.types import Cluster, Node
 
 MODES = ("STANDALONE", "CLUSTERED", "REMOTE", "AUTO")
@@ -51,6 +52,7 @@ def task_server_count(node: Node, cluster: Cluster):
         "(the first start, or a whole-cluster restart) waits at start-up, for each ntask task type it runs (in BPS: HumanTask clean-up once "
         "TaskCleanupConfig is enabled), and schedules none of them until more nodes come up; "
         "expected taskServerCount 1, or taskServerMode STANDALONE",
+        edits=set_text(tasks.count, "1"),
     )
 
 

@@ -1,0 +1,61 @@
+"""``--fix`` and ``--diff``: plan the edits, show or write them, lint again, and keep only fixes that
+create no new finding."""
+
+from __future__ import annotations
+
+import sys
+
+from linter.fix.apply import plan, unified_diff, write_atomic
+from linter.redact import clean
+
+
+def _key(finding) -> tuple:
+    return (finding.rule, finding.loc.path, finding.cluster, finding.node)
+
+
+def show_diff(result, roots: list[str], unsafe: bool, out=None) -> int:
+    """Print what --fix would change; write nothing. The number of files it would change."""
+    out = out or sys.stdout.buffer
+    changes, refused = plan(result.findings, roots, unsafe)
+    for change in changes:
+        out.write(unified_diff(change))
+    out.flush()
+    _say_refused(refused)
+    fixes = sum(c.fixes for c in changes)
+    if changes:
+        sys.stderr.write(f"bps-lint: would fix {fixes} finding(s) in {len(changes)} file(s)\n")
+    return len(changes)
+
+
+def apply_fixes(result, roots: list[str], unsafe: bool, relint):
+    """Write the fixes, lint again with ``relint()`` and return its result. When the fixed tree has a finding
+    the old one did not (a fix that creates a problem), every file is put back as it was and the old result kept."""
+    changes, refused = plan(result.findings, roots, unsafe)
+    _say_refused(refused)
+    if not changes:
+        return result, 0
+    written = []
+    try:
+        for change in changes:
+            write_atomic(change.real, change.after)
+            written.append(change)
+        after = relint()
+    except BaseException:
+        for change in written:
+            write_atomic(change.real, change.before)
+        raise
+    before = {_key(f) for f in result.findings}
+    new = [f for f in after.findings if _key(f) not in before]
+    if new:
+        for change in written:
+            write_atomic(change.real, change.before)
+        sys.stderr.write(f"bps-lint: fixes not applied: they would create {len(new)} new finding(s), e.g. {clean(new[0].rule)} in {clean(new[0].loc.path)}\n")
+        return result, 0
+    fixes = sum(c.fixes for c in changes)
+    sys.stderr.write(f"bps-lint: fixed {fixes} finding(s) in {len(changes)} file(s)\n")
+    return after, fixes
+
+
+def _say_refused(refused) -> None:
+    for path, why in refused:
+        sys.stderr.write(f"bps-lint: {clean(path)}: not fixed: {clean(why)}\n")

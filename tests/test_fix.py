@@ -1,0 +1,221 @@
+"""--fix, --diff and the byte-exact editing layer: only the bytes at fault change."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import jsonschema
+import json
+import pytest
+
+from linter.cli import main
+from linter.fix import Fix, SetAttr, SetText
+from linter.fix.apply import plan, unified_diff, write_atomic
+from linter.fix.text import FixError, apply, replacements
+from linter.parse.location import Loc
+from tests.helpers import REPO, lint, materialize, policies
+
+FIXABLE = [p for p in policies() if p.autofix.get("safety")]
+BAD = [pytest.param(p, e, id=f"{p.id}-{n}") for p in FIXABLE for n, e in enumerate(p.examples) if e["kind"] == "bad"]
+
+
+@pytest.mark.parametrize("policy", FIXABLE, ids=lambda p: p.id)
+def test_a_fixable_rule_fixes_one_of_its_bad_examples(policy, tmp_path):
+    offered = []
+    for n, example in enumerate(e for e in policy.examples if e["kind"] == "bad"):
+        result = lint(materialize(example, tmp_path / str(n)))
+        offered += [f for f in result.findings if f.rule == policy.id and f.fix]
+    assert offered, f"{policy.id} declares a fix but none of its bad examples gets one"
+
+
+def _changed_region(before: bytes, after: bytes) -> tuple[int, int]:
+    """Where ``before`` and ``after`` differ: [start, end) in ``before``."""
+    start = 0
+    while start < min(len(before), len(after)) and before[start] == after[start]:
+        start += 1
+    tail = 0
+    while tail < min(len(before), len(after)) - start and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    return start, len(before) - tail
+
+
+@pytest.mark.parametrize("policy,example", BAD)
+def test_fix_clears_the_bad_example_and_touches_only_its_spans(policy, example, tmp_path):
+    cluster = materialize(example, tmp_path)
+    result = lint(cluster)
+    if not any(f.rule == policy.id and f.fix for f in result.findings):
+        return  # a case the rule leaves to a person (test_a_fixable_rule_fixes_one_of_its_bad_examples: not all)
+    changes, refused = plan(result.findings, [str(cluster)], unsafe=True)
+    assert changes and not refused
+    for change in changes:
+        found = replacements(change.before, [e for f in result.findings if f.fix and f.fix.edits[0].loc.path == change.path for e in f.fix.edits])
+        start, end = _changed_region(change.before, change.after)
+        assert min(r.start for r in found) <= start and end <= max(r.end for r in found)
+        for r in found:
+            assert b"\n" not in change.before[r.start : r.end]  # a value, not lines
+        write_atomic(change.real, change.after)
+    after = lint(cluster)
+    assert not [f for f in after.findings if f.rule == policy.id]
+    assert plan(after.findings, [str(cluster)], unsafe=True)[0] == []  # a second run changes nothing
+
+
+def _text(data: bytes, line: int, tag: str, old: str | None, new: str) -> bytes:
+    return apply(data, replacements(data, [SetText(Loc("f.xml", line, 1), tag, old, new)]))
+
+
+def _attr(data: bytes, line: int, tag: str, name: str, old: str | None, new: str) -> bytes:
+    return apply(data, replacements(data, [SetAttr(Loc("f.xml", line, 1), tag, name, old, new)]))
+
+
+def test_crlf_bom_and_tabs_stay():
+    data = b"\xef\xbb\xbf<?xml version='1.0' encoding='UTF-8'?>\r\n<a>\r\n\t<b>\tfalse\t</b>\r\n</a>\r\n"
+    assert _text(data, 3, "b", "false", "true") == data.replace(b"false", b"true")
+
+
+def test_comment_inside_the_element_and_a_commented_copy_on_the_line():
+    data = b"<a>\n  <!-- <b>no</b> --><b>false<!-- was true --></b>\n</a>\n"
+    assert _text(data, 2, "b", "false", "true") == b"<a>\n  <!-- <b>no</b> --><b>true<!-- was true --></b>\n</a>\n"
+
+
+def test_entity_escaped_values():
+    data = b"<a x='a&amp;b &quot;c&quot;' y=\"1\">\n<b>x &lt; y</b></a>\n"
+    assert _attr(data, 1, "a", "x", 'a&b "c"', "it's <x>") == b"<a x='it&apos;s &lt;x&gt;' y=\"1\">\n<b>x &lt; y</b></a>\n"
+    assert _text(data, 2, "b", "x < y", "a&b") == data.replace(b"x &lt; y", b"a&amp;b")
+
+
+def test_attribute_quoting_order_and_a_namespace_prefix_stay():
+    data = b'<r xmlns:p="urn:x">\n<p:c  class="k"\n   enable = \'false\' other="1">\n</p:c></r>'
+    assert _attr(data, 2, "{urn:x}c", "enable", "false", "true") == data.replace(b"'false'", b"'true'")
+
+
+def test_an_empty_element_gets_its_text():
+    assert _text(b"<a><b/></a>", 1, "b", "", "true") == b"<a><b>true</b></a>"
+
+
+def test_a_value_changed_since_the_check_is_not_edited():
+    with pytest.raises(FixError):
+        _text(b"<a><b>maybe</b></a>", 1, "b", "false", "true")
+    with pytest.raises(FixError):
+        _text(b"<a><b>1</b><b>2</b></a>", 1, "b", "1", "3")  # two on one line: ambiguous
+
+
+def test_utf16_is_not_edited():
+    with pytest.raises(FixError):
+        _text("<?xml version='1.0' encoding='UTF-16'?><a/>".encode("utf-16"), 1, "a", "", "x")
+
+
+@pytest.fixture
+def broken_copy(tmp_path):
+    dest = tmp_path / "broken"
+    shutil.copytree(REPO / "examples" / "broken-cluster", dest)
+    return dest
+
+
+def _tree(root) -> dict:
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_diff_writes_nothing_exits_1_and_applies_with_patch_and_git(broken_copy, capsys, monkeypatch):
+    monkeypatch.chdir(broken_copy.parent)
+    before = _tree(broken_copy)
+    assert main(["--diff", "broken"]) == 1
+    diff = capsys.readouterr().out
+    assert _tree(broken_copy) == before
+    assert "\n--- broken/worker1/repository/conf/datasources/bps-datasources.xml\n+++ broken/worker1/" in diff
+    (broken_copy.parent / "fix.diff").write_text(diff)
+    if shutil.which("git"):
+        subprocess.run(["git", "apply", "-p0", "--check", "fix.diff"], check=True, cwd=broken_copy.parent)
+    if shutil.which("patch"):
+        subprocess.run(["patch", "-s", "-p0", "-i", "fix.diff"], check=True, cwd=broken_copy.parent)
+        assert main(["--diff", "broken"]) == 0  # nothing left to fix
+        assert capsys.readouterr().out == ""
+
+
+def test_fix_reports_what_remains_and_a_second_run_changes_nothing(broken_copy, capsys):
+    assert main([str(broken_copy)]) == 1
+    out = capsys.readouterr().out
+    assert " BPS101 [*] error: " in out and "4 fixable with --fix (1 more with --unsafe-fixes)" in out.splitlines()[-1]
+    main(["--fix", str(broken_copy)])
+    captured = capsys.readouterr()
+    assert "fixed 4 finding(s) in 4 file(s)" in captured.err  # BPS101 once, BPS502 on each node
+    assert " BPS101 " not in captured.out and " BPS502 " not in captured.out and " BPS303 " in captured.out
+    assert captured.out.splitlines()[-1].endswith("; 0 fixable with --fix (1 more with --unsafe-fixes)")
+    fixed = _tree(broken_copy)
+    main(["--fix", str(broken_copy)])
+    assert _tree(broken_copy) == fixed
+
+
+def test_crlf_file_fixed_through_the_cli(broken_copy, capsys):
+    path = broken_copy / "worker1/repository/conf/datasources/bps-datasources.xml"
+    crlf = path.read_bytes().replace(b"\n", b"\r\n")
+    path.write_bytes(crlf)
+    os.chmod(path, 0o640)
+    main(["--fix", str(broken_copy)])
+    assert path.read_bytes() == crlf.replace(b"<defaultAutoCommit>false<", b"<defaultAutoCommit>true<")
+    assert os.stat(path).st_mode & 0o777 == 0o640
+
+
+def test_a_link_out_of_the_tree_is_not_written(broken_copy, tmp_path, capsys):
+    path = broken_copy / "worker1/repository/conf/datasources/bps-datasources.xml"
+    outside = tmp_path / "outside.xml"
+    shutil.move(path, outside)
+    path.symlink_to(outside)
+    before = outside.read_bytes()
+    result = lint(broken_copy)
+    changes, refused = plan(result.findings, [str(broken_copy)], unsafe=True)
+    assert outside.read_bytes() == before and path.is_symlink()
+    assert not [c for c in changes if "bps-datasources" in c.path]
+
+
+def test_a_link_inside_the_tree_is_written_through(broken_copy):
+    path = broken_copy / "worker1/repository/conf/datasources/bps-datasources.xml"
+    target = broken_copy / "worker1/shared-ds.xml"
+    shutil.move(path, target)
+    path.symlink_to(target)
+    result = lint(broken_copy)
+    changes, _ = plan(result.findings, [str(broken_copy)])
+    for change in changes:
+        write_atomic(change.real, change.after)
+    assert path.is_symlink() and b"<defaultAutoCommit>true<" in target.read_bytes()
+
+
+def test_a_malformed_file_is_never_written(tmp_path):
+    path = tmp_path / "bps-datasources.xml"
+    path.write_bytes(b"<a><defaultAutoCommit>false</defaultAutoCommit>\n<oops></a>")
+    fix = Fix("t", "safe", (SetText(Loc(str(path), 1, 4), "defaultAutoCommit", "false", "true"),))
+
+    class F:
+        pass
+
+    finding = F()
+    finding.fix = fix
+    changes, refused = plan([finding], [str(tmp_path)])
+    assert changes == [] and refused and "well-formed" in refused[0][1]
+
+
+def test_json_and_sarif_carry_the_fix(broken_copy, capsys):
+    main(["--format", "json", str(broken_copy)])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    fix = next(f["fix"] for f in findings if f["rule"] == "BPS101")
+    assert fix["safety"] == "safe" and fix["edits"][0]["content"] == "true"
+    data = (broken_copy / "worker1/repository/conf/datasources/bps-datasources.xml").read_bytes()
+    assert data[fix["edits"][0]["start"] : fix["edits"][0]["end"]] == b"false"
+    assert all(f["fix"] is None for f in findings if f["rule"] == "BPS705")
+    main(["--format", "sarif", str(broken_copy)])
+    log = json.loads(capsys.readouterr().out)
+    jsonschema.validate(log, json.loads((REPO / "schemas" / "sarif-github.schema.json").read_text()))
+    fixed = [r for r in log["runs"][0]["results"] if r.get("fixes")]
+    assert sorted(r["ruleId"] for r in fixed) == ["BPS101", "BPS303", "BPS502", "BPS502", "BPS502"]
+    fixed = [r for r in fixed if r["ruleId"] == "BPS101"]
+    replacement = fixed[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]
+    assert replacement["deletedRegion"] == {"byteOffset": fix["edits"][0]["start"], "byteLength": 5}
+
+
+def test_unified_diff_keeps_crlf_and_a_missing_final_newline():
+    from linter.fix.apply import FileChange
+
+    diff = unified_diff(FileChange("f.xml", "f.xml", b"<a>\r\n<b>x</b></a>", b"<a>\r\n<b>y</b></a>", 1))
+    assert diff.endswith(b"-<b>x</b></a>\n\\ No newline at end of file\n+<b>y</b></a>\n\\ No newline at end of file\n")
+    assert b"<a>\r\n" in diff
