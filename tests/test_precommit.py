@@ -139,4 +139,4 @@ def test_the_documented_snippet_works_as_written(config_repo, pre_commit_home, t
         ["pre-commit", "try-repo", str(clone), "bps-lint", "--ref", rev, "--all-files"], cwd=config_repo, capture_output=True, text=True, env=env, timeout=600
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "BPS602 [*] error: AutoCommit is true on worker1" in done.stdout
+    assert "BPS602 error: AutoCommit is true on worker1" in done.stdout
