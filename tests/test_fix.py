@@ -219,3 +219,15 @@ def test_unified_diff_keeps_crlf_and_a_missing_final_newline():
     diff = unified_diff(FileChange("f.xml", "f.xml", b"<a>\r\n<b>x</b></a>", b"<a>\r\n<b>y</b></a>", 1))
     assert diff.endswith(b"-<b>x</b></a>\n\\ No newline at end of file\n+<b>y</b></a>\n\\ No newline at end of file\n")
     assert b"<a>\r\n" in diff
+
+
+def test_explain_and_rule_pages_say_what_the_fix_does_or_why_there_is_none(capsys):
+    from linter.docsgen import rule_page
+    from linter.explain import autofix_text
+
+    by_id = {p.id: p for p in policies()}
+    assert "`bps-lint --fix` makes this change: Set taskServerCount to 1." in rule_page(by_id["BPS502"], {})
+    assert main(["explain", "BPS101"]) == 0
+    assert "`bps-lint --fix` makes this change: Set defaultAutoCommit to true." in " ".join(capsys.readouterr().out.split())
+    assert "--unsafe-fixes" in autofix_text(by_id["BPS303"])
+    assert autofix_text(by_id["BPS705"]).startswith("No automatic fix: a password is moved into Secure Vault")
