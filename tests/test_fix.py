@@ -136,11 +136,11 @@ def test_diff_writes_nothing_exits_1_and_applies_with_patch_and_git(broken_copy,
 def test_fix_reports_what_remains_and_a_second_run_changes_nothing(broken_copy, capsys):
     assert main([str(broken_copy)]) == 1
     out = capsys.readouterr().out
-    assert " BPS101 [*] error: " in out and "4 fixable with --fix (1 more with --unsafe-fixes)" in out.splitlines()[-1]
+    assert " BPS101 [*] error: " in out and "5 fixable with --fix (1 more with --unsafe-fixes)" in out.splitlines()[-1]
     main(["--fix", str(broken_copy)])
     captured = capsys.readouterr()
-    assert "fixed 4 finding(s) in 4 file(s)" in captured.err  # BPS101 once, BPS502 on each node
-    assert " BPS101 " not in captured.out and " BPS502 " not in captured.out and " BPS303 " in captured.out
+    assert "fixed 5 finding(s) in 5 file(s)" in captured.err  # BPS101, BPS401 once, BPS502 on each node
+    assert not any(f" {rule} " in captured.out for rule in ("BPS101", "BPS401", "BPS502")) and " BPS303 " in captured.out
     assert captured.out.splitlines()[-1].endswith("; 0 fixable with --fix (1 more with --unsafe-fixes)")
     fixed = _tree(broken_copy)
     main(["--fix", str(broken_copy)])
@@ -207,7 +207,7 @@ def test_json_and_sarif_carry_the_fix(broken_copy, capsys):
     log = json.loads(capsys.readouterr().out)
     jsonschema.validate(log, json.loads((REPO / "schemas" / "sarif-github.schema.json").read_text()))
     fixed = [r for r in log["runs"][0]["results"] if r.get("fixes")]
-    assert sorted(r["ruleId"] for r in fixed) == ["BPS101", "BPS303", "BPS502", "BPS502", "BPS502"]
+    assert sorted(r["ruleId"] for r in fixed) == ["BPS101", "BPS303", "BPS401", "BPS502", "BPS502", "BPS502"]
     fixed = [r for r in fixed if r["ruleId"] == "BPS101"]
     replacement = fixed[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]
     assert replacement["deletedRegion"] == {"byteOffset": fix["edits"][0]["start"], "byteLength": 5}
@@ -231,3 +231,33 @@ def test_explain_and_rule_pages_say_what_the_fix_does_or_why_there_is_none(capsy
     assert "`bps-lint --fix` makes this change: Set defaultAutoCommit to true." in " ".join(capsys.readouterr().out.split())
     assert "--unsafe-fixes" in autofix_text(by_id["BPS303"])
     assert autofix_text(by_id["BPS705"]).startswith("No automatic fix: a password is moved into Secure Vault")
+
+
+def _add(data: bytes, line: int, parent: str, name: str, new: str) -> bytes:
+    from linter.fix import AddChild
+
+    return apply(data, replacements(data, [AddChild(Loc("f.xml", line, 1), parent, name, new)]))
+
+
+def test_a_commented_out_stock_element_is_uncommented_in_place():
+    data = b"<t:R xmlns:t='u'>\r\n  <t:A>1</t:A>\r\n  <!-- uncomment below -->\r\n  <!-- <t:Lock>true</t:Lock> -->\r\n</t:R>\r\n"
+    assert _add(data, 1, "{u}R", "Lock", "true") == data.replace(b"<!-- <t:Lock>true</t:Lock> -->", b"<t:Lock>true</t:Lock>")
+
+
+def test_an_absent_element_is_added_after_the_last_child_with_its_indentation_and_line_ending():
+    data = b"<R>\r\n\t<A>1</A>\r\n\t<B x='1'>\r\n\t\t<!-- <Lock>true</Lock> -->\r\n\t</B>\r\n</R>\r\n"  # the comment is a grandchild's
+    assert _add(data, 1, "R", "Lock", "true") == data.replace(b"\t</B>\r\n", b"\t</B>\r\n\t<Lock>true</Lock>\r\n")
+
+
+def test_bps401_absent_lock_is_added_to_a_bps_xml_without_the_stock_comment(tmp_path):
+    policy = next(p for p in policies() if p.id == "BPS401")
+    example = next(e for e in policy.examples if e["kind"] == "bad")
+    cluster = materialize(example, tmp_path)
+    bps = cluster / "worker1" / "repository" / "conf" / "bps.xml"
+    bps.write_bytes(bps.read_bytes().replace(b"    <tns:UseDistributedLock>yes</tns:UseDistributedLock>\n", b""))
+    result = lint(cluster)
+    changes, refused = plan(result.findings, [str(cluster)])
+    assert [os.path.realpath(c.path) for c in changes] == [os.path.realpath(bps)] and not refused
+    assert changes[0].after == changes[0].before.replace(
+        b"<tns:NodeId>bps-worker1</tns:NodeId>\n", b"<tns:NodeId>bps-worker1</tns:NodeId>\n    <tns:UseDistributedLock>true</tns:UseDistributedLock>\n"
+    )

@@ -14,6 +14,7 @@ import typing
 from linter.evaluate.checks.common import deviations, shared_by_several
 from linter.evaluate.conditions import applies
 from linter.evaluate.violation import Violation
+from linter.fix import add_child
 from linter.model.types import Cluster, Node, Value
 
 # The message fields of each kind: the value as found ('x' or "not set"); for cross-node kinds the
@@ -109,7 +110,9 @@ def check_value(spec: dict, node: Node, cluster: Cluster):
         return  # the file or element holding it is absent: another rule reports that
     if not value.present:
         if spec.get("required", False):
-            yield Violation(value.loc, render(spec["message"], found="not set"))
+            fix = spec.get("autofix") or {}
+            edits = add_child(value, fix["parent"], fix["element"], spec["equals"]) if "element" in fix and "equals" in spec else ()
+            yield Violation(value.loc, render(spec["message"], found="not set"), edits=edits)
         return
     if not _matches(value, spec):
         yield Violation(value.loc, render(spec["message"], found=value.shown()), edits=_set_value(spec, value))

@@ -29,6 +29,16 @@ class SetAttr(NamedTuple):
     new: str
 
 
+class AddChild(NamedTuple):
+    """Give the element starting at ``loc`` a child ``<name>new</name>``: the stock file's commented-out one
+    uncommented when it has exactly one, else a new line after the last child, indented like it."""
+
+    loc: Loc
+    tag: str
+    name: str
+    new: str
+
+
 class Fix(NamedTuple):
     title: str
     safety: str  # "safe" or "unsafe"
@@ -57,6 +67,17 @@ def set_text(value, new: str, whole: bool = False) -> tuple:
     if value is None or not value.present or not isinstance(value.loc, ElementLoc) or not value.loc.plain:
         return ()
     return (SetText(value.loc, value.loc.tag, value.raw, new, whole),)
+
+
+def add_child(value, parent: str, name: str, new: str) -> tuple:
+    """The edit that adds ``<name>new</name>`` for an absent Value, whose place is then its parent's: only when
+    that parent is ``parent`` (local name), in a plain file."""
+    from linter.parse.location import ElementLoc
+
+    loc = value.loc if value is not None else None
+    if value is None or value.present or not isinstance(loc, ElementLoc) or not loc.plain or local_name(loc.tag) != parent:
+        return ()
+    return (AddChild(loc, loc.tag, name, new),)
 
 
 def set_attribute(value, name: str, new: str) -> tuple:

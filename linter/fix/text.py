@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from linter.fix import SetAttr, SetText, local_name
+from linter.fix import AddChild, SetAttr, SetText, local_name
 
 
 class FixError(Exception):
@@ -150,7 +150,61 @@ def set_text(doc: Document, edit: SetText) -> Replacement:
     return Replacement(first, first + len(doc.encode(core)), doc.encode(escape(edit.new)))
 
 
-EDITORS = {SetText: set_text, SetAttr: set_attribute}
+_TAG = re.compile(rb"<(/?)([\w.\-]+:)?([\w.\-]+)[^>]*?(/?)>")
+
+
+def _children(doc: Document, start: int, end: int, name: bytes):
+    """The direct children of the element whose start tag ends at ``end``: (start, end) of each, and the offset of
+    its end tag. Comments, CDATA and processing instructions are skipped."""
+    depth, at, children, child_start = 0, end, [], None
+    while True:
+        match = _TAG.search(doc.data, at)
+        if match is None:
+            raise FixError("element not closed")
+        at = match.end()
+        if doc.skipped(match.start()):
+            continue
+        closing, selfclosing = match.group(1), match.group(4)
+        if closing:
+            if depth == 0:
+                return children, match.start()
+            depth -= 1
+            if depth == 0:
+                children.append((child_start, match.end()))
+        elif selfclosing:
+            if depth == 0:
+                children.append((match.start(), match.end()))
+        else:
+            if depth == 0:
+                child_start = match.start()
+            depth += 1
+
+
+def add_child(doc: Document, edit) -> Replacement:
+    start, end, name = doc.start_tag(edit.loc.line, edit.tag)
+    if doc.data[end - 2 : end] == b"/>":
+        raise FixError("element is empty")
+    children, close = _children(doc, start, end, name)
+    prefix = name.rpartition(b":")[0] + b":" if b":" in name else b""
+    qname = prefix + edit.name.encode("ascii")
+    element = b"<" + qname + b">" + doc.encode(escape(edit.new)) + b"</" + qname + b">"
+    commented = re.compile(rb"<!--\s*<" + re.escape(qname) + rb">[^<]*</" + re.escape(qname) + rb">\s*-->")
+    at_depth_one = [(s, e) for s, e in doc._skipped if end <= s < close and not any(cs <= s < ce for cs, ce in children)]
+    found = [(s, e) for s, e in at_depth_one if commented.fullmatch(doc.data, s, e)]
+    if len(found) == 1:
+        return Replacement(*found[0], element)
+    if not children or found:
+        raise FixError(f"no place to add <{edit.name}>")
+    last_start, last_end = children[-1]
+    line_start = doc.data.rfind(b"\n", 0, last_start) + 1
+    indent = doc.data[line_start:last_start]
+    if indent.strip(b" \t"):
+        raise FixError("the last child shares its line")
+    newline = b"\r\n" if doc.data[line_start - 2 : line_start] == b"\r\n" else b"\n"
+    return Replacement(last_end, last_end, newline + indent + element)
+
+
+EDITORS = {SetText: set_text, SetAttr: set_attribute, AddChild: add_child}
 
 
 def replacements(data: bytes, edits) -> list[Replacement]:
