@@ -9,6 +9,15 @@ from linter.fix.apply import plan, unified_diff, write_atomic
 from linter.redact import clean
 
 
+def shows_secret(diff: bytes) -> bool:
+    """Whether a diff's lines (context included) hold a password element or a URL with credentials."""
+    from linter.redact import redact
+    from linter.report.text import _masked
+
+    text = diff.decode("latin-1")
+    return any(_masked(line) != line or redact(line) != line for line in text.split("\n"))
+
+
 def _key(finding) -> tuple:
     return (finding.rule, finding.loc.path, finding.cluster, finding.node)
 
@@ -18,7 +27,11 @@ def show_diff(result, roots: list[str], unsafe: bool, out=None) -> int:
     out = out or sys.stdout.buffer
     changes, refused = plan(result.findings, roots, unsafe)
     for change in changes:
-        out.write(unified_diff(change))
+        diff = unified_diff(change)
+        if shows_secret(diff):
+            sys.stderr.write(f"bps-lint: {clean(change.path)}: diff not shown, it would print a password or a credential-bearing URL; --fix applies it\n")
+            continue
+        out.write(diff)
     out.flush()
     _say_refused(refused)
     fixes = sum(c.fixes for c in changes)

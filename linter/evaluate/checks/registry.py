@@ -7,6 +7,7 @@ from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations_by_group, describe_node
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
+from linter.fix import add_child, set_text
 from linter.model.types import Cluster, Node, Value
 from linter.redact import listing
 
@@ -29,15 +30,20 @@ def registry_cache_id(node: Node, cluster: Cluster):
         if pool is None or not pool.username.text or not pool.url.text or node.is_local_instance(instance):
             continue
         shown = f"{pool.username.text}@{redact(pool.url.text)}"
+        expected = f"{pool.username.text}@{pool.url.text}"
+        safe_to_show = shown == expected  # a URL holding a credential is never written into a fix (it would be printed)
         cache_id = instance.cache_id
         if not cache_id.present:
             yield Violation(
-                instance.loc, f"remoteInstance '{instance.id.text}' has no cacheId; expected <cacheId>{shown}</cacheId> (username@url of {pool.name.text})"
+                instance.loc,
+                f"remoteInstance '{instance.id.text}' has no cacheId; expected <cacheId>{shown}</cacheId> (username@url of {pool.name.text})",
+                edits=add_child(Value(None, instance.loc), "remoteInstance", "cacheId", expected) if safe_to_show else (),
             )
         elif (cache_id.text or "").lower() not in {cache_key(pool.username.text, pool.url.text), f"{pool.username.text}@{pool.url.text}".lower()}:
             yield Violation(
                 cache_id.loc,
                 f"cacheId of remoteInstance '{instance.id.text}' is '{redact(cache_id.raw)}'; expected '{shown}' (username@url of {pool.name.text}; case does not matter)",
+                edits=set_text(cache_id, expected) if safe_to_show else (),
             )
 
 
