@@ -63,8 +63,9 @@ def broken_summary(files: int = 36, nodes: int = 3, clusters: int = 1) -> str:
     return f"{', '.join(words)} in {files} files, {nodes} nodes, {clusters} cluster{'s' if clusters != 1 else ''}{BROKEN_FIXABLE}"
 
 
-# What --fix corrects in the broken example: BPS101, BPS201, BPS401, BPS502 on each node; BPS303's rename needs --unsafe-fixes.
-BROKEN_FIXABLE = "; 6 fixable with --fix (1 more with --unsafe-fixes)"
+# What --fix corrects in the broken example: BPS101, BPS201, BPS401, BPS502 on each node; BPS303's rename and
+# BPS207's read-only worker need --unsafe-fixes.
+BROKEN_FIXABLE = "; 6 fixable with --fix (2 more with --unsafe-fixes)"
 
 
 def engine() -> Engine:

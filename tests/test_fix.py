@@ -136,12 +136,12 @@ def test_diff_writes_nothing_exits_1_and_applies_with_patch_and_git(broken_copy,
 def test_fix_reports_what_remains_and_a_second_run_changes_nothing(broken_copy, capsys):
     assert main([str(broken_copy)]) == 1
     out = capsys.readouterr().out
-    assert " BPS101 [*] error: " in out and "6 fixable with --fix (1 more with --unsafe-fixes)" in out.splitlines()[-1]
+    assert " BPS101 [*] error: " in out and "6 fixable with --fix (2 more with --unsafe-fixes)" in out.splitlines()[-1]
     main(["--fix", str(broken_copy)])
     captured = capsys.readouterr()
-    assert "fixed 6 finding(s) in 6 file(s)" in captured.err  # BPS101, BPS201, BPS401 once, BPS502 on each node
+    assert "fixed 6 finding(s)" in captured.err  # BPS101, BPS201, BPS401 once, BPS502 on each node
     assert not any(f" {rule} " in captured.out for rule in ("BPS101", "BPS201", "BPS401", "BPS502")) and " BPS303 " in captured.out
-    assert captured.out.splitlines()[-1].endswith("; 0 fixable with --fix (1 more with --unsafe-fixes)")
+    assert captured.out.splitlines()[-1].endswith("; 0 fixable with --fix (2 more with --unsafe-fixes)")
     fixed = _tree(broken_copy)
     main(["--fix", str(broken_copy)])
     assert _tree(broken_copy) == fixed
@@ -207,7 +207,7 @@ def test_json_and_sarif_carry_the_fix(broken_copy, capsys):
     log = json.loads(capsys.readouterr().out)
     jsonschema.validate(log, json.loads((REPO / "schemas" / "sarif-github.schema.json").read_text()))
     fixed = [r for r in log["runs"][0]["results"] if r.get("fixes")]
-    assert sorted(r["ruleId"] for r in fixed) == ["BPS101", "BPS201", "BPS303", "BPS401", "BPS502", "BPS502", "BPS502"]
+    assert sorted(r["ruleId"] for r in fixed) == ["BPS101", "BPS201", "BPS207", "BPS303", "BPS401", "BPS502", "BPS502", "BPS502"]
     fixed = [r for r in fixed if r["ruleId"] == "BPS101"]
     replacement = fixed[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]
     assert replacement["deletedRegion"] == {"byteOffset": fix["edits"][0]["start"], "byteLength": 5}
@@ -269,3 +269,14 @@ def test_a_diff_that_would_print_a_password_is_withheld(broken_copy, capsys):
     assert main(["--diff", "--select", "BPS101", str(broken_copy)]) == 1
     captured = capsys.readouterr()
     assert "s3cr3t" not in captured.out + captured.err and "diff not shown" in captured.err
+
+
+def test_unsafe_fixes_on_the_broken_example_leave_nothing_fixable_and_a_second_run_changes_nothing(broken_copy, capsys):
+    main(["--fix", "--unsafe-fixes", str(broken_copy)])
+    out = capsys.readouterr().out
+    assert "fixable" not in out.splitlines()[-1] and "[*]" not in out
+    # worker2 read-only (BPS207) made its AutoCommit a worker's, which the next pass turned off (BPS602)
+    assert not any(f" {rule} " in out for rule in ("BPS207", "BPS602", "BPS303"))
+    fixed = _tree(broken_copy)
+    main(["--fix", "--unsafe-fixes", str(broken_copy)])
+    assert _tree(broken_copy) == fixed

@@ -40,7 +40,23 @@ def show_diff(result, roots: list[str], unsafe: bool, out=None) -> int:
     return len(changes)
 
 
+MAX_PASSES = 10  # a fix can make another possible (a worker found read-only can then stop committing)
+
+
 def apply_fixes(result, roots: list[str], unsafe: bool, relint):
+    """Fix, lint again, and again while the new findings have fixes; the final result and how many were fixed."""
+    total = 0
+    for _ in range(MAX_PASSES):
+        result, fixed = _one_pass(result, roots, unsafe, relint)
+        total += fixed
+        if not fixed:
+            break
+    if total:
+        sys.stderr.write(f"bps-lint: fixed {total} finding(s)\n")
+    return result, total
+
+
+def _one_pass(result, roots: list[str], unsafe: bool, relint):
     """Write the fixes, lint again with ``relint()`` and return its result. When the fixed tree has a finding
     the old one did not (a fix that creates a problem), every file is put back as it was and the old result kept."""
     changes, refused = plan(result.findings, roots, unsafe)
@@ -64,9 +80,7 @@ def apply_fixes(result, roots: list[str], unsafe: bool, relint):
             write_atomic(change.real, change.before)
         sys.stderr.write(f"bps-lint: fixes not applied: they would create {len(new)} new finding(s), e.g. {clean(new[0].rule)} in {clean(new[0].loc.path)}\n")
         return result, 0
-    fixes = sum(c.fixes for c in changes)
-    sys.stderr.write(f"bps-lint: fixed {fixes} finding(s) in {len(changes)} file(s)\n")
-    return after, fixes
+    return after, sum(c.fixes for c in changes)
 
 
 def _say_refused(refused) -> None:

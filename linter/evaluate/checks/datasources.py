@@ -9,6 +9,7 @@ from linter.evaluate.checks.clustering import is_loopback
 from linter.evaluate.checks.common import deviations_by_group, shared_by_several
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
+from linter.fix import set_text
 from linter.model.types import Cluster, Datasource, Node, Value
 from linter.redact import listing
 
@@ -288,6 +289,28 @@ def jndi_reference(node: Node, cluster: Cluster):
             )
 
 
+# The driver class a fix writes when no datasource of the cluster shows which one its JAR provides.
+DRIVER_CLASSES = {
+    "mysql": "com.mysql.jdbc.Driver",
+    "mariadb": "org.mariadb.jdbc.Driver",
+    "postgresql": "org.postgresql.Driver",
+    "oracle": "oracle.jdbc.OracleDriver",
+    "sqlserver": "com.microsoft.sqlserver.jdbc.SQLServerDriver",
+    "db2": "com.ibm.db2.jcc.DB2Driver",
+    "h2": "org.h2.Driver",
+}
+
+
+def _driver_in_use(cluster: Cluster, db: str) -> str | None:
+    """The driver class another datasource of the cluster uses for a ``db`` URL (its JAR is then installed)."""
+    for other in cluster.nodes:
+        for pool in other.datasources:
+            driver = pool.driver.text
+            if kind(pool.url.text) == db and driver and driver.startswith(DRIVER_PREFIXES[db]):
+                return driver
+    return DRIVER_CLASSES.get(db)
+
+
 @check
 def driver_matches_url(node: Node, cluster: Cluster):
     for pool in node.datasources:
@@ -296,9 +319,11 @@ def driver_matches_url(node: Node, cluster: Cluster):
         if not db or not driver or db not in DRIVER_PREFIXES:
             continue
         if not driver.startswith(DRIVER_PREFIXES[db]):
+            replacement = _driver_in_use(cluster, db)
             yield Violation(
                 pool.driver.loc,
                 f"datasource {pool.name.text} has driver '{driver}' but its URL is a {db} URL; expected a {db} driver ({DRIVER_PREFIXES[db][0]}...)",
+                edits=set_text(pool.driver, replacement) if replacement else (),
             )
 
 

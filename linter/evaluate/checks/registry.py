@@ -195,9 +195,18 @@ def single_writable_node(cluster: Cluster):
         yield Violation(loc, "no node has a writable /_system/config mount (readOnly false); expected exactly one manager node", node)
         return
     names = ", ".join(describe_node(n) for n in writers)
+    manager = _named_manager(writers)
     for node in writers:
+        read_only = node.config_mount_instance.read_only
         yield Violation(
-            node.config_mount_instance.read_only.loc,
+            read_only.loc,
             f"{count} nodes have a writable /_system/config mount ({names}); expected exactly one manager with readOnly false and readOnly true on all workers",
             node,
+            edits=set_text(read_only, "true") if manager is not None and node is not manager else (),
         )
+
+
+def _named_manager(writers: list[Node]) -> Node | None:
+    """The one writable node whose name says it is the manager (a single replica), or None when that is not clear."""
+    named = [n for n in writers if any(word in n.name.lower() for word in ("manager", "mgt", "mgr"))]
+    return named[0] if len(named) == 1 and named[0].replicas == 1 else None
