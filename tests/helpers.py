@@ -64,8 +64,8 @@ def broken_summary(files: int = 36, nodes: int = 3, clusters: int = 1) -> str:
 
 
 # What --fix corrects in the broken example: BPS101, BPS201, BPS401, BPS502 on each node; BPS303's rename and
-# BPS207's read-only worker need --unsafe-fixes.
-BROKEN_FIXABLE = "; 6 fixable with --fix (2 more with --unsafe-fixes)"
+# BPS207's read-only worker and BPS404's NodeId need --unsafe-fixes.
+BROKEN_FIXABLE = "; 6 fixable with --fix (3 more with --unsafe-fixes)"
 
 
 def engine() -> Engine:

@@ -225,7 +225,7 @@ def test_summary_counts_suppressed_findings(tree, capsys):
     _, out, _ = run(capsys, ".")
     assert " BPS101 " not in out
     assert (
-        out.splitlines()[-1] == "12 errors, 1 warning, 1 info in 36 files, 3 nodes, 1 cluster (1 suppressed); 5 fixable with --fix (2 more with --unsafe-fixes)"
+        out.splitlines()[-1] == "12 errors, 1 warning, 1 info in 36 files, 3 nodes, 1 cluster (1 suppressed); 5 fixable with --fix (3 more with --unsafe-fixes)"
     )
 
 

@@ -136,12 +136,12 @@ def test_diff_writes_nothing_exits_1_and_applies_with_patch_and_git(broken_copy,
 def test_fix_reports_what_remains_and_a_second_run_changes_nothing(broken_copy, capsys):
     assert main([str(broken_copy)]) == 1
     out = capsys.readouterr().out
-    assert " BPS101 [*] error: " in out and "6 fixable with --fix (2 more with --unsafe-fixes)" in out.splitlines()[-1]
+    assert " BPS101 [*] error: " in out and "6 fixable with --fix (3 more with --unsafe-fixes)" in out.splitlines()[-1]
     main(["--fix", str(broken_copy)])
     captured = capsys.readouterr()
     assert "fixed 6 finding(s)" in captured.err  # BPS101, BPS201, BPS401 once, BPS502 on each node
     assert not any(f" {rule} " in captured.out for rule in ("BPS101", "BPS201", "BPS401", "BPS502")) and " BPS303 " in captured.out
-    assert captured.out.splitlines()[-1].endswith("; 0 fixable with --fix (2 more with --unsafe-fixes)")
+    assert captured.out.splitlines()[-1].endswith("; 0 fixable with --fix (3 more with --unsafe-fixes)")
     fixed = _tree(broken_copy)
     main(["--fix", str(broken_copy)])
     assert _tree(broken_copy) == fixed
@@ -190,7 +190,7 @@ def test_a_malformed_file_is_never_written(tmp_path):
         pass
 
     finding = F()
-    finding.fix = fix
+    finding.fix, finding.rule = fix, "BPS101"
     changes, refused = plan([finding], [str(tmp_path)])
     assert changes == [] and refused and "well-formed" in refused[0][1]
 
@@ -207,7 +207,7 @@ def test_json_and_sarif_carry_the_fix(broken_copy, capsys):
     log = json.loads(capsys.readouterr().out)
     jsonschema.validate(log, json.loads((REPO / "schemas" / "sarif-github.schema.json").read_text()))
     fixed = [r for r in log["runs"][0]["results"] if r.get("fixes")]
-    assert sorted(r["ruleId"] for r in fixed) == ["BPS101", "BPS201", "BPS207", "BPS303", "BPS401", "BPS502", "BPS502", "BPS502"]
+    assert sorted(r["ruleId"] for r in fixed) == ["BPS101", "BPS201", "BPS207", "BPS303", "BPS401", "BPS404", "BPS502", "BPS502", "BPS502"]
     fixed = [r for r in fixed if r["ruleId"] == "BPS101"]
     replacement = fixed[0]["fixes"][0]["artifactChanges"][0]["replacements"][0]
     assert replacement["deletedRegion"] == {"byteOffset": fix["edits"][0]["start"], "byteLength": 5}
@@ -276,7 +276,44 @@ def test_unsafe_fixes_on_the_broken_example_leave_nothing_fixable_and_a_second_r
     out = capsys.readouterr().out
     assert "fixable" not in out.splitlines()[-1] and "[*]" not in out
     # worker2 read-only (BPS207) made its AutoCommit a worker's, which the next pass turned off (BPS602)
-    assert not any(f" {rule} " in out for rule in ("BPS207", "BPS602", "BPS303"))
+    assert not any(f" {rule} " in out for rule in ("BPS207", "BPS602", "BPS303", "BPS404"))
     fixed = _tree(broken_copy)
     main(["--fix", "--unsafe-fixes", str(broken_copy)])
     assert _tree(broken_copy) == fixed
+
+
+def test_stock_tree_in_three_nodes_leaves_nothing_fixable_and_a_second_run_changes_nothing(tmp_path, capsys):
+    from tests.helpers import STOCK
+
+    if not STOCK.is_dir():
+        pytest.skip("the stock 3.6.0 corpus is not here")
+    for node in ("manager", "worker1", "worker2"):
+        shutil.copytree(STOCK / "repository" / "conf", tmp_path / "stock" / node / "repository" / "conf")
+    main(["--fix", "--unsafe-fixes", str(tmp_path / "stock")])
+    out = capsys.readouterr().out
+    assert "[*]" not in out and "fixable" not in out.splitlines()[-1]
+    assert not any(f" {rule} " in out for rule in ("BPS301", "BPS401", "BPS502"))  # enabled, uncommented, set to 1
+    bps = (tmp_path / "stock/worker1/repository/conf/bps.xml").read_bytes()
+    assert bps == (STOCK / "repository/conf/bps.xml").read_bytes().replace(
+        b"<!-- <tns:UseDistributedLock>true</tns:UseDistributedLock> -->", b"<tns:UseDistributedLock>true</tns:UseDistributedLock>"
+    )
+    fixed = _tree(tmp_path / "stock")
+    main(["--fix", "--unsafe-fixes", str(tmp_path / "stock")])
+    assert _tree(tmp_path / "stock") == fixed
+
+
+def test_a_fix_that_causes_a_finding_on_the_line_it_wrote_is_put_back(broken_copy, capsys):
+    from linter.fix.run import apply_fixes
+
+    result = lint(broken_copy)
+    before = _tree(broken_copy)
+    ds = next(f for f in result.findings if f.rule == "BPS101")
+
+    def relint():
+        again = lint(broken_copy)
+        again.findings.append(ds._replace(rule="BPS999", message="made worse"))  # on the line the fix wrote
+        return again
+
+    kept, fixed = apply_fixes(result, [str(broken_copy)], False, relint)
+    assert fixed == 0 and kept is result and _tree(broken_copy) == before
+    assert "fixes not applied" in capsys.readouterr().err

@@ -52,10 +52,10 @@ def cluster_check(policy: Policy) -> ClusterCheck | None:
     if kind == "function":
         function = CHECKS[policy.name]
         return function if policy.scope == "cluster" else _on_each_node(function)
-    if kind in CLUSTER_KINDS:
-        return functools.partial(CLUSTER_KINDS[kind], spec)
     if policy.autofix.get("safety"):
         spec = {**spec, "autofix": policy.autofix}
+    if kind in CLUSTER_KINDS:
+        return functools.partial(CLUSTER_KINDS[kind], spec)
     return _on_each_node(functools.partial(check_value, spec))
 
 

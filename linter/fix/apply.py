@@ -21,6 +21,8 @@ class FileChange(NamedTuple):
     before: bytes
     after: bytes
     fixes: int
+    rules: frozenset = frozenset()  # the rules whose fixes it makes
+    lines: frozenset = frozenset()  # lines of ``after`` the edits wrote
 
 
 def editable(path: str, roots: list[str]) -> str:
@@ -47,7 +49,7 @@ def plan(findings, roots: list[str], unsafe: bool = False):
     for finding in findings:
         fix = getattr(finding, "fix", None)
         if fix and (fix.safe or unsafe) and fix.edits:
-            by_path.setdefault(fix.edits[0].loc.path, []).append(fix)
+            by_path.setdefault(fix.edits[0].loc.path, []).append((finding.rule, fix))
     changes, refused = [], []
     for path, fixes in sorted(by_path.items()):
         try:
@@ -57,23 +59,36 @@ def plan(findings, roots: list[str], unsafe: bool = False):
                 raise FixError(problem.message)
             if not well_formed(path, before):
                 raise FixError("not well-formed; not edited")
-            edits, applied = [], 0
-            for fix in fixes:  # one at a time, so a fix that clashes with an earlier one is skipped alone
+            edits, applied, rules = [], 0, set()
+            for rule, fix in fixes:  # one at a time, so a fix that clashes with an earlier one is skipped alone
                 try:
                     replacements(before, [*edits, *fix.edits])
                 except FixError:
                     continue
                 edits.extend(fix.edits)
                 applied += 1
-            after = apply(before, replacements(before, edits))
+                rules.add(rule)
+            found = replacements(before, edits)
+            after = apply(before, found)
             if after == before:
                 continue
             if not well_formed(path, after):
                 raise FixError("the edit would leave the file not well-formed")
-            changes.append(FileChange(path, real, before, after, applied))
+            changes.append(FileChange(path, real, before, after, applied, frozenset(rules), _written_lines(after, found)))
         except (FixError, OSError, UnicodeError) as exc:
             refused.append((path, str(exc)))
     return changes, refused
+
+
+def _written_lines(after: bytes, found) -> frozenset:
+    """The 1-based lines of ``after`` that the replacements wrote."""
+    lines, shift = set(), 0
+    for r in found:
+        start = r.start + shift
+        first = after.count(b"\n", 0, start) + 1
+        lines.update(range(first, first + r.data.count(b"\n") + 1))
+        shift += len(r.data) - (r.end - r.start)
+    return frozenset(lines)
 
 
 def write_atomic(real: str, data: bytes) -> None:

@@ -74,7 +74,11 @@ def _one_pass(result, roots: list[str], unsafe: bool, relint):
             write_atomic(change.real, change.before)
         raise
     before = {_key(f) for f in result.findings}
-    new = [f for f in after.findings if _key(f) not in before]
+    # A new finding of a rule just fixed, or on a line just written, means a fix made something worse. Others are
+    # revealed, not caused: enabling clustering makes the clustering checks apply; they are reported (and fixed next pass).
+    fixed_rules = {rule for c in changes for rule in c.rules}
+    touched = {(c.path, line) for c in changes for line in c.lines}
+    new = [f for f in after.findings if _key(f) not in before and (f.rule in fixed_rules or (f.loc.path, f.loc.line) in touched)]
     if new:
         for change in written:
             write_atomic(change.real, change.before)
