@@ -264,18 +264,18 @@ def cmd_check(argv: list[str]) -> int:
         return EXIT_OK
     _apply_baseline(args.baseline or settings.baseline, result, settings)
     if args.diff:
-        from linter.fix.run import show_diff
+        from linter.fix.run import fix_roots, show_diff
 
-        return EXIT_FINDINGS if show_diff(result, args.paths, args.unsafe_fixes) else EXIT_OK
+        return EXIT_FINDINGS if show_diff(result, fix_roots(args.paths), args.unsafe_fixes) else EXIT_OK
     if args.fix:
-        from linter.fix.run import apply_fixes
+        from linter.fix.run import apply_fixes, fix_roots
 
         def relint():
             again = lint_paths(args.paths, engine, settings, jobs=args.jobs)
             _apply_baseline(args.baseline or settings.baseline, again, settings)
             return again
 
-        result, _ = apply_fixes(result, args.paths, args.unsafe_fixes, relint)
+        result, _ = apply_fixes(result, fix_roots(args.paths), args.unsafe_fixes, relint)
     text = _text_renderer(args)
     report = text(result, engine, settings) if args.format == "text" else renderer(args.format)(result, engine, settings)
     if args.output:

@@ -9,6 +9,18 @@ from linter.fix.apply import plan, unified_diff, write_atomic
 from linter.redact import clean
 
 
+def fix_roots(paths: list[str]) -> list[str]:
+    """The trees fixes may write in: each folder given, and for a file given (pre-commit passes changed files)
+    the folder of the cluster it belongs to, whose other nodes' files a cluster-wide fix may edit."""
+    import os
+
+    from linter.discover.walk import discover
+
+    folders = [p for p in paths if os.path.isdir(p)]
+    files = [p for p in paths if p != "-" and os.path.isfile(p)]
+    return folders + ([c.path for c in discover(files).clusters] if files else [])
+
+
 def shows_secret(diff: bytes) -> bool:
     """Whether a diff's lines (context included) hold a password element or a URL with credentials."""
     from linter.redact import redact
