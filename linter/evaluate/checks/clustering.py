@@ -10,7 +10,7 @@ from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations, shared_by_several
 from linter.evaluate.conditions import axis2_membership
 from linter.evaluate.violation import Violation
-from linter.fix import set_attribute
+from linter.fix import set_attribute, set_text
 from linter.model.types import Cluster, Node, Value
 from linter.redact import listing
 
@@ -41,9 +41,11 @@ def membership_scheme(node: Node, cluster: Cluster):
     name = scheme.text if scheme.present else "multicast"
     if name in BUILTIN_SCHEMES or not clustering.scheme_class_name.is_blank:
         return
+    known = (scheme.text or "").lower()  # a known scheme in the wrong case: the fix writes it as Carbon reads it
     yield Violation(
         scheme.loc,
         f"membershipScheme is {scheme.shown()}, which Carbon rejects at start-up; expected multicast, wka or aws, or a membershipSchemeClassName parameter for a custom scheme",
+        edits=set_text(scheme, known) if known in BUILTIN_SCHEMES else (),
     )
 
 
