@@ -40,6 +40,9 @@ def show_diff(result, roots: list[str], unsafe: bool, out=None) -> int:
     changes, refused = plan(result.findings, roots, unsafe)
     for change in changes:
         diff = unified_diff(change)
+        if clean(change.path) != change.path:  # a name holding control characters or a credential is never printed
+            sys.stderr.write(f"bps-lint: {clean(change.path)}: diff not shown, the file name cannot be printed as it is; --fix applies it\n")
+            continue
         if shows_secret(diff):
             sys.stderr.write(f"bps-lint: {clean(change.path)}: diff not shown, it would print a password or a credential-bearing URL; --fix applies it\n")
             continue
