@@ -51,6 +51,9 @@ CHECK_DEFAULTS = {
     "quiet": False,
     "style": "concise",
     "color": "auto",
+    "fix": False,
+    "unsafe_fixes": False,
+    "diff": False,
 }
 
 
@@ -104,6 +107,9 @@ def _check_parser():
     parser.add_argument(
         "--color", choices=("auto", "always", "never"), help="colour the text report (auto: on a terminal, unless NO_COLOR is set or FORCE_COLOR asks for it)"
     )
+    parser.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what remains")
+    parser.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also the fixes that change more than the rule's setting")
+    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff and change nothing; exit 1 when there is something to fix")
     parser.add_argument("-V", "--version", action="version", version=f"bps-lint {__version__}")
     parser.set_defaults(**CHECK_DEFAULTS)
     return parser
@@ -262,6 +268,19 @@ def cmd_check(argv: list[str]) -> int:
         )
         return EXIT_OK
     _apply_baseline(args.baseline or settings.baseline, result, settings)
+    if args.diff:
+        from linter.fix.run import fix_roots, show_diff
+
+        return EXIT_FINDINGS if show_diff(result, fix_roots(args.paths), args.unsafe_fixes) else EXIT_OK
+    if args.fix:
+        from linter.fix.run import apply_fixes, fix_roots
+
+        def relint():
+            again = lint_paths(args.paths, engine, settings, jobs=args.jobs)
+            _apply_baseline(args.baseline or settings.baseline, again, settings)
+            return again
+
+        result, _ = apply_fixes(result, fix_roots(args.paths), args.unsafe_fixes, relint)
     text = _text_renderer(args)
     report = text(result, engine, settings) if args.format == "text" else renderer(args.format)(result, engine, settings)
     if args.output:

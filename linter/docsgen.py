@@ -7,7 +7,7 @@ import re
 import textwrap
 
 from linter.evaluate.policy import Policy
-from linter.explain import example_snippet, runbook_step_url
+from linter.explain import autofix_text, example_snippet, runbook_step_url
 
 SEVERITY_ADMONITION = {"error": "danger", "warning": "warning", "info": "info"}
 GUIDE_TITLE = "Clustering Business Process Server 3.5.0, 3.5.1 and 3.6.0"
@@ -143,6 +143,8 @@ title: "{policy.id} {policy.name}"
 ## How to fix
 
 {policy.fix}
+
+{autofix_text(policy)}
 
 ## Examples
 

@@ -31,9 +31,29 @@ def example_snippet(item: dict) -> tuple[str, str, str]:
     return where, language, item.get("xml", item.get("text", "")).strip("\n")
 
 
+def autofix_text(policy: Policy) -> str:
+    """What --fix does for a rule, or why it does nothing (rule pages and ``bps-lint explain``)."""
+    fix = policy.autofix
+    if fix.get("safety") == "safe":
+        return f"`bps-lint --fix` makes this change: {fix['title']}. It edits only the bytes of that value."
+    if fix.get("safety") == "unsafe":
+        return (
+            f"`bps-lint --fix --unsafe-fixes` makes this change: {fix['title']}. It is unsafe: it changes more than "
+            "the rule's own setting or makes a choice, so review it (`--diff` shows it first)."
+        )
+    if fix.get("reason"):
+        return f"No automatic fix: {fix['reason'].strip()}"
+    return "No automatic fix yet: make the change by hand as above."
+
+
 def render_policy(policy: Policy, help_url: str) -> str:
     out = [f"{policy.id} {policy.name} ({policy.severity}, {policy.scope} scope)", policy.title, ""]
-    for heading, body in (("What it checks", policy.summary), ("Why it matters", policy.rationale), ("How to fix", policy.fix)):
+    for heading, body in (
+        ("What it checks", policy.summary),
+        ("Why it matters", policy.rationale),
+        ("How to fix", policy.fix),
+        ("Automatic fix", autofix_text(policy)),
+    ):
         out += [heading + ":", textwrap.indent(textwrap.fill(" ".join(body.split()), 96, break_long_words=False, break_on_hyphens=False), "  "), ""]
     for example in policy.examples:
         out.append(f"{example['kind'].capitalize()} example: {example['title']}")

@@ -16,6 +16,7 @@ class Finding(NamedTuple):
     cluster: str | None
     node: str | None
     help_url: str
+    fix: object = None  # a linter.fix.Fix when --fix can correct it
 
     def sort_key(self):
         return (self.loc.path, self.loc.line or 0, self.loc.column or 0, self.rule, self.message)

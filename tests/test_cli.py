@@ -15,7 +15,7 @@ from linter.cli import main
 from tests.helpers import EXAMPLE_CLUSTER, REPO, materialize, policies
 
 TEXT_LINE = re.compile(
-    r"^(?P<path>[^:]+):(?P<line>\d+)(:(?P<col>\d+))?: (?P<rule>BPS\d{3}) (?P<sev>error|warning|info): (?P<msg>.+) \[(?P<scope>[^\]]+)\] \((?P<url>https?://\S+/rules/BPS\d{3}/)\)$"
+    r"^(?P<path>[^:]+):(?P<line>\d+)(:(?P<col>\d+))?: (?P<rule>BPS\d{3})(?P<fixable> \[\*\])? (?P<sev>error|warning|info): (?P<msg>.+) \[(?P<scope>[^\]]+)\] \((?P<url>https?://\S+/rules/BPS\d{3}/)\)$"
 )
 
 
@@ -61,7 +61,7 @@ def test_text_format(broken, capsys):
     assert main([str(broken)]) == 1
     lines = capsys.readouterr().out.splitlines()
     findings, summary = lines[:-1], lines[-1]
-    assert summary == "1 error, 1 warning, 0 infos in 36 files, 3 nodes, 1 cluster"
+    assert summary == "1 error, 1 warning, 0 infos in 36 files, 3 nodes, 1 cluster; 1 fixable with --fix"
     parsed = [TEXT_LINE.match(line) for line in findings]
     assert all(parsed), findings
     first = parsed[0]

@@ -52,7 +52,9 @@ def test_severity_override_and_fail_on(repo, capsys):
     _config(repo, 'select = ["BPS702", "BPS101"]\n[severity]\nBPS101 = "warning"\n')
     assert main([str(repo / "envs")]) == 0  # only warnings left
     out = capsys.readouterr().out
-    assert "BPS101 warning: BPS_DS defaultAutoCommit" in out and out.strip().endswith("0 errors, 1 warning, 1 info in 72 files, 6 nodes, 2 clusters")
+    assert "BPS101 [*] warning: BPS_DS defaultAutoCommit" in out and out.strip().endswith(
+        "0 errors, 1 warning, 1 info in 72 files, 6 nodes, 2 clusters; 1 fixable with --fix"
+    )
     assert main([str(repo / "envs"), "--fail-on", "warning"]) == 1
     capsys.readouterr()
     _config(repo, 'select = ["BPS101"]\nfail-on = "warning"\n[severity]\nBPS101 = "warning"\n')
@@ -83,7 +85,7 @@ def test_extra_policies(repo, capsys):
     org.mkdir()
     text = (REPO / "policies" / "BPS301.toml").read_text()
     text = text.replace('id = "BPS301"', 'id = "ORG001"').replace('name = "clustering-enabled"', 'name = "org-port-offset-zero"')
-    start, end = text.index("[check]"), text.index("[[examples]]")
+    start, end = text.index("[autofix]"), text.index("[[examples]]")  # BPS301's fix and check replaced
     text = (
         text[:start]
         + '[check]\nfield = "carbon.port_offset"\nequals = "0"\nmessage = "Ports/Offset is {found}; our hosts run one node each, expected 0"\n\n'

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from linter.cli import main
-from tests.helpers import REPO
+from tests.helpers import BROKEN_FIXABLE, REPO
 
 BROKEN = REPO / "examples" / "broken-cluster"
 DS = "repository/conf/datasources/bps-datasources.xml"
@@ -64,7 +64,7 @@ def test_baseline_round_trip(tree, capsys):
     code, out, _ = run(capsys, "--baseline", "baseline.json", ".")
     assert code == 1
     lines = out.splitlines()
-    assert len(lines) == 2 and lines[0].startswith(f"worker2/{DS}:25:21: BPS101 error:")
+    assert len(lines) == 2 and lines[0].startswith(f"worker2/{DS}:25:21: BPS101 [*] error:")
 
     # A recorded fault fixed: its entry is stale and named on stderr.
     edit(tree / f"worker1/{DS}", "<defaultAutoCommit>false</defaultAutoCommit>", "<defaultAutoCommit>true</defaultAutoCommit>")
@@ -112,14 +112,14 @@ def test_statistics_counts_per_rule_most_frequent_first(tree, capsys):
     code, out, _ = run(capsys, "--statistics", ".")
     lines = out.splitlines()
     assert code == 1
-    assert lines[0] == "3  BPS502  task-server-count (error)"
-    assert "1  BPS705  plaintext-password (warning)" in lines
+    assert lines[0] == "3  BPS502  [*] task-server-count (error)"  # [*]: --fix corrects it
+    assert "1  BPS705      plaintext-password (warning)" in lines
     assert lines[-1].startswith("13 errors, 1 warning, 1 info")
 
 
 def test_quiet_prints_the_summary_only_and_nothing_when_clean(tree, capsys):
     code, out, _ = run(capsys, "-q", ".")
-    assert code == 1 and out == "13 errors, 1 warning, 1 info in 36 files, 3 nodes, 1 cluster\n"
+    assert code == 1 and out == "13 errors, 1 warning, 1 info in 36 files, 3 nodes, 1 cluster" + BROKEN_FIXABLE + "\n"
     code, out, _ = run(capsys, "-q", str(REPO / "examples" / "cluster"))
     assert code == 0 and out == ""
 
@@ -132,14 +132,14 @@ def test_version_short_flag(capsys):
 
 def test_node_label_without_dot_cluster(tree, capsys):
     _, out, _ = run(capsys, ".")
-    assert "[./" not in out and f"worker1/{DS}:25:21: BPS101 error: BPS_DS defaultAutoCommit is 'false'; expected true [worker1]" in out
+    assert "[./" not in out and f"worker1/{DS}:25:21: BPS101 [*] error: BPS_DS defaultAutoCommit is 'false'; expected true [worker1]" in out
 
 
 def test_full_style_shows_source_line_caret_and_each_url_once(tree, capsys):
     code, out, _ = run(capsys, "--style", "full", ".")
     assert code == 1
     lines = out.splitlines()
-    at = lines.index(f"worker1/{DS}:25:21: BPS101 error: BPS_DS defaultAutoCommit is 'false'; expected true [worker1]")
+    at = lines.index(f"worker1/{DS}:25:21: BPS101 [*] error: BPS_DS defaultAutoCommit is 'false'; expected true [worker1]")
     assert lines[at + 2] == "25 |                     <defaultAutoCommit>false</defaultAutoCommit>"
     assert lines[at + 3] == "   |                     ^"
     assert lines[at + 3].index("^") == lines[at + 2].index("<defaultAutoCommit>")
@@ -224,7 +224,9 @@ def test_summary_counts_suppressed_findings(tree, capsys):
     edit(tree / f"worker1/{DS}", "<defaultAutoCommit>false", "<!-- bps-lint: disable=BPS101 --><defaultAutoCommit>false")
     _, out, _ = run(capsys, ".")
     assert " BPS101 " not in out
-    assert out.splitlines()[-1] == "12 errors, 1 warning, 1 info in 36 files, 3 nodes, 1 cluster (1 suppressed)"
+    assert (
+        out.splitlines()[-1] == "12 errors, 1 warning, 1 info in 36 files, 3 nodes, 1 cluster (1 suppressed); 5 fixable with --fix (3 more with --unsafe-fixes)"
+    )
 
 
 def test_full_style_masks_secret_named_parameters_and_keeps_the_caret_before_a_mask(tree, capsys):

@@ -108,7 +108,7 @@ def test_output_file_is_written_and_text_still_printed(relative_cwd, tmp_path, c
     target.write_text("old report")
     code, out = _out(capsys, "examples/broken-cluster", "--format", "sarif", "--output", str(target))
     assert code == 1
-    assert out.splitlines()[-1].startswith("13 errors") and "BPS101 error" in out
+    assert out.splitlines()[-1].startswith("13 errors") and "BPS101 [*] error" in out
     assert json.loads(target.read_text())["version"] == "2.1.0"
     assert [p.name for p in tmp_path.iterdir()] == ["report.sarif"]  # no temporary file left behind
 

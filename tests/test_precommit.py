@@ -68,9 +68,9 @@ def _git(repo, *args):
     subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, env=env)
 
 
-def _try_repo(repo, pre_commit_home, *args):
+def _try_repo(repo, pre_commit_home, *args, hook="bps-lint"):
     env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), "PRE_COMMIT_COLOR": "never"}
-    return subprocess.run(["pre-commit", "try-repo", str(REPO), "bps-lint", *args], cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+    return subprocess.run(["pre-commit", "try-repo", str(REPO), hook, *args], cwd=repo, capture_output=True, text=True, env=env, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +85,8 @@ def test_hook_fails_on_a_bad_cluster_and_passes_on_a_good_one(config_repo, pre_c
     _git(config_repo, "commit", "-qm", "clusters")
     bad = _try_repo(config_repo, pre_commit_home, "--all-files")
     assert bad.returncode == 1, bad.stdout + bad.stderr
-    assert "BPS602 error: AutoCommit is true on worker1" in bad.stdout
-    assert bad.stdout.count("BPS602 error") == 1  # the cluster is linted once, not once per file
+    assert "BPS602 [*] error: AutoCommit is true on worker1" in bad.stdout
+    assert bad.stdout.count("BPS602 [*] error") == 1  # the cluster is linted once, not once per file
 
     carbon = config_repo / "envs/prod/worker1" / CARBON
     carbon.write_text(carbon.read_text(encoding="latin-1").replace("<AutoCommit>true</AutoCommit>", "<AutoCommit>false</AutoCommit>", 1), encoding="latin-1")
@@ -94,6 +94,20 @@ def test_hook_fails_on_a_bad_cluster_and_passes_on_a_good_one(config_repo, pre_c
     good = _try_repo(config_repo, pre_commit_home, "--all-files")
     assert good.returncode == 0, good.stdout + good.stderr
     assert re.search(r"^bps-lint\.+Passed$", good.stdout, re.M)
+
+
+@needs_precommit
+def test_fix_hook_fixes_fails_the_commit_that_changed_a_file_and_then_passes(config_repo, pre_commit_home):
+    _git(config_repo, "init", "-q")
+    _git(config_repo, "add", "-A")
+    _git(config_repo, "commit", "-qm", "clusters")
+    carbon = config_repo / "envs/prod/worker1" / CARBON
+    fixed = _try_repo(config_repo, pre_commit_home, "--all-files", hook="bps-lint-fix")
+    assert fixed.returncode == 1 and "files were modified by this hook" in fixed.stdout, fixed.stdout + fixed.stderr
+    assert "<AutoCommit>false</AutoCommit>" in carbon.read_text(encoding="latin-1")  # the worker stops committing
+    _git(config_repo, "commit", "-qam", "fixed")
+    again = _try_repo(config_repo, pre_commit_home, "--all-files", hook="bps-lint-fix")
+    assert again.returncode == 0, again.stdout + again.stderr
 
 
 @needs_precommit
@@ -108,7 +122,7 @@ def test_hook_on_one_changed_worker_file_still_sees_the_manager(config_repo, pre
     )
     result = _try_repo(config_repo, pre_commit_home, "--files", "envs/prod/worker2/" + CARBON)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "BPS602 error: AutoCommit is true on worker1" in result.stdout
+    assert "BPS602 [*] error: AutoCommit is true on worker1" in result.stdout
     assert "envs/staging" not in result.stdout
 
 

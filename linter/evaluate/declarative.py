@@ -14,6 +14,7 @@ import typing
 from linter.evaluate.checks.common import deviations, shared_by_several
 from linter.evaluate.conditions import applies
 from linter.evaluate.violation import Violation
+from linter.fix import add_child, set_text
 from linter.model.types import Cluster, Node, Value
 
 # The message fields of each kind: the value as found ('x' or "not set"); for cross-node kinds the
@@ -109,10 +110,25 @@ def check_value(spec: dict, node: Node, cluster: Cluster):
         return  # the file or element holding it is absent: another rule reports that
     if not value.present:
         if spec.get("required", False):
-            yield Violation(value.loc, render(spec["message"], found="not set"))
+            fix = spec.get("autofix") or {}
+            edits = add_child(value, fix["parent"], fix["element"], spec["equals"]) if "element" in fix and "equals" in spec else ()
+            yield Violation(value.loc, render(spec["message"], found="not set"), edits=edits)
         return
     if not _matches(value, spec):
-        yield Violation(value.loc, render(spec["message"], found=value.shown()))
+        yield Violation(value.loc, render(spec["message"], found=value.shown()), edits=_set_value(spec, value))
+
+
+def _set_value(spec: dict, value: Value) -> tuple:
+    """The edit that gives ``value`` the policy's expected one, when the policy has a fix (the engine adds
+    ``autofix`` to the spec) and the value is written in a file (not a product default)."""
+    from linter.fix import set_attribute, set_text
+
+    fix = spec.get("autofix")
+    if not fix or "equals" not in spec:
+        return ()
+    if fix.get("attribute"):
+        return set_attribute(value, fix["attribute"], spec["equals"])
+    return set_text(value, spec["equals"], whole=bool(spec.get("exact")))
 
 
 def _node_values(spec: dict, cluster: Cluster):
@@ -135,7 +151,25 @@ def check_consistent(spec: dict, cluster: Cluster):
 
 def check_unique(spec: dict, cluster: Cluster):
     """ "Unique per node": every node holding a value that another node (or another replica) holds too."""
-    held = ((value.text, node) for node, value in _node_values(spec, cluster) if value.text)  # a blank value is no identity
+    held = [(value.text, node) for node, value in _node_values(spec, cluster) if value.text]  # a blank value is no identity
+    taken = {text for text, _ in held}
+    derive = (spec.get("autofix") or {}).get("derive") == "node-name"
     for text, nodes, names in shared_by_several(held):
+        keeper = next((n for n in nodes if n.name.lower() in text.lower()), nodes[0]) if derive else None
         for node in nodes:
-            yield Violation(resolve(node, spec["field"]).loc, render(spec["message"], value=text, nodes=names), node)
+            value = resolve(node, spec["field"])
+            edits = ()
+            if derive and node is not keeper and node.replicas == 1:
+                new = _derived(text, keeper.name, node.name, taken)
+                if new:
+                    taken.add(new)
+                    edits = set_text(value, new)
+            yield Violation(value.loc, render(spec["message"], value=text, nodes=names), node, edits=edits)
+
+
+def _derived(text: str, holder: str, name: str, taken: set) -> str | None:
+    """A value for node ``name`` from the one node ``holder`` keeps: the holder's name in it swapped for this
+    node's (bps-worker1 -> bps-worker2), else the node's name; None when that is taken too."""
+    at = text.lower().find(holder.lower())
+    new = text[:at] + name + text[at + len(holder) :] if at >= 0 and holder else name
+    return new if new not in taken and new.strip() == new and new else None

@@ -11,6 +11,7 @@ from linter.evaluate.declarative import check_consistent, check_unique, check_va
 from linter.evaluate.policy import Policy
 from linter.evaluate.violation import Violation
 from linter.findings import Finding
+from linter.fix import Fix
 from linter.model.types import Cluster, Node
 from linter.parse.location import Loc, as_loc
 from linter.parse.xmlfile import FileProblem
@@ -51,6 +52,8 @@ def cluster_check(policy: Policy) -> ClusterCheck | None:
     if kind == "function":
         function = CHECKS[policy.name]
         return function if policy.scope == "cluster" else _on_each_node(function)
+    if policy.autofix.get("safety"):
+        spec = {**spec, "autofix": policy.autofix}
     if kind in CLUSTER_KINDS:
         return functools.partial(CLUSTER_KINDS[kind], spec)
     return _on_each_node(functools.partial(check_value, spec))
@@ -121,8 +124,11 @@ class Engine:
             url = self._help_urls[policy.id] = policy_url(self.docs_url, policy)
         return url
 
-    def finding(self, policy: Policy, loc: Loc, message: str, cluster: str | None, node: str | None) -> Finding:
-        return Finding(policy.id, policy.name, policy.severity, message, as_loc(loc), cluster, node, self.help_url(policy))
+    def finding(self, policy: Policy, loc: Loc, message: str, cluster: str | None, node: str | None, edits: tuple = ()) -> Finding:
+        fix = None
+        if edits and policy.autofix.get("safety"):
+            fix = Fix(policy.autofix["title"], policy.autofix["safety"], edits).resolved()
+        return Finding(policy.id, policy.name, policy.severity, message, as_loc(loc), cluster, node, self.help_url(policy), fix)
 
     def problem_findings(self, problems: list[tuple[Node | None, FileProblem]], cluster: str | None = None) -> list[Finding]:
         findings = (
@@ -135,5 +141,5 @@ class Engine:
         for policy, check in self._checks:
             for violation in check(cluster):
                 node = violation.node.name if violation.node else None
-                findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node))
+                findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node, violation.edits))
         return findings

@@ -35,6 +35,7 @@ class Policy(NamedTuple):
     replaced_by: tuple[str, ...] = ()
     removed_in: str | None = None
     url: str | None = None  # a rule of your own: its page (linter.evaluate.engine.policy_url)
+    autofix: dict = {}  # [autofix]: safety and title of the rule's fix, or the reason it has none  # noqa: RUF012
 
 
 class Rules(NamedTuple):
@@ -115,6 +116,7 @@ def _policy(path: str, data: dict) -> Policy:
         replaced_by=tuple(data.get("replaced_by", ())),
         removed_in=data.get("removed_in"),
         url=data.get("url"),
+        autofix=data.get("autofix", {}),
     )
 
 

@@ -12,3 +12,4 @@ class Violation(NamedTuple):
     loc: Loc
     message: str
     node: Node | None = None
+    edits: tuple = ()  # the edits (linter.fix) that correct it, when the rule has a fix

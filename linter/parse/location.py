@@ -23,7 +23,7 @@ class ElementLoc:
     It keeps the element's line and tag, not the element: an element keeps its whole tree alive, and
     trees are let go as soon as the model has read them."""
 
-    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc", "_element")
+    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc", "_element", "plain")
 
     def __init__(self, parsed, element):
         self.path = parsed.path
@@ -32,6 +32,7 @@ class ElementLoc:
         self._tag = element.tag
         self._element = "/".join(e.tag.rpartition("}")[2] if isinstance(e.tag, str) else "#node" for e in (*reversed(list(element.iterancestors())), element))
         self._loc = None
+        self.plain = not parsed.lines.rendered  # in a file as written, which a fix may edit
 
     def resolve(self) -> Loc:
         if self._loc is None:
@@ -40,6 +41,10 @@ class ElementLoc:
             self._loc = Loc(self.path, line, column, self._element)
             self._lines = None
         return self._loc
+
+    @property
+    def tag(self) -> str:
+        return self._tag
 
     @property
     def line(self) -> int | None:
@@ -77,6 +82,8 @@ MAX_SCANNED_LINE = 16 * 1024  # characters
 
 class LineIndex:
     """Finds the start of an element's tag in the raw text, decoded lazily and only when asked."""
+
+    rendered = False  # the text was produced from another file (linter.sources.files.MappedLines)
 
     def __init__(self, data: bytes, encoding: str | None):
         self._data = data

@@ -9,7 +9,18 @@ from linter.report.summary import counts
 from linter.findings import RunResult
 
 
+def _fix(fix, cache: dict) -> dict | None:
+    from linter.fix.apply import byte_replacements
+
+    found = byte_replacements(fix, cache)
+    if found is None:
+        return None
+    edits = [{"start": r.start, "end": r.end, "content": r.data.decode("utf-8", errors="replace")} for r in found]
+    return {"title": fix.title, "safety": fix.safety, "edits": edits}
+
+
 def render(result: RunResult, engine, settings) -> str:
+    cache: dict = {}
     findings = [
         {
             "rule": f.rule,
@@ -22,6 +33,7 @@ def render(result: RunResult, engine, settings) -> str:
             "cluster": f.cluster,
             "node": f.node,
             "help_url": f.help_url,
+            "fix": _fix(f.fix, cache),
         }
         for f in result.findings
     ]

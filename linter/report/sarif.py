@@ -27,6 +27,20 @@ def _fingerprint(finding) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
+def _fix(f, cache: dict) -> dict | None:
+    """A SARIF fix: byte regions of the file and what replaces them."""
+    from linter.fix.apply import byte_replacements
+
+    found = byte_replacements(f.fix, cache)
+    if not found:
+        return None
+    replacements = [
+        {"deletedRegion": {"byteOffset": r.start, "byteLength": r.end - r.start}, "insertedContent": {"text": r.data.decode("utf-8", errors="replace")}}
+        for r in found
+    ]
+    return {"description": {"text": f.fix.title}, "artifactChanges": [{"artifactLocation": _artifact(f.loc.path), "replacements": replacements}]}
+
+
 def render(result: RunResult, engine, settings) -> str:
     rules = [
         {
@@ -43,6 +57,7 @@ def render(result: RunResult, engine, settings) -> str:
     ]
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
+    cache: dict = {}
     for f in result.findings:
         region = {"startLine": f.loc.line or 1}
         if f.loc.column:
@@ -56,6 +71,9 @@ def render(result: RunResult, engine, settings) -> str:
         }
         if f.rule in index:
             entry["ruleIndex"] = index[f.rule]
+        fix = _fix(f, cache)
+        if fix:
+            entry["fixes"] = [fix]
         results.append(entry)
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -48,8 +48,11 @@ def scope_label(f: Finding) -> str:
     return "/".join(p for p in (cluster, f.node) if p)
 
 
-def finding_line(f: Finding, colour: bool = False, url: bool = True) -> str:
-    head = f"{_paint(_where(f), 'path', colour)}: {_paint(f.rule, 'rule', colour)} {_paint(f.severity, f.severity, colour)}: {f.message} [{scope_label(f)}]"
+def finding_line(f: Finding, colour: bool = False, url: bool = True, fixable: bool = False) -> str:
+    mark = " [*]" if fixable and f.fix and f.fix.safe else ""  # ruff's mark: --fix corrects it
+    head = (
+        f"{_paint(_where(f), 'path', colour)}: {_paint(f.rule, 'rule', colour)}{mark} {_paint(f.severity, f.severity, colour)}: {f.message} [{scope_label(f)}]"
+    )
     return f"{head} ({f.help_url})" if url else head
 
 
@@ -103,25 +106,37 @@ def summary_line(result: RunResult) -> str:
         f"in {_plural(c['files'], 'file')}, {_plural(c['nodes'], 'node')}, {_plural(c['clusters'], 'cluster')}"
     )
     hidden = [f"{n} {what}" for n, what in ((getattr(result, "suppressed", 0), "suppressed"), (getattr(result, "baselined", 0), "in the baseline")) if n]
-    return line + (f" ({', '.join(hidden)})" if hidden else "")
+    return line + (f" ({', '.join(hidden)})" if hidden else "") + fixable_line(result.findings)
+
+
+def fixable_line(findings) -> str:
+    """What --fix would correct: "; 3 fixable with --fix (1 more with --unsafe-fixes)", or nothing."""
+    safe = sum(1 for f in findings if f.fix and f.fix.safe)
+    unsafe = sum(1 for f in findings if f.fix and not f.fix.safe)
+    if not safe and not unsafe:
+        return ""
+    more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+    return f"; {safe} fixable with --fix{more}"
 
 
 def statistics(result: RunResult) -> str:
     """A count per rule, most frequent first (``--statistics``); a fixable column joins once rules have fixes."""
     by_rule = Counter((f.rule, f.name, f.severity) for f in result.findings)
+    fixable = {f.rule for f in result.findings if f.fix and f.fix.safe}
     rows = sorted(by_rule.items(), key=lambda item: (-item[1], item[0][0]))
     width = max((len(str(n)) for n in by_rule.values()), default=1)
-    return "".join(f"{n:>{width}}  {rule}  {name} ({severity})\n" for (rule, name, severity), n in rows)
+    mark = "[*] " if fixable else ""  # the column appears once something is fixable
+    return "".join(f"{n:>{width}}  {rule}  {'[*] ' if rule in fixable else ' ' * len(mark)}{name} ({severity})\n" for (rule, name, severity), n in rows)
 
 
 def render(result: RunResult, engine=None, settings=None, style: str = "concise", colour: bool = False) -> str:
     if style != "full":
-        return "\n".join([*(finding_line(f, colour) for f in result.findings), summary_line(result)]) + "\n"
+        return "\n".join([*(finding_line(f, colour, fixable=True) for f in result.findings), summary_line(result)]) + "\n"
     sources = _Sources()
     out = []
     urls: dict[str, str] = {}
     for f in result.findings:
-        out.append(finding_line(f, colour, url=False))
+        out.append(finding_line(f, colour, url=False, fixable=True))
         out.extend(_snippet(f, sources, colour))
         out.append("")
         urls.setdefault(f.rule, f.help_url)

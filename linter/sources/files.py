@@ -34,6 +34,8 @@ class SourceFile(NamedTuple):
 class MappedLines(LineIndex):
     """A LineIndex of the conf text whose answers are lines and columns of the file the user edits."""
 
+    rendered = True
+
     def __init__(self, source: SourceFile, encoding: str | None):
         super().__init__(source.data, encoding)
         self.source = source

@@ -10,6 +10,7 @@ from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations, shared_by_several
 from linter.evaluate.conditions import axis2_membership
 from linter.evaluate.violation import Violation
+from linter.fix import set_attribute, set_text
 from linter.model.types import Cluster, Node, Value
 from linter.redact import listing
 
@@ -40,9 +41,11 @@ def membership_scheme(node: Node, cluster: Cluster):
     name = scheme.text if scheme.present else "multicast"
     if name in BUILTIN_SCHEMES or not clustering.scheme_class_name.is_blank:
         return
+    known = (scheme.text or "").lower()  # a known scheme in the wrong case: the fix writes it as Carbon reads it
     yield Violation(
         scheme.loc,
         f"membershipScheme is {scheme.shown()}, which Carbon rejects at start-up; expected multicast, wka or aws, or a membershipSchemeClassName parameter for a custom scheme",
+        edits=set_text(scheme, known) if known in BUILTIN_SCHEMES else (),
     )
 
 
@@ -58,8 +61,12 @@ def clustering_parameter_typo(node: Node, cluster: Cluster):
 
         close = difflib.get_close_matches(parameter.name, KNOWN_PARAMETERS, n=1, cutoff=0.75)
         if close:
+            # renamed only when no parameter has that name already (Carbon reads the first of a name)
+            taken = node.clustering.param(close[0]) is not None
             yield Violation(
-                parameter.value.loc, f"clustering parameter '{parameter.name}' is not one Carbon reads, so its value is ignored; did you mean '{close[0]}'?"
+                parameter.value.loc,
+                f"clustering parameter '{parameter.name}' is not one Carbon reads, so its value is ignored; did you mean '{close[0]}'?",
+                edits=() if taken else set_attribute(Value(parameter.name, parameter.value.loc), "name", close[0]),
             )
         elif not custom_scheme:
             yield Violation(

@@ -9,8 +9,12 @@ from linter.evaluate.checks.clustering import is_loopback
 from linter.evaluate.checks.common import deviations_by_group, shared_by_several
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
+from linter.fix import add_child, set_text
 from linter.model.types import Cluster, Datasource, Node, Value
 from linter.redact import listing
+
+
+STOCK_ODE_THREADS = 50  # bps.xml as shipped
 
 
 def _bps_pool_size(node: Node) -> int | None:
@@ -25,33 +29,41 @@ def ode_scheduler_threads(node: Node, cluster: Cluster):
     if not node.bps:
         return
     threads = node.bps.ode_threads
+    max_active = _bps_pool_size(node)
+    # the fix: the stock 50, or fewer than the pool's connections when it has fewer than 51
+    target = str(min(STOCK_ODE_THREADS, max_active - 1) if max_active is not None and max_active > 1 else STOCK_ODE_THREADS)
     if not threads.present:
         yield Violation(
             threads.loc,
             "ODESchedulerThreadPoolSize is not set, so the ODE scheduler uses an unbounded thread pool; expected a positive number below BPS_DS maxActive",
+            edits=add_child(threads, "WSO2BPS", "ODESchedulerThreadPoolSize", target),
         )
         return
+    edits = set_text(threads, target)
     count = threads.as_int()
     if count is None:
         yield Violation(
             threads.loc,
             f"ODESchedulerThreadPoolSize is {threads.shown()}, not a whole number, so the BPEL engine fails to start; expected a positive number below BPS_DS maxActive",
+            edits=edits,
         )
     elif count < 0:
         yield Violation(
             threads.loc,
             f'ODESchedulerThreadPoolSize is {count}: a negative pool size makes the BPEL engine fail at start-up ("Failed to activate BPEL Core bundle"); '
             "expected a positive number below BPS_DS maxActive",
+            edits=edits,
         )
     elif count == 0:
-        yield Violation(threads.loc, "ODESchedulerThreadPoolSize is 0, which means an unbounded thread pool; expected a positive number below BPS_DS maxActive")
-    else:
-        max_active = _bps_pool_size(node)
-        if max_active is not None and count >= max_active:
-            yield Violation(
-                threads.loc,
-                f"ODESchedulerThreadPoolSize is {count}, not below BPS_DS maxActive {max_active}; expected fewer scheduler threads than pooled connections",
-            )
+        yield Violation(
+            threads.loc, "ODESchedulerThreadPoolSize is 0, which means an unbounded thread pool; expected a positive number below BPS_DS maxActive", edits=edits
+        )
+    elif max_active is not None and count >= max_active:
+        yield Violation(
+            threads.loc,
+            f"ODESchedulerThreadPoolSize is {count}, not below BPS_DS maxActive {max_active}; expected fewer scheduler threads than pooled connections",
+            edits=edits if int(target) > 0 else (),
+        )
 
 
 def _humantask_threads(node: Node) -> int:
@@ -293,6 +305,28 @@ def jndi_reference(node: Node, cluster: Cluster):
             )
 
 
+# The driver class a fix writes when no datasource of the cluster shows which one its JAR provides.
+DRIVER_CLASSES = {
+    "mysql": "com.mysql.jdbc.Driver",
+    "mariadb": "org.mariadb.jdbc.Driver",
+    "postgresql": "org.postgresql.Driver",
+    "oracle": "oracle.jdbc.OracleDriver",
+    "sqlserver": "com.microsoft.sqlserver.jdbc.SQLServerDriver",
+    "db2": "com.ibm.db2.jcc.DB2Driver",
+    "h2": "org.h2.Driver",
+}
+
+
+def _driver_in_use(cluster: Cluster, db: str) -> str | None:
+    """The driver class another datasource of the cluster uses for a ``db`` URL (its JAR is then installed)."""
+    for other in cluster.nodes:
+        for pool in other.datasources:
+            driver = pool.driver.text
+            if kind(pool.url.text) == db and driver and driver.startswith(DRIVER_PREFIXES[db]):
+                return driver
+    return DRIVER_CLASSES.get(db)
+
+
 @check
 def driver_matches_url(node: Node, cluster: Cluster):
     for pool in node.datasources:
@@ -301,9 +335,11 @@ def driver_matches_url(node: Node, cluster: Cluster):
         if not db or not driver or db not in DRIVER_PREFIXES:
             continue
         if not driver.startswith(DRIVER_PREFIXES[db]):
+            replacement = _driver_in_use(cluster, db)
             yield Violation(
                 pool.driver.loc,
                 f"datasource {pool.name.text} has driver '{driver}' but its URL is a {db} URL; expected a {db} driver ({DRIVER_PREFIXES[db][0]}...)",
+                edits=set_text(pool.driver, replacement) if replacement else (),
             )
 
 

@@ -6,6 +6,7 @@ from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations, describe_node
 from linter.evaluate.conditions import depsync_enabled
 from linter.evaluate.violation import Violation
+from linter.fix import set_text
 from linter.model.types import Cluster, Node, Value
 
 REPOSITORY_TYPES = ("registry", "svn", "git")
@@ -50,7 +51,9 @@ def depsync_autocommit_manager(cluster: Cluster):
                 if node.role == "worker"
                 else "whose role is unknown (no /_system/config mount marks it the writable manager)"
             )
-            yield Violation(value.loc, f"AutoCommit is true on {node.name}, {role}; expected AutoCommit true only on the manager and false on workers", node)
+            message = f"AutoCommit is true on {node.name}, {role}; expected AutoCommit true only on the manager and false on workers"
+            # a worker's is turned off; with no manager to keep it, which node commits is a choice: no fix
+            yield Violation(value.loc, message, node, edits=set_text(value, "false") if managers and node.role == "worker" else ())
         elif manager_count > 1:
             yield Violation(value.loc, f"AutoCommit is true on {manager_count} nodes ({names}); expected it on one manager only", node)
 

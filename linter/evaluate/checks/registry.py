@@ -7,6 +7,7 @@ from linter.evaluate.checks import check
 from linter.evaluate.checks.common import deviations_by_group, describe_node
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
+from linter.fix import add_child, set_text
 from linter.model.types import Cluster, Node, Value
 from linter.redact import listing
 
@@ -31,15 +32,20 @@ def registry_cache_id(node: Node, cluster: Cluster):
         if "${" in pool.url.text + pool.username.text:
             continue  # a system property bps-lint cannot see (BPS704 asks for it): the key is unknown here
         shown = f"{pool.username.text}@{redact(pool.url.text)}"
+        expected = f"{pool.username.text}@{pool.url.text}"
+        safe_to_show = shown == expected  # a URL holding a credential is never written into a fix (it would be printed)
         cache_id = instance.cache_id
         if not cache_id.present:
             yield Violation(
-                instance.loc, f"remoteInstance '{instance.id.text}' has no cacheId; expected <cacheId>{shown}</cacheId> (username@url of {pool.name.text})"
+                instance.loc,
+                f"remoteInstance '{instance.id.text}' has no cacheId; expected <cacheId>{shown}</cacheId> (username@url of {pool.name.text})",
+                edits=add_child(Value(None, instance.loc), "remoteInstance", "cacheId", expected) if safe_to_show else (),
             )
         elif (cache_id.text or "").lower() not in {cache_key(pool.username.text, pool.url.text), f"{pool.username.text}@{pool.url.text}".lower()}:
             yield Violation(
                 cache_id.loc,
                 f"cacheId of remoteInstance '{instance.id.text}' is '{redact(cache_id.raw)}'; expected '{shown}' (username@url of {pool.name.text}; case does not matter)",
+                edits=set_text(cache_id, expected) if safe_to_show else (),
             )
 
 
@@ -195,9 +201,18 @@ def single_writable_node(cluster: Cluster):
         yield Violation(loc, "no node has a writable /_system/config mount (readOnly false); expected exactly one manager node", node)
         return
     names = ", ".join(describe_node(n) for n in writers)
+    manager = _named_manager(writers)
     for node in writers:
+        read_only = node.config_mount_instance.read_only
         yield Violation(
-            node.config_mount_instance.read_only.loc,
+            read_only.loc,
             f"{count} nodes have a writable /_system/config mount ({names}); expected exactly one manager with readOnly false and readOnly true on all workers",
             node,
+            edits=set_text(read_only, "true") if manager is not None and node is not manager else (),
         )
+
+
+def _named_manager(writers: list[Node]) -> Node | None:
+    """The one writable node whose name says it is the manager (a single replica), or None when that is not clear."""
+    named = [n for n in writers if any(word in n.name.lower() for word in ("manager", "mgt", "mgr"))]
+    return named[0] if len(named) == 1 and named[0].replicas == 1 else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from linter.evaluate.checks import check
 from linter.evaluate.violation import Violation
+from linter.fix import set_text
 from linter.model.types import Cluster, Node
 
 MODES = ("STANDALONE", "CLUSTERED", "REMOTE", "AUTO")
@@ -64,6 +65,7 @@ def task_server_count(node: Node, cluster: Cluster):
         f"taskServerCount is {count} and {why}, so a node that starts while fewer than {count} task servers have ever started "
         "(the first start, or a whole-cluster restart) waits at start-up and schedules no HumanTask clean-up (TaskCleanupConfig) "
         "until more nodes come up; expected taskServerCount 1",
+        edits=set_text(node.tasks.count, "1"),
     )
 
 
@@ -77,6 +79,7 @@ def task_server_count_latent(node: Node, cluster: Cluster):
         node.tasks.count.loc,
         f"taskServerCount is {count} and {why}; nothing waits yet, since no ntask task is scheduled (HumanTask's TaskCleanupConfig is off), "
         f"but the first node to start will wait for {count} task servers once one is; the guide asks for taskServerCount 1",
+        edits=set_text(node.tasks.count, "1"),
     )
 
 

@@ -1,0 +1,145 @@
+"""Applying fixes to files: only plain, well-formed XML files inside the checked folders, written
+atomically (a temporary file in the same folder, then a rename) with their mode and owner kept."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import tempfile
+from typing import NamedTuple
+
+from linter.fix.text import FixError, apply, replacements
+from linter.parse.location import inside
+from linter.parse.xmlfile import parse_xml_bytes, read_bytes
+
+
+class FileChange(NamedTuple):
+    path: str  # as the findings name it
+    real: str  # the file written (a symbolic link's target inside the tree)
+    before: bytes
+    after: bytes
+    fixes: int
+    rules: frozenset = frozenset()  # the rules whose fixes it makes
+    lines: frozenset = frozenset()  # lines of ``after`` the edits wrote
+
+
+def editable(path: str, roots: list[str]) -> str:
+    """The real path to write for ``path``; FixError when it is not a plain XML file inside a checked folder."""
+    real = os.path.realpath(path)  # a symbolic link is written through only when its target is in the tree
+    if not any(inside(real, os.path.realpath(root)) for root in roots):
+        raise FixError("outside the checked folders (a symbolic link leading out is not followed)")
+    if not path.endswith(".xml"):  # a template or a manifest: the conf text was rendered from it
+        raise FixError("not an XML file written by hand")
+    if not stat.S_ISREG(os.stat(real).st_mode):
+        raise FixError("not a regular file")
+    return real
+
+
+def well_formed(path: str, data: bytes) -> bool:
+    return parse_xml_bytes(path, data).problem is None
+
+
+def plan(findings, roots: list[str], unsafe: bool = False):
+    """(changes, refused): the change to each file the fixes of ``findings`` make, and (path, why) for the files left alone.
+
+    All fixes in one file are made together; a fix whose edits overlap another's is dropped."""
+    by_path: dict[str, list] = {}
+    for finding in findings:
+        fix = getattr(finding, "fix", None)
+        if fix and (fix.safe or unsafe) and fix.edits:
+            by_path.setdefault(fix.edits[0].loc.path, []).append((finding.rule, fix))
+    changes, refused = [], []
+    for path, fixes in sorted(by_path.items()):
+        try:
+            real = editable(path, roots)
+            before, problem = read_bytes(real)
+            if problem:
+                raise FixError(problem.message)
+            if not well_formed(path, before):
+                raise FixError("not well-formed; not edited")
+            edits, applied, rules = [], 0, set()
+            for rule, fix in fixes:  # one at a time, so a fix that clashes with an earlier one is skipped alone
+                try:
+                    replacements(before, [*edits, *fix.edits])
+                except FixError:
+                    continue
+                edits.extend(fix.edits)
+                applied += 1
+                rules.add(rule)
+            found = replacements(before, edits)
+            after = apply(before, found)
+            if after == before:
+                continue
+            if not well_formed(path, after):
+                raise FixError("the edit would leave the file not well-formed")
+            changes.append(FileChange(path, real, before, after, applied, frozenset(rules), _written_lines(after, found)))
+        except (FixError, OSError, UnicodeError) as exc:
+            refused.append((path, str(exc)))
+    return changes, refused
+
+
+def _written_lines(after: bytes, found) -> frozenset:
+    """The 1-based lines of ``after`` that the replacements wrote."""
+    lines, shift = set(), 0
+    for r in found:
+        start = r.start + shift
+        first = after.count(b"\n", 0, start) + 1
+        lines.update(range(first, first + r.data.count(b"\n") + 1))
+        shift += len(r.data) - (r.end - r.start)
+    return frozenset(lines)
+
+
+def write_atomic(real: str, data: bytes) -> None:
+    """Replace ``real`` with ``data`` by a rename, so a reader sees the old file or the new one, never half."""
+    st = os.stat(real)
+    folder = os.path.dirname(real) or "."
+    fd, temp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(real) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), stat.S_IMODE(st.st_mode))
+            try:
+                os.fchown(handle.fileno(), st.st_uid, st.st_gid)
+            except (PermissionError, AttributeError):
+                pass  # only root may give a file away; the owner is then the user running the fix
+            os.fsync(handle.fileno())
+        os.replace(temp, real)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def _lines(data: bytes) -> list[str]:
+    """Lines split at "\n" only, each with its own ending ("\r\n" stays); latin-1 keeps every byte as it is."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", data.decode("latin-1"))
+
+
+def unified_diff(change: FileChange) -> bytes:
+    """A diff ``patch -p0`` and ``git apply -p0`` apply, of the file's own bytes."""
+    out, name = [], os.fsencode(change.path).decode("latin-1")
+    for line in difflib.unified_diff(_lines(change.before), _lines(change.after), name, name, n=3):
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out).encode("latin-1")
+
+
+def byte_replacements(fix, cache: dict) -> list | None:
+    """The byte replacements of ``fix`` in its file as it is now (for JSON and SARIF), or None when they
+    cannot be worked out; ``cache`` keeps each file's bytes for the run."""
+    if not fix or not fix.edits:
+        return None
+    path = fix.edits[0].loc.path
+    if path not in cache:
+        data, problem = read_bytes(path) if path.endswith(".xml") else (None, True)
+        cache[path] = data if not problem and data is not None and well_formed(path, data) else None
+    if cache[path] is None:
+        return None
+    try:
+        return replacements(cache[path], fix.edits)
+    except (FixError, UnicodeError):
+        return None

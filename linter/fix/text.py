@@ -1,0 +1,226 @@
+"""The byte-exact layer: find the bytes of one start tag, attribute value or element text in a file's
+original bytes, and the replacement for them. Nothing else of the file is decoded or re-encoded, so
+line endings, a BOM, tabs, comments, quoting and attribute order stay as they were."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from linter.fix import AddChild, SetAttr, SetText, local_name
+
+
+class FixError(Exception):
+    """Why an edit cannot be made safely; the file is then left as it is."""
+
+
+class Replacement(NamedTuple):
+    start: int  # byte offsets into the original file
+    end: int
+    data: bytes
+
+
+_ASCII_COMPATIBLE = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252"}
+_DECLARED = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._\-]+)["']""")
+_SKIPPED = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
+_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def encoding(data: bytes) -> str:
+    """The file's encoding; only ASCII-compatible ones are edited (the bytes searched for are ASCII)."""
+    match = _DECLARED.match(data)
+    name = (match.group(1).decode("ascii") if match else "utf-8").lower().replace("_", "-")
+    if name not in _ASCII_COMPATIBLE or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FixError(f"file encoding {name} is not edited")
+    return name
+
+
+def unescape(text: str) -> str:
+    def one(match):
+        ref = match.group(1)
+        if ref.startswith("#x"):
+            return chr(int(ref[2:], 16))
+        if ref.startswith("#"):
+            return chr(int(ref[1:]))
+        return _NAMED[ref]
+
+    return _ENTITY.sub(one, text)
+
+
+def escape(text: str, quote: str = "") -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace(quote, "&quot;" if quote == '"' else "&apos;") if quote else text
+
+
+class Document:
+    """A file's bytes with the spans of its comments, CDATA and processing instructions, which no edit touches."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+        self.encoding = encoding(data)
+        self._skipped = [m.span() for m in _SKIPPED.finditer(data)]
+        self._line_starts = [0] + [m.end() for m in re.finditer(rb"\n", data)]
+
+    def skipped(self, offset: int) -> bool:
+        return any(start <= offset < end for start, end in self._skipped)
+
+    def next_skipped(self, offset: int, limit: int) -> tuple[int, int] | None:
+        return next(((s, e) for s, e in self._skipped if offset <= s < limit), None)
+
+    def line_span(self, line: int) -> tuple[int, int]:
+        if not 1 <= line <= len(self._line_starts):
+            raise FixError(f"line {line} is past the end of the file")
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] if line < len(self._line_starts) else len(self.data)
+        return start, end
+
+    def start_tag(self, line: int, tag: str) -> tuple[int, int, bytes]:
+        """Offsets of ``<tag ...>`` (or ``<prefix:tag ...>``) starting on ``line``, outside any comment, and the
+        name as written. More than one such tag on the line is ambiguous: no edit is made."""
+        start, end = self.line_span(line)
+        pattern = re.compile(rb"<((?:[\w.\-]+:)?" + re.escape(local_name(tag).encode("ascii")) + rb")(?=[\s/>])")
+        found = [m for m in pattern.finditer(self.data, start, end) if not self.skipped(m.start())]
+        if len(found) != 1:
+            raise FixError(f"<{local_name(tag)}> not found once on line {line}")
+        match = found[0]
+        at, quote = match.end(), None
+        while at < len(self.data):  # the '>' that ends the tag, not one inside a quoted value
+            byte = self.data[at : at + 1]
+            if quote:
+                quote = None if byte == quote else quote
+            elif byte in (b'"', b"'"):
+                quote = byte
+            elif byte == b">":
+                return match.start(), at + 1, match.group(1)
+            at += 1
+        raise FixError("start tag not closed")
+
+    def decode(self, start: int, end: int) -> str:
+        return self.data[start:end].decode(self.encoding)
+
+    def encode(self, text: str) -> bytes:
+        return text.encode(self.encoding, errors="xmlcharrefreplace")
+
+
+_ATTRIBUTE = re.compile(rb"""(\s)([\w.:\-]+)(\s*=\s*)(["'])(.*?)\4""", re.S)
+
+
+def set_attribute(doc: Document, edit: SetAttr) -> Replacement:
+    start, end, name = doc.start_tag(edit.loc.line, edit.tag)
+    for match in _ATTRIBUTE.finditer(doc.data, start + 1 + len(name), end):
+        if match.group(2).decode("ascii", errors="replace") != edit.name:
+            continue
+        old = unescape(doc.decode(*match.span(5)))
+        if edit.old is not None and old != edit.old:
+            raise FixError(f"attribute {edit.name} changed since it was checked")
+        quote = match.group(4).decode("ascii")
+        return Replacement(*match.span(5), doc.encode(escape(edit.new, quote)))
+    if edit.old is not None:
+        raise FixError(f"attribute {edit.name} not found")
+    # Absent: added after the tag's name, before any other attribute, with one space.
+    at = start + 1 + len(name)
+    return Replacement(at, at, doc.encode(f' {edit.name}="{escape(edit.new, chr(34))}"'))
+
+
+def set_text(doc: Document, edit: SetText) -> Replacement:
+    """The element's text as lxml reads it (``.text``: up to its first comment or child) becomes ``new``;
+    the whitespace around the value and anything after it stay."""
+    start, end, name = doc.start_tag(edit.loc.line, edit.tag)
+    if doc.data[end - 2 : end] == b"/>":  # <tag/>: becomes <tag>new</tag>
+        if edit.old:
+            raise FixError("element is empty")
+        close = end - 2
+        while doc.data[close - 1 : close] in (b" ", b"\t", b"\r", b"\n"):
+            close -= 1
+        return Replacement(close, end, doc.encode(">" + escape(edit.new) + "</") + name + b">")
+    stop = doc.data.find(b"<", end)
+    if stop < 0:
+        raise FixError("element not closed")
+    text = doc.decode(end, stop)
+    if edit.old is not None and unescape(text).strip() != edit.old.strip():
+        raise FixError("text changed since it was checked")
+    core = text.strip()
+    lead = len(text) - len(text.lstrip())
+    if edit.whole:
+        return Replacement(end, stop, doc.encode(escape(edit.new)))
+    if not core:  # nothing written yet: the value goes where the text is, its whitespace kept after it
+        return Replacement(end, end, doc.encode(escape(edit.new)))
+    first = end + len(doc.encode(text[:lead]))
+    return Replacement(first, first + len(doc.encode(core)), doc.encode(escape(edit.new)))
+
+
+_TAG = re.compile(rb"<(/?)([\w.\-]+:)?([\w.\-]+)[^>]*?(/?)>")
+
+
+def _children(doc: Document, start: int, end: int, name: bytes):
+    """The direct children of the element whose start tag ends at ``end``: (start, end) of each, and the offset of
+    its end tag. Comments, CDATA and processing instructions are skipped."""
+    depth, at, children, child_start = 0, end, [], None
+    while True:
+        match = _TAG.search(doc.data, at)
+        if match is None:
+            raise FixError("element not closed")
+        at = match.end()
+        if doc.skipped(match.start()):
+            continue
+        closing, selfclosing = match.group(1), match.group(4)
+        if closing:
+            if depth == 0:
+                return children, match.start()
+            depth -= 1
+            if depth == 0:
+                children.append((child_start, match.end()))
+        elif selfclosing:
+            if depth == 0:
+                children.append((match.start(), match.end()))
+        else:
+            if depth == 0:
+                child_start = match.start()
+            depth += 1
+
+
+def add_child(doc: Document, edit) -> Replacement:
+    start, end, name = doc.start_tag(edit.loc.line, edit.tag)
+    if doc.data[end - 2 : end] == b"/>":
+        raise FixError("element is empty")
+    children, close = _children(doc, start, end, name)
+    prefix = name.rpartition(b":")[0] + b":" if b":" in name else b""
+    qname = prefix + edit.name.encode("ascii")
+    element = b"<" + qname + b">" + doc.encode(escape(edit.new)) + b"</" + qname + b">"
+    commented = re.compile(rb"<!--\s*<" + re.escape(qname) + rb">[^<]*</" + re.escape(qname) + rb">\s*-->")
+    at_depth_one = [(s, e) for s, e in doc._skipped if end <= s < close and not any(cs <= s < ce for cs, ce in children)]
+    found = [(s, e) for s, e in at_depth_one if commented.fullmatch(doc.data, s, e)]
+    if len(found) == 1:
+        return Replacement(*found[0], element)
+    if not children or found:
+        raise FixError(f"no place to add <{edit.name}>")
+    last_start, last_end = children[-1]
+    line_start = doc.data.rfind(b"\n", 0, last_start) + 1
+    indent = doc.data[line_start:last_start]
+    if indent.strip(b" \t"):
+        raise FixError("the last child shares its line")
+    newline = b"\r\n" if doc.data[line_start - 2 : line_start] == b"\r\n" else b"\n"
+    return Replacement(last_end, last_end, newline + indent + element)
+
+
+EDITORS = {SetText: set_text, SetAttr: set_attribute, AddChild: add_child}
+
+
+def replacements(data: bytes, edits) -> list[Replacement]:
+    """The byte replacements that make ``edits`` in ``data``, sorted; overlapping edits are refused."""
+    doc = Document(data)
+    found = sorted(EDITORS[type(edit)](doc, edit) for edit in edits)
+    for before, after in zip(found, found[1:]):
+        if after.start < before.end or (after.start == before.end and after.start == after.end == before.start):
+            raise FixError("edits overlap")
+    return found
+
+
+def apply(data: bytes, found: list[Replacement]) -> bytes:
+    out, at = [], 0
+    for r in sorted(found):
+        out += [data[at : r.start], r.data]
+        at = r.end
+    out.append(data[at:])
+    return b"".join(out)
