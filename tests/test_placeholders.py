@@ -109,21 +109,25 @@ def test_a_node_whose_property_names_another_database_is_reported(tmp_path):
     assert {(f.rule, f.node) for f in findings} == {("BPS201", "worker2"), ("BPS202", "worker2")}
 
 
+def _password_from_property(tmp_path, script_flag=None):
+    """worker1's BPS_DS password read from ${db.pw}, set by its start script when ``script_flag`` is given."""
+    files = [
+        {
+            "nodes": ["worker1"],
+            "file": "datasources/bps-datasources.xml",
+            "replace": '<password svns:secretAlias="Datasources.BPS_DS.Password"></password>',
+            "with": "<password>${db.pw}</password>",
+        }
+    ]
+    if script_flag:
+        files.append({"nodes": ["worker1"], "file": "bin/wso2server.sh", "replace": "    -DworkerNode=", "with": f"    {script_flag} -DworkerNode="})
+    return materialize({"files": files}, tmp_path)
+
+
 def test_a_password_taken_from_a_system_property_is_never_printed(tmp_path, capsys):
     from linter.cli import main
 
-    example = {
-        "files": [
-            {
-                "nodes": ["worker1"],
-                "file": "datasources/bps-datasources.xml",
-                "replace": '<password svns:secretAlias="Datasources.BPS_DS.Password"></password>',
-                "with": "<password>${db.pw}</password>",
-            },
-            {"nodes": ["worker1"], "file": "bin/wso2server.sh", "replace": "    -DworkerNode=", "with": "    -Ddb.pw=S3CRET_PROP -DworkerNode="},
-        ]
-    }
-    cluster = materialize(example, tmp_path)
+    cluster = _password_from_property(tmp_path, "-Ddb.pw=S3CRET_PROP")
     findings = lint(cluster).findings
     assert not [f for f in findings if f.rule in ("BPS704", "BPS705")]  # set by the script; not a plaintext password
     for command in (["model"], ["drift"], ["graph"], []):
@@ -134,17 +138,7 @@ def test_a_password_taken_from_a_system_property_is_never_printed(tmp_path, caps
 
 
 def test_an_unset_password_placeholder_is_a_placeholder_not_a_plaintext_password(tmp_path):
-    example = {
-        "files": [
-            {
-                "nodes": ["worker1"],
-                "file": "datasources/bps-datasources.xml",
-                "replace": '<password svns:secretAlias="Datasources.BPS_DS.Password"></password>',
-                "with": "<password>${db.pw}</password>",
-            }
-        ]
-    }
-    findings = lint(materialize(example, tmp_path)).findings
+    findings = lint(_password_from_property(tmp_path)).findings
     assert [(f.rule, "db.pw" in f.message) for f in findings] == [("BPS704", True)]
 
 
