@@ -25,3 +25,12 @@ def schema_path(name: str) -> str:
 def example_cluster_dir() -> str:
     """The three-node example cluster every policy example edits (linter.examples)."""
     return os.path.join(_data_dir("examples"), "cluster")
+
+
+def first_schema_error(errors) -> tuple[str, str] | None:
+    """(dotted key, message) of the first of jsonschema's errors as given (sorted by the caller), or None:
+    the one line a policy or manifest error names its key with."""
+    first = next(iter(errors), None)
+    if first is None:
+        return None
+    return ".".join(str(p) for p in first.absolute_path) or "(top level)", first.message

@@ -10,7 +10,7 @@ import json
 import os
 from typing import NamedTuple
 
-from linter.resources import schema_path
+from linter.resources import first_schema_error, schema_path
 
 
 class ManifestError(Exception):
@@ -73,11 +73,9 @@ def _validate(path: str, table: dict) -> None:
 
     with open(schema_path("manifest.schema.json"), encoding="utf-8") as handle:
         schema = json.load(handle)
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(table), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        key = ".".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise ManifestError(f"{path}: invalid manifest at '{key}': {first.message}")
+    error = first_schema_error(sorted(jsonschema.Draft202012Validator(schema).iter_errors(table), key=lambda e: list(e.absolute_path)))
+    if error:
+        raise ManifestError(f"{path}: invalid manifest at '{error[0]}': {error[1]}")
 
 
 def _repository(folder: str) -> str:
@@ -92,7 +90,25 @@ def _repository(folder: str) -> str:
         current = parent
 
 
+_LOADED: dict[tuple, Manifest] = {}
+
+
 def load_manifest(path: str) -> Manifest:
+    """The manifest at ``path``, read and validated once per run (the settings and the walk both ask for it)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return _load_manifest(path)  # says why it cannot be read
+    key = (os.path.abspath(path), data)  # the text itself: a rewrite within one clock tick is still seen
+    if key not in _LOADED:
+        if len(_LOADED) > 32:
+            _LOADED.clear()
+        _LOADED[key] = _load_manifest(path)
+    return _LOADED[key]
+
+
+def _load_manifest(path: str) -> Manifest:
     try:
         table = _read_table(path) or {}
         _validate(path, table)

@@ -7,7 +7,7 @@ import os
 from typing import NamedTuple
 
 from linter.evaluate import policy_cache
-from linter.resources import policies_dir, schema_path
+from linter.resources import first_schema_error, policies_dir, schema_path
 
 
 class PolicyError(Exception):
@@ -87,11 +87,9 @@ def _read_validated(path: str, validator) -> dict:
     except RecursionError:
         raise PolicyError(f"{path}: nested too deeply to read; a policy holds tables of plain values") from None
     # in path order; under one key, a precise error (check.kind) before "matches none of the check kinds"
-    errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path)[:1], e.validator == "oneOf", list(e.absolute_path)))
-    if errors:
-        first = errors[0]
-        where = ".".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise PolicyError(f"{path}: invalid policy at '{where}': {first.message}")
+    error = first_schema_error(sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path)[:1], e.validator == "oneOf", list(e.absolute_path))))
+    if error:
+        raise PolicyError(f"{path}: invalid policy at '{error[0]}': {error[1]}")
     return data
 
 

@@ -315,10 +315,6 @@ class Node(NamedTuple):
     start_script_origin: str = "repository"  # or "default": the product's stock script
     product: str | None = None  # whose stock files stand in for the missing ones ("bps-3.6.0"), if known
 
-    @property
-    def loc(self) -> Loc:
-        return Loc(self.path)
-
     def datasource_by_jndi(self, jndi: str | None) -> Datasource | None:
         return first(self.datasources, _jndi_text, jndi) if jndi else None
 
