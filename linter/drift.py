@@ -171,8 +171,7 @@ def node_settings(node: Node) -> dict[str, Setting]:
     if node.start_script:
         flags: dict[str, list] = {}
         for flag in node.start_script.flags:
-            name, eq, value = flag.text.partition("=")
-            flags.setdefault(name, []).append((value.strip("\"'") if eq else "(set)", flag.loc))
+            flags.setdefault(flag.name, []).append((flag.value if flag.value is not None else "(set)", flag.loc))
         for name, uses in flags.items():
             value = Value(" ; ".join(v for v, _ in uses), uses[0][1])
             if name[2:] in node.secret_properties:  # -Ddb.pw=... where a password element says ${db.pw}

@@ -124,7 +124,6 @@ def model_secrets(cluster) -> set[str]:
             if is_secret_name(parameter.name) and parameter.value.text:
                 found.add(parameter.value.text)
         for flag in node.start_script.flags if node.start_script else ():
-            name, _, value = flag.text.partition("=")
-            if value and (is_secret_name(name) or name[2:] in node.secret_properties) and value.strip("\"'"):
-                found.add(value.strip("\"'"))
+            if flag.value and (is_secret_name(flag.name) or flag.property in node.secret_properties):
+                found.add(flag.value)
     return {s for s in found if len(s) >= 3}  # "1" or "no" would mask half a message

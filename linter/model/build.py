@@ -223,10 +223,9 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
     # the manifest says the JVMs get elsewhere (JAVA_OPTS). Read the script first to know them.
     known = dict(properties or {})
     for flag in script.flags if script else ():
-        if flag.text.startswith("-D") and "=" in flag.text and not flag.conditional:
-            name, _, value = flag.text[2:].partition("=")
-            if "$" not in value and "`" not in value:  # a shell expansion is only known when the script runs
-                known[name] = value.strip("\"'")
+        if flag.property and flag.value is not None and not flag.conditional:
+            if "$" not in flag.value and "`" not in flag.value:  # a shell expansion is only known when the script runs
+                known[flag.property] = flag.value
 
     for rel in REQUIRED_FILES:
         if not rel.startswith(DATASOURCE_DIR + "/"):
@@ -284,7 +283,7 @@ def _hazelcast_config(conf_dir: str, script) -> str | None:
     """The Hazelcast configuration file Carbon would load instead of axis2.xml's settings, if any."""
     flag = script.flag("-Dhazelcast.config") if script else None
     if flag and not flag.conditional:
-        return flag.text.partition("=")[2].strip("\"'") or None
+        return flag.value or None
     for rel in HAZELCAST_CONFIGS:
         path = os.path.join(conf_dir, rel)
         if os.path.isfile(path):

@@ -268,6 +268,22 @@ class JvmFlag(NamedTuple):
     loc: Loc
     conditional: bool  # inside an if-block (e.g. only for old Java versions)
 
+    @property
+    def name(self) -> str:
+        """``-Ddb.host`` of ``-Ddb.host=mysql``."""
+        return self.text.partition("=")[0]
+
+    @property
+    def value(self) -> str | None:
+        """What follows ``=``, without the shell's quotes; None for a flag without one (``-Dsetup``)."""
+        _, eq, value = self.text.partition("=")
+        return value.strip("\"'") if eq else None
+
+    @property
+    def property(self) -> str | None:
+        """The system property a ``-D`` flag sets (``db.host``); None for other flags."""
+        return self.name[2:] if self.text.startswith("-D") else None
+
 
 class StartScript(NamedTuple):
     loc: Loc

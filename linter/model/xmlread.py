@@ -10,7 +10,7 @@ from linter.parse.location import ElementLoc, Loc
 from linter.parse.xmlfile import ParsedXml
 
 SECURE_VAULT_NS = "http://org.wso2.securevault/configuration"
-_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 DEFAULT_PASSWORDS = frozenset({"admin", "root", "wso2carbon", "password", "changeme", "secret", "123"})
 
 
@@ -58,7 +58,7 @@ class Reader:
             else:
                 known = None
             if known:
-                resolved = _PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), raw)
+                resolved = PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), raw)
                 if resolved != raw:
                     return Value(resolved, value.loc)
         return value
@@ -85,7 +85,7 @@ class Reader:
         value = (found.text or "").strip()
         if not value:
             return Secret("empty", loc)
-        names = _PLACEHOLDER.findall(value)
+        names = PLACEHOLDER.findall(value)
         if names:  # ${db.pw}: the password is the property's value, itself a secret wherever it is set
             self.parsed.secret_properties.update(names)
             self.parsed.placeholders.append(Value(value, loc))

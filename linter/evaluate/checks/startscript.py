@@ -7,6 +7,7 @@ import re
 from linter.evaluate.checks import check
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
+from linter.model.xmlread import PLACEHOLDER
 from linter.model.types import Cluster, Node
 
 
@@ -31,7 +32,7 @@ def setup_flag_in_cluster(node: Node, cluster: Cluster):
 @check
 def worker_node_flag_on_manager(node: Node, cluster: Cluster):
     flag = _unconditional(node, "-DworkerNode")
-    if not flag or flag.text.partition("=")[2].strip("\"'").lower() != "true" or node.role != "manager":
+    if not flag or (flag.value or "").lower() != "true" or node.role != "manager":
         return
     if sum(n.replicas for n in cluster.nodes if n.role == "manager") == 1:  # with several writable nodes, BPS207 says which to fix
         yield Violation(
@@ -51,7 +52,6 @@ def maxpermsize_ignored(node: Node, cluster: Cluster):
 # Carbon substitutes ${name} from the JVM's system properties when it loads these files (the text of
 # elements; in axis2.xml only <parameter> text); everything else is read as written. An unset
 # property leaves the placeholder as written, with nothing logged.
-_NAMES = re.compile(r"\$\{([^}]*)\}")
 # Set by Carbon itself at start-up (carbon.home, hostName, ...), not template leftovers.
 RUNTIME_PLACEHOLDERS = re.compile(
     r"^(carbon\.[\w.]+|hostName|httpsPort|httpPort|Ports\.[\w.]+|hotdeployment|hotupdate|childfirstCL|jaxwsparam|require\.carbon\.servlet|p2\.repo\.url)$"
@@ -64,14 +64,14 @@ def _substituted(node: Node, value) -> bool:
 
 def _set_properties(node: Node, cluster: Cluster) -> set[str]:
     flags = node.start_script.flags if node.start_script else ()
-    return {f.text[2:].partition("=")[0] for f in flags if f.text.startswith("-D")} | set(cluster.properties)
+    return {f.property for f in flags if f.property} | set(cluster.properties)
 
 
 @check
 def unresolved_placeholder(node: Node, cluster: Cluster):
     known = None
     for value in node.placeholders:
-        names = _NAMES.findall(value.raw)
+        names = PLACEHOLDER.findall(value.raw)
         if all(RUNTIME_PLACEHOLDERS.match(name) for name in names):
             continue
         shown = redact(value.text)
