@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import re
+import zlib
 
 _DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "_data", "products")
 
@@ -36,7 +37,7 @@ def data(product: str, rel: str) -> bytes | None:
     if stored is None:
         return None
     with open(os.path.join(_DIR, stored), "rb") as handle:
-        return handle.read()
+        return zlib.decompress(handle.read(), wbits=31)  # stored gzip-compressed (SOURCES.md); 31: gzip framing
 
 
 _VERSION = re.compile(rb"<Version>\s*([^<\s]+)\s*</Version>")
