@@ -179,6 +179,18 @@ def test_paths_are_relative_to_the_current_directory(broken, monkeypatch, capsys
     assert out.startswith("cluster/worker1/repository/conf/datasources/bps-datasources.xml:18:21: BPS705")
 
 
+def test_paths_outside_the_current_directory(broken, monkeypatch, capsys):
+    """A sibling folder shows as '../name/...', as typed; a path sharing only the root with the current folder shows
+    absolute, not as '../../..' up to the root."""
+    (broken.parent / "elsewhere").mkdir()
+    monkeypatch.chdir(broken.parent / "elsewhere")
+    main(["../cluster"])
+    assert capsys.readouterr().out.startswith("../cluster/worker1/repository/conf/datasources/bps-datasources.xml:18:21: BPS705")
+    monkeypatch.chdir(next(top for top in ("/usr", "/var", "/etc") if not str(broken).startswith(top + "/")))
+    main([str(broken)])
+    assert capsys.readouterr().out.startswith(f"{broken}/worker1/repository/conf/datasources/bps-datasources.xml:18:21: BPS705")
+
+
 def test_plain_paths_skip_argparse_but_mean_the_same(tmp_path):
     """The fast path for `bps-lint PATH...` must give what argparse gives for the same command line."""
     from linter.cli import _check_parser, parse_check_args

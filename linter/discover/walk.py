@@ -47,17 +47,20 @@ class Discovery(NamedTuple):
 
 def _below(folder: str, path: str) -> str | None:
     """``path`` relative to ``folder`` when it lies inside it: a string cut, without relpath's work."""
-    return path[len(folder) + 1 :] if path.startswith(folder + os.sep) else None
+    prefix = folder if folder.endswith(os.sep) else folder + os.sep  # the root ends with one already
+    return path[len(prefix) :] if path.startswith(prefix) else None
 
 
 def display_path(path: str) -> str:
-    """Paths relative to the current directory, as users type them."""
+    """Paths relative to the current directory, as users type them, when the two share a folder below the root
+    ('../broken-cluster/...'); others absolute, not a chain of '../' up to the root that says less than the path."""
     cwd = os.getcwd()
     rest = _below(cwd, path)
     if rest is not None:
         return rest
     try:
-        return os.path.relpath(path, cwd)
+        shared = os.path.commonpath([cwd, path])
+        return path if os.path.dirname(shared) == shared else os.path.relpath(path, cwd)
     except ValueError:  # another drive on Windows
         return path
 
