@@ -48,6 +48,26 @@ def test_a_single_node_is_a_cluster_of_one(tmp_path):
     assert [f.rule for f in result.findings if f.severity == "error"] == []
 
 
+def test_a_worker_linted_alone_is_not_told_it_lacks_a_manager(tmp_path):
+    """A server's own BPS_HOME, linted where it runs: its manager is elsewhere, so 'no node commits' says nothing."""
+    shutil.copytree(EXAMPLE_CLUSTER / "worker1", tmp_path / "opt" / "wso2bps-3.6.0")
+    result = lint(tmp_path / "opt" / "wso2bps-3.6.0")
+    assert result.nodes == 1 and [f.rule for f in result.findings] == []
+
+
+def test_packs_unpacked_per_host_form_one_cluster(tmp_path, monkeypatch):
+    """<host>/wso2bps-3.6.0 side by side: nodes named after the hosts, one cluster, whether the folder or a file is given."""
+    for node in ("manager", "worker1", "worker2"):
+        shutil.copytree(EXAMPLE_CLUSTER / node, tmp_path / "prod" / f"host-{node}" / "wso2bps-3.6.0")
+    assert list(_clusters(tmp_path / "prod").values()) == [["host-manager", "host-worker1", "host-worker2"]]
+    monkeypatch.chdir(tmp_path)
+    changed = _conf(tmp_path / "prod" / "host-worker1" / "wso2bps-3.6.0") / "carbon.xml"
+    assert list(_clusters(changed).values()) == [["host-manager", "host-worker1", "host-worker2"]]
+    # a single pack in its folder stays named after itself
+    shutil.copytree(EXAMPLE_CLUSTER / "manager", tmp_path / "solo" / "wso2bps-3.6.0")
+    assert list(_clusters(tmp_path / "solo").values()) == [["wso2bps-3.6.0"]]
+
+
 def test_hidden_folders_are_skipped(tmp_path):
     shutil.copytree(EXAMPLE_CLUSTER, tmp_path / "repo" / "cluster")
     shutil.copytree(EXAMPLE_CLUSTER / "manager", tmp_path / "repo" / ".git" / "old" / "manager")

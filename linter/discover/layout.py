@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 # Files bps-lint reads, relative to a node's conf folder. Missing required ones are findings.
 REQUIRED_FILES = (
@@ -59,6 +60,25 @@ def node_home(node_dir: str) -> str:
     if trimmed.endswith(os.sep + EI_PROFILE_DIR):
         return trimmed[: -len(EI_PROFILE_DIR) - 1]
     return node_dir
+
+
+# A product pack unpacked under the name it ships with, as hosts and images hold it: <host>/wso2bps-3.6.0.
+PACK_NAME = re.compile(r"wso2(?:bps|ei)-\d+(?:\.\d+)*$")
+
+
+def host_folders(homes: list[str]) -> dict[str, str]:
+    """Node homes that stand for the host folder above them: packs under their shipped name, each alone in a
+    folder of its own, two or more such folders side by side (``prod/host1/wso2bps-3.6.0``,
+    ``prod/host2/wso2bps-3.6.0``): the nodes are then named after the hosts and form the cluster ``prod``."""
+    packs: dict[str, list[str]] = {}
+    for home in homes:
+        if PACK_NAME.match(os.path.basename(home.rstrip(os.sep))):
+            packs.setdefault(os.path.dirname(home.rstrip(os.sep)), []).append(home)
+    hosts: dict[str, list[str]] = {}
+    for host, inside in packs.items():
+        if len(inside) == 1:
+            hosts.setdefault(os.path.dirname(host), []).append(host)
+    return {packs[host][0]: host for side_by_side in hosts.values() if len(side_by_side) > 1 for host in side_by_side}
 
 
 def start_script_of(node_dir: str, conf_dir: str) -> str | None:

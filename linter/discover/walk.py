@@ -6,7 +6,7 @@ import errno
 import os
 from typing import NamedTuple
 
-from linter.discover.layout import conf_dir_of, node_home, start_script_of
+from linter.discover.layout import PACK_NAME, conf_dir_of, host_folders, node_home, start_script_of
 from linter.discover.manifest import Manifest, NodeSettings, find_manifest, load_manifest
 from linter.parse.location import OUTSIDE, Loc, inside
 
@@ -200,7 +200,11 @@ def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str], list[str]]:
         else:
             node = enclosing_node(path)
             if node is not None:
-                roots.append(os.path.dirname(node_home(node)))
+                home = node_home(node)
+                roots.append(os.path.dirname(home))
+                hosts = os.path.dirname(os.path.dirname(home))
+                if PACK_NAME.match(os.path.basename(home)) and _under(os.path.realpath(hosts), {os.path.realpath(os.curdir)}):
+                    roots.append(hosts)  # <host>/wso2bps-3.6.0: the other hosts' packs, within the repository only
                 file_nodes.add(os.path.realpath(node))
             elif is_source_file(os.path.basename(path)) or path.endswith(".j2"):
                 # A manifest, template or inventory stands for the sources around it: the repository it is in.
@@ -287,8 +291,10 @@ def discover(paths: list[str], exclude=None) -> Discovery:
     clusters: dict[tuple[str, str], ClusterSource] = {}
     asked_for: set[tuple[str, str]] = set()  # clusters holding a node under a given folder or of a given file
     shown_parents: dict[str, str] = {}
+    lifted = host_folders([node_home(os.path.abspath(node_dir)) for node_dir, _, _, _ in by_real.values()])
     for real, (node_dir, layout, conf, root) in sorted(by_real.items()):
         home = node_home(os.path.abspath(node_dir))
+        home = lifted.get(home, home)
         parent = os.path.dirname(home)
         if parent not in shown_parents:
             shown_parents[parent] = display_path(parent)

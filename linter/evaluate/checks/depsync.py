@@ -32,7 +32,7 @@ def depsync_autocommit_manager(cluster: Cluster):
     if not enabled:
         return
     committers = [n for n in enabled if n.carbon.depsync.auto_commit.is_true()]
-    if not committers:
+    if not committers and cluster.multi_node:  # one node linted alone (a server's own BPS_HOME): its manager is elsewhere
         target = next((n for n in enabled if n.role == "manager"), enabled[0])
         yield Violation(
             target.carbon.depsync.auto_commit.loc,
