@@ -191,6 +191,15 @@ def test_paths_outside_the_current_directory(broken, monkeypatch, capsys):
     assert capsys.readouterr().out.startswith(f"{broken}/worker1/repository/conf/datasources/bps-datasources.xml:18:21: BPS705")
 
 
+def test_a_finding_of_no_node_has_no_empty_brackets(monkeypatch, capsys):
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    main(["-"])
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("<stdin>: BPS003 error: ") and "[]" not in line and line.endswith("/rules/BPS003/)")
+
+
 def test_plain_paths_skip_argparse_but_mean_the_same(tmp_path):
     """The fast path for `bps-lint PATH...` must give what argparse gives for the same command line."""
     from linter.cli import _check_parser, parse_check_args

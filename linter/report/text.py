@@ -50,8 +50,10 @@ def scope_label(f: Finding) -> str:
 
 def finding_line(f: Finding, colour: bool = False, url: bool = True, fixable: bool = False) -> str:
     mark = " [*]" if fixable and f.fix and f.fix.safe else ""  # ruff's mark: --fix corrects it
+    scope = scope_label(f)
     head = (
-        f"{_paint(_where(f), 'path', colour)}: {_paint(f.rule, 'rule', colour)}{mark} {_paint(f.severity, f.severity, colour)}: {f.message} [{scope_label(f)}]"
+        f"{_paint(_where(f), 'path', colour)}: {_paint(f.rule, 'rule', colour)}{mark} {_paint(f.severity, f.severity, colour)}: {f.message}"
+        + (f" [{scope}]" if scope else "")  # a finding of no node (standard input with nothing on it) has none
     )
     return f"{head} ({f.help_url})" if url else head
 
