@@ -70,6 +70,82 @@ def test_named_product_and_unknown_product_hint(tmp_path):
     assert any("from the product default of bps-3.5.1" in f.message for f in result.findings)
 
 
+def _stock_pair(tmp_path, remove=(), version=None):
+    """The stock BPS 3.6.0 tree copied into a two-node cluster, with ``remove`` (conf-relative, or bin/wso2server.sh)
+    deleted from both nodes and carbon.xml's <Version> rewritten to ``version``."""
+    for node in ("n1", "n2"):
+        home = tmp_path / "c" / node
+        shutil.copytree(CORPUS / "bps-3.6.0-stock", home)
+        for rel in remove:
+            (home / rel if rel.startswith("bin/") else home / "repository" / "conf" / rel).unlink()
+        if version:
+            carbon = home / "repository" / "conf" / "carbon.xml"
+            carbon.write_text(carbon.read_text().replace("<Version>3.6.0</Version>", f"<Version>{version}</Version>"))
+    return tmp_path / "c"
+
+
+def _findings_of(result):
+    return sorted((f.rule, f.node, f.loc.path, f.loc.line, f.message) for f in result.findings)
+
+
+@needs_corpus
+def test_bps_home_missing_files_is_overlaid_on_the_product_carbon_xml_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    whole = _findings_of(lint(_stock_pair(tmp_path / "whole")))
+    assert not any("product default" in message for *_, message in whole)  # a whole tree is checked as it is
+    removed = ("bps.xml", "etc/tasks-config.xml", "bin/wso2server.sh")
+    result = lint(_stock_pair(tmp_path / "part", removed))
+    assert not [f for f in result.findings if f.rule == "BPS004"]
+    assert result.files == 2 * (14 - 3)  # the user's files, not the defaults
+    # the same findings as the whole tree, at the same places; those from a default say so and name the file to add
+    default = "from the product default of bps-3.6.0; add part/c/{node}/repository/conf/{rel} to change it"
+    expected = []
+    for rule, node, path, line, message in whole:
+        path = path.replace("whole/", "part/", 1)
+        rel = path.partition("/repository/conf/")[2]
+        if rel in removed:
+            message += f" ({default.format(node=node, rel=rel)})"
+        expected.append((rule, node, path, line, message))
+    assert _findings_of(result) == sorted(expected)
+    assert ("BPS401", "n1", "part/c/n1/repository/conf/bps.xml", 19) in {f[:4] for f in expected}  # a default finding is among them
+
+
+@needs_corpus
+@pytest.mark.parametrize("version", ["3.2.0", "${product.version}", None])
+def test_unknown_or_absent_version_keeps_the_missing_file_and_the_hint(tmp_path, version):
+    removed = ("bps.xml",) if version else ("bps.xml", "carbon.xml")
+    result = lint(_stock_pair(tmp_path, removed, version))
+    missing = {(f.node, f.message.split(" is missing")[0]) for f in result.findings if f.rule == "BPS004"}
+    assert missing == {(n, rel) for n in ("n1", "n2") for rel in removed}
+    assert all("name the product in bps-lint.toml" in f.message for f in result.findings if f.rule == "BPS004")
+    assert not any("product default" in f.message for f in result.findings)
+
+
+@needs_corpus
+def test_version_names_a_product_with_few_stock_files(tmp_path):
+    result = lint(_stock_pair(tmp_path, ("bps.xml", "registry.xml"), "3.5.0"))
+    (registry,) = [f.message for f in result.findings if f.rule == "BPS004" and f.node == "n1"]
+    assert registry.startswith("registry.xml is missing") and "bps-3.5.0 ships no stock registry.xml in bps-lint; add it" in registry
+    assert any("from the product default of bps-3.5.0; add " in f.message and f.loc.path.endswith("n1/repository/conf/bps.xml") for f in result.findings)
+
+
+@needs_corpus
+def test_the_manifest_product_wins_over_carbon_xml(tmp_path):
+    cluster = _stock_pair(tmp_path, ("bps.xml",))
+    (cluster / "bps-lint.toml").write_text('product = "bps-3.5.1"\n')
+    messages = [f.message for f in lint(cluster).findings if "product default" in f.message]
+    assert messages and all("product default of bps-3.5.1" in m for m in messages)
+
+
+@needs_corpus
+def test_no_fix_is_offered_in_a_product_default(tmp_path, capsys):
+    cluster = _stock_pair(tmp_path, ("bps.xml",))
+    lock = [f for f in lint(cluster).findings if f.rule == "BPS401"]
+    assert lock and all(f.fix is None or not f.fix.edits for f in lock)
+    assert main(["--fix", str(cluster)]) == 1
+    assert "not fixed" not in capsys.readouterr().err and not (cluster / "n1" / "repository" / "conf" / "bps.xml").exists()
+
+
 @needs_corpus
 def test_base_folder_stands_in_for_missing_files(tmp_path):
     shutil.copytree(CORPUS / "bps-3.6.0-stock", tmp_path / "pack")

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from linter.discover.layout import conf_dir_of, node_home, start_script_of
 from linter.discover.manifest import Manifest, NodeSettings, find_manifest, load_manifest
 from linter.parse.location import OUTSIDE, Loc, inside
+from linter.sources import defaults
 
 
 class NodeSource(NamedTuple):
@@ -281,6 +282,7 @@ def discover(paths: list[str], exclude=None) -> Discovery:
                         continue
                     by_real[node_dir] = (node_dir, node[0], node[1], manifest.repository)
 
+    product, base = _product_settings(manifests.values())
     clusters: dict[tuple[str, str], ClusterSource] = {}
     asked_for: set[tuple[str, str]] = set()  # clusters holding a node under a given folder or of a given file
     shown_parents: dict[str, str] = {}
@@ -305,25 +307,29 @@ def discover(paths: list[str], exclude=None) -> Discovery:
         if real in file_nodes or _under(real, given_dirs):
             asked_for.add((name, cluster_dir))
         shown = _display_below(parent, shown_parents[parent], home)
+        conf_shown = _display_below(home, shown, os.path.abspath(conf))
         cluster.nodes.append(
             NodeSource(
                 name=os.path.basename(home.rstrip(os.sep)) or home,
                 path=shown,
-                conf_dir=_display_below(home, shown, os.path.abspath(conf)),
+                conf_dir=conf_shown,
                 layout=layout,
                 start_script=_display_below(home, shown, start_script_of(os.path.abspath(node_dir), os.path.abspath(conf))),
                 settings=settings.get(real, NodeSettings()),
                 root=root,
+                # Named in the manifest, else named by the carbon.xml of a folder holding only some files.
+                product=product or (None if base else defaults.for_partial_folder(conf_shown, layout, root)),
+                base=base,
             )
         )
     wanted = [cluster for key, cluster in clusters.items() if key in asked_for]
     if others or STDIN in paths:  # PyYAML and Jinja2 are imported only when there is YAML to read
         from linter.sources import gather
 
-        wanted.extend(gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path))
-    product, base = _product_settings(manifests.values())
-    if product or base:
-        wanted = [c._replace(nodes=[n if n.product or n.base else n._replace(product=product, base=base) for n in c.nodes]) for c in wanted]
+        gathered = gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path)
+        if product or base:
+            gathered = [c._replace(nodes=[n if n.product or n.base else n._replace(product=product, base=base) for n in c.nodes]) for c in gathered]
+        wanted.extend(gathered)
     return Discovery(clusters=wanted, problems=problems, strays=tuple(strays))
 
 
