@@ -79,7 +79,7 @@ def _check_parser():
         nargs="*",
         default=["."],
         metavar="PATH",
-        help="folders holding node configuration, or files of a node (its whole cluster is checked); default: .",
+        help="folders holding node configuration, files of a node (its whole cluster is checked), or - for a Kubernetes YAML stream on standard input; default: .",
     )
     parser.add_argument("--format", choices=FORMATS, help="report format (default: text)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE (atomically) and print text to the terminal")
@@ -332,7 +332,7 @@ def cmd_explain(argv: list[str]) -> int:
 
 def cmd_model(argv: list[str]) -> int:
     parser = argument_parser(prog="bps-lint model", description="Print the cluster model bps-lint builds from the configuration.")
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="as for bps-lint PATH, - included (default: .)")
     parser.add_argument("--format", choices=("json",), default="json")
     args = parser.parse_args(argv)
     _require_paths(args.paths)

@@ -198,6 +198,34 @@ def test_stdin_stream_names_stdin(monkeypatch, capsys):
 
 
 @pytest.mark.parametrize(
+    "command, code, shown",
+    [
+        (["graph", "-"], 0, b'n1["bps<br/>unknown \xc3\x97' + b"2<br/>\xe2\x9c\x96 BPS107, BPS112, BPS203, BPS301, BPS401"),
+        (["graph", "-", "--format", "dot"], 0, b"BPS401"),
+        (["drift", "-"], 0, b"cluster namespace wso2: bps (unknown \xc3\x972)"),
+        (["model", "-"], 0, b'"name": "namespace wso2"'),
+        (["report", "-", "--html", "REPORT"], 1, b"7 errors, 7 warnings, 1 info in 2 files, 1 node, 1 cluster"),
+    ],
+)
+def test_views_read_the_stream_on_stdin_once(tmp_path, command, code, shown):
+    """``helm template CHART | bps-lint graph -``: the views walk the sources twice (findings, then models); a pipe is read once."""
+    command = [str(tmp_path / "r.html") if a == "REPORT" else a for a in command]
+    run = subprocess.run([sys.executable, "-m", "linter", *command], input=KUBE.read_bytes(), capture_output=True, cwd=REPO)
+    assert (run.returncode, run.stderr) == (code, b"") and shown in run.stdout
+    if "report" in command:
+        page = (tmp_path / "r.html").read_text()
+        assert '<div class="file">&lt;stdin&gt;</div>' in page and 'data-rule="BPS401"><td>14:' in page
+
+
+def test_a_view_of_an_empty_stream_says_why(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"kind: Service\n")))
+    assert main(["graph", "-"]) == 2
+    assert (
+        capsys.readouterr().err == "bps-lint: no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints\n"
+    )
+
+
+@pytest.mark.parametrize(
     "text, rule, line",
     [
         (b"a: [\n", "BPS003", 2),
