@@ -320,6 +320,93 @@ def test_invalid_vars_file_is_a_finding(tmp_path):
     assert any(f.loc.path.endswith("bps_2.yml") and "not valid YAML" in f.message for f in result.findings)
 
 
+AXIS2 = TEMPLATES + "axis2/axis2.xml.j2"
+
+
+def _split_role(tmp_path):
+    """The two-host repository with the bps role split in two, as real playbooks split roles: the clustering
+    template moves to a role ``bps_clustering``; the test says how ``bps`` reaches it."""
+    repo = _copy(tmp_path)
+    moved = repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/")
+    moved.parent.mkdir(parents=True)
+    (repo / AXIS2).rename(moved)
+    return repo
+
+
+def _where(result, rule):
+    return {(f.node, f.loc.path.split("roles/", 1)[-1], f.loc.line) for f in result.findings if f.rule == rule}
+
+
+def _tasks(repo, text, role="bps"):
+    tasks = repo / "roles" / role / "tasks" / "main.yml"
+    tasks.parent.mkdir(parents=True, exist_ok=True)
+    tasks.write_text(text)
+    return tasks
+
+
+def test_a_role_dependency_renders_into_the_same_node(tmp_path):
+    whole = _where(lint(TWO_HOSTS), "BPS301")
+    repo = _split_role(tmp_path)
+    (repo / "roles" / "bps" / "meta").mkdir()
+    (repo / "roles" / "bps" / "meta" / "main.yml").write_text("dependencies:\n  - role: bps_clustering\n")
+    result = lint(repo)
+    assert (result.nodes, result.clusters) == (2, 1)  # one node per host, not one per role
+    assert _where(result, "BPS301") == {(n, p.replace("bps/", "bps_clustering/", 1), line) for n, p, line in whole}
+    assert not [f for f in result.findings if f.rule in ("BPS003", "BPS004")]
+
+
+def test_include_role_and_a_play_of_tasks_are_followed(tmp_path):
+    repo = _split_role(tmp_path)
+    _tasks(repo, "- name: clustering\n  ansible.builtin.include_role:\n    name: bps_clustering\n")
+    site = repo / "site.yml"
+    site.write_text(site.read_text().replace("  hosts: bps\n  roles:\n    - bps\n", "  hosts: bps\n  tasks:\n    - import_role: name=bps\n"))
+    result = lint(repo)
+    assert {n for n, p, _ in _where(result, "BPS301") if p.startswith("bps_clustering/")} == {"bps_1", "bps_2"}
+
+
+def test_set_fact_is_rendered_per_host_and_named_as_the_variable_source(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "dev" / "host_vars" / "bps_1.yml").write_text("hostname: bps1.example.com\nports_offset: 2\n")
+    _tasks(
+        repo,
+        "- name: Host name\n  set_fact:\n    hostname: \"{{ inventory_hostname | replace('_', '') }}.internal\"\n"
+        "- name: Only on the second host\n  set_fact:\n    hostname: localhost\n  when: inventory_hostname == 'bps_2'\n",
+    )
+    (host,) = [f for f in lint(repo).findings if f.rule == "BPS708" and "HostName" in f.message]
+    assert host.node == "bps_2" and host.loc.line == 47
+    assert "bps_2 takes it from variable 'hostname' set in " in host.message and host.message.endswith("roles/bps/tasks/main.yml:4 (set_fact))")
+    model = json.loads(subprocess.run([sys.executable, "-m", "linter", "model", str(repo)], capture_output=True, cwd=REPO).stdout)
+    names = {n["name"]: n["carbon"]["host_name"]["value"] for c in model["clusters"] for n in c["nodes"]}
+    assert names == {"bps_1": "bps1.internal", "bps_2": "localhost"}
+
+
+@pytest.mark.parametrize(
+    "tasks, line, says",
+    [
+        ("- include_role:\n    name: bps_clustering\n  when: probe.rc == 0\n", 3, "condition 'probe.rc == 0' needs values known only when Ansible runs"),
+        ("- include_role:\n    name: '{{ item }}'\n  loop: [bps_clustering]\n", 1, "include_role in a loop ('loop') is not followed"),
+        ("- set_fact:\n    db_password: \"{{ lookup('env', 'DB_PASSWORD') }}\"\n", 1, "set_fact 'db_password' cannot be rendered here"),
+        ("- include_role:\n    name: bps_nosuch\n", 1, "role 'bps_nosuch' not found beside the playbook (roles/bps_nosuch)"),
+    ],
+)
+def test_what_cannot_be_followed_is_one_finding_at_the_task(tmp_path, tasks, line, says):
+    repo = _split_role(tmp_path)
+    _tasks(repo, tasks)
+    result = lint(repo)
+    (problem,) = [f for f in result.findings if f.loc.path.endswith("roles/bps/tasks/main.yml")]
+    assert (problem.rule, problem.loc.line) == ("BPS003", line) and says in problem.message, problem.message
+    assert [f for f in result.findings if f.rule == "BPS401"]  # the run goes on: the other templates are checked
+
+
+def test_roles_including_each_other_stop(tmp_path):
+    repo = _split_role(tmp_path)
+    _tasks(repo, "- include_role:\n    name: bps_clustering\n")
+    _tasks(repo, "- include_role:\n    name: bps\n    tasks_from: other\n", role="bps_clustering")
+    (repo / "roles" / "bps" / "tasks" / "other.yml").write_text("- import_role:\n    name: bps_clustering\n")
+    result = lint(repo)
+    assert result.nodes == 2 and {n for n, p, _ in _where(result, "BPS301") if p.startswith("bps_clustering/")} == {"bps_1", "bps_2"}
+
+
 def test_rendered_lines_map_back_to_template_lines():
     template = "a\n{% if x %}\nb {{ x }}\n{% endif %}\nc\n"
     assert line_map(template, "a\nb 1\nc\n") == (1, 2, 5, 6)
