@@ -398,6 +398,16 @@ def test_what_cannot_be_followed_is_one_finding_at_the_task(tmp_path, tasks, lin
     assert [f for f in result.findings if f.rule == "BPS401"]  # the run goes on: the other templates are checked
 
 
+def test_a_block_only_a_run_decides_is_a_finding_only_when_it_holds_what_bps_lint_follows(tmp_path):
+    repo = _copy(tmp_path)
+    block = "- block:\n    - package: {name: unzip}\n{more}  when: ansible_os_family == 'RedHat'\n"
+    _tasks(repo, block.format(more=""))
+    assert not [f for f in lint(repo).findings if f.loc.path.endswith("tasks/main.yml")]
+    _tasks(repo, block.format(more="    - set_fact: {hostname: bps.example.com}\n"))
+    (problem,) = [f for f in lint(repo).findings if f.loc.path.endswith("tasks/main.yml")]
+    assert problem.loc.line == 4 and "condition 'ansible_os_family == 'RedHat'' needs values known only when Ansible runs" in problem.message
+
+
 def test_roles_including_each_other_stop(tmp_path):
     repo = _split_role(tmp_path)
     _tasks(repo, "- include_role:\n    name: bps_clustering\n")

@@ -72,18 +72,18 @@ class _Walk:
             if problem not in self.problems:
                 self.problems.append(problem)
 
-    def holds(self, node, path: str) -> bool:
-        """Whether a task's ``when`` holds for this host; one it cannot decide is reported and not followed."""
+    def holds(self, node, path: str, report: bool = True) -> bool:
+        """Whether a task's ``when`` holds for this host; one it cannot decide is reported (when ``report``) and not followed."""
         condition = get(node, "when")
         if condition is None or self.decide is None:
             return True
         verdict = self.decide(_plain(condition), self.variables())
-        if verdict is None:
+        if verdict is None and report:
             self.report(
                 path, line(condition), f"condition '{_short(_plain(condition))}' needs values known only when Ansible runs; what it guards is not followed"
             )
             return False
-        return verdict
+        return bool(verdict)
 
     def follow(self) -> Run:
         node = self.play.node
@@ -164,7 +164,7 @@ class _Walk:
             if blocks:
                 if nesting > MAX_NESTING:
                     self.report(path, line(task), f"blocks nest more than {MAX_NESTING} deep; the tasks inside are not followed")
-                elif self.holds(task, path):
+                elif self.holds(task, path, report=any(_follows(items(b)) for b in blocks)):  # a block of package installs is no concern
                     for block in blocks:
                         self.tasks(items(block), path, folder, depth, nesting + 1)
                 continue
@@ -252,6 +252,16 @@ def _module(task) -> tuple[str | None, object]:
         if key in _SET_FACT + _INCLUDE_ROLE + _INCLUDE_TASKS:
             return key, value
     return None, None
+
+
+def _follows(tasks: list, nesting: int = 0) -> bool:
+    """Whether ``tasks`` (blocks included) hold a task bps-lint follows: a set_fact, or an include."""
+    for task in tasks:
+        if _module(task)[0] is not None:
+            return True
+        if nesting < MAX_NESTING and any(_follows(items(get(task, key)), nesting + 1) for key in _BLOCK):
+            return True
+    return False
 
 
 def _options(args) -> dict:
