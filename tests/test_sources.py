@@ -370,7 +370,7 @@ def test_set_fact_is_rendered_per_host_and_named_as_the_variable_source(tmp_path
     _tasks(
         repo,
         "- name: Host name\n  set_fact:\n    hostname: \"{{ inventory_hostname | replace('_', '') }}.internal\"\n"
-        "- name: Only on the second host\n  set_fact:\n    hostname: localhost\n  when: inventory_hostname == 'bps_2'\n",
+        "- name: Only on the second host\n  set_fact: hostname=localhost\n  when: inventory_hostname == 'bps_2'\n",
     )
     (host,) = [f for f in lint(repo).findings if f.rule == "BPS708" and "HostName" in f.message]
     assert host.node == "bps_2" and host.loc.line == 47
@@ -400,10 +400,10 @@ def test_what_cannot_be_followed_is_one_finding_at_the_task(tmp_path, tasks, lin
 
 def test_a_block_only_a_run_decides_is_a_finding_only_when_it_holds_what_bps_lint_follows(tmp_path):
     repo = _copy(tmp_path)
-    block = "- block:\n    - package: {name: unzip}\n{more}  when: ansible_os_family == 'RedHat'\n"
+    block = "- block:\n    - package: name=unzip\n{more}  when: ansible_os_family == 'RedHat'\n"
     _tasks(repo, block.format(more=""))
     assert not [f for f in lint(repo).findings if f.loc.path.endswith("tasks/main.yml")]
-    _tasks(repo, block.format(more="    - set_fact: {hostname: bps.example.com}\n"))
+    _tasks(repo, block.format(more="    - set_fact: hostname=bps.example.com\n"))
     (problem,) = [f for f in lint(repo).findings if f.loc.path.endswith("tasks/main.yml")]
     assert problem.loc.line == 4 and "condition 'ansible_os_family == 'RedHat'' needs values known only when Ansible runs" in problem.message
 

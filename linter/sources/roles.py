@@ -199,8 +199,8 @@ class _Walk:
                     self.tasks(items(self.document(included)), included, folder, depth + 1)
 
     def set_fact(self, args, path: str, at: int) -> None:
-        values = _plain(args)
-        if not isinstance(values, dict):
+        values = _options(args)
+        if not values or "_raw" in values:
             self.report(path, at, "set_fact holds no name: value pairs; not followed")
             return
         for name, value in values.items():
