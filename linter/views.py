@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from linter.cli import EXIT_FINDINGS, EXIT_OK, UsageError, _engine, _require_paths, _settings, write_report
+from linter.cli import EXIT_FINDINGS, EXIT_OK, UsageError, _engine, _require_paths, _settings, add_paths, write_report
 
 
 def _parse(argv: list[str], command, options: dict[str, dict]):
@@ -13,13 +13,7 @@ def _parse(argv: list[str], command, options: dict[str, dict]):
 
     ``command`` is the view's function: ``cmd_graph`` is ``bps-lint graph``, its docstring the --help description."""
     parser = argparse.ArgumentParser(prog="bps-lint " + command.__name__.removeprefix("cmd_"), description=command.__doc__)
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        default=["."],
-        metavar="PATH",
-        help="folders holding node configuration, or - for a Kubernetes YAML stream on standard input (default: .)",
-    )
+    add_paths(parser)
     parser.add_argument("--config", metavar="FILE", help="bps-lint.toml or pyproject.toml to use (default: the nearest one above the first PATH)")
     for flag, keywords in options.items():
         parser.add_argument(flag, **keywords)

@@ -6,7 +6,7 @@ import errno
 import os
 from typing import NamedTuple
 
-from linter.discover.layout import conf_dir_of, node_home, start_script_of
+from linter.discover.layout import conf_dir_of, nearest_with, node_home, start_script_of
 from linter.discover.manifest import Manifest, NodeSettings, find_manifest, load_manifest
 from linter.parse.location import OUTSIDE, Loc, inside
 from linter.sources import defaults
@@ -214,14 +214,7 @@ def _source_top(path: str) -> str:
     """The folder to walk for a changed YAML file, template or inventory: the nearest folder above holding the
     playbooks' ``roles``, a manifest or a .git, else its folder."""
     folder = os.path.dirname(os.path.abspath(path))
-    current = folder
-    while True:
-        if any(os.path.lexists(os.path.join(current, name)) for name in (".git", "bps-lint.toml", "roles")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return folder
-        current = parent
+    return nearest_with(folder, (".git", "bps-lint.toml", "roles")) or folder
 
 
 def _under(real: str, folders: set[str]) -> bool:

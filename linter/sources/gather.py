@@ -57,16 +57,9 @@ def in_helm_chart(path: str, root: str | None) -> bool:
     """A file of a Helm chart's source (a Chart.yaml above it): Go templates, not manifests; ``helm template`` renders them."""
     import os
 
-    folder = os.path.dirname(os.path.abspath(path))
-    stop = os.path.dirname(root) if root else None
-    while folder and folder != stop:
-        if os.path.isfile(os.path.join(folder, "Chart.yaml")):
-            return True
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return False
-        folder = parent
-    return False
+    from linter.discover.layout import nearest_with
+
+    return nearest_with(os.path.dirname(os.path.abspath(path)), ("Chart.yaml",), os.path.dirname(root) if root else None) is not None
 
 
 def workload_replicas(path: str, problems: list, display) -> int | None:
