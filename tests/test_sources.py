@@ -353,6 +353,9 @@ def test_a_role_dependency_renders_into_the_same_node(tmp_path):
     assert (result.nodes, result.clusters) == (2, 1)  # one node per host, not one per role
     assert _where(result, "BPS301") == {(n, p.replace("bps/", "bps_clustering/", 1), line) for n, p, line in whole}
     assert not [f for f in result.findings if f.rule in ("BPS003", "BPS004")]
+    # the role runs after its dependency: its own template of the same file is the one the host gets
+    shutil.copy(repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/"), repo / AXIS2)
+    assert {p for _, p, _ in _where(lint(repo), "BPS301")} == {AXIS2.removeprefix("roles/")}
 
 
 def test_include_role_and_a_play_of_tasks_are_followed(tmp_path):

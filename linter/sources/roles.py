@@ -62,6 +62,7 @@ class _Walk:
         self.play, self.base, self.display, self.problems, self.decide, self.load_vars = play, base, display, problems, decide, load_vars
         self.run = Run([], Layer({}, {}), Layer({}, {}), Layer({}, {}))
         self.ran: set[tuple[str, str]] = set()  # (role folder, tasks file) already followed
+        self.entered: set[str] = set()  # role folders whose dependencies are being or have been followed
 
     def variables(self) -> dict:
         return {**self.run.defaults.values, **self.base, **self.run.role_vars.values, **self.run.facts.values}
@@ -118,17 +119,19 @@ class _Walk:
         if depth > MAX_DEPTH:
             self.report(path, at, f"roles include each other more than {MAX_DEPTH} deep (a cycle?); '{name}' is not followed")
             return
-        if folder not in self.run.roles:
-            self.run.roles.append(folder)
-            if self.load_vars:
-                for kind, layer in (("defaults", self.run.defaults), ("vars", self.run.role_vars)):
-                    for vars_path, values in self.load_vars(os.path.join(folder, kind)):
-                        layer.set(values, self.display(vars_path))
+        if folder not in self.entered:
+            self.entered.add(folder)
             meta = _first_file(os.path.join(folder, "meta"), "main")
             if meta:
                 doc = self.document(meta)
                 for entry in items(get(doc, "dependencies")):
                     self.role_entry(entry, meta, depth)
+            # After its dependencies, as Ansible runs it: its templates and variables win over theirs.
+            self.run.roles.append(folder)
+            if self.load_vars:
+                for kind, layer in (("defaults", self.run.defaults), ("vars", self.run.role_vars)):
+                    for vars_path, values in self.load_vars(os.path.join(folder, kind)):
+                        layer.set(values, self.display(vars_path))
         tasks = _first_file(os.path.join(folder, "tasks"), tasks_from)
         if tasks is None:
             if tasks_from != "main":
