@@ -68,19 +68,24 @@ def argument_parser(**kwargs):
     return Parser(**kwargs)
 
 
+def add_paths(parser) -> None:
+    """PATH..., as every command that reads configuration takes them."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=["."],
+        metavar="PATH",
+        help="folders holding node configuration, files of a node (its whole cluster is checked), or - for a Kubernetes YAML stream on standard input; default: .",
+    )
+
+
 def _check_parser():
     parser = argument_parser(
         prog="bps-lint",
         description="Check WSO2 BPS cluster configuration against the clustering guide. "
         "Other commands: 'bps-lint rules', 'bps-lint explain ID', 'bps-lint model PATH', 'bps-lint verify', 'bps-lint docs' (each has --help).",
     )
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        default=["."],
-        metavar="PATH",
-        help="folders holding node configuration, or files of a node (its whole cluster is checked); default: .",
-    )
+    add_paths(parser)
     parser.add_argument("--format", choices=FORMATS, help="report format (default: text)")
     parser.add_argument("--output", metavar="FILE", help="write the report to FILE (atomically) and print text to the terminal")
     parser.add_argument("--select", type=_csv, metavar="RULES", help="only these rules: ids, names or prefixes, comma-separated (overrides the config)")
@@ -332,7 +337,7 @@ def cmd_explain(argv: list[str]) -> int:
 
 def cmd_model(argv: list[str]) -> int:
     parser = argument_parser(prog="bps-lint model", description="Print the cluster model bps-lint builds from the configuration.")
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    add_paths(parser)
     parser.add_argument("--format", choices=("json",), default="json")
     args = parser.parse_args(argv)
     _require_paths(args.paths)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from linter.cli import EXIT_FINDINGS, EXIT_OK, UsageError, _engine, _require_paths, _settings, write_report
+from linter.cli import EXIT_FINDINGS, EXIT_OK, UsageError, _engine, _require_paths, _settings, add_paths, write_report
 
 
 def _parse(argv: list[str], command, options: dict[str, dict]):
@@ -13,7 +13,7 @@ def _parse(argv: list[str], command, options: dict[str, dict]):
 
     ``command`` is the view's function: ``cmd_graph`` is ``bps-lint graph``, its docstring the --help description."""
     parser = argparse.ArgumentParser(prog="bps-lint " + command.__name__.removeprefix("cmd_"), description=command.__doc__)
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="folders holding node configuration (default: .)")
+    add_paths(parser)
     parser.add_argument("--config", metavar="FILE", help="bps-lint.toml or pyproject.toml to use (default: the nearest one above the first PATH)")
     for flag, keywords in options.items():
         parser.add_argument(flag, **keywords)
@@ -38,7 +38,10 @@ def load(paths: list[str], settings, engine=None):
     found = discover(paths, exclude=settings.excluded if settings.exclude else None)
     models = [build_cluster(source).cluster for source in found.clusters]
     if not models:
-        raise UsageError(f"no BPS node configuration found under {', '.join(paths)}")
+        from linter.sources.gather import STDIN_NAME
+
+        on_stdin = next((message for loc, message in found.problems if loc.path == STDIN_NAME), None)  # why the stream held no node
+        raise UsageError(on_stdin or f"no BPS node configuration found under {', '.join(paths)}")
     findings = {}
     for f in result.findings if result else []:
         findings.setdefault(f.cluster, []).append(f)

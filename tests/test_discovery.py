@@ -157,6 +157,8 @@ def test_symlinked_node_folder_is_followed_once(tmp_path):
 
 
 def test_file_of_a_missing_node_is_reported_not_crashed(tmp_path):
-    cluster = materialize({"files": [{"nodes": ["worker2"], "file": "bps.xml", "state": "missing"}]}, tmp_path)
+    unknown_version = {"nodes": ["worker2"], "file": "carbon.xml", "replace": "<Version>3.6.0</Version>", "with": "<Version>3.2.0</Version>"}
+    cluster = materialize({"files": [{"nodes": ["worker2"], "file": "bps.xml", "state": "missing"}, unknown_version]}, tmp_path)
     result = lint(cluster)
     assert [(f.rule, f.node) for f in result.findings] == [("BPS004", "worker2")]
+    assert 'name the product in bps-lint.toml (product = "bps-3.6.0"' in result.findings[0].message

@@ -247,6 +247,8 @@ def test_a_node_whose_file_cannot_be_read_is_left_out_of_the_comparison(tmp_path
         {
             "files": [
                 {"nodes": ["worker2"], "file": "axis2/axis2.xml", "state": "missing"},
+                # a version bps-lint ships no stock files of: the missing file stays missing
+                {"nodes": ["worker2"], "file": "carbon.xml", "replace": "<Version>3.6.0</Version>", "with": "<Version>3.2.0</Version>"},
                 {"nodes": ["worker1"], "file": "carbon.xml", "xml": "<Server><HostName>bps.example.com</Server>"},
                 {"nodes": ["worker1"], "file": "etc/tasks-config.xml", "replace": "<taskServerCount>1", "with": "<taskServerCount>3"},
             ]

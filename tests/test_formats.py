@@ -50,7 +50,8 @@ def test_sarif_for_github_code_scanning(relative_cwd, capsys):
 
 
 def test_sarif_file_level_finding_has_a_region(tmp_path, capsys):
-    cluster = materialize({"files": [{"nodes": ["worker1"], "file": "registry.xml", "state": "missing"}]}, tmp_path)
+    unknown_version = {"nodes": ["worker1"], "file": "carbon.xml", "replace": "<Version>3.6.0</Version>", "with": "<Version>3.2.0</Version>"}
+    cluster = materialize({"files": [{"nodes": ["worker1"], "file": "registry.xml", "state": "missing"}, unknown_version]}, tmp_path)
     _, out = _out(capsys, str(cluster), "--format", "sarif")
     (result,) = json.loads(out)["runs"][0]["results"]
     assert result["ruleId"] == "BPS004" and result["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}

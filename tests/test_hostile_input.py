@@ -144,6 +144,8 @@ def test_symlink_loops_are_not_followed(cluster):
 
 def test_missing_file_is_reported_at_the_node_folder(cluster):
     node_file(cluster, "worker2", "registry.xml").unlink()
+    carbon = node_file(cluster, "worker2", "carbon.xml")  # a version bps-lint has no stock files of
+    carbon.write_text(carbon.read_text().replace("<Version>3.6.0</Version>", "<Version>3.2.0</Version>"))
     result = lint(cluster)
     (finding,) = _only(result, "BPS004")
     assert os.path.realpath(finding.loc.path) == str(cluster / "worker2") and finding.loc.line is None

@@ -70,6 +70,82 @@ def test_named_product_and_unknown_product_hint(tmp_path):
     assert any("from the product default of bps-3.5.1" in f.message for f in result.findings)
 
 
+def _stock_pair(tmp_path, remove=(), version=None):
+    """The stock BPS 3.6.0 tree copied into a two-node cluster, with ``remove`` (conf-relative, or bin/wso2server.sh)
+    deleted from both nodes and carbon.xml's <Version> rewritten to ``version``."""
+    for node in ("n1", "n2"):
+        home = tmp_path / "c" / node
+        shutil.copytree(CORPUS / "bps-3.6.0-stock", home)
+        for rel in remove:
+            (home / rel if rel.startswith("bin/") else home / "repository" / "conf" / rel).unlink()
+        if version:
+            carbon = home / "repository" / "conf" / "carbon.xml"
+            carbon.write_text(carbon.read_text().replace("<Version>3.6.0</Version>", f"<Version>{version}</Version>"))
+    return tmp_path / "c"
+
+
+def _findings_of(result):
+    return sorted((f.rule, f.node, f.loc.path, f.loc.line, f.message) for f in result.findings)
+
+
+@needs_corpus
+def test_bps_home_missing_files_is_overlaid_on_the_product_carbon_xml_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    whole = _findings_of(lint(_stock_pair(tmp_path / "whole")))
+    assert not any("product default" in message for *_, message in whole)  # a whole tree is checked as it is
+    removed = ("bps.xml", "etc/tasks-config.xml", "bin/wso2server.sh")
+    result = lint(_stock_pair(tmp_path / "part", removed))
+    assert not [f for f in result.findings if f.rule == "BPS004"]
+    assert result.files == 2 * (14 - 3)  # the user's files, not the defaults
+    # the same findings as the whole tree, at the same places; those from a default say so and name the file to add
+    default = "from the product default of bps-3.6.0; add part/c/{node}/repository/conf/{rel} to change it"
+    expected = []
+    for rule, node, path, line, message in whole:
+        path = path.replace("whole/", "part/", 1)
+        rel = path.partition("/repository/conf/")[2]
+        if rel in removed:
+            message += f" ({default.format(node=node, rel=rel)})"
+        expected.append((rule, node, path, line, message))
+    assert _findings_of(result) == sorted(expected)
+    assert ("BPS401", "n1", "part/c/n1/repository/conf/bps.xml", 19) in {f[:4] for f in expected}  # a default finding is among them
+
+
+@needs_corpus
+@pytest.mark.parametrize("version", ["3.2.0", "${product.version}", None])
+def test_unknown_or_absent_version_keeps_the_missing_file_and_the_hint(tmp_path, version):
+    removed = ("bps.xml",) if version else ("bps.xml", "carbon.xml")
+    result = lint(_stock_pair(tmp_path, removed, version))
+    missing = {(f.node, f.message.split(" is missing")[0]) for f in result.findings if f.rule == "BPS004"}
+    assert missing == {(n, rel) for n in ("n1", "n2") for rel in removed}
+    assert all("name the product in bps-lint.toml" in f.message for f in result.findings if f.rule == "BPS004")
+    assert not any("product default" in f.message for f in result.findings)
+
+
+@needs_corpus
+def test_version_names_a_product_with_few_stock_files(tmp_path):
+    result = lint(_stock_pair(tmp_path, ("bps.xml", "registry.xml"), "3.5.0"))
+    (registry,) = [f.message for f in result.findings if f.rule == "BPS004" and f.node == "n1"]
+    assert registry.startswith("registry.xml is missing") and "bps-3.5.0 ships no stock registry.xml in bps-lint; add it" in registry
+    assert any("from the product default of bps-3.5.0; add " in f.message and f.loc.path.endswith("n1/repository/conf/bps.xml") for f in result.findings)
+
+
+@needs_corpus
+def test_the_manifest_product_wins_over_carbon_xml(tmp_path):
+    cluster = _stock_pair(tmp_path, ("bps.xml",))
+    (cluster / "bps-lint.toml").write_text('product = "bps-3.5.1"\n')
+    messages = [f.message for f in lint(cluster).findings if "product default" in f.message]
+    assert messages and all("product default of bps-3.5.1" in m for m in messages)
+
+
+@needs_corpus
+def test_no_fix_is_offered_in_a_product_default(tmp_path, capsys):
+    cluster = _stock_pair(tmp_path, ("bps.xml",))
+    lock = [f for f in lint(cluster).findings if f.rule == "BPS401"]
+    assert lock and all(f.fix is None or not f.fix.edits for f in lock)
+    assert main(["--fix", str(cluster)]) == 1
+    assert "not fixed" not in capsys.readouterr().err and not (cluster / "n1" / "repository" / "conf" / "bps.xml").exists()
+
+
 @needs_corpus
 def test_base_folder_stands_in_for_missing_files(tmp_path):
     shutil.copytree(CORPUS / "bps-3.6.0-stock", tmp_path / "pack")
@@ -119,6 +195,34 @@ def test_stdin_stream_names_stdin(monkeypatch, capsys):
     assert main(["-"]) == 1
     out = capsys.readouterr().out
     assert "<stdin>:14:7: BPS401 error" in out
+
+
+@pytest.mark.parametrize(
+    "command, code, shown",
+    [
+        (["graph", "-"], 0, b'n1["bps<br/>unknown \xc3\x97' + b"2<br/>\xe2\x9c\x96 BPS107, BPS112, BPS203, BPS301, BPS401"),
+        (["graph", "-", "--format", "dot"], 0, b"BPS401"),
+        (["drift", "-"], 0, b"cluster namespace wso2: bps (unknown \xc3\x972)"),
+        (["model", "-"], 0, b'"name": "namespace wso2"'),
+        (["report", "-", "--html", "REPORT"], 1, b"7 errors, 7 warnings, 1 info in 2 files, 1 node, 1 cluster"),
+    ],
+)
+def test_views_read_the_stream_on_stdin_once(tmp_path, command, code, shown):
+    """``helm template CHART | bps-lint graph -``: the views walk the sources twice (findings, then models); a pipe is read once."""
+    command = [str(tmp_path / "r.html") if a == "REPORT" else a for a in command]
+    run = subprocess.run([sys.executable, "-m", "linter", *command], input=KUBE.read_bytes(), capture_output=True, cwd=REPO)
+    assert (run.returncode, run.stderr) == (code, b"") and shown in run.stdout
+    if "report" in command:
+        page = (tmp_path / "r.html").read_text()
+        assert '<div class="file">&lt;stdin&gt;</div>' in page and 'data-rule="BPS401"><td>14:' in page
+
+
+def test_a_view_of_an_empty_stream_says_why(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"kind: Service\n")))
+    assert main(["graph", "-"]) == 2
+    assert (
+        capsys.readouterr().err == "bps-lint: no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -214,6 +318,106 @@ def test_invalid_vars_file_is_a_finding(tmp_path):
     (repo / "dev" / "host_vars" / "bps_2.yml").write_text("hostname: [\n")
     result = lint(repo)
     assert any(f.loc.path.endswith("bps_2.yml") and "not valid YAML" in f.message for f in result.findings)
+
+
+AXIS2 = TEMPLATES + "axis2/axis2.xml.j2"
+
+
+def _split_role(tmp_path):
+    """The two-host repository with the bps role split in two, as real playbooks split roles: the clustering
+    template moves to a role ``bps_clustering``; the test says how ``bps`` reaches it."""
+    repo = _copy(tmp_path)
+    moved = repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/")
+    moved.parent.mkdir(parents=True)
+    (repo / AXIS2).rename(moved)
+    return repo
+
+
+def _where(result, rule):
+    return {(f.node, f.loc.path.split("roles/", 1)[-1], f.loc.line) for f in result.findings if f.rule == rule}
+
+
+def _tasks(repo, text, role="bps"):
+    tasks = repo / "roles" / role / "tasks" / "main.yml"
+    tasks.parent.mkdir(parents=True, exist_ok=True)
+    tasks.write_text(text)
+    return tasks
+
+
+def test_a_role_dependency_renders_into_the_same_node(tmp_path):
+    whole = _where(lint(TWO_HOSTS), "BPS301")
+    repo = _split_role(tmp_path)
+    (repo / "roles" / "bps" / "meta").mkdir()
+    (repo / "roles" / "bps" / "meta" / "main.yml").write_text("dependencies:\n  - role: bps_clustering\n")
+    result = lint(repo)
+    assert (result.nodes, result.clusters) == (2, 1)  # one node per host, not one per role
+    assert _where(result, "BPS301") == {(n, p.replace("bps/", "bps_clustering/", 1), line) for n, p, line in whole}
+    assert not [f for f in result.findings if f.rule in ("BPS003", "BPS004")]
+    # the role runs after its dependency: its own template of the same file is the one the host gets
+    shutil.copy(repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/"), repo / AXIS2)
+    assert {p for _, p, _ in _where(lint(repo), "BPS301")} == {AXIS2.removeprefix("roles/")}
+
+
+def test_include_role_and_a_play_of_tasks_are_followed(tmp_path):
+    repo = _split_role(tmp_path)
+    _tasks(repo, "- name: clustering\n  ansible.builtin.include_role:\n    name: bps_clustering\n")
+    site = repo / "site.yml"
+    site.write_text(site.read_text().replace("  hosts: bps\n  roles:\n    - bps\n", "  hosts: bps\n  tasks:\n    - import_role: name=bps\n"))
+    result = lint(repo)
+    assert {n for n, p, _ in _where(result, "BPS301") if p.startswith("bps_clustering/")} == {"bps_1", "bps_2"}
+
+
+def test_set_fact_is_rendered_per_host_and_named_as_the_variable_source(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "dev" / "host_vars" / "bps_1.yml").write_text("hostname: bps1.example.com\nports_offset: 2\n")
+    _tasks(
+        repo,
+        "- name: Host name\n  set_fact:\n    hostname: \"{{ inventory_hostname | replace('_', '') }}.internal\"\n"
+        "- name: Only on the second host\n  set_fact: hostname=localhost\n  when: inventory_hostname == 'bps_2'\n",
+    )
+    (host,) = [f for f in lint(repo).findings if f.rule == "BPS708" and "HostName" in f.message]
+    assert host.node == "bps_2" and host.loc.line == 47
+    assert "bps_2 takes it from variable 'hostname' set in " in host.message and host.message.endswith("roles/bps/tasks/main.yml:4 (set_fact))")
+    model = json.loads(subprocess.run([sys.executable, "-m", "linter", "model", str(repo)], capture_output=True, cwd=REPO).stdout)
+    names = {n["name"]: n["carbon"]["host_name"]["value"] for c in model["clusters"] for n in c["nodes"]}
+    assert names == {"bps_1": "bps1.internal", "bps_2": "localhost"}
+
+
+@pytest.mark.parametrize(
+    "tasks, line, says",
+    [
+        ("- include_role:\n    name: bps_clustering\n  when: probe.rc == 0\n", 3, "condition 'probe.rc == 0' needs values known only when Ansible runs"),
+        ("- include_role:\n    name: '{{ item }}'\n  loop: [bps_clustering]\n", 1, "include_role in a loop ('loop') is not followed"),
+        ("- set_fact:\n    db_password: \"{{ lookup('env', 'DB_PASSWORD') }}\"\n", 1, "set_fact 'db_password' cannot be rendered here"),
+        ("- include_role:\n    name: bps_nosuch\n", 1, "role 'bps_nosuch' not found beside the playbook (roles/bps_nosuch)"),
+    ],
+)
+def test_what_cannot_be_followed_is_one_finding_at_the_task(tmp_path, tasks, line, says):
+    repo = _split_role(tmp_path)
+    _tasks(repo, tasks)
+    result = lint(repo)
+    (problem,) = [f for f in result.findings if f.loc.path.endswith("roles/bps/tasks/main.yml")]
+    assert (problem.rule, problem.loc.line) == ("BPS003", line) and says in problem.message, problem.message
+    assert [f for f in result.findings if f.rule == "BPS401"]  # the run goes on: the other templates are checked
+
+
+def test_a_block_only_a_run_decides_is_a_finding_only_when_it_holds_what_bps_lint_follows(tmp_path):
+    repo = _copy(tmp_path)
+    block = "- block:\n    - package: name=unzip\n{more}  when: ansible_os_family == 'RedHat'\n"
+    _tasks(repo, block.format(more=""))
+    assert not [f for f in lint(repo).findings if f.loc.path.endswith("tasks/main.yml")]
+    _tasks(repo, block.format(more="    - set_fact: hostname=bps.example.com\n"))
+    (problem,) = [f for f in lint(repo).findings if f.loc.path.endswith("tasks/main.yml")]
+    assert problem.loc.line == 4 and "condition 'ansible_os_family == 'RedHat'' needs values known only when Ansible runs" in problem.message
+
+
+def test_roles_including_each_other_stop(tmp_path):
+    repo = _split_role(tmp_path)
+    _tasks(repo, "- include_role:\n    name: bps_clustering\n")
+    _tasks(repo, "- include_role:\n    name: bps\n    tasks_from: other\n", role="bps_clustering")
+    (repo / "roles" / "bps" / "tasks" / "other.yml").write_text("- import_role:\n    name: bps_clustering\n")
+    result = lint(repo)
+    assert result.nodes == 2 and {n for n, p, _ in _where(result, "BPS301") if p.startswith("bps_clustering/")} == {"bps_1", "bps_2"}
 
 
 def test_rendered_lines_map_back_to_template_lines():

@@ -33,6 +33,18 @@ def _has_any(folder: str, names: tuple[str, ...]) -> bool:
     return any(os.path.lexists(os.path.join(folder, name)) for name in names)
 
 
+def nearest_with(folder: str, names: tuple[str, ...], stop: str | None = None) -> str | None:
+    """The nearest folder at or above ``folder`` that holds one of ``names``, looking no higher than below ``stop``."""
+    while folder and folder != stop:
+        if _has_any(folder, names):
+            return folder
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return None
+
+
 def conf_dir_of(folder: str) -> tuple[str, str] | None:
     """(layout, conf folder) if ``folder`` is a node, else None.
 

@@ -80,14 +80,10 @@ def _validate(path: str, table: dict) -> None:
 
 def _repository(folder: str) -> str:
     """The real path of the repository holding ``folder``: the nearest folder above with a .git, else ``folder`` itself."""
-    real = current = os.path.realpath(folder)
-    while True:
-        if os.path.lexists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return real
-        current = parent
+    from linter.discover.layout import nearest_with
+
+    real = os.path.realpath(folder)
+    return nearest_with(real, (".git",)) or real
 
 
 _LOADED: dict[tuple, Manifest] = {}

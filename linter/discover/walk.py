@@ -6,9 +6,10 @@ import errno
 import os
 from typing import NamedTuple
 
-from linter.discover.layout import PACK_NAME, conf_dir_of, host_folders, node_home, start_script_of
+from linter.discover.layout import PACK_NAME, conf_dir_of, host_folders, nearest_with, node_home, start_script_of
 from linter.discover.manifest import Manifest, NodeSettings, find_manifest, load_manifest
 from linter.parse.location import OUTSIDE, Loc, inside
+from linter.sources import defaults
 
 
 class NodeSource(NamedTuple):
@@ -220,14 +221,7 @@ def _source_top(path: str) -> str:
     """The folder to walk for a changed YAML file, template or inventory: the nearest folder above holding the
     playbooks' ``roles``, a manifest or a .git, else its folder."""
     folder = os.path.dirname(os.path.abspath(path))
-    current = folder
-    while True:
-        if any(os.path.lexists(os.path.join(current, name)) for name in (".git", "bps-lint.toml", "roles")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return folder
-        current = parent
+    return nearest_with(folder, (".git", "bps-lint.toml", "roles")) or folder
 
 
 def _under(real: str, folders: set[str]) -> bool:
@@ -288,6 +282,7 @@ def discover(paths: list[str], exclude=None) -> Discovery:
                         continue
                     by_real[node_dir] = (node_dir, node[0], node[1], manifest.repository)
 
+    product, base = _product_settings(manifests.values())
     clusters: dict[tuple[str, str], ClusterSource] = {}
     asked_for: set[tuple[str, str]] = set()  # clusters holding a node under a given folder or of a given file
     shown_parents: dict[str, str] = {}
@@ -314,25 +309,29 @@ def discover(paths: list[str], exclude=None) -> Discovery:
         if real in file_nodes or _under(real, given_dirs):
             asked_for.add((name, cluster_dir))
         shown = _display_below(parent, shown_parents[parent], home)
+        conf_shown = _display_below(home, shown, os.path.abspath(conf))
         cluster.nodes.append(
             NodeSource(
                 name=os.path.basename(home.rstrip(os.sep)) or home,
                 path=shown,
-                conf_dir=_display_below(home, shown, os.path.abspath(conf)),
+                conf_dir=conf_shown,
                 layout=layout,
                 start_script=_display_below(home, shown, start_script_of(os.path.abspath(node_dir), os.path.abspath(conf))),
                 settings=settings.get(real, NodeSettings()),
                 root=root,
+                # Named in the manifest, else named by the carbon.xml of a folder holding only some files.
+                product=product or (None if base else defaults.for_partial_folder(conf_shown, layout, root)),
+                base=base,
             )
         )
     wanted = [cluster for key, cluster in clusters.items() if key in asked_for]
     if others or STDIN in paths:  # PyYAML and Jinja2 are imported only when there is YAML to read
         from linter.sources import gather
 
-        wanted.extend(gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path))
-    product, base = _product_settings(manifests.values())
-    if product or base:
-        wanted = [c._replace(nodes=[n if n.product or n.base else n._replace(product=product, base=base) for n in c.nodes]) for c in wanted]
+        gathered = gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path)
+        if product or base:
+            gathered = [c._replace(nodes=[n if n.product or n.base else n._replace(product=product, base=base) for n in c.nodes]) for c in gathered]
+        wanted.extend(gathered)
     return Discovery(clusters=wanted, problems=problems, strays=tuple(strays))
 
 

@@ -20,7 +20,8 @@ from linter.parse.location import Loc
 from linter.parse.xmlfile import read_bytes
 from linter.sources.files import SourceFile
 from linter.sources.kubernetes import place
-from linter.sources.yamlnodes import MAX_EXPANDED_NODES, documents, plain
+from linter.sources.roles import Decide, Play, follow, reachable
+from linter.sources.yamlnodes import MAX_EXPANDED_NODES, documents, get, plain
 
 _SCRIPT = "bin/wso2server.sh"
 MAX_VAR_PASSES = 5  # a variable holding "{{ other }}" is rendered again, as Ansible does lazily
@@ -112,16 +113,18 @@ def groups_of(inventory: Inventory, host: str) -> list[str]:
     return [g for g in order if g not in ("all", "ungrouped")]
 
 
-def _environment():
+def _environment(strict: bool = False):
+    """The Jinja2 environment templates render in; ``strict``: an undefined variable is an error, for what bps-lint
+    must decide (a task's ``when``, a ``set_fact`` value) rather than print."""
     import jinja2
 
     class Undefined(jinja2.ChainableUndefined):
-        """A variable no vars file sets (a set_fact, a registered result): rendered empty, as a missing value."""
+        """A variable no vars file sets (a registered result, a gathered fact): rendered empty, as a missing value."""
 
     from jinja2.sandbox import SandboxedEnvironment
 
     # Sandboxed: a template in the repository being checked must not reach Python objects (it is data, not code).
-    env = SandboxedEnvironment(undefined=Undefined, keep_trailing_newline=True, autoescape=False)
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined if strict else Undefined, keep_trailing_newline=True, autoescape=False)
     env.filters.update(
         {
             "bool": lambda v: str(v).strip().lower() in ("yes", "on", "1", "true"),
@@ -264,10 +267,8 @@ def _vars_files(folder: str, name: str) -> list[str]:
     return found
 
 
-def host_variables(
-    inventory: Inventory, host: str, role: Role, root: str | None, display, problems, playbook: str | None = None
-) -> tuple[dict, dict[str, str]]:
-    """The variables a host renders the role's templates with, and the file that set each."""
+def inventory_variables(inventory: Inventory, host: str, root: str | None, display, problems, playbook: str | None = None) -> tuple[dict, dict[str, str]]:
+    """A host's variables from the inventory, its group_vars and host_vars, and the file that set each."""
     variables: dict = {}
     origin: dict[str, str] = {}
     base = os.path.dirname(os.path.abspath(inventory.path))
@@ -277,8 +278,6 @@ def host_variables(
             variables[key] = value
             origin[key] = where
 
-    for path in _vars_files(os.path.join(role.folder, "defaults"), "main"):
-        merge(_load_vars(path, root, display, problems), display(path))
     # group_vars and host_vars beside the inventory, then beside the playbook (which win), as Ansible loads them
     folders = list(dict.fromkeys([base, os.path.dirname(os.path.abspath(playbook))])) if playbook else [base]
     for group in ["all", *groups_of(inventory, host)]:
@@ -289,8 +288,6 @@ def host_variables(
     for folder in folders:
         for path in _vars_files(os.path.join(folder, "host_vars"), host):
             merge(_load_vars(path, root, display, problems), display(path))
-    for path in _vars_files(os.path.join(role.folder, "vars"), "main"):
-        merge(_load_vars(path, root, display, problems), display(path))
     variables.setdefault("inventory_hostname", host)
     variables.setdefault("groups", {g: _group_hosts(inventory, g, set()) for g in inventory.groups})
     return variables, origin
@@ -311,14 +308,6 @@ def _expand(env, variables: dict) -> dict:
     return variables
 
 
-class Play(NamedTuple):
-    playbook: str
-    line: int
-    hosts: str
-    roles: list[str]
-    root: str | None = None  # the real folder checked: no file read for it may lie outside
-
-
 def read_playbook(path: str, data: bytes, root: str | None = None) -> list[Play]:
     docs, problem = documents(data.decode("utf-8", errors="replace"))
     if problem or not docs:
@@ -329,17 +318,11 @@ def read_playbook(path: str, data: bytes, root: str | None = None) -> list[Play]
     if not isinstance(docs[0], yaml.SequenceNode):
         return []
     for node in docs[0].value:
-        play = plain(node)
-        if not isinstance(play, dict) or "hosts" not in play:
+        hosts = plain(get(node, "hosts")) if isinstance(node, yaml.MappingNode) else None
+        if hosts is None:
             return []  # not a playbook (a task list, a vars file)
-        hosts = play["hosts"]
         hosts = ":".join(str(h) for h in hosts) if isinstance(hosts, list) else str(hosts)
-        roles = []
-        for role in play.get("roles") or []:
-            name = role.get("role") or role.get("name") if isinstance(role, dict) else role
-            if isinstance(name, str):
-                roles.append(name)
-        plays.append(Play(path, node.start_mark.line + 1, hosts, roles, root))
+        plays.append(Play(path, node.start_mark.line + 1, hosts, node, root))
     return plays
 
 
@@ -395,26 +378,41 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             continue
         if _is_inventory(path, data):
             inventories.append((path, root))
-        elif path.endswith((".yml", ".yaml")) and b"hosts" in data and b"roles" in data:
+        elif path.endswith((".yml", ".yaml")) and b"hosts" in data and b"role" in data:  # roles:, include_role, import_role
             plays.extend(read_playbook(path, data, root))
     if "inventory" in settings:
         inventories = [(settings["inventory"], None)]
     found = []
     env = _environment()
+    decide = Decide(_environment(strict=True), render, _expand)
+    read: dict[str, Role | None] = {}
+
+    def role_of(folder: str) -> Role | None:
+        if folder not in read:
+            read[folder] = read_role(folder)
+        return read[folder]
+
+    def load_vars(folder: str):
+        return [(path, _load_vars(path, play.root, display, problems)) for path in _vars_files(folder, "main")]
+
     for play in plays:
-        roles = [r for r in (read_role(os.path.join(os.path.dirname(play.playbook), "roles", name)) for name in play.roles) if r]
-        if not roles:
-            continue
+        if not any(role_of(folder) for folder in reachable(play)):
+            continue  # no role the play may run renders BPS files
         hosts, inventory = _play_hosts(play, settings.get("group"), inventories, problems, display)
         if not hosts:
             continue
         nodes = []
         for host in hosts:
-            for role in roles:
-                nodes.append(_node(env, inventory, host, role, play, display, problems, NodeSource))
-        found.append(
-            ClusterSource(name=settings.get("group") or _cluster_name(inventory, hosts, play.hosts), path=display(play.playbook), nodes=nodes, databases={})
-        )
+            base, origin = inventory_variables(inventory, host, play.root, display, problems, play.playbook)
+            run = follow(play, base, display, problems, decide, load_vars)
+            roles = [r for r in map(role_of, run.roles) if r]
+            if roles:  # none when a condition this host fails guards them
+                variables = {**run.defaults.values, **base, **run.role_vars.values, **run.facts.values}
+                origin = {**run.defaults.origin, **origin, **run.role_vars.origin, **run.facts.origin}
+                nodes.append(_node(env, inventory, host, roles, variables, origin, play, display, NodeSource))
+        if nodes:
+            name = settings.get("group") or _cluster_name(inventory, hosts, play.hosts)
+            found.append(ClusterSource(name=name, path=display(play.playbook), nodes=nodes, databases={}))
     return found
 
 
@@ -449,12 +447,15 @@ def _play_hosts(play: Play, group, inventories, problems, display):
     return [], None
 
 
-def _node(env, inventory, host, role, play, display, problems, NodeSource):
+def _node(env, inventory, host, roles: list[Role], variables: dict, origin: dict, play, display, NodeSource):
+    """The node a host is: the templates of every role the play runs for it (a later role's template of the same
+    file wins, as its task overwrites the file), rendered with the host's variables."""
     root = play.root
-    variables, origin = host_variables(inventory, host, role, root, display, problems, play.playbook)
     variables = _expand(env, variables)
+    templates = {rel: template for role in roles for rel, template in role.templates.items()}
+    role = next((r for r in roles if any(rel != _SCRIPT for rel in r.templates)), roles[0])  # where the conf files go
     files = {}
-    for rel, template in role.templates.items():
+    for rel, template in templates.items():
         shown = display(template)
         data, problem = read_bytes(template, root)
         if data is None:

@@ -53,14 +53,31 @@ def product_of_version(version: str | None, layout: str | None = None) -> str | 
     return None
 
 
+def _of_carbon_xml(carbon_xml: bytes | None, layout: str) -> str | None:
+    """The product a carbon.xml ``<Version>`` names, or None (absent, unfiltered like ``${product.version}``, unknown)."""
+    found = _VERSION.search(carbon_xml[:8192]) if carbon_xml else None
+    return product_of_version(found.group(1).decode("ascii", "replace"), layout) if found else None
+
+
 def detect(carbon_xml: bytes | None, layout: str) -> str | None:
     """The product a node runs, from its carbon.xml ``<Version>``, else from the layout (an EI profile is EI 6.6.0)."""
-    if carbon_xml:
-        found = _VERSION.search(carbon_xml[:8192])
-        if found:
-            product = product_of_version(found.group(1).decode("ascii", "replace"), layout)
-            if product:
-                return product
-    if layout == "ei-profile":
+    product = _of_carbon_xml(carbon_xml, layout)
+    if product is None and layout == "ei-profile":
         return "ei-6.6.0"
-    return None
+    return product
+
+
+def for_partial_folder(conf_dir: str, layout: str, root: str | None) -> str | None:
+    """The product whose stock files stand in for the missing ones of a node folder on disk that lacks some
+    of the files bps-lint reads, when its carbon.xml ``<Version>`` names a product bps-lint ships.
+
+    A folder holding every file is checked as it is (None): a whole BPS_HOME is not overlaid, so its
+    findings stay what they were. A version that is absent or unknown gives None too; the "file missing"
+    findings then say how to name the product."""
+    from linter.discover.layout import REQUIRED_FILES
+    from linter.parse.xmlfile import read_bytes
+
+    if all(os.path.lexists(os.path.join(conf_dir, rel)) for rel in REQUIRED_FILES):
+        return None
+    carbon, _ = read_bytes(os.path.join(conf_dir, "carbon.xml"), root)
+    return _of_carbon_xml(carbon, layout)

@@ -21,7 +21,7 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
             if data and kubernetes.is_candidate(data):
                 stream.add(display(path), data)
     if stdin:
-        data = sys.stdin.buffer.read(MAX_YAML_BYTES + 1)
+        data = read_stdin()
         before = len(stream.workloads) + len(stream.config_maps)
         stream.add(STDIN_NAME, data, always=True)
         if len(stream.workloads) + len(stream.config_maps) == before and not any(loc.path == STDIN_NAME for loc, _ in stream.problems):
@@ -42,20 +42,24 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
     return found
 
 
+_READ: list = []  # [(the stdin object, its bytes)]: the stream read once, for every pass of one run
+
+
+def read_stdin() -> bytes:
+    """Standard input's bytes (up to the YAML limit, one more to tell it was cut), read once: ``graph -`` and
+    ``report -`` walk the sources twice (findings, then models), and a pipe can be read only once."""
+    if not _READ or _READ[0][0] is not sys.stdin:
+        _READ[:] = [(sys.stdin, sys.stdin.buffer.read(MAX_YAML_BYTES + 1))]
+    return _READ[0][1]
+
+
 def in_helm_chart(path: str, root: str | None) -> bool:
     """A file of a Helm chart's source (a Chart.yaml above it): Go templates, not manifests; ``helm template`` renders them."""
     import os
 
-    folder = os.path.dirname(os.path.abspath(path))
-    stop = os.path.dirname(root) if root else None
-    while folder and folder != stop:
-        if os.path.isfile(os.path.join(folder, "Chart.yaml")):
-            return True
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return False
-        folder = parent
-    return False
+    from linter.discover.layout import nearest_with
+
+    return nearest_with(os.path.dirname(os.path.abspath(path)), ("Chart.yaml",), os.path.dirname(root) if root else None) is not None
 
 
 def workload_replicas(path: str, problems: list, display) -> int | None:

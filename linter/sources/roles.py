@@ -1,0 +1,332 @@
+"""What an Ansible play runs for one host: its roles in the order Ansible runs them, with each role's
+``meta/main.yml`` dependencies and the roles its tasks include or import, and the facts its ``set_fact``
+tasks set. A role split into several roles, or one that sets facts, then renders as Ansible would render it.
+
+Conditions (``when``) are decided with the host's variables where Jinja2 can decide them (``inventory_hostname
+in groups['bps']``); one that needs what only a run knows (a registered result, a gathered fact), a loop, or a
+lookup is one finding naming the task file and line, and the rest is followed."""
+
+from __future__ import annotations
+
+import os
+from typing import NamedTuple
+
+import yaml
+
+from linter.parse.location import Loc, inside
+from linter.parse.xmlfile import read_bytes
+from linter.sources.yamlnodes import documents, get, items, line, pairs, plain
+
+MAX_DEPTH = 16  # roles including roles: real playbooks nest three or four deep; a cycle stops here
+MAX_NESTING = 64  # blocks inside blocks, in one file
+_INCLUDE_ROLE = ("include_role", "import_role")
+_INCLUDE_TASKS = ("include_tasks", "import_tasks", "include")
+_SET_FACT = ("set_fact",)
+_BLOCK = ("block", "rescue", "always")
+_COLLECTIONS = ("ansible.builtin.", "ansible.legacy.")
+# Keys of a role entry (in a play's roles: or a meta dependency) that are not role parameters.
+_ROLE_KEYWORDS = {"role", "name", "when", "tags", "become", "become_user", "become_method", "vars", "delegate_to", "environment", "ignore_errors"}
+
+
+class Play(NamedTuple):
+    playbook: str
+    line: int
+    hosts: str
+    node: yaml.MappingNode  # the play as written: its roles, pre_tasks, tasks, post_tasks and vars
+    root: str | None = None  # the real folder checked: no file read for it may lie outside
+
+
+class Layer(NamedTuple):
+    """Variables of one precedence level, with the file (and line) that set each."""
+
+    values: dict
+    origin: dict
+
+    def set(self, values: dict, where: str) -> None:
+        self.values.update(values)
+        self.origin.update(dict.fromkeys(values, where))
+
+
+class Run(NamedTuple):
+    roles: list[str]  # role folders, in the order the play runs them
+    defaults: Layer  # every reached role's defaults/main.yml (lowest precedence)
+    role_vars: Layer  # play vars, then every reached role's vars/main.yml
+    facts: Layer  # set_fact values and role parameters, in task order (highest)
+
+
+class _Walk:
+    """One play followed for one host (``decide`` given) or for every host at once (``decide`` None: every
+    condition is taken to hold and nothing is reported: which roles the play may reach at all)."""
+
+    def __init__(self, play: Play, base: dict, display, problems: list, decide=None, load_vars=None):
+        self.play, self.base, self.display, self.problems, self.decide, self.load_vars = play, base, display, problems, decide, load_vars
+        self.run = Run([], Layer({}, {}), Layer({}, {}), Layer({}, {}))
+        self.ran: set[tuple[str, str]] = set()  # (role folder, tasks file) already followed
+        self.entered: set[str] = set()  # role folders whose dependencies are being or have been followed
+
+    def variables(self) -> dict:
+        return {**self.run.defaults.values, **self.base, **self.run.role_vars.values, **self.run.facts.values}
+
+    def report(self, path: str, at: int | None, message: str) -> None:
+        if self.decide is not None:
+            problem = (Loc(self.display(path), at), message)
+            if problem not in self.problems:
+                self.problems.append(problem)
+
+    def holds(self, node, path: str, report: bool = True) -> bool:
+        """Whether a task's ``when`` holds for this host; one it cannot decide is reported (when ``report``) and not followed."""
+        condition = get(node, "when")
+        if condition is None or self.decide is None:
+            return True
+        verdict = self.decide(_plain(condition), self.variables())
+        if verdict is None and report:
+            self.report(
+                path, line(condition), f"condition '{_short(_plain(condition))}' needs values known only when Ansible runs; what it guards is not followed"
+            )
+            return False
+        return bool(verdict)
+
+    def follow(self) -> Run:
+        node = self.play.node
+        if self.load_vars and isinstance(_plain(get(node, "vars")), dict):
+            self.run.role_vars.set(_plain(get(node, "vars")), self.display(self.play.playbook))
+        for section in ("pre_tasks",):
+            self.tasks(items(get(node, section)), self.play.playbook, None, 0)
+        for entry in items(get(node, "roles")):
+            self.role_entry(entry, self.play.playbook, 0)
+        for section in ("tasks", "post_tasks"):
+            self.tasks(items(get(node, section)), self.play.playbook, None, 0)
+        return self.run
+
+    def role_entry(self, entry, path: str, depth: int) -> None:
+        """A role named in a play's ``roles:`` or a ``meta/main.yml`` ``dependencies:`` (a name, or a mapping)."""
+        value = _plain(entry)
+        name = value.get("role") or value.get("name") if isinstance(value, dict) else value
+        if not isinstance(name, str) or not self.holds(entry, path):
+            return
+        if isinstance(value, dict):
+            params = {k: v for k, v in value.items() if k not in _ROLE_KEYWORDS}
+            params.update(value.get("vars") if isinstance(value.get("vars"), dict) else {})
+            if params:
+                self.run.facts.set(params, f"{self.display(path)}:{line(entry)}")
+        self.role(name, path, line(entry), "main", depth + 1)
+
+    def role(self, name: str, path: str, at: int, tasks_from: str, depth: int) -> None:
+        folder = self.find(name)
+        if folder is None:
+            self.report(path, at, f"role '{name}' not found beside the playbook (roles/{name}); its templates and facts are not followed")
+            return
+        if depth > MAX_DEPTH:
+            self.report(path, at, f"roles include each other more than {MAX_DEPTH} deep (a cycle?); '{name}' is not followed")
+            return
+        if folder not in self.entered:
+            self.entered.add(folder)
+            meta = _first_file(os.path.join(folder, "meta"), "main")
+            if meta:
+                doc = self.document(meta)
+                for entry in items(get(doc, "dependencies")):
+                    self.role_entry(entry, meta, depth)
+            # After its dependencies, as Ansible runs it: its templates and variables win over theirs.
+            self.run.roles.append(folder)
+            if self.load_vars:
+                for kind, layer in (("defaults", self.run.defaults), ("vars", self.run.role_vars)):
+                    for vars_path, values in self.load_vars(os.path.join(folder, kind)):
+                        layer.set(values, self.display(vars_path))
+        tasks = _first_file(os.path.join(folder, "tasks"), tasks_from)
+        if tasks is None:
+            if tasks_from != "main":
+                self.report(path, at, f"role '{name}' has no tasks file '{tasks_from}'")
+            return
+        if (folder, tasks) not in self.ran:
+            self.ran.add((folder, tasks))
+            self.tasks(items(self.document(tasks)), tasks, folder, depth)
+
+    def find(self, name: str) -> str | None:
+        base = os.path.dirname(os.path.abspath(self.play.playbook))
+        for folder in (os.path.join(base, "roles", name), os.path.join(base, name)):
+            if os.path.isdir(folder) and self.inside(folder):
+                return folder
+        return None
+
+    def inside(self, path: str) -> bool:
+        """Whether ``path`` lies in the folder checked: a role or tasks file named out of it is not read."""
+        return self.play.root is None or inside(os.path.realpath(path), self.play.root)
+
+    def document(self, path: str):
+        data, _ = read_bytes(path, self.play.root)
+        docs, problem = documents((data or b"").decode("utf-8", errors="replace"))
+        if problem:
+            self.report(path, problem.line, str(problem))
+        return docs[0] if docs else None
+
+    def tasks(self, tasks: list, path: str, folder: str | None, depth: int, nesting: int = 0) -> None:
+        for task in tasks:
+            if not isinstance(task, yaml.MappingNode):
+                continue
+            blocks = [get(task, key) for key in _BLOCK if isinstance(get(task, key), yaml.SequenceNode)]
+            if blocks:
+                if nesting > MAX_NESTING:
+                    self.report(path, line(task), f"blocks nest more than {MAX_NESTING} deep; the tasks inside are not followed")
+                elif self.holds(task, path, report=any(_follows(items(b)) for b in blocks)):  # a block of package installs is no concern
+                    for block in blocks:
+                        self.tasks(items(block), path, folder, depth, nesting + 1)
+                continue
+            module, args = _module(task)
+            if module is None:
+                continue
+            loop = next((key for key, _ in pairs(task) if key == "loop" or key.startswith("with_")), None)
+            if loop:
+                self.report(path, line(task), f"{module} in a loop ('{loop}') is not followed; bps-lint follows one role or fact at a time")
+                continue
+            if not self.holds(task, path):
+                continue
+            if module in _SET_FACT:
+                self.set_fact(args, path, line(task))
+            elif module in _INCLUDE_ROLE:
+                options = _options(args)
+                name = self.rendered(options.get("name"), path, line(task), f"{module} name")
+                if isinstance(name, str):
+                    if isinstance(options.get("vars"), dict):
+                        self.run.facts.set(options["vars"], f"{self.display(path)}:{line(task)}")
+                    self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1)
+            elif module in _INCLUDE_TASKS and folder is not None:
+                options = _options(args)
+                name = self.rendered(options.get("file", options.get("_raw")), path, line(task), module)
+                included = os.path.join(os.path.dirname(path), name) if isinstance(name, str) else None
+                if included is None:
+                    continue  # reported by rendered()
+                if not (os.path.isfile(included) and self.inside(included)):
+                    self.report(path, line(task), f"{module} '{name}': no such tasks file beside {os.path.basename(path)} in the folder checked; not followed")
+                elif (folder, included) not in self.ran and depth < MAX_DEPTH:
+                    self.ran.add((folder, included))
+                    self.tasks(items(self.document(included)), included, folder, depth + 1)
+
+    def set_fact(self, args, path: str, at: int) -> None:
+        values = _options(args)
+        if not values or "_raw" in values:
+            self.report(path, at, "set_fact holds no name: value pairs; not followed")
+            return
+        for name, value in values.items():
+            if name == "cacheable":
+                continue
+            value = self.rendered(value, path, at, f"set_fact '{name}'")
+            if value is not _UNKNOWN:
+                self.run.facts.set({name: value}, f"{self.display(path)}:{at} (set_fact)")
+
+    def rendered(self, value, path: str, at: int, what: str):
+        """``value`` with its Jinja2 expressions rendered for this host; _UNKNOWN (reported) when they cannot be."""
+        if self.decide is None:
+            return value if not _templated(value) else _UNKNOWN
+        result = self.decide.render(value, self.variables())
+        if result is _UNKNOWN:
+            self.report(
+                path, at, f"{what} cannot be rendered here ('{_short(value)}' needs a lookup or a value known only when Ansible runs); templates see it unset"
+            )
+        return result
+
+
+_UNKNOWN = object()
+
+
+def _plain(node):
+    return None if node is None else plain(node)
+
+
+def _templated(value) -> bool:
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, dict):
+        return any(_templated(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_templated(v) for v in value)
+    return False
+
+
+def _short(value, limit: int = 80) -> str:
+    text = " and ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _module(task) -> tuple[str | None, object]:
+    """The module a task runs, if bps-lint follows it (its short name), and its arguments node."""
+    for key, value in pairs(task):
+        for prefix in _COLLECTIONS:
+            key = key.removeprefix(prefix)
+        if key in _SET_FACT + _INCLUDE_ROLE + _INCLUDE_TASKS:
+            return key, value
+    return None, None
+
+
+def _follows(tasks: list, nesting: int = 0) -> bool:
+    """Whether ``tasks`` (blocks included) hold a task bps-lint follows: a set_fact, or an include."""
+    for task in tasks:
+        if _module(task)[0] is not None:
+            return True
+        if nesting < MAX_NESTING and any(_follows(items(get(task, key)), nesting + 1) for key in _BLOCK):
+            return True
+    return False
+
+
+def _options(args) -> dict:
+    """A module's arguments: a mapping, or ``name=x tasks_from=y`` written inline (``_raw`` keeps a bare file name)."""
+    value = _plain(args)
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        options = dict(item.partition("=")[::2] for item in value.split() if "=" in item)
+        return options or {"_raw": value.strip(), "name": value.strip()}
+    return {}
+
+
+def _first_file(folder: str, name: str) -> str | None:
+    for suffix in (".yml", ".yaml", ""):
+        path = os.path.join(folder, name + suffix)
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+class Decide:
+    """Conditions and values decided with Jinja2, strictly: an undefined variable leaves them undecided."""
+
+    def __init__(self, strict_env, render, expand):
+        self.env, self._render, self.expand = strict_env, render, expand
+
+    def __call__(self, condition, variables: dict) -> bool | None:
+        conditions = condition if isinstance(condition, list) else [condition]
+        variables = self.expand(self.env, dict(variables))
+        for item in conditions:
+            if isinstance(item, bool):
+                verdict = item
+            else:
+                text = str(item).strip().removeprefix("{{").removesuffix("}}")
+                out = self._render(self.env, "{% if " + text + " %}1{% else %}0{% endif %}", variables)
+                if out.text not in ("0", "1"):
+                    return None
+                verdict = out.text == "1"
+            if not verdict:
+                return False
+        return True
+
+    def render(self, value, variables: dict):
+        if not _templated(value):
+            return value
+        variables = self.expand(self.env, dict(variables))
+        if isinstance(value, str):
+            out = self._render(self.env, value, variables)
+            return _UNKNOWN if out.text is None else out.text
+        if isinstance(value, dict):
+            done = {k: self.render(v, variables) for k, v in value.items()}
+            return _UNKNOWN if _UNKNOWN in done.values() else done
+        done = [self.render(v, variables) for v in value]
+        return _UNKNOWN if any(v is _UNKNOWN for v in done) else done
+
+
+def reachable(play: Play) -> list[str]:
+    """Every role folder the play may run, whatever the host: whether it renders BPS files at all."""
+    return _Walk(play, {}, str, []).follow().roles
+
+
+def follow(play: Play, base: dict, display, problems: list, decide: Decide, load_vars) -> Run:
+    """What the play runs for one host whose inventory variables are ``base``."""
+    return _Walk(play, base, display, problems, decide, load_vars).follow()
