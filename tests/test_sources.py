@@ -64,6 +64,10 @@ def test_named_product_and_unknown_product_hint(tmp_path):
     shutil.copy(CORPUS / "bps-3.6.0-stock/repository/conf/bps.xml", conf / "bps.xml")
     missing = [f for f in lint(tmp_path / "c").findings if f.rule == "BPS004"]
     assert missing and all('name the product in bps-lint.toml (product = "bps-3.6.0"' in f.message for f in missing)
+    # a D/conf folder (a product's source tree, a Docker build context) is not taken for an EI profile
+    shutil.copytree(conf, tmp_path / "src" / "distribution" / "conf")
+    missing = [f for f in lint(tmp_path / "src").findings if f.rule == "BPS004"]
+    assert missing and all('name the product in bps-lint.toml (product = "bps-3.6.0"' in f.message for f in missing)
     (tmp_path / "c" / "bps-lint.toml").write_text('product = "bps-3.5.1"\n')
     result = lint(tmp_path / "c")
     assert not [f for f in result.findings if f.rule == "BPS004"]

@@ -106,7 +106,8 @@ def _product(source: NodeSource) -> str | None:
         carbon = source.files["carbon.xml"].data
     else:
         carbon, _ = read_bytes(os.path.join(source.conf_dir, "carbon.xml"), source.root)
-    return stock.detect(carbon, "ei-profile" if _is_ei_profile(source) else source.layout)
+    # any D/conf folder has the layout "ei-profile"; only <EI_HOME>/wso2/business-process says EI without a <Version>
+    return stock.detect(carbon, "ei-profile" if _is_ei_profile(source) else "bps-home")
 
 
 def _is_ei_profile(source: NodeSource) -> bool:
