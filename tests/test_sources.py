@@ -467,7 +467,10 @@ def _covered(shown, reported) -> list:
 def test_kubernetes_page_shows_real_findings(monkeypatch):
     shown = _shown("kubernetes.md")
     assert len(shown) == 3
-    reported = _reported(lint(KUBE.parent))
+    result = lint(KUBE.parent)
+    reported = _reported(result)
+    counts = [sum(f.severity == s for f in result.findings) for s in ("error", "warning", "info")]
+    assert f"{counts[0]} errors, {counts[1]} warnings, {counts[2]} info in 2 files" in (REPO / "docs" / "sources" / "kubernetes.md").read_text()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(KUBE.read_bytes())))
     from linter.run import lint_paths
     from tests.helpers import engine
