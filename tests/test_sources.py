@@ -233,6 +233,7 @@ def test_a_view_of_an_empty_stream_says_why(monkeypatch, capsys):
     "text, rule, line",
     [
         (b"a: [\n", "BPS003", 2),
+        (b"kind: ConfigMap\n\x7fELF\x02\x01\x01\x00", "BPS003", 2),  # a binary file piped by mistake
         (KUBE.read_bytes().replace(b"</tns:WSO2BPS>", b"</tns:WSO2>"), "BPS001", 15),
     ],
 )

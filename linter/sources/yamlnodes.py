@@ -28,7 +28,13 @@ def documents(text: str) -> tuple[list, YamlProblem | None]:
         mark = exc.problem_mark or exc.context_mark
         # PyYAML's message quotes the document: keep only what kind of mistake it is.
         return docs, YamlProblem(f"not valid YAML: {exc.problem or exc.context or 'syntax error'}", mark.line + 1 if mark else None)
-    except (yaml.YAMLError, RecursionError) as exc:
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: a binary file, or text in another encoding
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or "\0")
+        line = text.count("\n", 0, exc.position) + 1
+        return docs, YamlProblem(f"not valid YAML: character 0x{code:02x} is not allowed in YAML (a binary file, or not UTF-8 text?)", line)
+    except RecursionError:
+        return docs, YamlProblem("not valid YAML: nested too deeply to read", None)
+    except yaml.YAMLError as exc:
         return docs, YamlProblem(f"not valid YAML: {type(exc).__name__}", None)
     return docs, None
 
