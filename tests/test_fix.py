@@ -30,17 +30,6 @@ def test_a_fixable_rule_fixes_one_of_its_bad_examples(policy, tmp_path):
     assert offered, f"{policy.id} declares a fix but none of its bad examples gets one"
 
 
-def _changed_region(before: bytes, after: bytes) -> tuple[int, int]:
-    """Where ``before`` and ``after`` differ: [start, end) in ``before``."""
-    start = 0
-    while start < min(len(before), len(after)) and before[start] == after[start]:
-        start += 1
-    tail = 0
-    while tail < min(len(before), len(after)) - start and before[-1 - tail] == after[-1 - tail]:
-        tail += 1
-    return start, len(before) - tail
-
-
 @pytest.mark.parametrize("policy,example", BAD)
 def test_fix_clears_the_bad_example_and_touches_only_its_spans(policy, example, tmp_path):
     cluster = materialize(example, tmp_path)
@@ -51,8 +40,10 @@ def test_fix_clears_the_bad_example_and_touches_only_its_spans(policy, example, 
     assert changes and not refused
     for change in changes:
         found = replacements(change.before, [e for f in result.findings if f.fix and f.fix.edits[0].loc.path == change.path for e in f.fix.edits])
-        start, end = _changed_region(change.before, change.after)
-        assert min(r.start for r in found) <= start and end <= max(r.end for r in found)
+        first, last = min(r.start for r in found), max(r.end for r in found)
+        tail = len(change.before) - last
+        assert change.after[:first] == change.before[:first] and change.after[len(change.after) - tail :] == change.before[last:]
+        assert apply(change.before, found) == change.after  # and between the spans, nothing else changed
         for r in found:
             assert b"\n" not in change.before[r.start : r.end]  # a value, not lines
         write_atomic(change.real, change.after)
@@ -292,11 +283,11 @@ def test_stock_tree_in_three_nodes_leaves_nothing_fixable_and_a_second_run_chang
     main(["--fix", "--unsafe-fixes", str(tmp_path / "stock")])
     out = capsys.readouterr().out
     assert "[*]" not in out and "fixable" not in out.splitlines()[-1]
-    assert not any(f" {rule} " in out for rule in ("BPS301", "BPS401", "BPS502"))  # enabled, uncommented, set to 1
+    assert not any(f" {rule} " in out for rule in ("BPS301", "BPS401", "BPS403", "BPS502"))  # enabled, uncommented, named, set to 1
     bps = (tmp_path / "stock/worker1/repository/conf/bps.xml").read_bytes()
     assert bps == (STOCK / "repository/conf/bps.xml").read_bytes().replace(
         b"<!-- <tns:UseDistributedLock>true</tns:UseDistributedLock> -->", b"<tns:UseDistributedLock>true</tns:UseDistributedLock>"
-    )
+    ).replace(b"<!-- <tns:NodeId></tns:NodeId>  -->", b"<tns:NodeId>bps-worker1</tns:NodeId>")
     fixed = _tree(tmp_path / "stock")
     main(["--fix", "--unsafe-fixes", str(tmp_path / "stock")])
     assert _tree(tmp_path / "stock") == fixed

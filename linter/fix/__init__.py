@@ -31,11 +31,23 @@ class SetAttr(NamedTuple):
 
 class AddChild(NamedTuple):
     """Give the element starting at ``loc`` a child ``<name>new</name>``: the stock file's commented-out one
-    uncommented when it has exactly one, else a new line after the last child, indented like it."""
+    uncommented when it has exactly one, else a new line where the stock file has it (after the nearest of
+    ``after``, else before the first of ``before``, else after the last child), indented like its siblings."""
 
     loc: Loc
     tag: str
     name: str
+    new: str
+    after: tuple = ()  # local names of the siblings the stock file has before it, nearest first
+    before: tuple = ()  # and after it, nearest first
+
+
+class EditLine(NamedTuple):
+    """In a plain text file (a start script), make ``old``, written on ``loc.line`` at ``loc.column``, read ``new``;
+    an empty ``new`` removes it with the blanks after it (the whole line when nothing else is on it)."""
+
+    loc: Loc
+    old: str
     new: str
 
 
@@ -77,7 +89,29 @@ def add_child(value, parent: str, name: str, new: str) -> tuple:
     loc = value.loc if value is not None else None
     if value is None or value.present or not isinstance(loc, ElementLoc) or not loc.plain or local_name(loc.tag) != parent:
         return ()
-    return (AddChild(loc, loc.tag, name, new),)
+    from linter.fix.place import stock_place
+
+    after, before = stock_place(loc.path, parent, name)
+    return (AddChild(loc, loc.tag, name, new, after, before),)
+
+
+def add_attribute(value, holder: str, name: str, new: str) -> tuple:
+    """The edit that adds attribute ``name="new"`` for an absent Value read from an attribute, whose place is
+    then its element's: only when that element is ``holder`` (local name), in a plain file."""
+    from linter.parse.location import ElementLoc
+
+    loc = value.loc if value is not None else None
+    if value is None or value.present or not isinstance(loc, ElementLoc) or not loc.plain or local_name(loc.tag) != holder:
+        return ()
+    return (SetAttr(loc, loc.tag, name, None, new),)
+
+
+def edit_flag(flag, new: str, plain: bool) -> tuple:
+    """The edit that makes a start-script flag (a JvmFlag) read ``new``, or drops it when ``new`` is empty; none
+    when the script was not written by hand (``plain`` false: a template, a manifest or the product's own)."""
+    if flag is None or not plain or not flag.loc.line:
+        return ()
+    return (EditLine(flag.loc, flag.text, new),)
 
 
 def set_attribute(value, name: str, new: str) -> tuple:

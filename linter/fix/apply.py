@@ -30,15 +30,16 @@ def editable(path: str, roots: list[str]) -> str:
     real = os.path.realpath(path)  # a symbolic link is written through only when its target is in the tree
     if not any(inside(real, os.path.realpath(root)) for root in roots):
         raise FixError("outside the checked folders (a symbolic link leading out is not followed)")
-    if not path.endswith(".xml"):  # a template or a manifest: the conf text was rendered from it
-        raise FixError("not an XML file written by hand")
+    if not path.endswith((".xml", ".sh")):  # a template or a manifest: the conf text was rendered from it
+        raise FixError("not an XML file or start script written by hand")
     if not stat.S_ISREG(os.stat(real).st_mode):
         raise FixError("not a regular file")
     return real
 
 
 def well_formed(path: str, data: bytes) -> bool:
-    return parse_xml_bytes(path, data).problem is None
+    """An XML file parses; a start script is not parsed (its edits only change one flag's word)."""
+    return not path.endswith(".xml") or parse_xml_bytes(path, data).problem is None
 
 
 def plan(findings, roots: list[str], unsafe: bool = False):
@@ -135,7 +136,7 @@ def byte_replacements(fix, cache: dict) -> list | None:
         return None
     path = fix.edits[0].loc.path
     if path not in cache:
-        data, problem = read_bytes(path) if path.endswith(".xml") else (None, True)
+        data, problem = read_bytes(path) if path.endswith((".xml", ".sh")) else (None, True)
         cache[path] = data if not problem and data is not None and well_formed(path, data) else None
     if cache[path] is None:
         return None
