@@ -240,7 +240,7 @@ def test_an_absent_element_is_added_after_the_last_child_with_its_indentation_an
     assert _add(data, 1, "R", "Lock", "true") == data.replace(b"\t</B>\r\n", b"\t</B>\r\n\t<Lock>true</Lock>\r\n")
 
 
-def test_bps401_absent_lock_is_added_to_a_bps_xml_without_the_stock_comment(tmp_path):
+def test_bps401_absent_lock_is_added_where_the_stock_bps_xml_has_it(tmp_path):
     policy = next(p for p in policies() if p.id == "BPS401")
     example = next(e for e in policy.examples if e["kind"] == "bad")
     cluster = materialize(example, tmp_path)
@@ -249,8 +249,9 @@ def test_bps401_absent_lock_is_added_to_a_bps_xml_without_the_stock_comment(tmp_
     result = lint(cluster)
     changes, refused = plan(result.findings, [str(cluster)])
     assert [os.path.realpath(c.path) for c in changes] == [os.path.realpath(bps)] and not refused
+    # where the stock bps.xml has it: after ODESchedulerThreadPoolSize (the last child here is NodeId)
     assert changes[0].after == changes[0].before.replace(
-        b"<tns:NodeId>bps-worker1</tns:NodeId>\n", b"<tns:NodeId>bps-worker1</tns:NodeId>\n    <tns:UseDistributedLock>true</tns:UseDistributedLock>\n"
+        b"</tns:ODESchedulerThreadPoolSize>\n", b"</tns:ODESchedulerThreadPoolSize>\n    <tns:UseDistributedLock>true</tns:UseDistributedLock>\n"
     )
 
 
@@ -293,18 +294,60 @@ def test_stock_tree_in_three_nodes_leaves_nothing_fixable_and_a_second_run_chang
     assert _tree(tmp_path / "stock") == fixed
 
 
-def test_a_fix_that_causes_a_finding_on_the_line_it_wrote_is_put_back(broken_copy, capsys):
+def test_only_the_fix_that_causes_a_finding_on_the_line_it_wrote_is_put_back(broken_copy, capsys):
     from linter.fix.run import apply_fixes
 
     result = lint(broken_copy)
     before = _tree(broken_copy)
     ds = next(f for f in result.findings if f.rule == "BPS101")
+    relints = []
+
+    ds_file = broken_copy / "worker1/repository/conf/datasources/bps-datasources.xml"
+    fixed_ds = ds_file.read_bytes().count(b"<defaultAutoCommit>true") + 1
+
+    def relint():
+        relints.append(1)
+        again = lint(broken_copy)
+        if ds_file.read_bytes().count(b"<defaultAutoCommit>true") == fixed_ds:  # on the line BPS101's fix wrote
+            again.findings.append(ds._replace(rule="BPS999", message="made worse", fix=None))
+        return again
+
+    kept, fixed = apply_fixes(result, [str(broken_copy)], False, relint)
+    after = _tree(broken_copy)
+    assert after[ds_file] == before[ds_file]  # BPS101's fix put back
+    assert fixed == 5 and {f.rule for f in kept.findings} & {"BPS201", "BPS401", "BPS502"} == set()  # the others kept
+    assert "fix not applied: BPS101 in " in capsys.readouterr().err
+    assert len(relints) < 12  # halves tried, not every subset
+
+
+def test_a_fix_dropped_alone_when_every_fix_of_the_pass_is_bad_leaves_the_tree_as_it_was(broken_copy, capsys):
+    from linter.fix.run import apply_fixes
+
+    result = lint(broken_copy)
+    before = _tree(broken_copy)
 
     def relint():
         again = lint(broken_copy)
-        again.findings.append(ds._replace(rule="BPS999", message="made worse"))  # on the line the fix wrote
+        again.findings.extend(f._replace(node="elsewhere", fix=None) for f in result.findings if f.fix)  # every fixed rule fires anew
         return again
 
     kept, fixed = apply_fixes(result, [str(broken_copy)], False, relint)
     assert fixed == 0 and kept is result and _tree(broken_copy) == before
-    assert "fixes not applied" in capsys.readouterr().err
+    assert capsys.readouterr().err.count("fix not applied:") == 6
+
+
+def test_rules_json_and_explain_carry_each_rules_fix_or_why_it_has_none(capsys):
+    assert main(["rules", "--format", "json"]) == 0
+    rows = {r["id"]: r["fix"] for r in json.loads(capsys.readouterr().out)}
+    assert rows["BPS306"]["safety"] == "unsafe" and "port offset" in rows["BPS306"]["title"]
+    assert rows["BPS101"] == {"safety": "safe", "title": "Set defaultAutoCommit to true"}
+    assert "database server" in rows["BPS107"]["reason"]
+    assert all(fix for fix in rows.values()), "every rule says whether it has a fix"
+    assert main(["explain", "BPS707"]) == 0
+    assert "`bps-lint --fix` makes this change: Start the manager with -DworkerNode=false" in capsys.readouterr().out
+
+
+def test_no_rule_page_says_its_fix_is_not_written_yet():
+    from linter.explain import autofix_text
+
+    assert [p.id for p in policies() if autofix_text(p).startswith("No automatic fix yet")] == []

@@ -42,20 +42,24 @@ def well_formed(path: str, data: bytes) -> bool:
     return not path.endswith(".xml") or parse_xml_bytes(path, data).problem is None
 
 
-def plan(findings, roots: list[str], unsafe: bool = False):
+def candidates(findings, unsafe: bool = False) -> list:
+    """The findings whose fixes ``--fix`` (with ``unsafe``: ``--fix --unsafe-fixes``) makes."""
+    return [f for f in findings if getattr(f, "fix", None) and (f.fix.safe or unsafe) and f.fix.edits]
+
+
+def plan(findings, roots: list[str], unsafe: bool = False, originals: dict | None = None):
     """(changes, refused): the change to each file the fixes of ``findings`` make, and (path, why) for the files left alone.
 
-    All fixes in one file are made together; a fix whose edits overlap another's is dropped."""
+    All fixes in one file are made together; a fix whose edits overlap another's is dropped. ``originals`` (real
+    path -> bytes) gives files as they were checked when the disk holds a trial of other fixes."""
     by_path: dict[str, list] = {}
-    for finding in findings:
-        fix = getattr(finding, "fix", None)
-        if fix and (fix.safe or unsafe) and fix.edits:
-            by_path.setdefault(fix.edits[0].loc.path, []).append((finding.rule, fix))
+    for finding in candidates(findings, unsafe):
+        by_path.setdefault(finding.fix.edits[0].loc.path, []).append((finding.rule, finding.fix))
     changes, refused = [], []
     for path, fixes in sorted(by_path.items()):
         try:
             real = editable(path, roots)
-            before, problem = read_bytes(real)
+            before, problem = (originals[real], None) if originals and real in originals else read_bytes(real)
             if problem:
                 raise FixError(problem.message)
             if not well_formed(path, before):

@@ -42,17 +42,19 @@ def _names(parent) -> list[str]:
 def stock_place(path: str, parent: str, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(after, before): the siblings the stock file has before ``<name>`` under ``<parent>``, nearest first, and
     those after it; two empty tuples when the stock file does not have it there."""
-    from linter.parse.xmlfile import parse_xml_bytes
     from linter.sources import defaults
 
     found = _stock_file(path)
-    if found is None:
+    data = defaults.data(*found) if found else None
+    if not data:
         return (), ()
-    data = defaults.data(*found)
-    parsed = parse_xml_bytes(found[1], data) if data else None
-    if parsed is None or parsed.root is None:
+    # The package's own stock file, parsed keeping its comments (the linter's parser drops them); no DTD, entities or network.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
         return (), ()
-    for element in parsed.root.iter():
+    for element in root.iter():
         if not isinstance(element.tag, str) or etree.QName(element).localname != parent:
             continue
         names = _names(element)

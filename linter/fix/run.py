@@ -72,34 +72,91 @@ def apply_fixes(result, roots: list[str], unsafe: bool, relint):
 
 
 def _one_pass(result, roots: list[str], unsafe: bool, relint):
-    """Write the fixes, lint again with ``relint()`` and return its result. When the fixed tree has a finding
-    the old one did not (a fix that creates a problem), every file is put back as it was and the old result kept."""
-    changes, refused = plan(result.findings, roots, unsafe)
+    """Write the fixes, lint again with ``relint()`` and return its result and how many were fixed.
+
+    A fix that creates a problem (the fixed tree has a finding the old one did not, of a rule just fixed or on a
+    line just written) is found by trying halves of the fixes in turn, and only it is put back; the others stay."""
+    from linter.fix.apply import candidates
+
+    fixes = candidates(result.findings, unsafe)
+    changes, refused = plan(fixes, roots, unsafe=True)
     _say_refused(refused)
     if not changes:
         return result, 0
-    written = []
+    trial = _Trial(result, roots, relint, {c.real: c.before for c in changes})
     try:
-        for change in changes:
-            write_atomic(change.real, change.after)
-            written.append(change)
-        after = relint()
+        if trial.keeps(fixes):
+            return trial.after, trial.fixed
+        kept, dropped = [], []
+        _bisect(trial, fixes, kept, dropped, known_bad=True)
+        for finding, new in dropped:
+            sys.stderr.write(
+                f"bps-lint: fix not applied: {clean(finding.rule)} in {clean(finding.loc.path)} would create {len(new)} new finding(s), "
+                f"e.g. {clean(new[0].rule)} in {clean(new[0].loc.path)}\n"
+            )
+        if not kept:
+            trial.restore()
+            return result, 0
+        if not trial.last_kept:  # the files hold a trial that failed: write the kept fixes again
+            trial.keeps(list(kept))
+        return trial.after, trial.fixed
     except BaseException:
-        for change in written:
-            write_atomic(change.real, change.before)
+        trial.restore()
         raise
-    before = {_key(f) for f in result.findings}
-    # A new finding of a rule just fixed, or on a line just written, means a fix made something worse. Others are
-    # revealed, not caused: enabling clustering makes the clustering checks apply; they are reported (and fixed next pass).
-    fixed_rules = {rule for c in changes for rule in c.rules}
-    touched = {(c.path, line) for c in changes for line in c.lines}
-    new = [f for f in after.findings if _key(f) not in before and (f.rule in fixed_rules or (f.loc.path, f.loc.line) in touched)]
-    if new:
-        for change in written:
-            write_atomic(change.real, change.before)
-        sys.stderr.write(f"bps-lint: fixes not applied: they would create {len(new)} new finding(s), e.g. {clean(new[0].rule)} in {clean(new[0].loc.path)}\n")
-        return result, 0
-    return after, sum(c.fixes for c in changes)
+
+
+class _Trial:
+    """Writes a set of fixes over the files as they were, lints, and says whether they made something worse."""
+
+    def __init__(self, result, roots, relint, originals: dict):
+        self.result, self.roots, self.relint = result, roots, relint
+        self.originals = originals  # real path -> bytes before the pass
+        self.current = dict(originals)
+        self.before = {_key(f) for f in result.findings}
+        self.after, self.fixed, self.new, self.last_kept = result, 0, [], False
+
+    def _write(self, wanted: dict) -> None:
+        for real, data in wanted.items():
+            if self.current.get(real) != data:
+                write_atomic(real, data)
+                self.current[real] = data
+
+    def restore(self) -> None:
+        self._write(self.originals)
+
+    def keeps(self, fixes: list) -> bool:
+        """Apply ``fixes`` (and nothing else of this pass); whether the tree then has no new finding they caused."""
+        changes, _ = plan(fixes, self.roots, unsafe=True, originals=self.originals)
+        wanted = dict(self.originals)
+        wanted.update({c.real: c.after for c in changes})
+        self._write(wanted)
+        after = self.relint()
+        # A new finding of a rule just fixed, or on a line just written, means a fix made something worse. Others are
+        # revealed, not caused: enabling clustering makes the clustering checks apply; they are reported (and fixed next pass).
+        fixed_rules = {rule for c in changes for rule in c.rules}
+        touched = {(c.path, line) for c in changes for line in c.lines}
+        self.new = [f for f in after.findings if _key(f) not in self.before and (f.rule in fixed_rules or (f.loc.path, f.loc.line) in touched)]
+        self.last_kept = not self.new
+        if not self.new:
+            self.after, self.fixed = after, sum(c.fixes for c in changes)
+        return not self.new
+
+
+def _bisect(trial: _Trial, group: list, kept: list, dropped: list, known_bad: bool = False) -> None:
+    """Keep what of ``group`` can be added to ``kept`` without a new finding: a group that fails is halved, and a
+    single fix that fails is dropped with the findings it would create."""
+    if not group:
+        return
+    if not known_bad:
+        if trial.keeps(kept + group):
+            kept.extend(group)
+            return
+    if len(group) == 1:
+        dropped.append((group[0], trial.new))
+        return
+    half = len(group) // 2
+    _bisect(trial, group[:half], kept, dropped)
+    _bisect(trial, group[half:], kept, dropped)
 
 
 def _say_refused(refused) -> None:
