@@ -119,3 +119,53 @@ def test_nodes_on_one_host_get_free_offsets_and_member_ports(cluster):
     assert not [f for f in after.findings if f.rule in ("BPS305", "BPS306")]
     offsets = sorted((cluster / n / "repository/conf/carbon.xml").read_text().split("<Offset>")[1].split("<")[0] for n in ("manager", "worker1", "worker2"))
     assert offsets == ["0", "1", "2"]
+
+
+KUBE = REPO / "docs" / "sources" / "examples" / "manifests.yaml"
+
+
+def test_a_fix_in_a_configmap_is_suggested_as_a_diff_of_the_manifest_and_never_written(tmp_path, capsys, monkeypatch):
+    manifest = tmp_path / "manifests.yaml"
+    manifest.write_bytes(KUBE.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert main(["manifests.yaml"]) == 1
+    out = capsys.readouterr().out
+    assert " BPS401 error" in out and "[*]" not in out and "fixable" not in out.splitlines()[-1]  # --fix does not make it
+    assert main(["--diff", "manifests.yaml"]) == 1
+    captured = capsys.readouterr()
+    assert "-      <tns:UseDistributedLock>false</tns:UseDistributedLock>\n+      <tns:UseDistributedLock>true</tns:UseDistributedLock>\n" in captured.out
+    assert "is a suggestion" in captured.err
+    (tmp_path / "fix.diff").write_text(captured.out)
+    before = manifest.read_bytes()
+    main(["--fix", "manifests.yaml"])
+    assert manifest.read_bytes() == before and "is a suggestion" in capsys.readouterr().err
+    if shutil.which("patch"):
+        import subprocess
+
+        subprocess.run(["patch", "-s", "-p0", "-i", "fix.diff"], check=True, cwd=tmp_path)
+        assert manifest.read_bytes() == before.replace(b"<tns:UseDistributedLock>false<", b"<tns:UseDistributedLock>true<")
+        assert not [f for f in lint(manifest).findings if f.rule == "BPS401"]
+
+
+def test_an_element_added_in_a_configmap_takes_the_block_indentation(tmp_path, capsys, monkeypatch):
+    manifest = tmp_path / "manifests.yaml"
+    manifest.write_bytes(KUBE.read_bytes().replace(b"      <tns:UseDistributedLock>false</tns:UseDistributedLock>\n", b""))
+    monkeypatch.chdir(tmp_path)
+    assert main(["--diff", "manifests.yaml"]) == 1
+    out = capsys.readouterr().out
+    assert "       <tns:ODESchedulerThreadPoolSize>50</tns:ODESchedulerThreadPoolSize>\n+      <tns:UseDistributedLock>true</tns:UseDistributedLock>\n" in out
+
+
+def test_a_template_line_holding_a_variable_gets_a_diff_of_the_rendered_text_to_read(tmp_path, capsys):
+    tree = tmp_path / "ansible"
+    shutil.copytree(REPO / "tests" / "fixtures" / "ansible-ei-2hosts", tree)
+    template = tree / "roles/bps/templates/carbon-home/wso2/business-process/conf/axis2/axis2.xml.j2"
+    text = template.read_bytes().replace(b"\r\n", b"\n")
+    template.write_bytes(text.replace(b'                enable="false">', b"                enable=\"{{ cluster_on | default('false') }}\">", 1))
+    before = template.read_bytes()
+    assert main(["--diff", str(tree)]) == 1
+    captured = capsys.readouterr()
+    assert "axis2.xml.j2" not in captured.out  # not a patch of the template: its line is not the rendered text
+    assert "does not map onto its lines byte for byte" in captured.err and '+                enable="true">' in captured.err
+    main(["--fix", str(tree)])
+    assert template.read_bytes() == before

@@ -34,25 +34,64 @@ def _key(finding) -> tuple:
     return (finding.rule, finding.loc.path, finding.cluster, finding.node)
 
 
+def _printable(change, diff: bytes, applies: str) -> bool:
+    """Whether ``diff`` may be printed; if not, says why on standard error."""
+    if clean(change.path) != change.path:  # a name holding control characters or a credential is never printed
+        sys.stderr.write(f"bps-lint: {clean(change.path)}: diff not shown, the file name cannot be printed as it is; {applies}\n")
+        return False
+    if shows_secret(diff):
+        sys.stderr.write(f"bps-lint: {clean(change.path)}: diff not shown, it would print a password or a credential-bearing URL; {applies}\n")
+        return False
+    return True
+
+
 def show_diff(result, roots: list[str], unsafe: bool, out=None) -> int:
-    """Print what --fix would change; write nothing. The number of files it would change."""
+    """Print what --fix would change, and the suggested changes to rendered conf text; write nothing. The number of
+    files either would change."""
     out = out or sys.stdout.buffer
     changes, refused = plan(result.findings, roots, unsafe)
     for change in changes:
         diff = unified_diff(change)
-        if clean(change.path) != change.path:  # a name holding control characters or a credential is never printed
-            sys.stderr.write(f"bps-lint: {clean(change.path)}: diff not shown, the file name cannot be printed as it is; --fix applies it\n")
-            continue
-        if shows_secret(diff):
-            sys.stderr.write(f"bps-lint: {clean(change.path)}: diff not shown, it would print a password or a credential-bearing URL; --fix applies it\n")
-            continue
-        out.write(diff)
+        if _printable(change, diff, "--fix applies it"):
+            out.write(diff)
     out.flush()
     _say_refused(refused)
     fixes = sum(c.fixes for c in changes)
     if changes:
         sys.stderr.write(f"bps-lint: would fix {fixes} finding(s) in {len(changes)} file(s)\n")
-    return len(changes)
+    suggested = show_suggestions(result, unsafe, out)
+    return len(changes) + suggested
+
+
+def show_suggestions(result, unsafe: bool, out=None) -> int:
+    """Print the fixes in conf text rendered from a template or held in a manifest, which are never written: a diff
+    of the file you edit where it maps byte for byte (on ``out`` with the other diffs, or without ``out`` on standard
+    error), else of the rendered text (on standard error, for reading). The number of such files."""
+    from linter.fix.apply import suggestions
+
+    found = suggestions(result.findings, unsafe)
+    for suggestion in found:
+        change = suggestion.change
+        diff = unified_diff(change)
+        if not _printable(change, diff, "make the change by hand"):
+            continue
+        if suggestion.applies:
+            if out is None:
+                sys.stderr.write(diff.decode("utf-8", errors="replace"))
+            else:
+                out.write(diff)
+                out.flush()
+            sys.stderr.write(
+                f"bps-lint: {clean(change.path)}: conf text held in a manifest or rendered from a template is not written by --fix; "
+                f"the diff of it is a suggestion for {change.fixes} finding(s)\n"
+            )
+        else:
+            sys.stderr.write(
+                f"bps-lint: {clean(change.path)}: conf text rendered from it is not written by --fix, and the change does not map onto "
+                f"its lines byte for byte; the change to the rendered text, for {change.fixes} finding(s), to make by hand:\n"
+            )
+            sys.stderr.write(diff.decode("utf-8", errors="replace"))
+    return len(found)
 
 
 MAX_PASSES = 10  # a fix can make another possible (a worker found read-only can then stop committing)
@@ -68,6 +107,7 @@ def apply_fixes(result, roots: list[str], unsafe: bool, relint):
             break
     if total:
         sys.stderr.write(f"bps-lint: fixed {total} finding(s)\n")
+    show_suggestions(result, unsafe)  # on standard error: standard output holds the report
     return result, total
 
 

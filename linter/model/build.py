@@ -163,6 +163,8 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
                 result, origin = parse_xml(os.path.join(base_conf, rel)), "base"
             elif product and stock.has(product, rel):
                 result, origin = parse_xml_bytes(path, stock.data(product, rel)), "default"
+                if result.lines is not None:
+                    result.lines.rendered = True  # the product's own text, not a file a fix may write
                 notes[(path, None)] = _default_hint(source, rel, path, product)
                 if source.default_anchor is not None:
                     notes[(path, ANCHOR)] = source.default_anchor
