@@ -159,7 +159,9 @@ def _own_member_address(node: Node, host: str, keeper: Node, taken: dict) -> tup
     if not same_machine or port is None or port <= 0:
         return ()
     used = taken[(node.host or host).lower()]
-    new = next(p for p in range(port + 1, 65536) if p not in used)
+    new = next((p for p in range(port + 1, 65536) if p not in used), None)
+    if new is None:
+        return ()
     used.add(new)
     return set_text(clustering.local_member_port, str(new))
 
