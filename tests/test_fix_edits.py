@@ -169,3 +169,15 @@ def test_a_template_line_holding_a_variable_gets_a_diff_of_the_rendered_text_to_
     assert "does not map onto its lines byte for byte" in captured.err and '+                enable="true">' in captured.err
     main(["--fix", str(tree)])
     assert template.read_bytes() == before
+
+
+def test_a_node_the_manifest_places_elsewhere_gets_its_host_as_local_member_host(cluster):
+    axis2 = cluster / "worker2/repository/conf/axis2/axis2.xml"
+    data = axis2.read_bytes()
+    axis2.write_bytes(data.replace(b'"localMemberHost">10.0.1.12<', b'"localMemberHost">10.0.1.11<'))  # copied from worker1
+    (cluster / "bps-lint.toml").write_text('[nodes.worker1]\nhost = "10.0.1.11"\n[nodes.worker2]\nhost = "10.0.1.12"\n')
+    result = lint(cluster)
+    fixes = [f for f in result.findings if f.rule == "BPS305" and f.fix]
+    assert [f.node for f in fixes] == ["worker2"]  # worker1 keeps the address
+    changes, _ = plan(result.findings, [str(cluster)], unsafe=True)
+    assert [c.after for c in changes] == [data]

@@ -109,8 +109,9 @@ def local_member_unique(cluster: Cluster):
     if not cluster.multi_node:
         return
     held = [(_member_address(n), n) for n in cluster.nodes if axis2_membership(n) and _member_address(n)]
-    taken = _ports_taken(cluster)
+    taken = None
     for (host, port), nodes, names in shared_by_several(held):
+        taken = _ports_taken(cluster) if taken is None else taken
         for index, node in enumerate(nodes):
             value = node.clustering.local_member_port
             edits = ()
@@ -179,13 +180,13 @@ def port_offset_unique(cluster: Cluster):
         host = node.host or (address[0] if address and not is_loopback(address[0]) else None)
         if host:
             by_host[(host.lower(), node.carbon.port_offset.text or "0")].append(node)
-    taken = _ports_taken(cluster)
-    offsets = defaultdict(set)
+    taken, offsets = None, defaultdict(set)
     for host, offset in by_host:
         offsets[host].add(offset)
     for (host, offset), nodes in by_host.items():
         if len(nodes) < 2:
             continue
+        taken = _ports_taken(cluster) if taken is None else taken
         for node in nodes[1:]:
             yield Violation(
                 node.carbon.port_offset.loc,
