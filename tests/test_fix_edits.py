@@ -166,7 +166,7 @@ def test_a_template_line_holding_a_variable_gets_a_diff_of_the_rendered_text_to_
     assert main(["--diff", str(tree)]) == 1
     captured = capsys.readouterr()
     assert "axis2.xml.j2" not in captured.out  # not a patch of the template: its line is not the rendered text
-    assert "does not map onto its lines byte for byte" in captured.err and '+                enable="true">' in captured.err
+    assert "does not fall on lines written there byte for byte" in captured.err and '+                enable="true">' in captured.err
     main(["--fix", str(tree)])
     assert template.read_bytes() == before
 

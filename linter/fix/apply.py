@@ -183,7 +183,7 @@ def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
         after = apply(source.data, rendered)
         if after == source.data or parse_xml_bytes(source.path, after).problem is not None:
             continue
-        original, problem = read_bytes(source.path)
+        original, problem = read_bytes(source.path) if source.path != "<stdin>" else (None, True)
         found = None if problem or original is None else _onto(original, source, rendered)
         entry = mapped.setdefault(source.path, [original, [], 0, set()])
         if found is not None:  # a template rendered for several hosts: the same edit once, a different one at the same place not at all

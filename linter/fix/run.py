@@ -87,8 +87,8 @@ def show_suggestions(result, unsafe: bool, out=None) -> int:
             )
         else:
             sys.stderr.write(
-                f"bps-lint: {clean(change.path)}: conf text rendered from it is not written by --fix, and the change does not map onto "
-                f"its lines byte for byte; the change to the rendered text, for {change.fixes} finding(s), to make by hand:\n"
+                f"bps-lint: {clean(change.path)}: conf text held in a manifest or rendered from a template is not written by --fix, and this "
+                f"change does not fall on lines written there byte for byte; the change to the conf text, for {change.fixes} finding(s), to make by hand:\n"
             )
             sys.stderr.write(diff.decode("utf-8", errors="replace"))
     return len(found)
