@@ -30,6 +30,19 @@ def shows_secret(diff: bytes) -> bool:
     return any(_masked(line) != line or redact(line) != line for line in text.split("\n"))
 
 
+class _TextOut:
+    """Bytes written to a text stream without a binary buffer (main() called with a StringIO as standard output)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data.decode("utf-8", errors="replace"))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def _key(finding) -> tuple:
     return (finding.rule, finding.loc.path, finding.cluster, finding.node)
 
@@ -48,7 +61,7 @@ def _printable(change, diff: bytes, applies: str) -> bool:
 def show_diff(result, roots: list[str], unsafe: bool, out=None) -> int:
     """Print what --fix would change, and the suggested changes to rendered conf text; write nothing. The number of
     files either would change."""
-    out = out or sys.stdout.buffer
+    out = out or getattr(sys.stdout, "buffer", None) or _TextOut(sys.stdout)
     changes, refused = plan(result.findings, roots, unsafe)
     for change in changes:
         diff = unified_diff(change)
