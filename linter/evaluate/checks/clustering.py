@@ -7,7 +7,7 @@ import ipaddress
 from collections import defaultdict
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import deviations, shared_by_several
+from linter.evaluate.checks.common import deviations, settled, shared_by_several
 from linter.evaluate.conditions import axis2_membership
 from linter.evaluate.violation import Violation
 from linter.fix import set_attribute, set_text
@@ -286,11 +286,13 @@ def multicast_settings(cluster: Cluster):
     for name, default in MULTICAST_DEFAULTS.items():
         items = [(n, n.clustering.param(name) or Value(default, n.clustering.loc)) for n in on_multicast]
         for node, value, majority in deviations(items):
+            written = node.clustering.param(name) is not None  # Hazelcast's default stands for an absent one: nothing to edit
             yield Violation(
                 value.loc,
                 f"clustering parameter {name} is '{value.text}' on {node.name} but '{majority}' on the other nodes; members only see each other on one multicast group, "
                 f"so expected the same {name} on every node",
                 node,
+                edits=set_text(value, majority) if written and settled(items, majority) else (),
             )
 
 
