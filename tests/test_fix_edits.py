@@ -181,3 +181,22 @@ def test_a_node_the_manifest_places_elsewhere_gets_its_host_as_local_member_host
     assert [f.node for f in fixes] == ["worker2"]  # worker1 keeps the address
     changes, _ = plan(result.findings, [str(cluster)], unsafe=True)
     assert [c.after for c in changes] == [data]
+
+
+def test_a_rule_of_your_own_gets_its_fix_from_the_autofix_table_the_usage_page_shows(tmp_path, capsys):
+    import re
+
+    usage = (REPO / "docs" / "usage.md").read_text(encoding="utf-8")
+    policy = re.search(r"```toml\n# lint-policies/ORG001.toml\n(.*?)```", usage, re.S).group(1)
+    autofix = re.search(r"```toml\n(\[autofix\]\n.*?)```", usage, re.S).group(1)
+    org = tmp_path / "lint-policies"
+    org.mkdir()
+    (org / "ORG001.toml").write_text(policy.replace("[check]", autofix + "\n[check]"), encoding="utf-8")
+    cluster = tmp_path / "cluster"
+    shutil.copytree(REPO / "examples" / "cluster", cluster)
+    carbon = cluster / "worker1/repository/conf/carbon.xml"
+    data = carbon.read_bytes()
+    carbon.write_bytes(data.replace(b"<Offset>0</Offset>", b"<Offset>1</Offset>", 1))
+    (cluster / "bps-lint.toml").write_text(f'extra-policies = ["{org}"]\n', encoding="utf-8")
+    assert main(["--fix", str(cluster)]) == 0
+    assert carbon.read_bytes() == data and "fixed 1 finding(s)" in capsys.readouterr().err
