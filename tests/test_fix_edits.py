@@ -200,3 +200,9 @@ def test_a_rule_of_your_own_gets_its_fix_from_the_autofix_table_the_usage_page_s
     (cluster / "bps-lint.toml").write_text(f'extra-policies = ["{org}"]\n', encoding="utf-8")
     assert main(["--fix", str(cluster)]) == 0
     assert carbon.read_bytes() == data and "fixed 1 finding(s)" in capsys.readouterr().err
+
+
+def test_a_comment_that_goes_on_past_the_siblings_line_is_not_entered():
+    data = b"<c>\n  <url>u</url> <!-- the pool\n  ends here -->\n</c>\n"
+    edit = AddChild(Loc("f.xml", 1, 1), "c", "validationQuery", "SELECT 1", ("url",), ())
+    assert _edit(data, edit) == data.replace(b"</url>", b"</url>\n  <validationQuery>SELECT 1</validationQuery>")

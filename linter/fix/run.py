@@ -112,9 +112,9 @@ MAX_PASSES = 10  # a fix can make another possible (a worker found read-only can
 
 def apply_fixes(result, roots: list[str], unsafe: bool, relint):
     """Fix, lint again, and again while the new findings have fixes; the final result and how many were fixed."""
-    total, dropped = 0, set()
+    total, tried = 0, set()
     for _ in range(MAX_PASSES):
-        result, fixed = _one_pass(result, roots, unsafe, relint, dropped)
+        result, fixed = _one_pass(result, roots, unsafe, relint, tried)
         total += fixed
         if not fixed:
             break
@@ -128,15 +128,17 @@ def _fix_key(finding) -> tuple:
     return (finding.rule, finding.loc.path, finding.loc.line, finding.node, finding.fix.edits)
 
 
-def _one_pass(result, roots: list[str], unsafe: bool, relint, dropped_before: set):
+def _one_pass(result, roots: list[str], unsafe: bool, relint, tried: set):
     """Write the fixes, lint again with ``relint()`` and return its result and how many were fixed.
 
     A fix that creates a problem (the fixed tree has a finding the old one did not, of a rule just fixed or on a
     line just written) is found by trying halves of the fixes in turn, and only it is put back; the others stay.
-    ``dropped_before`` holds the fixes earlier passes put back, which are not tried again."""
+    ``tried`` holds the fixes earlier passes made or put back: one whose finding is still there did not help, and
+    is not made again."""
     from linter.fix.apply import candidates
 
-    fixes = [f for f in candidates(result.findings, unsafe) if _fix_key(f) not in dropped_before]
+    fixes = [f for f in candidates(result.findings, unsafe) if _fix_key(f) not in tried]
+    tried.update(_fix_key(f) for f in fixes)
     changes, refused = plan(fixes, roots, unsafe=True)
     _say_refused(refused)
     if not changes:
@@ -148,7 +150,6 @@ def _one_pass(result, roots: list[str], unsafe: bool, relint, dropped_before: se
         kept, dropped = [], []
         _bisect(trial, fixes, kept, dropped, known_bad=True)
         for finding, new in dropped:
-            dropped_before.add(_fix_key(finding))
             sys.stderr.write(
                 f"bps-lint: fix not applied: {clean(finding.rule)} in {clean(finding.loc.path)} would create {len(new)} new finding(s), "
                 f"e.g. {clean(new[0].rule)} in {clean(new[0].loc.path)}\n"

@@ -225,10 +225,15 @@ def _after(doc: Document, child: tuple[int, int], element: bytes) -> Replacement
     line_end = len(doc.data) if line_end < 0 else line_end
     rest_end = line_end - 1 if doc.data[line_end - 1 : line_end] == b"\r" else line_end
     rest = doc.data[at:rest_end]
-    if rest.strip(b" \t") and all(doc.skipped(at + i) or rest[i : i + 1] in (b" ", b"\t") for i in range(len(rest))):
-        at = rest_end  # only blanks and comments follow on the line
+    closed = not rest or not doc.skipped(rest_end - 1) or doc.skipped(rest_end - 1) and _span_end(doc, rest_end - 1) <= rest_end
+    if rest.strip(b" \t") and closed and all(doc.skipped(at + i) or rest[i : i + 1] in (b" ", b"\t") for i in range(len(rest))):
+        at = rest_end  # only blanks and comments closed on the line follow
     newline = _newline(doc, line_start) if line_start else (b"\r\n" if doc.data[line_end - 1 : line_end] == b"\r" else b"\n")
     return Replacement(at, at, newline + indent + element)
+
+
+def _span_end(doc: Document, offset: int) -> int:
+    return next(e for s, e in doc._skipped if s <= offset < e)
 
 
 def _before(doc: Document, child: tuple[int, int], element: bytes) -> Replacement:
