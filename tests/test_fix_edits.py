@@ -206,3 +206,8 @@ def test_a_comment_that_goes_on_past_the_siblings_line_is_not_entered():
     data = b"<c>\n  <url>u</url> <!-- the pool\n  ends here -->\n</c>\n"
     edit = AddChild(Loc("f.xml", 1, 1), "c", "validationQuery", "SELECT 1", ("url",), ())
     assert _edit(data, edit) == data.replace(b"</url>", b"</url>\n  <validationQuery>SELECT 1</validationQuery>")
+
+
+def test_a_flag_ending_a_command_leaves_its_line_so_the_next_command_stays_apart():
+    data = b"java \\\n    -Dfoo=bar \\\n    -XX:MaxPermSize=512m\necho done\n"
+    assert _edit(data, EditLine(Loc("s.sh", 3, 5), "-XX:MaxPermSize=512m", "")) == b"java \\\n    -Dfoo=bar \\\n    \necho done\n"

@@ -251,7 +251,7 @@ def edit_line(doc: Document, edit: EditLine) -> Replacement:
     start, end = doc.line_span(edit.loc.line)
     old = doc.encode(edit.old)
     column = (edit.loc.column or 0) - 1
-    at = start + column if column >= 0 and doc.data.startswith(old, start + column) else -1
+    at = start + column if 0 <= column < end - start and doc.data.startswith(old, start + column) else -1
     if at < 0:
         if doc.data.count(old, start, end) != 1:
             raise FixError(f"{edit.old} not found once on line {edit.loc.line}")
@@ -264,8 +264,8 @@ def edit_line(doc: Document, edit: EditLine) -> Replacement:
     while doc.data[stop : stop + 1] in (b" ", b"\t"):
         stop += 1
     body = doc.data[start:end].rstrip(b"\r\n")
-    if doc.data[start:at].strip(b" \t") == b"" and doc.data[stop : start + len(body)] in (b"", b"\\"):
-        return Replacement(start, end, b"")  # nothing else on the line (but the continuation): the line goes
+    if doc.data[start:at].strip(b" \t") == b"" and doc.data[stop : start + len(body)] == b"\\":
+        return Replacement(start, end, b"")  # nothing else on a continued line: the line goes, the command still continues
     return Replacement(at, stop, b"")
 
 
