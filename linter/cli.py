@@ -305,7 +305,8 @@ def cmd_rules(argv: list[str]) -> int:
     engine = _engine(_settings(["."]))
     if args.format == "json":
         rows = [
-            {"id": p.id, "name": p.name, "severity": p.severity, "scope": p.scope, "title": p.title, "help_url": engine.help_url(p)} for p in engine.policies
+            {"id": p.id, "name": p.name, "severity": p.severity, "scope": p.scope, "title": p.title, "help_url": engine.help_url(p), "fix": _fix_summary(p)}
+            for p in engine.policies
         ]
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
@@ -313,6 +314,14 @@ def cmd_rules(argv: list[str]) -> int:
     for p in engine.policies:
         sys.stdout.write(f"{p.id}  {p.name:<{width}}  {p.severity:<7}  {p.title}\n")
     return EXIT_OK
+
+
+def _fix_summary(policy) -> dict | None:
+    """What --fix does for a rule: {safety, title}, or {reason} it has none; None when its policy says neither."""
+    fix = policy.autofix
+    if fix.get("safety"):
+        return {"safety": fix["safety"], "title": fix["title"]}
+    return {"reason": fix["reason"].strip()} if fix.get("reason") else None
 
 
 def cmd_explain(argv: list[str]) -> int:

@@ -31,15 +31,18 @@ def example_snippet(item: dict) -> tuple[str, str, str]:
     return where, language, item.get("xml", item.get("text", "")).strip("\n")
 
 
+_RENDERED = " In conf text held in a Kubernetes manifest or rendered from an Ansible template, the change is shown as a suggestion and not written."
+
+
 def autofix_text(policy: Policy) -> str:
     """What --fix does for a rule, or why it does nothing (rule pages and ``bps-lint explain``)."""
     fix = policy.autofix
     if fix.get("safety") == "safe":
-        return f"`bps-lint --fix` makes this change: {fix['title']}. It edits only the bytes of that value."
+        return f"`bps-lint --fix` makes this change: {fix['title']}. It rewrites only the bytes it changes; the rest of the file stays as written." + _RENDERED
     if fix.get("safety") == "unsafe":
         return (
             f"`bps-lint --fix --unsafe-fixes` makes this change: {fix['title']}. It is unsafe: it changes more than "
-            "the rule's own setting or makes a choice, so review it (`--diff` shows it first)."
+            "the rule's own setting or makes a choice, so review it (`--diff` shows it first)." + _RENDERED
         )
     if fix.get("reason"):
         return f"No automatic fix: {fix['reason'].strip()}"

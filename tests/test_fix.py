@@ -30,17 +30,6 @@ def test_a_fixable_rule_fixes_one_of_its_bad_examples(policy, tmp_path):
     assert offered, f"{policy.id} declares a fix but none of its bad examples gets one"
 
 
-def _changed_region(before: bytes, after: bytes) -> tuple[int, int]:
-    """Where ``before`` and ``after`` differ: [start, end) in ``before``."""
-    start = 0
-    while start < min(len(before), len(after)) and before[start] == after[start]:
-        start += 1
-    tail = 0
-    while tail < min(len(before), len(after)) - start and before[-1 - tail] == after[-1 - tail]:
-        tail += 1
-    return start, len(before) - tail
-
-
 @pytest.mark.parametrize("policy,example", BAD)
 def test_fix_clears_the_bad_example_and_touches_only_its_spans(policy, example, tmp_path):
     cluster = materialize(example, tmp_path)
@@ -51,8 +40,10 @@ def test_fix_clears_the_bad_example_and_touches_only_its_spans(policy, example, 
     assert changes and not refused
     for change in changes:
         found = replacements(change.before, [e for f in result.findings if f.fix and f.fix.edits[0].loc.path == change.path for e in f.fix.edits])
-        start, end = _changed_region(change.before, change.after)
-        assert min(r.start for r in found) <= start and end <= max(r.end for r in found)
+        first, last = min(r.start for r in found), max(r.end for r in found)
+        tail = len(change.before) - last
+        assert change.after[:first] == change.before[:first] and change.after[len(change.after) - tail :] == change.before[last:]
+        assert apply(change.before, found) == change.after  # and between the spans, nothing else changed
         for r in found:
             assert b"\n" not in change.before[r.start : r.end]  # a value, not lines
         write_atomic(change.real, change.after)
@@ -249,7 +240,7 @@ def test_an_absent_element_is_added_after_the_last_child_with_its_indentation_an
     assert _add(data, 1, "R", "Lock", "true") == data.replace(b"\t</B>\r\n", b"\t</B>\r\n\t<Lock>true</Lock>\r\n")
 
 
-def test_bps401_absent_lock_is_added_to_a_bps_xml_without_the_stock_comment(tmp_path):
+def test_bps401_absent_lock_is_added_where_the_stock_bps_xml_has_it(tmp_path):
     policy = next(p for p in policies() if p.id == "BPS401")
     example = next(e for e in policy.examples if e["kind"] == "bad")
     cluster = materialize(example, tmp_path)
@@ -258,8 +249,9 @@ def test_bps401_absent_lock_is_added_to_a_bps_xml_without_the_stock_comment(tmp_
     result = lint(cluster)
     changes, refused = plan(result.findings, [str(cluster)])
     assert [os.path.realpath(c.path) for c in changes] == [os.path.realpath(bps)] and not refused
+    # where the stock bps.xml has it: after ODESchedulerThreadPoolSize (the last child here is NodeId)
     assert changes[0].after == changes[0].before.replace(
-        b"<tns:NodeId>bps-worker1</tns:NodeId>\n", b"<tns:NodeId>bps-worker1</tns:NodeId>\n    <tns:UseDistributedLock>true</tns:UseDistributedLock>\n"
+        b"</tns:ODESchedulerThreadPoolSize>\n", b"</tns:ODESchedulerThreadPoolSize>\n    <tns:UseDistributedLock>true</tns:UseDistributedLock>\n"
     )
 
 
@@ -292,28 +284,70 @@ def test_stock_tree_in_three_nodes_leaves_nothing_fixable_and_a_second_run_chang
     main(["--fix", "--unsafe-fixes", str(tmp_path / "stock")])
     out = capsys.readouterr().out
     assert "[*]" not in out and "fixable" not in out.splitlines()[-1]
-    assert not any(f" {rule} " in out for rule in ("BPS301", "BPS401", "BPS502"))  # enabled, uncommented, set to 1
+    assert not any(f" {rule} " in out for rule in ("BPS301", "BPS401", "BPS403", "BPS502"))  # enabled, uncommented, named, set to 1
     bps = (tmp_path / "stock/worker1/repository/conf/bps.xml").read_bytes()
     assert bps == (STOCK / "repository/conf/bps.xml").read_bytes().replace(
         b"<!-- <tns:UseDistributedLock>true</tns:UseDistributedLock> -->", b"<tns:UseDistributedLock>true</tns:UseDistributedLock>"
-    )
+    ).replace(b"<!-- <tns:NodeId></tns:NodeId>  -->", b"<tns:NodeId>bps-worker1</tns:NodeId>")
     fixed = _tree(tmp_path / "stock")
     main(["--fix", "--unsafe-fixes", str(tmp_path / "stock")])
     assert _tree(tmp_path / "stock") == fixed
 
 
-def test_a_fix_that_causes_a_finding_on_the_line_it_wrote_is_put_back(broken_copy, capsys):
+def test_only_the_fix_that_causes_a_finding_on_the_line_it_wrote_is_put_back(broken_copy, capsys):
     from linter.fix.run import apply_fixes
 
     result = lint(broken_copy)
     before = _tree(broken_copy)
     ds = next(f for f in result.findings if f.rule == "BPS101")
+    relints = []
+
+    ds_file = broken_copy / "worker1/repository/conf/datasources/bps-datasources.xml"
+    fixed_ds = ds_file.read_bytes().count(b"<defaultAutoCommit>true") + 1
+
+    def relint():
+        relints.append(1)
+        again = lint(broken_copy)
+        if ds_file.read_bytes().count(b"<defaultAutoCommit>true") == fixed_ds:  # on the line BPS101's fix wrote
+            again.findings.append(ds._replace(rule="BPS999", message="made worse", fix=None))
+        return again
+
+    kept, fixed = apply_fixes(result, [str(broken_copy)], False, relint)
+    after = _tree(broken_copy)
+    assert after[ds_file] == before[ds_file]  # BPS101's fix put back
+    assert fixed == 5 and {f.rule for f in kept.findings} & {"BPS201", "BPS401", "BPS502"} == set()  # the others kept
+    assert capsys.readouterr().err.count("fix not applied: BPS101 in ") == 1  # and not tried again in the next pass
+    assert len(relints) < 12  # halves tried, not every subset
+
+
+def test_a_fix_dropped_alone_when_every_fix_of_the_pass_is_bad_leaves_the_tree_as_it_was(broken_copy, capsys):
+    from linter.fix.run import apply_fixes
+
+    result = lint(broken_copy)
+    before = _tree(broken_copy)
 
     def relint():
         again = lint(broken_copy)
-        again.findings.append(ds._replace(rule="BPS999", message="made worse"))  # on the line the fix wrote
+        again.findings.extend(f._replace(node="elsewhere", fix=None) for f in result.findings if f.fix)  # every fixed rule fires anew
         return again
 
     kept, fixed = apply_fixes(result, [str(broken_copy)], False, relint)
     assert fixed == 0 and kept is result and _tree(broken_copy) == before
-    assert "fixes not applied" in capsys.readouterr().err
+    assert capsys.readouterr().err.count("fix not applied:") == 6
+
+
+def test_rules_json_and_explain_carry_each_rules_fix_or_why_it_has_none(capsys):
+    assert main(["rules", "--format", "json"]) == 0
+    rows = {r["id"]: r["fix"] for r in json.loads(capsys.readouterr().out)}
+    assert rows["BPS306"]["safety"] == "unsafe" and "port offset" in rows["BPS306"]["title"]
+    assert rows["BPS101"] == {"safety": "safe", "title": "Set defaultAutoCommit to true"}
+    assert "database server" in rows["BPS107"]["reason"]
+    assert all(fix for fix in rows.values()), "every rule says whether it has a fix"
+    assert main(["explain", "BPS707"]) == 0
+    assert "`bps-lint --fix` makes this change: Start the manager with -DworkerNode=false" in capsys.readouterr().out
+
+
+def test_no_rule_page_says_its_fix_is_not_written_yet():
+    from linter.explain import autofix_text
+
+    assert [p.id for p in policies() if autofix_text(p).startswith("No automatic fix yet")] == []

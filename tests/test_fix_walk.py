@@ -159,3 +159,35 @@ def test_every_scripted_fix_is_a_rule_with_a_fix_text():
     by_id = {p.id: p for p in policies()}
     for rule in FIXES:
         assert by_id[rule].fix
+
+
+def test_fix_and_diff_on_mutated_trees_never_crash_leak_or_change_twice(tmp_path):
+    """A sample of the fuzz harness's hostile trees: --diff writes nothing, --fix never escapes main(), never prints a
+    planted secret, and a second --fix changes nothing."""
+    import contextlib
+    import io
+
+    from linter.cli import main
+    from tests.fuzz.harness import build_case
+
+    def run(args):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(args)
+        return code, out.getvalue() + err.getvalue()
+
+    def tree(root):
+        return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+    for number in range(12):
+        cluster, planted = build_case(20261126, number, tmp_path)
+        before = tree(cluster)
+        code, said = run(["--diff", "--unsafe-fixes", str(cluster)])
+        assert code in (0, 1) and "internal error" not in said and tree(cluster) == before, (number, said[-300:])
+        snapshots = []
+        for _ in range(2):
+            code, said = run(["--fix", "--unsafe-fixes", str(cluster)])
+            assert code in (0, 1) and "internal error" not in said, (number, said[-300:])
+            assert not [s for s in planted if s in said], number
+            snapshots.append(tree(cluster))
+        assert snapshots[0] == snapshots[1], number

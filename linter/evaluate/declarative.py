@@ -11,10 +11,10 @@ import functools
 import re
 import typing
 
-from linter.evaluate.checks.common import deviations, shared_by_several
+from linter.evaluate.checks.common import deviations, settled, shared_by_several
 from linter.evaluate.conditions import applies
 from linter.evaluate.violation import Violation
-from linter.fix import add_child, set_text
+from linter.fix import add_attribute, add_child, set_text
 from linter.model.types import Cluster, Node, Value
 
 # The message fields of each kind: the value as found ('x' or "not set"); for cross-node kinds the
@@ -111,24 +111,46 @@ def check_value(spec: dict, node: Node, cluster: Cluster):
     if not value.present:
         if spec.get("required", False):
             fix = spec.get("autofix") or {}
-            edits = add_child(value, fix["parent"], fix["element"], spec["equals"]) if "element" in fix and "equals" in spec else ()
+            new = _expected(spec, node, cluster)
+            edits = ()
+            if new is not None and "element" in fix:
+                edits = add_child(value, fix["parent"], fix["element"], new)
+            elif new is not None and fix.get("attribute") and "parent" in fix:
+                edits = add_attribute(value, fix["parent"], fix["attribute"], new)
             yield Violation(value.loc, render(spec["message"], found="not set"), edits=edits)
         return
     if not _matches(value, spec):
-        yield Violation(value.loc, render(spec["message"], found=value.shown()), edits=_set_value(spec, value))
+        yield Violation(value.loc, render(spec["message"], found=value.shown()), edits=_set_value(spec, value, _expected(spec, node, cluster)))
 
 
-def _set_value(spec: dict, value: Value) -> tuple:
+def _expected(spec: dict, node: Node, cluster: Cluster) -> str | None:
+    """The value a fix writes: the policy's ``equals``, or one derived from the node's name (unique in the
+    cluster, and never for a folder several replicas mount: they would share it); None without a fix."""
+    fix = spec.get("autofix") or {}
+    if not fix.get("safety"):
+        return None
+    if fix.get("derive") == "node-name":
+        if node.replicas != 1:
+            return None
+        taken = {(v.text or "").lower() for n in cluster.nodes for v in [resolve(n, spec["field"])] if isinstance(v, Value) and v.present}
+        for new in (f"bps-{node.name}", *(f"bps-{node.name}-{n}" for n in range(2, 100))):
+            if new.lower() not in taken:
+                return new
+        return None
+    return spec.get("equals")
+
+
+def _set_value(spec: dict, value: Value, new: str | None) -> tuple:
     """The edit that gives ``value`` the policy's expected one, when the policy has a fix (the engine adds
     ``autofix`` to the spec) and the value is written in a file (not a product default)."""
     from linter.fix import set_attribute, set_text
 
     fix = spec.get("autofix")
-    if not fix or "equals" not in spec:
+    if not fix or new is None:
         return ()
     if fix.get("attribute"):
-        return set_attribute(value, fix["attribute"], spec["equals"])
-    return set_text(value, spec["equals"], whole=bool(spec.get("exact")))
+        return set_attribute(value, fix["attribute"], new)
+    return set_text(value, new, whole=bool(spec.get("exact")))
 
 
 def _node_values(spec: dict, cluster: Cluster):
@@ -145,8 +167,12 @@ def _node_values(spec: dict, cluster: Cluster):
 
 def check_consistent(spec: dict, cluster: Cluster):
     """kube-linter style "same on every node": each value that differs from the most common one."""
-    for node, value, majority in deviations(list(_node_values(spec, cluster))):
-        yield Violation(value.loc, render(spec["message"], value=value.text, node=node.name, majority=majority), node)
+    items = list(_node_values(spec, cluster))
+    copy = (spec.get("autofix") or {}).get("derive") == "majority"
+    for node, value, majority in deviations(items):
+        written = resolve(node, spec["field"])  # a value only the default stands for is not in the file
+        edits = set_text(written, majority) if copy and written.present and majority and settled(items, majority) else ()
+        yield Violation(value.loc, render(spec["message"], value=value.text, node=node.name, majority=majority), node, edits=edits)
 
 
 def check_unique(spec: dict, cluster: Cluster):

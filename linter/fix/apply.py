@@ -10,7 +10,7 @@ import stat
 import tempfile
 from typing import NamedTuple
 
-from linter.fix.text import FixError, apply, replacements
+from linter.fix.text import FixError, Replacement, apply, replacements
 from linter.parse.location import inside
 from linter.parse.xmlfile import parse_xml_bytes, read_bytes
 
@@ -30,31 +30,36 @@ def editable(path: str, roots: list[str]) -> str:
     real = os.path.realpath(path)  # a symbolic link is written through only when its target is in the tree
     if not any(inside(real, os.path.realpath(root)) for root in roots):
         raise FixError("outside the checked folders (a symbolic link leading out is not followed)")
-    if not path.endswith(".xml"):  # a template or a manifest: the conf text was rendered from it
-        raise FixError("not an XML file written by hand")
+    if not path.endswith((".xml", ".sh")):  # a template or a manifest: the conf text was rendered from it
+        raise FixError("not an XML file or start script written by hand")
     if not stat.S_ISREG(os.stat(real).st_mode):
         raise FixError("not a regular file")
     return real
 
 
 def well_formed(path: str, data: bytes) -> bool:
-    return parse_xml_bytes(path, data).problem is None
+    """An XML file parses; a start script is not parsed (its edits only change one flag's word)."""
+    return not path.endswith(".xml") or parse_xml_bytes(path, data).problem is None
 
 
-def plan(findings, roots: list[str], unsafe: bool = False):
+def candidates(findings, unsafe: bool = False) -> list:
+    """The findings whose fixes ``--fix`` (with ``unsafe``: ``--fix --unsafe-fixes``) makes."""
+    return [f for f in findings if getattr(f, "fix", None) and (f.fix.safe or unsafe) and f.fix.writable]
+
+
+def plan(findings, roots: list[str], unsafe: bool = False, originals: dict | None = None):
     """(changes, refused): the change to each file the fixes of ``findings`` make, and (path, why) for the files left alone.
 
-    All fixes in one file are made together; a fix whose edits overlap another's is dropped."""
+    All fixes in one file are made together; a fix whose edits overlap another's is dropped. ``originals`` (real
+    path -> bytes) gives files as they were checked when the disk holds a trial of other fixes."""
     by_path: dict[str, list] = {}
-    for finding in findings:
-        fix = getattr(finding, "fix", None)
-        if fix and (fix.safe or unsafe) and fix.edits:
-            by_path.setdefault(fix.edits[0].loc.path, []).append((finding.rule, fix))
+    for finding in candidates(findings, unsafe):
+        by_path.setdefault(finding.fix.edits[0].loc.path, []).append((finding.rule, finding.fix))
     changes, refused = [], []
     for path, fixes in sorted(by_path.items()):
         try:
             real = editable(path, roots)
-            before, problem = read_bytes(real)
+            before, problem = (originals[real], None) if originals and real in originals else read_bytes(real)
             if problem:
                 raise FixError(problem.message)
             if not well_formed(path, before):
@@ -131,11 +136,11 @@ def unified_diff(change: FileChange) -> bytes:
 def byte_replacements(fix, cache: dict) -> list | None:
     """The byte replacements of ``fix`` in its file as it is now (for JSON and SARIF), or None when they
     cannot be worked out; ``cache`` keeps each file's bytes for the run."""
-    if not fix or not fix.edits:
+    if not fix or not fix.writable:
         return None
     path = fix.edits[0].loc.path
     if path not in cache:
-        data, problem = read_bytes(path) if path.endswith(".xml") else (None, True)
+        data, problem = read_bytes(path) if path.endswith((".xml", ".sh")) else (None, True)
         cache[path] = data if not problem and data is not None and well_formed(path, data) else None
     if cache[path] is None:
         return None
@@ -143,3 +148,85 @@ def byte_replacements(fix, cache: dict) -> list | None:
         return replacements(cache[path], fix.edits)
     except (FixError, UnicodeError):
         return None
+
+
+class Suggestion(NamedTuple):
+    """A fix in conf text rendered from a template or held in a manifest, which ``--fix`` never writes: a diff of
+    the file the user edits when each edit maps onto its bytes exactly, else a diff of the rendered text."""
+
+    change: FileChange
+    applies: bool  # the diff is of the user's file (patch applies it); else of the rendered text, for reading
+
+
+def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
+    """What the fixes in rendered conf text would change, one Suggestion per file the user edits (or per rendered text)."""
+    by_source: dict = {}
+    for finding in findings:
+        fix = getattr(finding, "fix", None)
+        if fix and fix.suggested and (fix.safe or unsafe):
+            by_source.setdefault(fix.edits[0].source, []).append((finding.rule, fix))
+    mapped: dict[str, list] = {}  # the user's file -> (replacements in it, fixes, rules)
+    out = []
+    for source, fixes in by_source.items():
+        edits, applied, rules = [], 0, set()
+        for rule, fix in fixes:
+            try:
+                replacements(source.data, [*edits, *fix.edits])
+            except (FixError, UnicodeError):
+                continue
+            edits.extend(fix.edits)
+            applied += 1
+            rules.add(rule)
+        if not edits:
+            continue
+        rendered = replacements(source.data, edits)
+        after = apply(source.data, rendered)
+        if after == source.data or parse_xml_bytes(source.path, after).problem is not None:
+            continue
+        original, problem = read_bytes(source.path) if source.path != "<stdin>" else (None, True)
+        found = None if problem or original is None else _onto(original, source, rendered)
+        entry = mapped.setdefault(source.path, [original, [], 0, set()])
+        if found is not None:  # a template rendered for several hosts: the same edit once, a different one at the same place not at all
+            found = [r for r in found if r not in entry[1]]
+            if any(r.start < o.end and o.start < r.end or r.start == o.start for r in found for o in entry[1]):
+                found = None
+        if found is None:
+            name = f"{source.path} (rendered)"
+            out.append(Suggestion(FileChange(name, source.path, source.data, after, applied, frozenset(rules)), False))
+        else:
+            entry[1].extend(found)
+            entry[2] += applied
+            entry[3].update(rules)
+    for path, (original, found, applied, rules) in mapped.items():
+        if not found:
+            continue
+        out.append(Suggestion(FileChange(path, path, original, apply(original, sorted(found)), applied, frozenset(rules)), True))
+    return out
+
+
+def _onto(original: bytes, source, rendered: list) -> list | None:
+    """``rendered`` (replacements in the rendered text) as replacements in ``original``, the file it was rendered
+    from, or None when one of them does not fall on a line written there byte for byte."""
+    data = source.data
+    starts = [0] + [m.end() for m in re.finditer(rb"\n", original)]
+    found = []
+    for r in rendered:
+        if b"\n" in data[r.start : r.end]:
+            return None
+        line_start = data.rfind(b"\n", 0, r.start) + 1
+        line_end = data.find(b"\n", r.start)
+        line_end = len(data) if line_end < 0 else line_end
+        number = data.count(b"\n", 0, r.start) + 1
+        target = source.line(number)
+        if not target or target > len(starts):
+            return None
+        at = starts[target - 1]
+        end = starts[target] if target < len(starts) else len(original)
+        text = original[at:end].rstrip(b"\r\n")
+        indent, written = text[: source.column], text[source.column :]
+        if indent.strip(b" \t") or written != data[line_start:line_end]:
+            return None  # the line holds a variable, an escape or other YAML around it: the text is not the same bytes
+        newline = b"\r\n" if original[at:end].endswith(b"\r\n") else b"\n"
+        offset = at + source.column + (r.start - line_start)
+        found.append(Replacement(offset, offset + (r.end - r.start), r.data.replace(b"\n", newline + indent)))
+    return found

@@ -30,29 +30,81 @@ def shows_secret(diff: bytes) -> bool:
     return any(_masked(line) != line or redact(line) != line for line in text.split("\n"))
 
 
+class _TextOut:
+    """Bytes written to a text stream without a binary buffer (main() called with a StringIO as standard output)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data.decode("utf-8", errors="replace"))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
 def _key(finding) -> tuple:
     return (finding.rule, finding.loc.path, finding.cluster, finding.node)
 
 
+def _printable(change, diff: bytes, applies: str) -> bool:
+    """Whether ``diff`` may be printed; if not, says why on standard error."""
+    if clean(change.path) != change.path:  # a name holding control characters or a credential is never printed
+        sys.stderr.write(f"bps-lint: {clean(change.path)}: diff not shown, the file name cannot be printed as it is; {applies}\n")
+        return False
+    if shows_secret(diff):
+        sys.stderr.write(f"bps-lint: {clean(change.path)}: diff not shown, it would print a password or a credential-bearing URL; {applies}\n")
+        return False
+    return True
+
+
 def show_diff(result, roots: list[str], unsafe: bool, out=None) -> int:
-    """Print what --fix would change; write nothing. The number of files it would change."""
-    out = out or sys.stdout.buffer
+    """Print what --fix would change, and the suggested changes to rendered conf text; write nothing. The number of
+    files either would change."""
+    out = out or getattr(sys.stdout, "buffer", None) or _TextOut(sys.stdout)
     changes, refused = plan(result.findings, roots, unsafe)
     for change in changes:
         diff = unified_diff(change)
-        if clean(change.path) != change.path:  # a name holding control characters or a credential is never printed
-            sys.stderr.write(f"bps-lint: {clean(change.path)}: diff not shown, the file name cannot be printed as it is; --fix applies it\n")
-            continue
-        if shows_secret(diff):
-            sys.stderr.write(f"bps-lint: {clean(change.path)}: diff not shown, it would print a password or a credential-bearing URL; --fix applies it\n")
-            continue
-        out.write(diff)
+        if _printable(change, diff, "--fix applies it"):
+            out.write(diff)
     out.flush()
     _say_refused(refused)
     fixes = sum(c.fixes for c in changes)
     if changes:
         sys.stderr.write(f"bps-lint: would fix {fixes} finding(s) in {len(changes)} file(s)\n")
-    return len(changes)
+    suggested = show_suggestions(result, unsafe, out)
+    return len(changes) + suggested
+
+
+def show_suggestions(result, unsafe: bool, out=None) -> int:
+    """Print the fixes in conf text rendered from a template or held in a manifest, which are never written: a diff
+    of the file you edit where it maps byte for byte (on ``out`` with the other diffs, or without ``out`` on standard
+    error), else of the rendered text (on standard error, for reading). The number of such files."""
+    from linter.fix.apply import suggestions
+
+    found = suggestions(result.findings, unsafe)
+    for suggestion in found:
+        change = suggestion.change
+        diff = unified_diff(change)
+        if not _printable(change, diff, "make the change by hand"):
+            continue
+        if suggestion.applies:
+            if out is None:
+                sys.stderr.write(diff.decode("utf-8", errors="replace"))
+            else:
+                out.write(diff)
+                out.flush()
+            sys.stderr.write(
+                f"bps-lint: {clean(change.path)}: conf text held in a manifest or rendered from a template is not written by --fix; "
+                f"the diff of it is a suggestion for {change.fixes} finding(s)\n"
+            )
+        else:
+            sys.stderr.write(
+                f"bps-lint: {clean(change.path)}: conf text held in a manifest or rendered from a template is not written by --fix, and this "
+                f"change does not fall on lines written there byte for byte; the change to the conf text, for {change.fixes} finding(s), to make by hand:\n"
+            )
+            sys.stderr.write(diff.decode("utf-8", errors="replace"))
+    return len(found)
 
 
 MAX_PASSES = 10  # a fix can make another possible (a worker found read-only can then stop committing)
@@ -60,46 +112,111 @@ MAX_PASSES = 10  # a fix can make another possible (a worker found read-only can
 
 def apply_fixes(result, roots: list[str], unsafe: bool, relint):
     """Fix, lint again, and again while the new findings have fixes; the final result and how many were fixed."""
-    total = 0
+    total, tried = 0, set()
     for _ in range(MAX_PASSES):
-        result, fixed = _one_pass(result, roots, unsafe, relint)
+        result, fixed = _one_pass(result, roots, unsafe, relint, tried)
         total += fixed
         if not fixed:
             break
     if total:
         sys.stderr.write(f"bps-lint: fixed {total} finding(s)\n")
+    show_suggestions(result, unsafe)  # on standard error: standard output holds the report
     return result, total
 
 
-def _one_pass(result, roots: list[str], unsafe: bool, relint):
-    """Write the fixes, lint again with ``relint()`` and return its result. When the fixed tree has a finding
-    the old one did not (a fix that creates a problem), every file is put back as it was and the old result kept."""
-    changes, refused = plan(result.findings, roots, unsafe)
+def _fix_key(finding) -> tuple:
+    return (finding.rule, finding.loc.path, finding.loc.line, finding.node, finding.fix.edits)
+
+
+def _one_pass(result, roots: list[str], unsafe: bool, relint, tried: set):
+    """Write the fixes, lint again with ``relint()`` and return its result and how many were fixed.
+
+    A fix that creates a problem (the fixed tree has a finding the old one did not, of a rule just fixed or on a
+    line just written) is found by trying halves of the fixes in turn, and only it is put back; the others stay.
+    ``tried`` holds the fixes earlier passes made or put back: one whose finding is still there did not help, and
+    is not made again."""
+    from linter.fix.apply import candidates
+
+    fixes = [f for f in candidates(result.findings, unsafe) if _fix_key(f) not in tried]
+    tried.update(_fix_key(f) for f in fixes)
+    changes, refused = plan(fixes, roots, unsafe=True)
     _say_refused(refused)
     if not changes:
         return result, 0
-    written = []
+    trial = _Trial(result, roots, relint, {c.real: c.before for c in changes})
     try:
-        for change in changes:
-            write_atomic(change.real, change.after)
-            written.append(change)
-        after = relint()
+        if trial.keeps(fixes):
+            return trial.after, trial.fixed
+        kept, dropped = [], []
+        _bisect(trial, fixes, kept, dropped, known_bad=True)
+        for finding, new in dropped:
+            sys.stderr.write(
+                f"bps-lint: fix not applied: {clean(finding.rule)} in {clean(finding.loc.path)} would create {len(new)} new finding(s), "
+                f"e.g. {clean(new[0].rule)} in {clean(new[0].loc.path)}\n"
+            )
+        if not kept:
+            trial.restore()
+            return result, 0
+        if not trial.last_kept:  # the files hold a trial that failed: write the kept fixes again
+            trial.keeps(list(kept))
+        return trial.after, trial.fixed
     except BaseException:
-        for change in written:
-            write_atomic(change.real, change.before)
+        trial.restore()
         raise
-    before = {_key(f) for f in result.findings}
-    # A new finding of a rule just fixed, or on a line just written, means a fix made something worse. Others are
-    # revealed, not caused: enabling clustering makes the clustering checks apply; they are reported (and fixed next pass).
-    fixed_rules = {rule for c in changes for rule in c.rules}
-    touched = {(c.path, line) for c in changes for line in c.lines}
-    new = [f for f in after.findings if _key(f) not in before and (f.rule in fixed_rules or (f.loc.path, f.loc.line) in touched)]
-    if new:
-        for change in written:
-            write_atomic(change.real, change.before)
-        sys.stderr.write(f"bps-lint: fixes not applied: they would create {len(new)} new finding(s), e.g. {clean(new[0].rule)} in {clean(new[0].loc.path)}\n")
-        return result, 0
-    return after, sum(c.fixes for c in changes)
+
+
+class _Trial:
+    """Writes a set of fixes over the files as they were, lints, and says whether they made something worse."""
+
+    def __init__(self, result, roots, relint, originals: dict):
+        self.result, self.roots, self.relint = result, roots, relint
+        self.originals = originals  # real path -> bytes before the pass
+        self.current = dict(originals)
+        self.before = {_key(f) for f in result.findings}
+        self.after, self.fixed, self.new, self.last_kept = result, 0, [], False
+
+    def _write(self, wanted: dict) -> None:
+        for real, data in wanted.items():
+            if self.current.get(real) != data:
+                write_atomic(real, data)
+                self.current[real] = data
+
+    def restore(self) -> None:
+        self._write(self.originals)
+
+    def keeps(self, fixes: list) -> bool:
+        """Apply ``fixes`` (and nothing else of this pass); whether the tree then has no new finding they caused."""
+        changes, _ = plan(fixes, self.roots, unsafe=True, originals=self.originals)
+        wanted = dict(self.originals)
+        wanted.update({c.real: c.after for c in changes})
+        self._write(wanted)
+        after = self.relint()
+        # A new finding of a rule just fixed, or on a line just written, means a fix made something worse. Others are
+        # revealed, not caused: enabling clustering makes the clustering checks apply; they are reported (and fixed next pass).
+        fixed_rules = {rule for c in changes for rule in c.rules}
+        touched = {(c.path, line) for c in changes for line in c.lines}
+        self.new = [f for f in after.findings if _key(f) not in self.before and (f.rule in fixed_rules or (f.loc.path, f.loc.line) in touched)]
+        self.last_kept = not self.new
+        if not self.new:
+            self.after, self.fixed = after, sum(c.fixes for c in changes)
+        return not self.new
+
+
+def _bisect(trial: _Trial, group: list, kept: list, dropped: list, known_bad: bool = False) -> None:
+    """Keep what of ``group`` can be added to ``kept`` without a new finding: a group that fails is halved, and a
+    single fix that fails is dropped with the findings it would create."""
+    if not group:
+        return
+    if not known_bad:
+        if trial.keeps(kept + group):
+            kept.extend(group)
+            return
+    if len(group) == 1:
+        dropped.append((group[0], trial.new))
+        return
+    half = len(group) // 2
+    _bisect(trial, group[:half], kept, dropped)
+    _bisect(trial, group[half:], kept, dropped)
 
 
 def _say_refused(refused) -> None:

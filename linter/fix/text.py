@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from linter.fix import AddChild, SetAttr, SetText, local_name
+from linter.fix import AddChild, EditLine, SetAttr, SetText, local_name
 
 
 class FixError(Exception):
@@ -180,6 +180,14 @@ def _children(doc: Document, start: int, end: int, name: bytes):
             depth += 1
 
 
+def _line_start(doc: Document, offset: int) -> int:
+    return doc.data.rfind(b"\n", 0, offset) + 1
+
+
+def _newline(doc: Document, line_start: int) -> bytes:
+    return b"\r\n" if doc.data[line_start - 2 : line_start] == b"\r\n" else b"\n"
+
+
 def add_child(doc: Document, edit) -> Replacement:
     start, end, name = doc.start_tag(edit.loc.line, edit.tag)
     if doc.data[end - 2 : end] == b"/>":
@@ -195,25 +203,91 @@ def add_child(doc: Document, edit) -> Replacement:
         return Replacement(*found[0], element)
     if not children or found:
         raise FixError(f"no place to add <{edit.name}>")
-    last_start, last_end = children[-1]
-    line_start = doc.data.rfind(b"\n", 0, last_start) + 1
-    indent = doc.data[line_start:last_start]
+    names = [_TAG.match(doc.data, s).group(3).decode("ascii", "replace") for s, _ in children]
+    for sibling in edit.after:  # after the nearest sibling the stock file has before it
+        if sibling in names:
+            return _after(doc, children[len(names) - 1 - names[::-1].index(sibling)], element)
+    for sibling in edit.before:  # else before the nearest one it has after it
+        if sibling in names:
+            return _before(doc, children[names.index(sibling)], element)
+    return _after(doc, children[-1], element)
+
+
+def _after(doc: Document, child: tuple[int, int], element: bytes) -> Replacement:
+    """A new line after ``child``'s line (a comment ending that line stays with it), indented like it."""
+    child_start, child_end = child
+    line_start = _line_start(doc, child_start)
+    indent = doc.data[line_start:child_start]
     if indent.strip(b" \t"):
-        raise FixError("the last child shares its line")
-    newline = b"\r\n" if doc.data[line_start - 2 : line_start] == b"\r\n" else b"\n"
-    return Replacement(last_end, last_end, newline + indent + element)
+        raise FixError("the sibling shares its line")
+    at = child_end
+    line_end = doc.data.find(b"\n", at)
+    line_end = len(doc.data) if line_end < 0 else line_end
+    rest_end = line_end - 1 if doc.data[line_end - 1 : line_end] == b"\r" else line_end
+    rest = doc.data[at:rest_end]
+    closed = not rest or not doc.skipped(rest_end - 1) or doc.skipped(rest_end - 1) and _span_end(doc, rest_end - 1) <= rest_end
+    if rest.strip(b" \t") and closed and all(doc.skipped(at + i) or rest[i : i + 1] in (b" ", b"\t") for i in range(len(rest))):
+        at = rest_end  # only blanks and comments closed on the line follow
+    newline = _newline(doc, line_start) if line_start else (b"\r\n" if doc.data[line_end - 1 : line_end] == b"\r" else b"\n")
+    return Replacement(at, at, newline + indent + element)
 
 
-EDITORS = {SetText: set_text, SetAttr: set_attribute, AddChild: add_child}
+def _span_end(doc: Document, offset: int) -> int:
+    return next(e for s, e in doc._skipped if s <= offset < e)
+
+
+def _before(doc: Document, child: tuple[int, int], element: bytes) -> Replacement:
+    """A new line before ``child``'s line, indented like it."""
+    child_start, _ = child
+    line_start = _line_start(doc, child_start)
+    indent = doc.data[line_start:child_start]
+    if indent.strip(b" \t") or not line_start:
+        raise FixError("the sibling shares its line")
+    return Replacement(line_start, line_start, indent + element + _newline(doc, line_start))
+
+
+def edit_line(doc: Document, edit: EditLine) -> Replacement:
+    """``old`` on its line (at its column when it is written there, else its only occurrence) becomes ``new``."""
+    start, end = doc.line_span(edit.loc.line)
+    old = doc.encode(edit.old)
+    column = (edit.loc.column or 0) - 1
+    at = start + column if 0 <= column < end - start and doc.data.startswith(old, start + column) else -1
+    if at < 0:
+        if doc.data.count(old, start, end) != 1:
+            raise FixError(f"{edit.old} not found once on line {edit.loc.line}")
+        at = doc.data.find(old, start, end)
+    stop = at + len(old)
+    if stop < end and doc.data[stop : stop + 1] not in (b" ", b"\t", b"\r", b"\n", b"\\", b'"', b"'"):
+        raise FixError(f"{edit.old} is part of a longer word")
+    if edit.new:
+        return Replacement(at, stop, doc.encode(edit.new))
+    while doc.data[stop : stop + 1] in (b" ", b"\t"):
+        stop += 1
+    body = doc.data[start:end].rstrip(b"\r\n")
+    if doc.data[start:at].strip(b" \t") == b"" and doc.data[stop : start + len(body)] == b"\\":
+        return Replacement(start, end, b"")  # nothing else on a continued line: the line goes, the command still continues
+    return Replacement(at, stop, b"")
+
+
+EDITORS = {SetText: set_text, SetAttr: set_attribute, AddChild: add_child, EditLine: edit_line}
 
 
 def replacements(data: bytes, edits) -> list[Replacement]:
-    """The byte replacements that make ``edits`` in ``data``, sorted; overlapping edits are refused."""
+    """The byte replacements that make ``edits`` in ``data``, sorted; overlapping edits are refused, and
+    insertions at one place are joined in the order of ``edits`` (two elements added after one sibling)."""
     doc = Document(data)
-    found = sorted(EDITORS[type(edit)](doc, edit) for edit in edits)
-    for before, after in zip(found, found[1:]):
-        if after.start < before.end or (after.start == before.end and after.start == after.end == before.start):
+    found: list[Replacement] = []
+    made = [EDITORS[type(edit)](doc, edit) for edit in edits]
+    for n in sorted(range(len(made)), key=lambda n: (made[n].start, made[n].end, n)):
+        replacement = made[n]
+        last = found[-1] if found else None
+        if last and last.start == last.end == replacement.start == replacement.end:
+            if replacement.data != last.data:
+                found[-1] = last._replace(data=last.data + replacement.data)
+            continue
+        if last and replacement.start < last.end:
             raise FixError("edits overlap")
+        found.append(replacement)
     return found
 
 

@@ -23,7 +23,7 @@ class ElementLoc:
     It keeps the element's line and tag, not the element: an element keeps its whole tree alive, and
     trees are let go as soon as the model has read them."""
 
-    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc", "_element", "plain")
+    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc", "_element", "plain", "source")
 
     def __init__(self, parsed, element):
         self.path = parsed.path
@@ -33,6 +33,14 @@ class ElementLoc:
         self._element = "/".join(e.tag.rpartition("}")[2] if isinstance(e.tag, str) else "#node" for e in (*reversed(list(element.iterancestors())), element))
         self._loc = None
         self.plain = not parsed.lines.rendered  # in a file as written, which a fix may edit
+        self.source = getattr(parsed.lines, "source", None)  # for rendered text, its SourceFile: a fix is only suggested
+
+    def rendered(self) -> Loc | None:
+        """Where the element starts in the rendered text (not in the file the user edits); None for a plain file."""
+        if self.source is None:
+            return None
+        line, column = LineIndex(self.source.data, "utf-8").tag_start(self._tag.rpartition("}")[2], self._end_line or 1)
+        return Loc(self.source.path, line, column)
 
     def resolve(self) -> Loc:
         if self._loc is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from linter.evaluate.checks import check
 from linter.evaluate.violation import Violation
+from linter.fix import set_attribute
 from linter.model.types import Cluster, Node
 
 
@@ -12,7 +13,7 @@ def http_connection_manager(node: Node, cluster: Cluster):
     # BPELServerImpl.initHttpConnectionManager refuses values below 1 and the BPEL engine does not start.
     if not node.bps:
         return
-    for name, value in (("maxConnectionsPerHost", node.bps.http_max_per_host), ("maxTotalConnections", node.bps.http_max_total)):
+    for name, value, stock in (("maxConnectionsPerHost", node.bps.http_max_per_host, "20"), ("maxTotalConnections", node.bps.http_max_total, "100")):
         if not value.present:
             continue
         count = value.as_int()
@@ -21,6 +22,7 @@ def http_connection_manager(node: Node, cluster: Cluster):
                 value.loc,
                 f'MultithreadedHttpConnectionManagerConfig {name} is {value.shown()}; BPEL refuses values below 1 ("must be positive integers") and does not start; '
                 "expected a whole number of 1 or more (stock: 20 per host, 100 in total)",
+                edits=set_attribute(value, "value", stock),
             )
 
 

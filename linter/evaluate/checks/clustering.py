@@ -7,7 +7,7 @@ import ipaddress
 from collections import defaultdict
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import deviations, shared_by_several
+from linter.evaluate.checks.common import deviations, settled, shared_by_several
 from linter.evaluate.conditions import axis2_membership
 from linter.evaluate.violation import Violation
 from linter.fix import set_attribute, set_text
@@ -108,16 +108,63 @@ def _address(host: str, cluster: Cluster) -> str | None:
 def local_member_unique(cluster: Cluster):
     if not cluster.multi_node:
         return
-    held = ((_member_address(n), n) for n in cluster.nodes if axis2_membership(n) and _member_address(n))
+    held = [(_member_address(n), n) for n in cluster.nodes if axis2_membership(n) and _member_address(n)]
+    taken = None
     for (host, port), nodes, names in shared_by_several(held):
-        for node in nodes:
+        taken = _ports_taken(cluster) if taken is None else taken
+        for index, node in enumerate(nodes):
             value = node.clustering.local_member_port
+            edits = ()
+            if index and node.replicas == 1:  # the first node keeps the address; a folder mounted by several pods has no address of its own
+                edits = _own_member_address(node, host, nodes[0], taken)
             yield Violation(
                 value.loc if value.present else node.clustering.local_member_host.loc,
                 f"localMemberHost:localMemberPort {host}:{port} is used by {names}; expected each node's own network address as localMemberHost "
                 "(for nodes that really share a host: a different localMemberPort each)",
                 node,
+                edits=edits,
             )
+
+
+# The ports a Carbon node opens, before its carbon.xml offset: HTTP and HTTPS (catalina-server.xml), JMX RMI
+# registry and server, embedded LDAP, KDC and the Thrift entitlement receiver (carbon.xml <Ports>).
+CARBON_PORTS = (9763, 9443, 9999, 11111, 10389, 8000, 10500)
+
+
+def _offset(node: Node) -> int:
+    value = node.carbon.port_offset.as_int() if node.carbon else None
+    return value or 0
+
+
+def _ports_taken(cluster: Cluster) -> dict:
+    """host (lower case) -> the ports its nodes use: their localMemberPort and their offset Carbon ports."""
+    taken = defaultdict(set)
+    for node in cluster.nodes:
+        address = _member_address(node) if node.clustering else None
+        host = (node.host or (address[0] if address else "")).lower()
+        if address and address[1].isdigit():
+            taken[host].add(int(address[1]))
+        taken[host].update(port + _offset(node) for port in CARBON_PORTS)
+    return taken
+
+
+def _own_member_address(node: Node, host: str, keeper: Node, taken: dict) -> tuple:
+    """The edit that gives ``node`` an address of its own: the manifest's host for a node it places on another
+    machine than ``host``; for nodes that share a machine (the manifest says so, the address is a loopback, or
+    their port offsets differ, as for nodes set up side by side), the next localMemberPort free there."""
+    clustering = node.clustering
+    if node.host and node.host.lower() != host.lower() and (not keeper.host or keeper.host.lower() != node.host.lower()):
+        return set_text(clustering.local_member_host, node.host)
+    same_machine = (node.host and keeper.host and node.host.lower() == keeper.host.lower()) or is_loopback(host) or _offset(node) != _offset(keeper)
+    port = clustering.local_member_port.as_int()
+    if not same_machine or port is None or port <= 0:
+        return ()
+    used = taken[(node.host or host).lower()]
+    new = next((p for p in range(port + 1, 65536) if p not in used), None)
+    if new is None:
+        return ()
+    used.add(new)
+    return set_text(clustering.local_member_port, str(new))
 
 
 @check
@@ -133,15 +180,32 @@ def port_offset_unique(cluster: Cluster):
         host = node.host or (address[0] if address and not is_loopback(address[0]) else None)
         if host:
             by_host[(host.lower(), node.carbon.port_offset.text or "0")].append(node)
+    taken, offsets = None, defaultdict(set)
+    for host, offset in by_host:
+        offsets[host].add(offset)
     for (host, offset), nodes in by_host.items():
         if len(nodes) < 2:
             continue
+        taken = _ports_taken(cluster) if taken is None else taken
         for node in nodes[1:]:
             yield Violation(
                 node.carbon.port_offset.loc,
                 f"Ports/Offset {offset} on {node.name} is also used by {nodes[0].name} on host {host}; expected a different offset for each node on the same host",
                 node,
+                edits=_free_offset(node, offsets[host], taken[host]) if node.replicas == 1 else (),
             )
+
+
+def _free_offset(node: Node, offsets: set, ports: set) -> tuple:
+    """The edit that moves ``node`` to the lowest offset no node on its host uses, whose ports are all free there."""
+    own = {port + _offset(node) for port in CARBON_PORTS}
+    for offset in range(1, 1000):
+        shifted = {port + offset for port in CARBON_PORTS}
+        if str(offset) not in offsets and not shifted & (ports - own):
+            offsets.add(str(offset))
+            ports.update(shifted)
+            return set_text(node.carbon.port_offset, str(offset))
+    return ()
 
 
 @check
@@ -208,6 +272,8 @@ def local_member_loopback(cluster: Cluster):
                 f"localMemberHost is '{host.text}', a loopback address, but the cluster has members on other hosts ({', '.join(remote[:5])}); "
                 "the node advertises an address they cannot reach and forms a cluster of its own; expected this node's own network address",
                 node,
+                # the node's address is known when bps-lint.toml names the machine it runs on
+                edits=set_text(host, node.host) if node.host and not is_loopback(node.host) and node.replicas == 1 else (),
             )
 
 
@@ -220,11 +286,13 @@ def multicast_settings(cluster: Cluster):
     for name, default in MULTICAST_DEFAULTS.items():
         items = [(n, n.clustering.param(name) or Value(default, n.clustering.loc)) for n in on_multicast]
         for node, value, majority in deviations(items):
+            written = node.clustering.param(name) is not None  # Hazelcast's default stands for an absent one: nothing to edit
             yield Violation(
                 value.loc,
                 f"clustering parameter {name} is '{value.text}' on {node.name} but '{majority}' on the other nodes; members only see each other on one multicast group, "
                 f"so expected the same {name} on every node",
                 node,
+                edits=set_text(value, majority) if written and settled(items, majority) else (),
             )
 
 

@@ -46,3 +46,15 @@ def shared_by_several(items: Iterable[tuple[object, Node]]):
 
 def describe_node(node: Node) -> str:
     return f"{node.name} (mounted by {node.replicas} replicas)" if node.replicas > 1 else node.name
+
+
+def settled(items: Iterable[tuple[Node, Value]], majority, key: Callable[[Value], object] = lambda v: v.text) -> bool:
+    """Whether ``majority`` (from ``deviations``) is clear enough for a fix to copy it to the other nodes: more
+    instances hold it than any other value, or the cluster's one manager holds it."""
+    counts = Counter()
+    for node, value in items:
+        counts[key(value)] += node.replicas
+    if all(counts[majority] > n for k, n in counts.items() if k != majority):
+        return True
+    managers = [(n, v) for n, v in items if n.role == "manager"]
+    return sum(n.replicas for n, _ in managers) == 1 and key(managers[0][1]) == majority

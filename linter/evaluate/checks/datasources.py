@@ -352,6 +352,38 @@ def shared_pool_validation(node: Node, cluster: Cluster):
             yield Violation(
                 pool.test_on_borrow.loc,
                 f"{_label(role, pool)} testOnBorrow is {pool.test_on_borrow.shown()}; expected true so that dead connections are not handed out",
+                edits=_set_or_add(pool.test_on_borrow, "testOnBorrow", "true"),
             )
         if pool.validation_query.is_blank:
-            yield Violation(pool.validation_query.loc, f"{_label(role, pool)} has no validationQuery; expected one such as 'SELECT 1'")
+            query = validation_query(pool.url.text)
+            yield Violation(
+                pool.validation_query.loc,
+                f"{_label(role, pool)} has no validationQuery; expected one such as 'SELECT 1'",
+                edits=_set_or_add(pool.validation_query, "validationQuery", query) if query else (),
+            )
+
+
+# The cheapest statement each database answers (Tomcat JDBC pool runs it to test a connection).
+VALIDATION_QUERIES = (
+    ("jdbc:oracle:", "SELECT 1 FROM DUAL"),
+    ("jdbc:db2:", "SELECT 1 FROM SYSIBM.SYSDUMMY1"),
+    ("jdbc:derby:", "VALUES 1"),
+    ("jdbc:hsqldb:", "SELECT 1 FROM INFORMATION_SCHEMA.SYSTEM_USERS"),
+    ("jdbc:mysql:", "SELECT 1"),
+    ("jdbc:mariadb:", "SELECT 1"),
+    ("jdbc:postgresql:", "SELECT 1"),
+    ("jdbc:sqlserver:", "SELECT 1"),
+    ("jdbc:jtds:", "SELECT 1"),
+    ("jdbc:h2:", "SELECT 1"),
+)
+
+
+def validation_query(url: str | None) -> str | None:
+    """The validation query for the database at ``url``; None for a vendor not known here (a choice then)."""
+    url = (url or "").strip().lower()
+    return next((query for prefix, query in VALIDATION_QUERIES if url.startswith(prefix)), None)
+
+
+def _set_or_add(value: Value, element: str, new: str) -> tuple:
+    """Set a pool setting written in the file, or add it to the pool's <configuration>."""
+    return set_text(value, new) if value.present else add_child(value, "configuration", element, new)

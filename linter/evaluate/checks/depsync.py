@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import deviations, describe_node
+from linter.evaluate.checks.common import describe_node, deviations, settled
 from linter.evaluate.conditions import depsync_enabled
 from linter.evaluate.violation import Violation
 from linter.fix import set_text
@@ -70,11 +70,14 @@ def depsync_repository(cluster: Cluster):
         kind = _repository_type(node)
         if kind.text not in REPOSITORY_TYPES:
             yield Violation(kind.loc, f"DeploymentSynchronizer RepositoryType is {kind.shown()}; expected one of registry, svn, git", node)
-    for node, value, majority in deviations([(n, _repository_type(n)) for n in enabled]):
+    kinds = [(n, _repository_type(n)) for n in enabled]
+    for node, value, majority in deviations(kinds):
+        written = node.carbon.depsync.repository_type  # an absent type (the code default) is left to a person
         yield Violation(
             value.loc,
             f"DeploymentSynchronizer RepositoryType is '{value.text}' on {node.name} but '{majority}' on the other nodes; expected the same repository everywhere",
             node,
+            edits=set_text(written, majority) if majority in REPOSITORY_TYPES and settled(kinds, majority) else (),
         )
     with_url = [(n, n.carbon.depsync.svn_url) for n in enabled if _repository_type(n).text in ("svn", "git")]
     for node, value, majority in deviations(with_url):
@@ -82,6 +85,7 @@ def depsync_repository(cluster: Cluster):
             value.loc,
             f"DeploymentSynchronizer SvnUrl is {value.shown()} on {node.name} but '{majority}' on the other nodes; expected the same repository URL everywhere",
             node,
+            edits=set_text(value, majority) if majority and settled(with_url, majority) else (),
         )
 
 

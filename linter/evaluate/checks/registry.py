@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import deviations_by_group, describe_node
+from linter.evaluate.checks.common import describe_node, deviations_by_group, settled
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
 from linter.fix import add_child, set_text
@@ -130,14 +130,16 @@ def registry_mounts(node: Node, cluster: Cluster):
 
 @check
 def registry_mount_target(cluster: Cluster):
-    mounts = (
+    mounts = [
         (m.path.text.rstrip("/"), n, m.target_path) for n in cluster.nodes if n.registry for m in n.registry.mounts if m.path.text and m.target_path.present
-    )
+    ]
     for path, node, value, majority in deviations_by_group(mounts):
+        same_path = [(n, v) for p, n, v in mounts if p == path]
         yield Violation(
             value.loc,
             f"mount {path} has targetPath '{value.text}' on {node.name} but '{majority}' on the other nodes; expected the same targetPath on every node",
             node,
+            edits=set_text(value, majority) if settled(same_path, majority) else (),
         )
 
 

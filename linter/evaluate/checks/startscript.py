@@ -7,6 +7,7 @@ import re
 from linter.evaluate.checks import check
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
+from linter.fix import edit_flag
 from linter.model.xmlread import PLACEHOLDER
 from linter.model.types import Cluster, Node
 
@@ -39,6 +40,7 @@ def worker_node_flag_on_manager(node: Node, cluster: Cluster):
             flag.loc,
             f"{node.name} holds the writable /_system/config mount (the manager) but is started with -DworkerNode=true, which makes Carbon refuse every admin "
             "service call (HTTP 403), so nothing can be deployed or managed from its console; expected -DworkerNode=false on the manager",
+            edits=edit_flag(flag, flag.name + "=" + flag.text.partition("=")[2].replace(flag.value, "false"), _written(node)),
         )
 
 
@@ -46,7 +48,17 @@ def worker_node_flag_on_manager(node: Node, cluster: Cluster):
 def maxpermsize_ignored(node: Node, cluster: Cluster):
     flag = _unconditional(node, "-XX:MaxPermSize")
     if flag:
-        yield Violation(flag.loc, f"{flag.text} is ignored by Java 8 and later (no permanent generation); expected -XX:MaxMetaspaceSize, or nothing")
+        yield Violation(
+            flag.loc,
+            f"{flag.text} is ignored by Java 8 and later (no permanent generation); expected -XX:MaxMetaspaceSize, or nothing",
+            edits=edit_flag(flag, "", _written(node)),
+        )
+
+
+def _written(node: Node) -> bool:
+    """Whether the node's start script is a file as written (not the product's stock one, a template or a manifest)."""
+    script = node.start_script
+    return node.start_script_origin == "repository" and bool(script) and script.loc.path.endswith(".sh")
 
 
 # Carbon substitutes ${name} from the JVM's system properties when it loads these files (the text of

@@ -34,6 +34,8 @@ def task_server_mode(node: Node, cluster: Cluster):
         mode.loc,
         f"taskServerMode is {mode.shown()}, which JAXB cannot read, so ntask silently runs in AUTO mode ({now}); "
         "expected exactly STANDALONE, CLUSTERED, REMOTE or AUTO (upper case, no spaces)",
+        # a mode written in another case or with blanks is written as ntask reads it; anything else is a choice
+        edits=set_text(mode, mode.raw.strip().upper(), whole=True) if mode.raw.strip().upper() in MODES else (),
     )
 
 
@@ -92,4 +94,5 @@ def task_clustered_needs_clustering(node: Node, cluster: Cluster):
         f"taskServerMode is CLUSTERED but clustering is disabled in axis2.xml ({node.clustering.enabled.shown()}), so the task service fails at start-up "
         '("Clustering is not initialized to use Clustered Task Managers") and no task is scheduled; expected taskServerMode AUTO or STANDALONE, '
         'or <clustering enable="true">',
+        edits=set_text(node.tasks.mode, "AUTO"),
     )
