@@ -593,3 +593,11 @@ def test_findings_in_files_the_image_brings_point_at_the_workload():
     assert clustering.loc.path.endswith("manifests.yaml") and clustering.loc.line == 40
     assert "axis2/axis2.xml:603 in the image" in clustering.message
     assert not [f for f in findings if f.loc.path.startswith("/home/")]
+
+
+def test_a_crlf_template_maps_rendered_lines_to_its_own():
+    from linter.sources.ansible import line_map
+
+    template = "<a>\n{% if false %}\n  <x/>\n{% endif %}\n  <b>{{ x }}</b>\n  <c/>\n</a>\n"
+    rendered = "<a>\n  <b>1</b>\n  <c/>\n</a>\n"  # as Jinja2 renders it: "\n" line endings, whatever the template's
+    assert line_map(template.replace("\n", "\r\n"), rendered) == line_map(template, rendered) == (1, 5, 6, 7, 8)

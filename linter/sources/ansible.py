@@ -193,7 +193,8 @@ def _template_line(exc: BaseException) -> int | None:
 def line_map(template: str, rendered: str) -> tuple[int, ...]:
     """For each rendered line, the template line it comes from: equal lines are matched, and the lines a
     substitution or a block changed map, in order, onto the template lines they replace."""
-    source, output = template.split("\n"), rendered.split("\n")
+    # Jinja2 renders every line ending as "\n": a CRLF template's lines are compared without their "\r"
+    source, output = [line.removesuffix("\r") for line in template.split("\n")], rendered.split("\n")
     mapped: list[int] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, source, output, autojunk=False).get_opcodes():
         if tag == "equal":
