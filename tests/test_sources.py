@@ -598,6 +598,6 @@ def test_findings_in_files_the_image_brings_point_at_the_workload():
 def test_a_crlf_template_maps_rendered_lines_to_its_own():
     from linter.sources.ansible import line_map
 
-    template = "<a>\n{% if false %}\n  <x/>\n{% endif %}\n  <b>{{ x }}</b>\n  <c/>\n</a>\n"
-    rendered = "<a>\n  <b>1</b>\n  <c/>\n</a>\n"  # as Jinja2 renders it: "\n" line endings, whatever the template's
+    template = "<a>\n{% if false %}\n  <x/>\n{% endif %}\n  <b/>\n  <c>{{ x }}</c>\n</a>\n"
+    rendered = "<a>\n  <b/>\n  <c>1</c>\n</a>\n"  # as Jinja2 renders it: "\n" line endings, whatever the template's
     assert line_map(template.replace("\n", "\r\n"), rendered) == line_map(template, rendered) == (1, 5, 6, 7, 8)
