@@ -23,14 +23,14 @@ class ElementLoc:
     It keeps the element's line and tag, not the element: an element keeps its whole tree alive, and
     trees are let go as soon as the model has read them."""
 
-    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc", "_element", "plain")
+    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc", "element", "plain")
 
-    def __init__(self, parsed, element):
+    def __init__(self, parsed, element, element_path: str):
         self.path = parsed.path
         self._lines = parsed.lines
         self._end_line = element.sourceline
         self._tag = element.tag
-        self._element = "/".join(e.tag.rpartition("}")[2] if isinstance(e.tag, str) else "#node" for e in (*reversed(list(element.iterancestors())), element))
+        self.element = element_path  # ``datasources/datasource/definition``: the local tags from the root down
         self._loc = None
         self.plain = not parsed.lines.rendered  # in a file as written, which a fix may edit
 
@@ -38,7 +38,7 @@ class ElementLoc:
         if self._loc is None:
             local = self._tag.rpartition("}")[2]
             line, column = self._lines.tag_start(local, self._end_line or 1)
-            self._loc = Loc(self.path, line, column, self._element)
+            self._loc = Loc(self.path, line, column, self.element)
             self._lines = None
         return self._loc
 
@@ -53,6 +53,12 @@ class ElementLoc:
     @property
     def column(self) -> int | None:
         return self.resolve().column
+
+
+def local_tag(element) -> str:
+    """An element's tag without its namespace; "#node" for a comment or processing instruction."""
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else "#node"
 
 
 def inside(real: str, root: str) -> bool:
