@@ -80,10 +80,21 @@ class Reader:
         return value
 
     def text(self, element, *names: str) -> Value:
-        found, deepest = descend(element, *names)
-        if found is None:
-            return Value(None, self.loc(deepest))
-        return self.value(found.text or "", found)
+        """The text of the element at ``names`` below ``element``; absent, at the deepest one that exists."""
+        found = element
+        for name in names:
+            below = next(found.iterchildren("{*}" + name), None)
+            if below is None:
+                return Value(None, self.loc(found))
+            found = below
+        raw = found.text or ""
+        loc = self._locs.get(found)
+        if loc is None or "${" in raw:
+            if not names or "${" in raw:
+                return self.value(raw, found)
+            # Found by its local names: its path is the base's and theirs, no walk up to the root.
+            loc = self._locs[found] = ElementLoc(self.parsed, found, f"{self.loc(element).element}/{'/'.join(names)}")
+        return Value(raw, loc)
 
     def attr(self, element, name: str) -> Value:
         if element is None:
