@@ -151,8 +151,10 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
     for file in (source.files or {}).values():
         notes.update({(file.path, line): note for line, note in file.notes})
 
+    conf_prefix = os.path.join(source.conf_dir, "")  # joined once: ``rel`` is always relative
+
     def use(rel: str, required: bool, reader) -> None:
-        path = os.path.join(source.conf_dir, rel)
+        path = conf_prefix + rel
         origin = "repository"
         if source.files is not None:
             file = source.files.get(rel)
@@ -229,9 +231,11 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
     # the manifest says the JVMs get elsewhere (JAVA_OPTS). Read the script first to know them.
     known = dict(properties or {})
     for flag in script.flags if script else ():
-        if flag.property and flag.value is not None and not flag.conditional:
-            if "$" not in flag.value and "`" not in flag.value:  # a shell expansion is only known when the script runs
-                known[flag.property] = flag.value
+        if flag.conditional:
+            continue
+        name, value = flag.setting()
+        if name and value is not None and "$" not in value and "`" not in value:  # a shell expansion is only known when the script runs
+            known[name] = value
 
     for rel in REQUIRED_FILES:
         if not rel.startswith(DATASOURCE_DIR + "/"):

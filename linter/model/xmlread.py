@@ -35,6 +35,10 @@ def descend(element, *names: str):
     return current, current
 
 
+class Password(str):
+    """The path of an element that holds a password: read as a Secret, the password never kept."""
+
+
 class Reader:
     """Reads located values out of one parsed file."""
 
@@ -95,6 +99,14 @@ class Reader:
             # Found by its local names: its path is the base's and theirs, no walk up to the root.
             loc = self._locs[found] = ElementLoc(self.parsed, found, f"{self.loc(element).element}/{'/'.join(names)}")
         return Value(raw, loc)
+
+    def fields(self, element, table: dict[str, str]) -> dict:
+        """Model fields read below ``element``, in the order of ``table`` (field -> path such as
+        ``AdminUser/UserName``): the element's text, or for a ``Password`` path its Secret."""
+        return {
+            field: self.secret(element, *path.split("/")) if isinstance(path, Password) else self.text(element, *path.split("/"))
+            for field, path in table.items()
+        }
 
     def attr(self, element, name: str) -> Value:
         if element is None:

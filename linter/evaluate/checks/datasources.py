@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.clustering import is_loopback
+from linter.evaluate.checks.clustering import is_loopback, machine
 from linter.evaluate.checks.common import deviations_by_group, shared_by_several
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
@@ -219,17 +219,6 @@ def shared_db_embedded(node: Node, cluster: Cluster):
             )
 
 
-def _machines(cluster: Cluster) -> set[str]:
-    """The machines the nodes are known to run on: manifest hosts, else non-loopback localMemberHosts."""
-    found = set()
-    for node in cluster.nodes:
-        member = node.clustering.local_member_host.text if node.clustering else None
-        host = node.host or (member if member and not is_loopback(member) else None)
-        if host:
-            found.add(host.lower())
-    return found
-
-
 @check
 def shared_db_localhost(node: Node, cluster: Cluster):
     # "localhost" reaches a different server from every machine; only nodes on one machine may share it.
@@ -240,7 +229,8 @@ def shared_db_localhost(node: Node, cluster: Cluster):
         parts = url_parts(pool.url.text)
         if parts and is_loopback(parts[1]):
             on_loopback.append((role, pool, parts[1]))
-    if not on_loopback or len(_machines(cluster)) < 2:  # the machines only when it matters: a scan of every node
+    # the machines only when it matters: a scan of every node
+    if not on_loopback or len({machine(n, member_host_when_clustering_off=True) for n in cluster.nodes} - {None}) < 2:
         return
     for role, pool, host in on_loopback:
         yield Violation(
