@@ -219,6 +219,11 @@ def shared_db_embedded(node: Node, cluster: Cluster):
             )
 
 
+def _machines(cluster: Cluster) -> set[str]:
+    """The machines the nodes are known to run on; a localMemberHost counts where clustering is off too (see ``machine``)."""
+    return {machine(n, member_host_when_clustering_off=True) for n in cluster.nodes} - {None}
+
+
 @check
 def shared_db_localhost(node: Node, cluster: Cluster):
     # "localhost" reaches a different server from every machine; only nodes on one machine may share it.
@@ -229,8 +234,7 @@ def shared_db_localhost(node: Node, cluster: Cluster):
         parts = url_parts(pool.url.text)
         if parts and is_loopback(parts[1]):
             on_loopback.append((role, pool, parts[1]))
-    # the machines only when it matters: a scan of every node
-    if not on_loopback or len({machine(n, member_host_when_clustering_off=True) for n in cluster.nodes} - {None}) < 2:
+    if not on_loopback or len(_machines(cluster)) < 2:  # the machines only when it matters: a scan of every node
         return
     for role, pool, host in on_loopback:
         yield Violation(
