@@ -73,7 +73,9 @@ def _bps_lint(checkout: str | None = None) -> tuple[list[str], dict]:
 
     root = os.path.abspath(checkout or REPO)
     compileall.compile_dir(os.path.join(root, "linter"), quiet=1)
-    return [sys.executable, "-m", "linter"], {**os.environ, "PYTHONPATH": root, "BPS_LINT_CACHE_DIR": os.path.join(HERE, "out", "cache")}
+    # -P: `python -m` would otherwise put the working directory (this checkout) ahead of PYTHONPATH, and
+    # every checkout compared would run this one's code.
+    return [sys.executable, "-P", "-m", "linter"], {**os.environ, "PYTHONPATH": root, "BPS_LINT_CACHE_DIR": os.path.join(HERE, "out", "cache")}
 
 
 def measure(command: list[str], env=None) -> tuple[float, float, int, int]:

@@ -124,6 +124,7 @@ def model_secrets(cluster) -> set[str]:
             if is_secret_name(parameter.name) and parameter.value.text:
                 found.add(parameter.value.text)
         for flag in node.start_script.flags if node.start_script else ():
-            if flag.value and (is_secret_name(flag.name) or flag.property in node.secret_properties):
-                found.add(flag.value)
+            name, value = flag.setting()
+            if value and (name in node.secret_properties or is_secret_name(flag.name)):
+                found.add(value)
     return {s for s in found if len(s) >= 3}  # "1" or "no" would mask half a message

@@ -9,8 +9,6 @@ item); the children send back their results pickled through a pipe.
 from __future__ import annotations
 
 import os
-import pickle
-import signal
 from typing import Callable, Iterator, Sequence, TypeVar
 
 Item = TypeVar("Item")
@@ -63,6 +61,9 @@ def _terminate(signum, frame):
 
 
 def _child(work: Callable[[Item], Result], items: Sequence[Item], indices: Iterator[int], write_fd: int) -> None:
+    import pickle  # loaded by the parent before it forked
+    import signal
+
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is not the child's: just end
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     try:
@@ -80,6 +81,9 @@ def map_in_processes(work: Callable[[Item], Result], items: Sequence[Item], jobs
     """``work(item)`` for every item, in order, computed by ``jobs`` processes (this one included)."""
     if jobs <= 1:
         return [work(item) for item in items]
+    import pickle  # here: a one-process run (pre-commit's) should not pay for importing them
+    import signal
+
     chunk = -(-len(items) // _QUEUE_RECORDS)
     queue_r, queue_w = os.pipe()
     os.write(queue_w, b"".join(first.to_bytes(_RECORD, "little") for first in range(0, len(items), chunk)))

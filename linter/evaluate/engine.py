@@ -37,8 +37,8 @@ ClusterCheck = Callable[[Cluster], Iterator[Violation]]  # every check, ready to
 def _on_each_node(check: Callable[[Node, Cluster], Iterator[Violation]]) -> ClusterCheck:
     def run(cluster: Cluster) -> Iterator[Violation]:
         for node in cluster.nodes:
-            for violation in check(node, cluster):
-                yield violation._replace(node=node)
+            for loc, message, _, edits in check(node, cluster):
+                yield Violation(loc, message, node, edits)  # not _replace: a tenth of the cost
 
     return run
 

@@ -98,16 +98,19 @@ def _parse_source(file: SourceFile) -> ParsedXml:
     return result
 
 
-def _product(source: NodeSource) -> str | None:
-    """The product whose stock files stand in for the node's missing ones: named, else detected."""
+def _product(source: NodeSource) -> tuple[str | None, tuple | None]:
+    """The product whose stock files stand in for the node's missing ones: named, else detected; and
+    carbon.xml as ``read_bytes`` returned it when it was read to tell, so that it is read only once."""
     if source.product:
-        return source.product
+        return source.product, None
+    read = None
     if source.files and "carbon.xml" in source.files:
         carbon = source.files["carbon.xml"].data
     else:
-        carbon, _ = read_bytes(os.path.join(source.conf_dir, "carbon.xml"), source.root)
+        read = read_bytes(os.path.join(source.conf_dir, "carbon.xml"), source.root)
+        carbon = read[0]
     # any D/conf folder has the layout "ei-profile"; only <EI_HOME>/wso2/business-process says EI without a <Version>
-    return stock.detect(carbon, "ei-profile" if _is_ei_profile(source) else "bps-home")
+    return stock.detect(carbon, "ei-profile" if _is_ei_profile(source) else "bps-home"), read
 
 
 def _is_ei_profile(source: NodeSource) -> bool:
@@ -130,7 +133,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
     secret_properties: set[str] = set()
     substitutable: set = set()
     notes: dict = {}
-    detected = None if source.base else _product(source)
+    detected, carbon_read = (None, None) if source.base else _product(source)
     # The product's files stand in for missing ones where the repository is known to hold only what it
     # changes: a named product, a manifest or template source, or an EI profile (the EI pack holds five
     # profiles; a repository keeps only the one it configures). A BPS home keeps today's "missing" findings.
@@ -149,14 +152,19 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
     for file in (source.files or {}).values():
         notes.update({(file.path, line): note for line, note in file.notes})
 
+    conf_prefix = os.path.join(source.conf_dir, "")  # joined once: ``rel`` is always relative
+
     def use(rel: str, required: bool, reader) -> None:
-        path = os.path.join(source.conf_dir, rel)
+        path = conf_prefix + rel
         origin = "repository"
         if source.files is not None:
             file = source.files.get(rel)
             result = _parse_source(file) if file else ParsedXml(path, problem=FileProblem("missing", "no such file", Loc(path)))
         elif rel.partition("/")[0] in linked_out:
             result = ParsedXml(path, problem=FileProblem("unreadable", OUTSIDE, Loc(path)))
+        elif rel == "carbon.xml" and carbon_read is not None:
+            data, problem = carbon_read
+            result = ParsedXml(path, problem=problem) if problem else parse_xml_bytes(path, data)
         else:
             result = parse_xml(path, source.root)
         if result.problem and result.problem.kind == "missing":
@@ -226,9 +234,11 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
     # the manifest says the JVMs get elsewhere (JAVA_OPTS). Read the script first to know them.
     known = dict(properties or {})
     for flag in script.flags if script else ():
-        if flag.property and flag.value is not None and not flag.conditional:
-            if "$" not in flag.value and "`" not in flag.value:  # a shell expansion is only known when the script runs
-                known[flag.property] = flag.value
+        if flag.conditional:
+            continue
+        name, value = flag.setting()
+        if name and value is not None and "$" not in value and "`" not in value:  # a shell expansion is only known when the script runs
+            known[name] = value
 
     for rel in REQUIRED_FILES:
         if not rel.startswith(DATASOURCE_DIR + "/"):

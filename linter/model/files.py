@@ -27,10 +27,51 @@ from linter.model.types import (
     UserMgt,
     Value,
 )
-from linter.model.xmlread import Reader, child, children, descend
+from linter.model.xmlread import Password, Reader, child, children, descend
 from linter.parse.location import Loc
 from linter.parse import suppressions
 from linter.parse.xmlfile import FileProblem, ParsedXml, read_bytes
+
+
+# Model fields read at a path below an element (Reader.fields): field -> path, in the order they are read.
+DATASOURCE = {
+    "password": Password("password"),
+    "driver": "driverClassName",
+    "default_auto_commit": "defaultAutoCommit",
+    "max_active": "maxActive",
+    "test_on_borrow": "testOnBorrow",
+    "validation_query": "validationQuery",
+}
+REGISTRY = {"current_db_config": "currentDBConfig", "read_only": "readOnly"}
+REMOTE_INSTANCE = {
+    "id": "id",
+    "db_config": "dbConfig",
+    "read_only": "readOnly",
+    "cache_id": "cacheId",
+    "remote_user": "username",
+    "remote_password": Password("password"),
+}
+TASKS = {"mode": "taskServerMode", "count": "taskServerCount", "remote_password": Password("remoteServerPassword")}
+BPS = {"ode_threads": "ODESchedulerThreadPoolSize", "use_distributed_lock": "UseDistributedLock", "node_id": "NodeId"}
+HUMANTASK = {
+    "data_source": "PersistenceConfig/DataSource",
+    "max_threads": "SchedulerConfig/MaxThreadPoolSize",
+    "coordination_enabled": "HumanTaskCoordination/TaskCoordinationEnabled",
+    "load_balancer_url": "HumanTaskCoordination/ClusteredTaskEngines/LoadBalancerURL",
+    "registration_password": Password("HumanTaskCoordination/RegistrationServiceAuthentication/Password"),
+    "cleanup_cron": "TaskCleanupConfig/cronExpression",
+    "cleanup_statuses": "TaskCleanupConfig/statuses",
+}
+COORDINATION = {"coordination_enabled": "TaskCoordinationEnabled", "load_balancer_url": "ClusteredTaskEngines/LoadBalancerURL"}
+CARBON = {"host_name": "HostName", "mgt_host_name": "MgtHostName", "port_offset": "Ports/Offset"}
+DEPLOYMENT_SYNCHRONIZER = {
+    "enabled": "Enabled",
+    "auto_commit": "AutoCommit",
+    "auto_checkout": "AutoCheckout",
+    "repository_type": "RepositoryType",
+    "svn_url": "SvnUrl",
+}
+ADMIN_USER = {"admin_user": "AdminUser/UserName", "admin_password": Password("AdminUser/Password")}
 
 
 def datasources(parsed: ParsedXml) -> list[Datasource]:
@@ -58,12 +99,7 @@ def datasources(parsed: ParsedXml) -> list[Datasource]:
                 jndi_name=r.text(ds, "jndiConfig", "name"),
                 url=url,
                 username=username,
-                password=r.secret(base, "password"),
-                driver=r.text(base, "driverClassName"),
-                default_auto_commit=r.text(base, "defaultAutoCommit"),
-                max_active=r.text(base, "maxActive"),
-                test_on_borrow=r.text(base, "testOnBorrow"),
-                validation_query=r.text(base, "validationQuery"),
+                **r.fields(base, DATASOURCE),
             )
         )
     return result
@@ -74,22 +110,9 @@ def registry(parsed: ParsedXml) -> Registry:
     root = parsed.root
     return Registry(
         loc=r.loc(root),
-        current_db_config=r.text(root, "currentDBConfig"),
-        read_only=r.text(root, "readOnly"),
+        **r.fields(root, REGISTRY),
         db_configs=Records(DbConfig(c.get("name") or "", r.loc(c), r.text(c, "dataSource")) for c in children(root, "dbConfig")),
-        remote_instances=Records(
-            RemoteInstance(
-                loc=r.loc(i),
-                url=r.attr(i, "url"),
-                id=r.text(i, "id"),
-                db_config=r.text(i, "dbConfig"),
-                read_only=r.text(i, "readOnly"),
-                cache_id=r.text(i, "cacheId"),
-                remote_user=r.text(i, "username"),
-                remote_password=r.secret(i, "password"),
-            )
-            for i in children(root, "remoteInstance")
-        ),
+        remote_instances=Records(RemoteInstance(loc=r.loc(i), url=r.attr(i, "url"), **r.fields(i, REMOTE_INSTANCE)) for i in children(root, "remoteInstance")),
         mounts=tuple(
             Mount(
                 loc=r.loc(m), path=r.attr(m, "path"), overwrite=r.attr(m, "overwrite"), instance_id=r.text(m, "instanceId"), target_path=r.text(m, "targetPath")
@@ -131,12 +154,19 @@ def clustering(parsed: ParsedXml) -> Clustering:
     )
 
 
-def tasks(parsed: ParsedXml) -> Tasks:
-    r = Reader(parsed)
-    root = parsed.root
-    return Tasks(
-        loc=r.loc(root), mode=r.text(root, "taskServerMode"), count=r.text(root, "taskServerCount"), remote_password=r.secret(root, "remoteServerPassword")
-    )
+def _fields_of_root(record: type, table: dict[str, str]):
+    """The reader of a file whose model is ``record``: the root's location and the fields of ``table``."""
+
+    def read(parsed: ParsedXml):
+        r = Reader(parsed)
+        return record(loc=r.loc(parsed.root), **r.fields(parsed.root, table))
+
+    return read
+
+
+tasks = _fields_of_root(Tasks, TASKS)
+humantask = _fields_of_root(HumanTask, HUMANTASK)
+coordination = _fields_of_root(Coordination, COORDINATION)  # b4p-coordination-config.xml
 
 
 def bps(parsed: ParsedXml) -> BpsConfig:
@@ -153,36 +183,9 @@ def bps(parsed: ParsedXml) -> BpsConfig:
     return BpsConfig(
         loc=r.loc(root),
         data_source=r.attr(source, "name") if source is not None else Value(None, r.loc(deepest)),
-        ode_threads=r.text(root, "ODESchedulerThreadPoolSize"),
-        use_distributed_lock=r.text(root, "UseDistributedLock"),
-        node_id=r.text(root, "NodeId"),
+        **r.fields(root, BPS),
         http_max_per_host=http_setting("maxConnectionsPerHost"),
         http_max_total=http_setting("maxTotalConnections"),
-    )
-
-
-def humantask(parsed: ParsedXml) -> HumanTask:
-    r = Reader(parsed)
-    root = parsed.root
-    return HumanTask(
-        loc=r.loc(root),
-        data_source=r.text(root, "PersistenceConfig", "DataSource"),
-        max_threads=r.text(root, "SchedulerConfig", "MaxThreadPoolSize"),
-        coordination_enabled=r.text(root, "HumanTaskCoordination", "TaskCoordinationEnabled"),
-        load_balancer_url=r.text(root, "HumanTaskCoordination", "ClusteredTaskEngines", "LoadBalancerURL"),
-        registration_password=r.secret(root, "HumanTaskCoordination", "RegistrationServiceAuthentication", "Password"),
-        cleanup_cron=r.text(root, "TaskCleanupConfig", "cronExpression"),
-        cleanup_statuses=r.text(root, "TaskCleanupConfig", "statuses"),
-    )
-
-
-def coordination(parsed: ParsedXml) -> Coordination:
-    r = Reader(parsed)
-    root = parsed.root
-    return Coordination(
-        loc=r.loc(root),
-        coordination_enabled=r.text(root, "TaskCoordinationEnabled"),
-        load_balancer_url=r.text(root, "ClusteredTaskEngines", "LoadBalancerURL"),
     )
 
 
@@ -210,18 +213,13 @@ def carbon(parsed: ParsedXml) -> Carbon:
     root = parsed.root
     sync = child(root, "DeploymentSynchronizer")
     anchor = sync if sync is not None else root
+    absent = Value(None, r.loc(root))
     return Carbon(
         loc=r.loc(root),
-        host_name=r.text(root, "HostName"),
-        mgt_host_name=r.text(root, "MgtHostName"),
-        port_offset=r.text(root, "Ports", "Offset"),
+        **r.fields(root, CARBON),
         depsync=DeploymentSynchronizer(
             loc=r.loc(anchor),
-            enabled=r.text(anchor, "Enabled") if sync is not None else Value(None, r.loc(root)),
-            auto_commit=r.text(anchor, "AutoCommit") if sync is not None else Value(None, r.loc(root)),
-            auto_checkout=r.text(anchor, "AutoCheckout") if sync is not None else Value(None, r.loc(root)),
-            repository_type=r.text(anchor, "RepositoryType") if sync is not None else Value(None, r.loc(root)),
-            svn_url=r.text(anchor, "SvnUrl") if sync is not None else Value(None, r.loc(root)),
+            **(r.fields(sync, DEPLOYMENT_SYNCHRONIZER) if sync is not None else dict.fromkeys(DEPLOYMENT_SYNCHRONIZER, absent)),
             svn_password=r.secret(anchor, "SvnPassword"),
         ),
     )
@@ -235,12 +233,7 @@ def user_mgt(parsed: ParsedXml) -> UserMgt:
     for prop in children(anchor, "Property"):
         if prop.get("name") == "dataSource":
             data_source = r.value(prop.text or "", prop)
-    return UserMgt(
-        loc=r.loc(parsed.root),
-        data_source=data_source,
-        admin_user=r.text(anchor, "AdminUser", "UserName"),
-        admin_password=r.secret(anchor, "AdminUser", "Password"),
-    )
+    return UserMgt(loc=r.loc(parsed.root), data_source=data_source, **r.fields(anchor, ADMIN_USER))
 
 
 # Quoted values stop at the end of the line, as the shell's would for one flag. The pattern starts

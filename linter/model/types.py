@@ -276,21 +276,30 @@ class JvmFlag(NamedTuple):
     @property
     def value(self) -> str | None:
         """What follows ``=``, without the shell's quotes; None for a flag without one (``-Dsetup``)."""
-        _, eq, value = self.text.partition("=")
-        return value.strip("\"'") if eq else None
+        return self.setting()[1]
 
     @property
     def property(self) -> str | None:
         """The system property a ``-D`` flag sets (``db.host``); None for other flags."""
-        return self.name[2:] if self.text.startswith("-D") else None
+        return self.setting()[0]
+
+    def setting(self) -> tuple[str | None, str | None]:
+        """``property`` and ``value`` at once, for the loops over every flag of every node."""
+        name, eq, value = self.text.partition("=")
+        return (name[2:] if name.startswith("-D") else None), (value.strip("\"'") if eq else None)
 
 
 class StartScript(NamedTuple):
     loc: Loc
     flags: tuple[JvmFlag, ...]
 
-    def flag(self, prefix: str) -> JvmFlag | None:
-        return next((f for f in self.flags if f.text == prefix or f.text.startswith(prefix + "=")), None)
+    def flag(self, prefix: str, unconditional: bool = False) -> JvmFlag | None:
+        """The first ``prefix`` or ``prefix=...`` flag; with ``unconditional``, the first the script passes whatever its shell tests say."""
+        with_value = prefix + "="
+        for flag in self.flags:
+            if (flag.text == prefix or flag.text.startswith(with_value)) and not (unconditional and flag.conditional):
+                return flag
+        return None
 
 
 class ConfFile(NamedTuple):
@@ -345,22 +354,19 @@ class Node(NamedTuple):
 
     @property
     def activiti_datasource(self) -> Datasource | None:
-        if self.activiti and self.activiti.data_source_jndi.text:
-            return self.datasource_by_jndi(self.activiti.data_source_jndi.text)
-        return None
+        return self.datasource_by_jndi(self.activiti.data_source_jndi.text) if self.activiti else None
+
+    def _db_config_datasource(self, name: str | None) -> Datasource | None:
+        """The pool that registry.xml's <dbConfig name=...> uses."""
+        config = self.registry.db_config(name) if self.registry else None
+        return self.datasource_by_jndi(config.data_source.text) if config else None
 
     @property
     def local_registry_datasource(self) -> Datasource | None:
-        if not self.registry:
-            return None
-        config = self.registry.db_config(self.registry.current_db_config.text)
-        return self.datasource_by_jndi(config.data_source.text) if config else None
+        return self._db_config_datasource(self.registry.current_db_config.text) if self.registry else None
 
     def instance_datasource(self, instance: RemoteInstance) -> Datasource | None:
-        if not self.registry:
-            return None
-        config = self.registry.db_config(instance.db_config.text)
-        return self.datasource_by_jndi(config.data_source.text) if config else None
+        return self._db_config_datasource(instance.db_config.text)
 
     def is_local_instance(self, instance: RemoteInstance) -> bool:
         """A remoteInstance that points back at the local registry (a misconfiguration, see remote_instance_not_local)."""
@@ -380,9 +386,7 @@ class Node(NamedTuple):
 
     @property
     def user_store_datasource(self) -> Datasource | None:
-        if self.user_mgt and self.user_mgt.data_source.text:
-            return self.datasource_by_jndi(self.user_mgt.data_source.text)
-        return None
+        return self.datasource_by_jndi(self.user_mgt.data_source.text) if self.user_mgt else None
 
     @property
     def clustering_enabled(self) -> bool:

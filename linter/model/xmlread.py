@@ -6,7 +6,7 @@ import re
 
 
 from linter.model.types import Secret, Value
-from linter.parse.location import ElementLoc, Loc
+from linter.parse.location import ElementLoc, Loc, local_tag
 from linter.parse.xmlfile import ParsedXml
 
 SECURE_VAULT_NS = "http://org.wso2.securevault/configuration"
@@ -35,39 +35,78 @@ def descend(element, *names: str):
     return current, current
 
 
+class Password(str):
+    """The path of an element that holds a password: read as a Secret, the password never kept."""
+
+
 class Reader:
     """Reads located values out of one parsed file."""
 
     def __init__(self, parsed: ParsedXml):
         self.parsed = parsed
+        self._file = Loc(parsed.path)
+        # One location per element, shared by the values read there (its path is its parent's plus its
+        # tag, and it is worked out once if a finding needs it); a placeholder's value gets its own, as
+        # the model records by location which placeholders Carbon substitutes.
+        self._locs: dict = {}
 
     def loc(self, element):
         """Where ``element`` starts (worked out only if a finding needs it); the file itself for None."""
-        return ElementLoc(self.parsed, element) if element is not None else Loc(self.parsed.path)
+        if element is None:
+            return self._file
+        loc = self._locs.get(element)
+        if loc is None:
+            parent = element.getparent()
+            path = local_tag(element) if parent is None else f"{self.loc(parent).element}/{local_tag(element)}"
+            loc = self._locs[element] = ElementLoc(self.parsed, element, path)
+        return loc
+
+    def _own_loc(self, element) -> ElementLoc:
+        return ElementLoc(self.parsed, element, self.loc(element).element)
 
     def value(self, raw: str | None, element, place: str = "text") -> Value:
         """A Value at ``element``; one holding ``${`` is noted, as written, for the placeholder check, and
         the model gets it as Carbon loads it: with the system properties it knows substituted where
         Carbon substitutes (``place``: "text" of an element, a "parameter"'s text, an "attribute")."""
-        value = Value(raw, self.loc(element))
-        if raw and "${" in raw:
-            self.parsed.placeholders.append(value)
-            where, known = self.parsed.substituted, self.parsed.properties
-            if where == "text" and place != "attribute" or where == "parameters" and place == "parameter":
-                self.parsed.substitutable.add(value.loc)
-            else:
-                known = None
-            if known:
-                resolved = PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), raw)
-                if resolved != raw:
-                    return Value(resolved, value.loc)
+        if not raw or "${" not in raw:
+            return Value(raw, self.loc(element))
+        value = Value(raw, self._own_loc(element))
+        self.parsed.placeholders.append(value)
+        where, known = self.parsed.substituted, self.parsed.properties
+        if where == "text" and place != "attribute" or where == "parameters" and place == "parameter":
+            self.parsed.substitutable.add(value.loc)
+        else:
+            known = None
+        if known:
+            resolved = PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), raw)
+            if resolved != raw:
+                return Value(resolved, value.loc)
         return value
 
     def text(self, element, *names: str) -> Value:
-        found, deepest = descend(element, *names)
-        if found is None:
-            return Value(None, self.loc(deepest))
-        return self.value(found.text or "", found)
+        """The text of the element at ``names`` below ``element``; absent, at the deepest one that exists."""
+        found = element
+        for name in names:
+            below = next(found.iterchildren("{*}" + name), None)
+            if below is None:
+                return Value(None, self.loc(found))
+            found = below
+        raw = found.text or ""
+        loc = self._locs.get(found)
+        if loc is None or "${" in raw:
+            if not names or "${" in raw:
+                return self.value(raw, found)
+            # Found by its local names: its path is the base's and theirs, no walk up to the root.
+            loc = self._locs[found] = ElementLoc(self.parsed, found, f"{self.loc(element).element}/{'/'.join(names)}")
+        return Value(raw, loc)
+
+    def fields(self, element, table: dict[str, str]) -> dict:
+        """Model fields read below ``element``, in the order of ``table`` (field -> path such as
+        ``AdminUser/UserName``): the element's text, or for a ``Password`` path its Secret."""
+        return {
+            field: self.secret(element, *path.split("/")) if isinstance(path, Password) else self.text(element, *path.split("/"))
+            for field, path in table.items()
+        }
 
     def attr(self, element, name: str) -> Value:
         if element is None:
@@ -78,7 +117,7 @@ class Reader:
         found, deepest = descend(element, *names)
         if found is None:
             return Secret("absent", self.loc(deepest))
-        loc = self.loc(found)
+        loc = self._own_loc(found)
         alias = found.get(f"{{{SECURE_VAULT_NS}}}secretAlias") or found.get("secretAlias")
         if alias:
             return Secret("alias", loc, alias=alias)

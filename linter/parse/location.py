@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 
 class Loc(NamedTuple):
@@ -23,14 +23,14 @@ class ElementLoc:
     It keeps the element's line and tag, not the element: an element keeps its whole tree alive, and
     trees are let go as soon as the model has read them."""
 
-    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc", "_element", "plain", "source")
+    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc", "element", "plain", "source")
 
-    def __init__(self, parsed, element):
+    def __init__(self, parsed, element, element_path: str):
         self.path = parsed.path
         self._lines = parsed.lines
         self._end_line = element.sourceline
         self._tag = element.tag
-        self._element = "/".join(e.tag.rpartition("}")[2] if isinstance(e.tag, str) else "#node" for e in (*reversed(list(element.iterancestors())), element))
+        self.element = element_path  # ``datasources/datasource/definition``: the local tags from the root down
         self._loc = None
         self.plain = not parsed.lines.rendered  # in a file as written, which a fix may edit
         self.source = getattr(parsed.lines, "source", None)  # for rendered text, its SourceFile: a fix is only suggested
@@ -46,7 +46,7 @@ class ElementLoc:
         if self._loc is None:
             local = self._tag.rpartition("}")[2]
             line, column = self._lines.tag_start(local, self._end_line or 1)
-            self._loc = Loc(self.path, line, column, self._element)
+            self._loc = Loc(self.path, line, column, self.element)
             self._lines = None
         return self._loc
 
@@ -61,6 +61,12 @@ class ElementLoc:
     @property
     def column(self) -> int | None:
         return self.resolve().column
+
+
+def local_tag(element) -> str:
+    """An element's tag without its namespace; "#node" for a comment or processing instruction."""
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else "#node"
 
 
 def inside(real: str, root: str) -> bool:
@@ -79,10 +85,23 @@ def as_loc(loc) -> Loc:
 _ASCII_COMPATIBLE = frozenset({"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "iso-8859-15", "windows-1252", "cp1252"})
 
 
+# Start tags of any name, ``<local`` or ``<prefix:local``; the prefix is not kept, and one line rarely holds
+# two prefixes of a name. One pattern for every name: compiling one per name cost more than a whole
+# pre-commit run's locating. A name with other characters (XML allows more) gets its own.
+_ANY_START_TAG = re.compile(r"<(?:[\w.\-]+:)?([\w.\-]+)(?=[\s/>]|$)")
+_NAME = re.compile(r"[\w.\-]+")
+
+
 @functools.lru_cache(maxsize=512)
 def _start_tag(local: str) -> re.Pattern:
-    """``<local`` or ``<prefix:local``: the prefix is not kept, and one line rarely holds two prefixes of a name."""
     return re.compile(r"<(?:[\w.\-]+:)?" + re.escape(local) + r"(?=[\s/>]|$)")
+
+
+def _start_tags(local: str, text: str) -> Iterator[int]:
+    """Offsets of the start tags of ``local`` in ``text``."""
+    if not _NAME.fullmatch(local):
+        return (m.start() for m in _start_tag(local).finditer(text))
+    return (m.start() for m in _ANY_START_TAG.finditer(text) if m.group(1) == local)
 
 
 MAX_SCANNED_LINE = 16 * 1024  # characters
@@ -97,7 +116,8 @@ class LineIndex:
         self._data = data
         self._encoding = encoding or "utf-8"
         self._lines: list[str] | None = None
-        self._byte_lines: list[bytes] | None = None
+        self._byte_lines: list[bytes] | None = None  # the lines split off so far; the rest of the data last
+        self._split_all = False
 
     def text_lines(self) -> list[str]:
         if self._lines is None:
@@ -115,11 +135,14 @@ class LineIndex:
         In the ASCII-compatible encodings of real configuration files a line is split off the bytes
         and only that line decoded; locating a finding should not cost decoding the whole file."""
         if self._lines is None and self._encoding.lower().replace("_", "-") in _ASCII_COMPATIBLE:
-            if self._byte_lines is None:
-                self._byte_lines = self._data.split(b"\n")
-            if not 1 <= number <= len(self._byte_lines):
+            lines = self._byte_lines
+            if lines is None or not self._split_all and number >= len(lines):
+                # Split only as far as the line asked for: findings are few, and mostly near the top.
+                lines = self._byte_lines = self._data.split(b"\n", number)
+                self._split_all = len(lines) <= number
+            if not 1 <= number <= len(lines) - (not self._split_all):
                 return None
-            raw = self._byte_lines[number - 1]
+            raw = lines[number - 1]
             if len(raw) > MAX_SCANNED_LINE:
                 return raw[: MAX_SCANNED_LINE + 1].decode(self._encoding, errors="replace")  # only its length matters then
             return raw.rstrip(b"\r").decode(self._encoding, errors="replace")
@@ -131,20 +154,19 @@ class LineIndex:
 
         A line longer than MAX_SCANNED_LINE (a whole document on one line) gets no column: which of
         its many tags is meant is anyone's guess, and scanning it for every finding is quadratic."""
-        pattern = _start_tag(local)
         text = self.line(end_line)
         if text is not None and len(text) > MAX_SCANNED_LINE:
             return end_line, None
         if text is not None:
-            match = pattern.search(text)
-            if match:
-                return end_line, match.start() + 1
+            at = next(_start_tags(local, text), None)
+            if at is not None:
+                return end_line, at + 1
             # A start tag that spans lines: walk up to the line that opens it.
             for line_no in range(end_line - 1, max(0, end_line - 50), -1):
                 above = self.line(line_no)
                 if len(above) > MAX_SCANNED_LINE:
                     break
-                found = list(pattern.finditer(above))
+                found = list(_start_tags(local, above))
                 if found:
-                    return line_no, found[-1].start() + 1
+                    return line_no, found[-1] + 1
         return end_line, None

@@ -96,7 +96,10 @@ def _read_open(path: str, fd: int) -> tuple[bytes | None, FileProblem | None]:
             return None, FileProblem("unreadable", "not a regular file", Loc(path))
         if st.st_size > MAX_FILE_BYTES:
             return None, FileProblem("unreadable", f"file is {st.st_size} bytes, larger than the {MAX_FILE_BYTES} byte limit", Loc(path))
-        chunks = [os.read(fd, st.st_size + 1)]  # one read for a regular file; more if it grew meanwhile
+        data = os.read(fd, st.st_size + 1)  # one read for a regular file: exactly its size is all of it
+        if len(data) == st.st_size:
+            return data, None
+        chunks = [data]  # it grew or shrank meanwhile, or the read was short: read on to its end
         while chunks[-1]:
             chunks.append(os.read(fd, 1 << 16))
         return b"".join(chunks), None

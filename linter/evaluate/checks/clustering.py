@@ -167,19 +167,30 @@ def _own_member_address(node: Node, host: str, keeper: Node, taken: dict) -> tup
     return set_text(clustering.local_member_port, str(new))
 
 
+def machine(node: Node, member_host_when_clustering_off: bool) -> str | None:
+    """The machine a node runs on, lower-cased, if known: the manifest's host, else its localMemberHost.
+
+    carbon.xml HostName is the name clients use (a load balancer's, the same on every node), not the
+    machine's, and a loopback localMemberHost (the stock value on every host) says nothing. Where
+    clustering is off, localMemberHost is a value Carbon never reads: a caller that would report nodes
+    for sharing a machine (BPS306) does not trust it there; one that reports them for being on
+    different machines (BPS113) still counts it."""
+    host = node.host
+    if not host and node.clustering and (member_host_when_clustering_off or node.clustering_enabled):
+        member = node.clustering.local_member_host.text
+        host = member if member and not is_loopback(member) else None
+    return host.lower() if host else None
+
+
 @check
 def port_offset_unique(cluster: Cluster):
-    # The machine a node runs on is the manifest's host, else its localMemberHost. carbon.xml HostName
-    # is the name clients use (a load balancer's, the same on every node), not the machine's.
     by_host = defaultdict(list)
     for node in cluster.nodes:
         if not node.carbon:
             continue
-        address = _member_address(node) if node.clustering_enabled else None
-        # a loopback localMemberHost says nothing about the machine (the stock value on every host)
-        host = node.host or (address[0] if address and not is_loopback(address[0]) else None)
+        host = machine(node, member_host_when_clustering_off=False)
         if host:
-            by_host[(host.lower(), node.carbon.port_offset.text or "0")].append(node)
+            by_host[(host, node.carbon.port_offset.text or "0")].append(node)
     taken, offsets = None, defaultdict(set)
     for host, offset in by_host:
         offsets[host].add(offset)

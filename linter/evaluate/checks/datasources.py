@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.clustering import is_loopback
+from linter.evaluate.checks.clustering import is_loopback, machine
 from linter.evaluate.checks.common import deviations_by_group, shared_by_several
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
@@ -220,14 +220,8 @@ def shared_db_embedded(node: Node, cluster: Cluster):
 
 
 def _machines(cluster: Cluster) -> set[str]:
-    """The machines the nodes are known to run on: manifest hosts, else non-loopback localMemberHosts."""
-    found = set()
-    for node in cluster.nodes:
-        member = node.clustering.local_member_host.text if node.clustering else None
-        host = node.host or (member if member and not is_loopback(member) else None)
-        if host:
-            found.add(host.lower())
-    return found
+    """The machines the nodes are known to run on; a localMemberHost counts where clustering is off too (see ``machine``)."""
+    return {machine(n, member_host_when_clustering_off=True) for n in cluster.nodes} - {None}
 
 
 @check

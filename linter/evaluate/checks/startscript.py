@@ -13,9 +13,8 @@ from linter.model.types import Cluster, Node
 
 
 def _unconditional(node: Node, prefix: str):
-    """The first ``prefix`` or ``prefix=...`` flag the script passes whatever its shell tests say (StartScript.flag of those)."""
-    script = node.start_script
-    return script._replace(flags=tuple(f for f in script.flags if not f.conditional)).flag(prefix) if script else None
+    """The first ``prefix`` or ``prefix=...`` flag the script passes whatever its shell tests say."""
+    return node.start_script.flag(prefix, unconditional=True) if node.start_script else None
 
 
 @check
