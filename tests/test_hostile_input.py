@@ -686,3 +686,16 @@ def test_a_cross_node_rule_is_one_policy_file(cluster, tmp_path, capsys):
     assert main([str(cluster), "--select", "ORG901"]) == 1
     lines = [line for line in capsys.readouterr().out.splitlines() if "ORG901" in line]
     assert len(lines) == 2 and all("bps-worker1 held by worker1, worker2" in line for line in lines), lines
+
+
+def test_an_unreadable_file_makes_no_follow_on_findings(cluster):
+    """A manager's registry.xml cut short, a worker's datasources cut short, or a link out of the tree: each is its
+    own error, and nothing is concluded from what the file would have said (no role, no datasource named nowhere)."""
+    registry = node_file(cluster, "manager", "registry.xml")
+    registry.write_bytes(registry.read_bytes()[:500])
+    pools = node_file(cluster, "worker1", "datasources/bps-datasources.xml")
+    pools.write_bytes(pools.read_bytes()[:700])
+    assert sorted((f.rule, f.node) for f in lint(cluster).findings) == [("BPS001", "manager"), ("BPS001", "worker1")]
+    registry.unlink()
+    registry.symlink_to("/etc/hosts")
+    assert sorted((f.rule, f.node) for f in lint(cluster).findings) == [("BPS001", "worker1"), ("BPS003", "manager")]

@@ -27,6 +27,7 @@ BUILTIN_RULES = {
     "invalid-suppression": ("suppress", None),
     "unused-suppression": ("suppress", None),
 }
+UNREAD = ("unreadable", "unparseable", "doctype")  # file problems that leave a node's values unknown
 PROBLEM_RULES = {problem: name for name, (_, problem) in BUILTIN_RULES.items() if problem}
 # The cross-node declarative kinds: fn(spec, cluster) -> violations naming their node.
 CLUSTER_KINDS = {"consistent": check_consistent, "unique": check_unique}
@@ -138,7 +139,13 @@ class Engine:
 
     def evaluate(self, cluster: Cluster) -> list[Finding]:
         findings = []
+        # A file that cannot be read or parsed leaves its node's values unknown, not absent: a cross-node rule would
+        # compare the others with nothing (a node with no role, no writable mount). Those rules wait for the file,
+        # whose own finding (BPS001, BPS002, BPS003) is an error; the rules of each node still run.
+        unread = len(cluster.nodes) > 1 and any(f.status in UNREAD for node in cluster.nodes for f in node.files)
         for policy, check in self._checks:
+            if unread and policy.scope == "cluster":
+                continue
             for violation in check(cluster):
                 node = violation.node.name if violation.node else None
                 findings.append(self.finding(policy, violation.loc, violation.message, cluster.name, node, violation.edits))

@@ -340,6 +340,11 @@ class Node(NamedTuple):
     start_script_origin: str = "repository"  # or "default": the product's stock script
     product: str | None = None  # whose stock files stand in for the missing ones ("bps-3.6.0"), if known
 
+    def unread(self, prefix: str) -> bool:
+        """Whether a file whose conf-relative name starts with ``prefix`` could not be read (absent with no default,
+        unreadable, malformed): what it holds is unknown, not absent."""
+        return any(f.status != "ok" and f.name.startswith(prefix) for f in self.files)
+
     def datasource_by_jndi(self, jndi: str | None) -> Datasource | None:
         return first(self.datasources, _jndi_text, jndi) if jndi else None
 
