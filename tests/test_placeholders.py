@@ -145,3 +145,14 @@ def test_an_unset_password_placeholder_is_a_placeholder_not_a_plaintext_password
 def test_a_shell_expansion_in_a_property_is_not_compared_as_text(tmp_path):
     findings = _registry_on_property(tmp_path, worker2_host="$DB_HOST")
     assert findings == []  # worker2's database is known only when its script runs: nothing to compare
+
+
+
+def _manager_flags(tmp_path, flags):
+    example = {"files": [{"nodes": ["manager"], "file": "bin/wso2server.sh", "replace": "    -DworkerNode=false", "with": f"    {flags}"}]}
+    return [(f.rule, where(f)[1]) for f in lint(materialize(example, tmp_path)).findings]
+
+
+def test_the_last_of_a_repeated_flag_is_the_one_the_jvm_keeps(tmp_path):
+    assert _manager_flags(tmp_path / "a", "-DworkerNode=true -DworkerNode=false") == []
+    assert _manager_flags(tmp_path / "b", "-DworkerNode=false -DworkerNode=true") == [("BPS707", 315)]

@@ -237,8 +237,11 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         if flag.conditional:
             continue
         name, value = flag.setting()
-        if name and value is not None and "$" not in value and "`" not in value:  # a shell expansion is only known when the script runs
-            known[name] = value
+        if name and value is not None:  # the JVM keeps the last of a repeated -D flag
+            if "$" in value or "`" in value:  # a shell expansion is only known when the script runs
+                known.pop(name, None)
+            else:
+                known[name] = value
 
     for rel in REQUIRED_FILES:
         if not rel.startswith(DATASOURCE_DIR + "/"):

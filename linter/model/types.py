@@ -294,9 +294,10 @@ class StartScript(NamedTuple):
     flags: tuple[JvmFlag, ...]
 
     def flag(self, prefix: str, unconditional: bool = False) -> JvmFlag | None:
-        """The first ``prefix`` or ``prefix=...`` flag; with ``unconditional``, the first the script passes whatever its shell tests say."""
+        """The ``prefix`` or ``prefix=...`` flag the JVM keeps: the last one given (a repeated -D or -XX flag overrides
+        the earlier); with ``unconditional``, the last the script passes whatever its shell tests say."""
         with_value = prefix + "="
-        for flag in self.flags:
+        for flag in reversed(self.flags):
             if (flag.text == prefix or flag.text.startswith(with_value)) and not (unconditional and flag.conditional):
                 return flag
         return None

@@ -13,7 +13,7 @@ from linter.model.types import Cluster, Node
 
 
 def _unconditional(node: Node, prefix: str):
-    """The first ``prefix`` or ``prefix=...`` flag the script passes whatever its shell tests say."""
+    """The ``prefix`` or ``prefix=...`` flag the JVM keeps (the last) of those the script passes whatever its shell tests say."""
     return node.start_script.flag(prefix, unconditional=True) if node.start_script else None
 
 
