@@ -32,7 +32,7 @@ BROKEN_FINDINGS = {
     ("BPS201", "worker1", "registry.xml", 46),  # cacheId with another host name
     ("BPS404", "worker1", "bps.xml", 117),  # NodeId copied
     ("BPS404", "worker2", "bps.xml", 117),
-    ("BPS401", "manager", "bps.xml", 19),  # UseDistributedLock commented out
+    ("BPS401", "manager", "bps.xml", 112),  # UseDistributedLock commented out: the stock entry, which the fix uncomments
     ("BPS303", "worker1", "axis2/axis2.xml", 655),  # loadMemberHost
     ("BPS702", "worker1", "wso2server.sh", 315),  # -Dsetup
     ("BPS705", "worker2", "datasources/bps-datasources.xml", 18),  # a plaintext password

@@ -269,6 +269,20 @@ def edit_line(doc: Document, edit: EditLine) -> Replacement:
     return Replacement(at, stop, b"")
 
 
+def commented_out_place(data: bytes, edit) -> tuple[int, int] | None:
+    """(line, column) of the stock entry, commented out, that an AddChild edit would uncomment; None when it would
+    add a new line instead. A finding of the absent element points there: that is the line a user edits."""
+    try:
+        doc = Document(data)
+        found = add_child(doc, edit)
+    except FixError:
+        return None
+    if not data.startswith(b"<!--", found.start):
+        return None
+    start = _line_start(doc, found.start)
+    return data.count(b"\n", 0, found.start) + 1, found.start - start + 1
+
+
 EDITORS = {SetText: set_text, SetAttr: set_attribute, AddChild: add_child, EditLine: edit_line}
 
 
