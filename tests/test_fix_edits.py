@@ -211,3 +211,23 @@ def test_a_comment_that_goes_on_past_the_siblings_line_is_not_entered():
 def test_a_flag_ending_a_command_leaves_its_line_so_the_next_command_stays_apart():
     data = b"java \\\n    -Dfoo=bar \\\n    -XX:MaxPermSize=512m\necho done\n"
     assert _edit(data, EditLine(Loc("s.sh", 3, 5), "-XX:MaxPermSize=512m", "")) == b"java \\\n    -Dfoo=bar \\\n    \necho done\n"
+
+
+def test_json_carries_a_suggested_fix_as_byte_ranges_of_the_manifest(tmp_path, capsys, monkeypatch):
+    import json
+
+    import jsonschema
+
+    manifest = tmp_path / "manifests.yaml"
+    manifest.write_bytes(KUBE.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    main(["--format", "json", "manifests.yaml"])
+    report = json.loads(capsys.readouterr().out)
+    jsonschema.validate(report, json.loads((REPO / "schemas" / "findings.schema.json").read_text()))
+    (fix,) = [f["fix"] for f in report["findings"] if f["rule"] == "BPS401"]
+    assert fix["suggested"] is True and len(fix["edits"]) == 1
+    edit = fix["edits"][0]
+    assert manifest.read_bytes()[edit["start"] : edit["end"]] == b"false" and edit["content"] == "true"
+    main(["--format", "sarif", "manifests.yaml"])
+    (result,) = [r for r in json.loads(capsys.readouterr().out)["runs"][0]["results"] if r["ruleId"] == "BPS401"]
+    assert result["fixes"][0]["artifactChanges"][0]["replacements"][0]["deletedRegion"] == {"byteOffset": edit["start"], "byteLength": 5}

@@ -136,6 +136,8 @@ def unified_diff(change: FileChange) -> bytes:
 def byte_replacements(fix, cache: dict) -> list | None:
     """The byte replacements of ``fix`` in its file as it is now (for JSON and SARIF), or None when they
     cannot be worked out; ``cache`` keeps each file's bytes for the run."""
+    if fix and fix.suggested:
+        return _suggested_replacements(fix, cache)
     if not fix or not fix.writable:
         return None
     path = fix.edits[0].loc.path
@@ -146,6 +148,21 @@ def byte_replacements(fix, cache: dict) -> list | None:
         return None
     try:
         return replacements(cache[path], fix.edits)
+    except (FixError, UnicodeError):
+        return None
+
+
+def _suggested_replacements(fix, cache: dict) -> list | None:
+    """A fix in rendered conf text as byte replacements in the manifest or template it comes from, when each edit
+    falls on bytes written there as they are; else None (the diff of the rendered text is for reading only)."""
+    source = fix.edits[0].source
+    if source.path == "<stdin>" or any(getattr(e, "source", None) is not source for e in fix.edits):
+        return None
+    if source.path not in cache:
+        data, problem = read_bytes(source.path)
+        cache[source.path] = None if problem else data
+    try:
+        return None if cache[source.path] is None else _onto(cache[source.path], source, replacements(source.data, fix.edits))
     except (FixError, UnicodeError):
         return None
 

@@ -16,7 +16,8 @@ def _fix(fix, cache: dict) -> dict | None:
     if found is None:
         return None
     edits = [{"start": r.start, "end": r.end, "content": r.data.decode("utf-8", errors="replace")} for r in found]
-    return {"title": fix.title, "safety": fix.safety, "edits": edits}
+    shown = {"title": fix.title, "safety": fix.safety, "edits": edits}
+    return {**shown, "suggested": True} if fix.suggested else shown  # in a manifest or template: --fix leaves it to you
 
 
 def render(result: RunResult, engine, settings) -> str:
