@@ -147,7 +147,6 @@ def test_a_shell_expansion_in_a_property_is_not_compared_as_text(tmp_path):
     assert findings == []  # worker2's database is known only when its script runs: nothing to compare
 
 
-
 def _manager_flags(tmp_path, flags):
     example = {"files": [{"nodes": ["manager"], "file": "bin/wso2server.sh", "replace": "    -DworkerNode=false", "with": f"    {flags}"}]}
     return [(f.rule, where(f)[1]) for f in lint(materialize(example, tmp_path)).findings]
