@@ -366,6 +366,28 @@ def test_a_role_dependency_renders_into_the_same_node(tmp_path):
     assert {p for _, p, _ in _where(lint(repo), "BPS301")} == {AXIS2.removeprefix("roles/")}
 
 
+@pytest.mark.parametrize(
+    "where, cfg, name",
+    [
+        ("shared/roles/bps_clustering", "[defaults]\nroles_path = ./shared/roles:~/.ansible/roles\n", "bps_clustering"),
+        ("collections/ansible_collections/acme/wso2/roles/clustering", None, "acme.wso2.clustering"),
+        ("vendor/ansible_collections/acme/wso2/roles/clustering", "[defaults]\ncollections_path = vendor\n", "acme.wso2.clustering"),
+    ],
+)
+def test_roles_are_found_where_ansible_looks(tmp_path, where, cfg, name):
+    """ansible.cfg's roles_path, and a collection's roles (beside the playbook or in collections_path)."""
+    whole = {(n, line) for n, _, line in _where(lint(TWO_HOSTS), "BPS301")}
+    repo = _split_role(tmp_path)
+    (repo / where).parent.mkdir(parents=True)
+    (repo / "roles" / "bps_clustering").rename(repo / where)
+    if cfg:
+        (repo / "ansible.cfg").write_text(cfg)
+    _tasks(repo, f"- include_role:\n    name: {name}\n")
+    result = lint(repo)
+    assert {(n, line) for n, _, line in _where(result, "BPS301")} == whole
+    assert all(f"{where}/templates/" in f.loc.path for f in result.findings if f.rule == "BPS301")
+
+
 def test_include_role_and_a_play_of_tasks_are_followed(tmp_path):
     repo = _split_role(tmp_path)
     _tasks(repo, "- name: clustering\n  ansible.builtin.include_role:\n    name: bps_clustering\n")

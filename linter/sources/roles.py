@@ -114,7 +114,7 @@ class _Walk:
     def role(self, name: str, path: str, at: int, tasks_from: str, depth: int) -> None:
         folder = self.find(name)
         if folder is None:
-            self.report(path, at, f"role '{name}' not found beside the playbook (roles/{name}); its templates and facts are not followed")
+            self.report(path, at, f"role '{name}' not found beside the playbook (roles/{name}), in ansible.cfg's roles_path or its collections; its templates and facts are not followed")
             return
         if depth > MAX_DEPTH:
             self.report(path, at, f"roles include each other more than {MAX_DEPTH} deep (a cycle?); '{name}' is not followed")
@@ -142,8 +142,17 @@ class _Walk:
             self.tasks(items(self.document(tasks)), tasks, folder, depth)
 
     def find(self, name: str) -> str | None:
+        """A role's folder, searched as Ansible searches: ``roles/`` beside the playbook, the ``roles_path`` of
+        ansible.cfg, the playbook's folder; a collection's role (``namespace.collection.role``) in
+        ``ansible_collections`` under the collections paths. Only folders inside the checked folder count."""
         base = os.path.dirname(os.path.abspath(self.play.playbook))
-        for folder in (os.path.join(base, "roles", name), os.path.join(base, name)):
+        roles_paths, collection_paths = search_paths(base)
+        parts = name.split(".")
+        if len(parts) == 3 and all(parts):  # a role in a collection
+            candidates = [os.path.join(c, "ansible_collections", parts[0], parts[1], "roles", parts[2]) for c in collection_paths]
+        else:
+            candidates = [os.path.join(base, "roles", name), *(os.path.join(r, name) for r in roles_paths), os.path.join(base, name)]
+        for folder in candidates:
             if os.path.isdir(folder) and self.inside(folder):
                 return folder
         return None
@@ -226,6 +235,38 @@ class _Walk:
 
 
 _UNKNOWN = object()
+
+
+def search_paths(base: str) -> tuple[list[str], list[str]]:
+    """The ``roles_path`` and ``collections_path(s)`` of the ansible.cfg beside the playbook (or in a folder above
+    it), made absolute from that file's folder, then the collections beside the playbook; [] when there is none."""
+    import configparser
+
+    folder, cfg = base, None
+    while cfg is None:
+        if os.path.isfile(os.path.join(folder, "ansible.cfg")):
+            cfg = os.path.join(folder, "ansible.cfg")
+        elif os.path.dirname(folder) == folder:
+            break
+        else:
+            folder = os.path.dirname(folder)
+    roles, collections = [], [os.path.join(base, "collections"), base]
+    if cfg:
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            with open(cfg, encoding="utf-8", errors="replace") as handle:
+                parser.read_string(handle.read(64 * 1024))
+        except (OSError, configparser.Error):
+            return roles, collections
+        here = os.path.dirname(cfg)
+
+        def listed(key: str) -> list[str]:
+            value = parser.get("defaults", key, fallback="") or ""
+            return [os.path.join(here, os.path.expanduser(p.strip())) for p in value.replace(",", ":").split(":") if p.strip()]
+
+        roles = listed("roles_path")
+        collections = listed("collections_paths") + listed("collections_path") + collections
+    return roles, collections
 
 
 def _plain(node):
