@@ -114,7 +114,11 @@ class _Walk:
     def role(self, name: str, path: str, at: int, tasks_from: str, depth: int) -> None:
         folder = self.find(name)
         if folder is None:
-            self.report(path, at, f"role '{name}' not found beside the playbook (roles/{name}), in ansible.cfg's roles_path or its collections; its templates and facts are not followed")
+            self.report(
+                path,
+                at,
+                f"role '{name}' not found beside the playbook (roles/{name}), in ansible.cfg's roles_path or its collections; its templates and facts are not followed",
+            )
             return
         if depth > MAX_DEPTH:
             self.report(path, at, f"roles include each other more than {MAX_DEPTH} deep (a cycle?); '{name}' is not followed")
