@@ -64,13 +64,7 @@ HUMANTASK = {
 }
 COORDINATION = {"coordination_enabled": "TaskCoordinationEnabled", "load_balancer_url": "ClusteredTaskEngines/LoadBalancerURL"}
 CARBON = {"host_name": "HostName", "mgt_host_name": "MgtHostName", "port_offset": "Ports/Offset"}
-DEPLOYMENT_SYNCHRONIZER = {
-    "enabled": "Enabled",
-    "auto_commit": "AutoCommit",
-    "auto_checkout": "AutoCheckout",
-    "repository_type": "RepositoryType",
-    "svn_url": "SvnUrl",
-}
+DEPSYNC = {"enabled": "Enabled", "auto_commit": "AutoCommit", "auto_checkout": "AutoCheckout", "repository_type": "RepositoryType", "svn_url": "SvnUrl"}
 ADMIN_USER = {"admin_user": "AdminUser/UserName", "admin_password": Password("AdminUser/Password")}
 
 
@@ -219,7 +213,7 @@ def carbon(parsed: ParsedXml) -> Carbon:
         **r.fields(root, CARBON),
         depsync=DeploymentSynchronizer(
             loc=r.loc(anchor),
-            **(r.fields(sync, DEPLOYMENT_SYNCHRONIZER) if sync is not None else dict.fromkeys(DEPLOYMENT_SYNCHRONIZER, absent)),
+            **(r.fields(sync, DEPSYNC) if sync is not None else dict.fromkeys(DEPSYNC, absent)),
             svn_password=r.secret(anchor, "SvnPassword"),
         ),
     )
