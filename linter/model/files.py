@@ -104,7 +104,11 @@ def clustering(parsed: ParsedXml) -> Clustering:
     element = child(parsed.root, "clustering")
     anchor = element if element is not None else parsed.root
     members_el = child(element, "members") if element is not None else None
-    members = tuple(Member(r.loc(m), r.text(m, "hostName"), r.text(m, "port")) for m in children(members_el, "member")) if members_el is not None else ()
+    members = (
+        tuple(Member(r.loc(m), r.text(m, "hostName", place="member"), r.text(m, "port", place="member")) for m in children(members_el, "member"))
+        if members_el is not None
+        else ()
+    )
     elements = children(element, "parameter") if element is not None else []
     parameters = tuple(Parameter(p.get("name") or "", r.value(p.text or "", p, "parameter")) for p in elements)
     first_by_name: dict[str, Value] = {}

@@ -48,8 +48,14 @@ class Reader:
     def value(self, raw: str | None, element, place: str = "text") -> Value:
         """A Value at ``element``; one holding ``${`` is noted, as written, for the placeholder check, and
         the model gets it as Carbon loads it: with the system properties it knows substituted where
-        Carbon substitutes (``place``: "text" of an element, a "parameter"'s text, an "attribute")."""
+        Carbon substitutes (``place``: "text" of an element, a "parameter"'s text, an "attribute", a WKA
+        "member"'s hostName or port)."""
         value = Value(raw, self.loc(element))
+        if raw and "${" in raw and place == "member":
+            # Axis2 ClusterBuilder.loadWellKnownMembers takes a system property, else an environment variable:
+            # not noted for the placeholder check (bps-lint cannot see the environment); unresolved is unknown
+            known = self.parsed.properties or {}
+            return Value(PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), raw), value.loc)
         if raw and "${" in raw:
             self.parsed.placeholders.append(value)
             where, known = self.parsed.substituted, self.parsed.properties
@@ -63,11 +69,11 @@ class Reader:
                     return Value(resolved, value.loc)
         return value
 
-    def text(self, element, *names: str) -> Value:
+    def text(self, element, *names: str, place: str = "text") -> Value:
         found, deepest = descend(element, *names)
         if found is None:
             return Value(None, self.loc(deepest))
-        return self.value(found.text or "", found)
+        return self.value(found.text or "", found, place)
 
     def attr(self, element, name: str) -> Value:
         if element is None:

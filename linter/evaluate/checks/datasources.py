@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.clustering import is_loopback
+from linter.evaluate.checks.clustering import is_loopback, known
 from linter.evaluate.checks.common import deviations_by_group, shared_by_several
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
@@ -223,7 +223,7 @@ def _machines(cluster: Cluster) -> set[str]:
     """The machines the nodes are known to run on: manifest hosts, else non-loopback localMemberHosts."""
     found = set()
     for node in cluster.nodes:
-        member = node.clustering.local_member_host.text if node.clustering else None
+        member = known(node.clustering.local_member_host) if node.clustering else None
         host = node.host or (member if member and not is_loopback(member) else None)
         if host:
             found.add(host.lower())
@@ -327,6 +327,11 @@ def _driver_in_use(cluster: Cluster, db: str) -> str | None:
     return DRIVER_CLASSES.get(db)
 
 
+def _a(word: str) -> str:
+    """``word`` with its indefinite article, as it is read aloud (an oracle, an h2, a mysql)."""
+    return f"{'an' if word[:1] in 'aeiouh' else 'a'} {word}"
+
+
 @check
 def driver_matches_url(node: Node, cluster: Cluster):
     for pool in node.datasources:
@@ -338,7 +343,7 @@ def driver_matches_url(node: Node, cluster: Cluster):
             replacement = _driver_in_use(cluster, db)
             yield Violation(
                 pool.driver.loc,
-                f"datasource {pool.name.text} has driver '{driver}' but its URL is a {db} URL; expected a {db} driver ({DRIVER_PREFIXES[db][0]}...)",
+                f"datasource {pool.name.text} has driver '{driver}' but its URL is {_a(db)} URL; expected {_a(db)} driver ({DRIVER_PREFIXES[db][0]}...)",
                 edits=set_text(pool.driver, replacement) if replacement else (),
             )
 

@@ -1,0 +1,72 @@
+"""False alarms and wrong claims an independent review found on clusters built by the clustering guide.
+
+Each test lays one correct (or one wrong) configuration over the example cluster and asserts the
+rule, file and line that should (or should not) be reported.
+"""
+
+from __future__ import annotations
+
+from tests.helpers import lint, materialize
+
+ALL = ["manager", "worker1", "worker2"]
+WORKERS = ["worker1", "worker2"]
+AXIS2 = "axis2/axis2.xml"
+SCRIPT = "wso2server.sh"
+FLAG = "    -DworkerNode="
+
+
+def _findings(tmp_path, *changes, manifest=None):
+    example = {"files": [dict(zip(("nodes", "file", "replace", "with"), change)) for change in changes]}
+    if manifest:
+        example["manifest"] = manifest
+    return lint(materialize(example, tmp_path)).findings
+
+
+def _at(findings, rule=None):
+    """(rule, node, file name, line) of each finding, of one rule when given."""
+    return sorted((f.rule, f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in findings if rule is None or f.rule == rule)
+
+
+def _member_host(value: str):
+    """localMemberHost ``value`` on every node (the example has 10.0.1.10, .11, .12)."""
+    return [
+        ([n], AXIS2, f'<parameter name="localMemberHost">10.0.1.1{i}</parameter>', f'<parameter name="localMemberHost">{value}</parameter>')
+        for i, n in enumerate(ALL)
+    ]
+
+
+def _script_flag(nodes, flag: str):
+    """One more JVM flag in the start script of ``nodes``, before -DworkerNode."""
+    return [([n], "bin/wso2server.sh", FLAG, f"    {flag} \\\n{FLAG}") for n in nodes]
+
+
+# 1. localMemberHost from a system property the start script sets with a shell expansion
+def test_member_host_from_a_shell_expansion_is_unknown_not_shared(tmp_path):
+    findings = _findings(tmp_path, *_member_host("${local.ip}"), *_script_flag(ALL, '-Dlocal.ip="$(hostname -i)"'))
+    assert _at(findings, "BPS305") == [] and _at(findings, "BPS306") == []
+    assert _at(findings, "BPS307") == []  # the WKA list names IPs no node is known to hold: unknown, not wrong
+
+
+# 2. WKA members from a system property or an environment variable (ClusterBuilder.loadWellKnownMembers)
+def test_member_host_from_the_environment_is_not_a_placeholder_left_as_written(tmp_path):
+    findings = _findings(tmp_path, (ALL, AXIS2, "<hostName>10.0.1.10</hostName>", "<hostName>${MANAGER_HOST}</hostName>"))
+    assert _at(findings) == []  # BPS704 quiet; BPS307 cannot compare an address only the environment gives
+
+
+def test_member_host_from_a_start_script_property_is_substituted(tmp_path):
+    findings = _findings(
+        tmp_path,
+        (ALL, AXIS2, "<hostName>10.0.1.10</hostName>", "<hostName>${manager.host}</hostName>"),
+        *_script_flag(ALL, "-Dmanager.host=10.0.9.99"),
+    )
+    assert _at(findings) == [("BPS307", n, "axis2.xml", 706) for n in ALL]  # 10.0.9.99 is no node's localMemberHost
+
+
+# 8. BPS305 points at the element its message asks to change
+def test_shared_member_address_points_at_local_member_host(tmp_path):
+    findings = _findings(
+        tmp_path, (["worker2"], AXIS2, '<parameter name="localMemberHost">10.0.1.12</parameter>', '<parameter name="localMemberHost">10.0.1.11</parameter>')
+    )
+    bps305 = [f for f in findings if f.rule == "BPS305"]
+    assert _at(bps305) == [("BPS305", n, "axis2.xml", 655) for n in WORKERS]
+    assert all("expected each node's own network address as localMemberHost" in f.message for f in bps305)
