@@ -70,3 +70,46 @@ def test_shared_member_address_points_at_local_member_host(tmp_path):
     bps305 = [f for f in findings if f.rule == "BPS305"]
     assert _at(bps305) == [("BPS305", n, "axis2.xml", 655) for n in WORKERS]
     assert all("expected each node's own network address as localMemberHost" in f.message for f in bps305)
+
+
+# 4. The manifest's [hosts] names the same database server by name and by address
+def test_shared_database_by_name_and_by_its_address_in_the_manifest_hosts(tmp_path):
+    by_ip = (["worker2"], "datasources/bps-datasources.xml", "jdbc:mysql://mysql.bps.internal:3306/bps_db", "jdbc:mysql://10.0.0.5:3306/bps_db")
+    findings = _findings(tmp_path, by_ip, manifest='[hosts]\n"mysql.bps.internal" = "10.0.0.5"\n')
+    assert _at(findings, "BPS106") == []
+    findings = _findings(tmp_path / "other", by_ip, manifest='[hosts]\n"mysql.bps.internal" = "10.0.0.6"\n')
+    assert _at(findings, "BPS106") == [("BPS106", "worker2", "bps-datasources.xml", 16)]
+
+
+# 9. Credentials are no part of what names a repository or a database, and never printed
+SVN = "<SvnUrl>http://svn.bps.internal/repos/bps/</SvnUrl>"
+
+
+def test_svn_urls_differing_only_in_credentials_are_the_same_repository(tmp_path):
+    findings = _findings(
+        tmp_path,
+        (["manager", "worker1"], "carbon.xml", SVN, "<SvnUrl>https://depsync:first-secret@svn.bps.internal/repos/bps/</SvnUrl>"),
+        (["worker2"], "carbon.xml", SVN, "<SvnUrl>https://depsync:second-secret@svn.bps.internal/repos/bps/</SvnUrl>"),
+    )
+    assert _at(findings, "BPS604") == []
+
+
+def test_svn_url_pointing_elsewhere_is_reported_without_its_credentials(tmp_path):
+    findings = _findings(
+        tmp_path,
+        (["manager", "worker1"], "carbon.xml", SVN, "<SvnUrl>https://depsync:first-secret@svn.bps.internal/repos/bps/</SvnUrl>"),
+        (["worker2"], "carbon.xml", SVN, "<SvnUrl>https://depsync:second-secret@svn.bps.internal/repos/other/</SvnUrl>"),
+    )
+    assert _at(findings, "BPS604") == [("BPS604", "worker2", "carbon.xml", 588)]
+    assert not any("secret" in f.message for f in findings)
+
+
+def test_jdbc_urls_differing_only_in_a_password_reach_the_same_database(tmp_path):
+    # a URL bps-lint cannot cut into host, port and database (no '//'): compared as written, credentials masked
+    url = "jdbc:mysql://mysql.bps.internal:3306/bps_db?autoReconnect=true"
+    findings = _findings(
+        tmp_path,
+        (["manager", "worker1"], "datasources/bps-datasources.xml", url, "jdbc:mysql:mysql.bps.internal:3306/bps_db?password=first"),
+        (["worker2"], "datasources/bps-datasources.xml", url, "jdbc:mysql:mysql.bps.internal:3306/bps_db?password=second"),
+    )
+    assert _at(findings, "BPS106") == []

@@ -7,7 +7,7 @@ import ipaddress
 from collections import defaultdict
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import deviations, shared_by_several
+from linter.evaluate.checks.common import deviations, host_address, shared_by_several
 from linter.evaluate.conditions import axis2_membership
 from linter.evaluate.violation import Violation
 from linter.fix import set_attribute, set_text
@@ -108,7 +108,7 @@ def is_loopback(host: str | None) -> bool:
 
 def _address(host: str, cluster: Cluster) -> str | None:
     """An IP literal for ``host``: itself, or what the manifest's [hosts] maps it to; None when only DNS knows."""
-    host = cluster.hosts.get(host.lower(), host)
+    host = host_address(host, cluster)
     return host if is_ip(host) else None
 
 

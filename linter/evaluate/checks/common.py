@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Callable, Iterable
 
-from linter.model.types import Node, Value
+from linter.model.types import Cluster, Node, Value
 
 
 def deviations(items: Iterable[tuple[Node, Value]], key: Callable[[Value], object] = lambda v: v.text):
@@ -46,3 +46,8 @@ def shared_by_several(items: Iterable[tuple[object, Node]]):
 
 def describe_node(node: Node) -> str:
     return f"{node.name} (mounted by {node.replicas} replicas)" if node.replicas > 1 else node.name
+
+
+def host_address(host: str, cluster: Cluster) -> str:
+    """``host`` as the manifest's ``[hosts]`` maps it (a name to its address), else as written."""
+    return cluster.hosts.get(host.lower(), host)
