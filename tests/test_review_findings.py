@@ -113,3 +113,30 @@ def test_jdbc_urls_differing_only_in_a_password_reach_the_same_database(tmp_path
         (["worker2"], "datasources/bps-datasources.xml", url, "jdbc:mysql:mysql.bps.internal:3306/bps_db?password=second"),
     )
     assert _at(findings, "BPS106") == []
+
+
+# 6. carbon.xml's worker proxy ports come before a connector's proxyPort in the URLs a node hands out
+UNPROXIED = """<Server port="8005" shutdown="SHUTDOWN">
+    <Service name="Catalina">
+        <Connector protocol="org.apache.coyote.http11.Http11NioProtocol" port="9763"/>
+        <Connector protocol="org.apache.coyote.http11.Http11NioProtocol" port="9443" SSLEnabled="true" scheme="https" secure="true"/>
+    </Service>
+</Server>
+"""
+THRIFT = "<ThriftEntitlementReceivePort>10500</ThriftEntitlementReceivePort>"
+
+
+def _unproxied(tmp_path, carbon_change=None):
+    example = {"files": [{"nodes": ["worker2"], "file": "tomcat/catalina-server.xml", "xml": UNPROXIED}]}
+    if carbon_change:
+        example["files"].append({"nodes": ["worker2"], "file": "carbon.xml", "replace": THRIFT, "with": THRIFT + carbon_change})
+    return lint(materialize(example, tmp_path)).findings
+
+
+def test_worker_proxy_ports_in_carbon_xml_stand_for_the_connectors_proxy_port_in_service_endpoints(tmp_path):
+    (alone,) = [f for f in _unproxied(tmp_path) if f.rule == "BPS708"]
+    assert "carry its own port" in alone.message
+    ports = "\n    <WorkerHttpProxyPort>80</WorkerHttpProxyPort>\n    <WorkerHttpsProxyPort>443</WorkerHttpsProxyPort>"
+    (with_ports,) = [f for f in _unproxied(tmp_path / "ports", ports) if f.rule == "BPS708"]
+    assert _at([with_ports]) == [("BPS708", "worker2", "catalina-server.xml", 2)]
+    assert "gives the service endpoints the load balancer's port" in with_ports.message and "carry its own port" not in with_ports.message

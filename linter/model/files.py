@@ -219,6 +219,8 @@ def carbon(parsed: ParsedXml) -> Carbon:
         host_name=r.text(root, "HostName"),
         mgt_host_name=r.text(root, "MgtHostName"),
         port_offset=r.text(root, "Ports", "Offset"),
+        worker_http_proxy_port=r.text(root, "Ports", "WorkerHttpProxyPort"),
+        worker_https_proxy_port=r.text(root, "Ports", "WorkerHttpsProxyPort"),
         depsync=DeploymentSynchronizer(
             loc=r.loc(anchor),
             enabled=r.text(anchor, "Enabled") if sync is not None else Value(None, r.loc(root)),

@@ -254,6 +254,9 @@ class Carbon(NamedTuple):
     mgt_host_name: Value
     port_offset: Value
     depsync: DeploymentSynchronizer
+    # Ports/WorkerHttp(s)ProxyPort: the port service URLs carry, before a connector's proxyPort (AbstractTransportListener.genEpr)
+    worker_http_proxy_port: Value | None = None
+    worker_https_proxy_port: Value | None = None
 
 
 class UserMgt(NamedTuple):
