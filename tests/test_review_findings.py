@@ -6,6 +6,8 @@ rule, file and line that should (or should not) be reported.
 
 from __future__ import annotations
 
+import shutil
+
 from tests.helpers import lint, materialize
 
 ALL = ["manager", "worker1", "worker2"]
@@ -140,3 +142,97 @@ def test_worker_proxy_ports_in_carbon_xml_stand_for_the_connectors_proxy_port_in
     (with_ports,) = [f for f in _unproxied(tmp_path / "ports", ports) if f.rule == "BPS708"]
     assert _at([with_ports]) == [("BPS708", "worker2", "catalina-server.xml", 2)]
     assert "gives the service endpoints the load balancer's port" in with_ports.message and "carry its own port" not in with_ports.message
+
+
+# 3. Carbon ignores cacheId beside a <dbConfig>: a missing one is no finding, a wrong one a warning
+CACHE_ID = "<cacheId>regadmin@jdbc:mysql://mysql.bps.internal:3306/bps_registry?autoReconnect=true</cacheId>"
+
+
+def test_missing_cache_id_beside_a_db_config_is_not_reported(tmp_path):
+    findings = _findings(tmp_path, (["worker1"], "registry.xml", CACHE_ID, ""))
+    assert _at(findings) == []
+
+
+def test_a_cache_id_naming_another_database_is_a_warning(tmp_path):
+    findings = _findings(tmp_path, (["worker1"], "registry.xml", CACHE_ID, CACHE_ID.replace("mysql.bps.internal", "localhost")))
+    assert [(f.rule, f.severity, f.node, f.loc.line) for f in findings] == [("BPS201", "warning", "worker1", 46)]
+    assert "Carbon ignores cacheId here" in findings[0].message
+
+
+# 5. taskServerCount: an error only when the cluster can never reach it; otherwise the start-up wait, a warning
+COUNT = "<taskServerCount>1</taskServerCount>"
+
+
+AUTO = (ALL, "etc/tasks-config.xml", "<taskServerMode>STANDALONE</taskServerMode>", "<taskServerMode>AUTO</taskServerMode>")
+
+
+def _count(tmp_path, value: str):
+    return _findings(tmp_path, AUTO, (ALL, "etc/tasks-config.xml", COUNT, f"<taskServerCount>{value}</taskServerCount>"))
+
+
+def test_stock_count_of_two_in_a_three_node_cluster_is_the_start_up_wait(tmp_path):
+    findings = _count(tmp_path, "2")
+    assert _at(findings) == [("BPS505", n, "tasks-config.xml", 15) for n in ALL]
+    assert all(f.severity == "warning" and "the cluster has 3 nodes" in f.message for f in findings)
+
+
+def test_a_count_above_the_nodes_that_ever_start_is_an_error(tmp_path):
+    findings = _count(tmp_path, "4")
+    assert _at(findings) == [("BPS502", n, "tasks-config.xml", 15) for n in ALL]
+    assert all(f.severity == "error" and "the cluster has 3 nodes" in f.message and "never reaches 4" in f.message for f in findings)
+
+
+def test_a_count_of_two_on_a_single_clustered_node_is_an_error(tmp_path):
+    changes = [AUTO[1:], ("etc/tasks-config.xml", COUNT, "<taskServerCount>2</taskServerCount>")]
+    example = {"files": [dict(zip(("file", "replace", "with"), change), nodes=["manager"]) for change in changes]}
+    cluster = materialize(example, tmp_path)
+    for worker in WORKERS:
+        shutil.rmtree(cluster / worker)
+    findings = [f for f in lint(cluster).findings if f.rule in ("BPS502", "BPS505")]
+    assert _at(findings) == [("BPS502", "manager", "tasks-config.xml", 15)]
+    assert "the cluster has 1 node," in findings[0].message
+
+
+def test_latent_count_no_longer_claims_what_the_guide_says(tmp_path):
+    findings = _findings(
+        tmp_path,
+        AUTO,
+        (ALL, "etc/tasks-config.xml", COUNT, "<taskServerCount>2</taskServerCount>"),
+        (ALL, "humantask.xml", "<TaskCleanupConfig>", "<!--TaskCleanupConfig>"),
+        (ALL, "humantask.xml", "</TaskCleanupConfig>", "</TaskCleanupConfig-->"),
+    )
+    assert _at(findings) == [("BPS504", n, "tasks-config.xml", 15) for n in ALL]
+    assert not any("guide" in f.message for f in findings)
+
+
+# 7. Hazelcast refuses a member that joins another way, or with another group password
+SCHEME = '<parameter name="membershipScheme">wka</parameter>'
+DOMAIN = '<parameter name="domain">wso2.bps.domain</parameter>'
+
+
+def test_a_node_on_multicast_beside_wka_nodes_is_reported(tmp_path):
+    findings = _findings(tmp_path, (["worker2"], AXIS2, SCHEME, '<parameter name="membershipScheme">multicast</parameter>'))
+    assert _at(findings, "BPS312") == [("BPS312", "worker2", "axis2.xml", 626)]
+    assert "Incompatible joiners!" in next(f.message for f in findings if f.rule == "BPS312")
+
+
+def test_a_custom_membership_scheme_class_is_left_out(tmp_path):
+    custom = '<parameter name="membershipScheme">kubernetes</parameter><parameter name="membershipSchemeClassName">org.example.Scheme</parameter>'
+    findings = _findings(tmp_path, (["worker2"], AXIS2, SCHEME, custom))
+    assert _at(findings, "BPS312") == []
+
+
+def test_a_group_password_on_one_node_only_is_reported_and_never_printed(tmp_path, capsys):
+    from linter.cli import main
+
+    findings = _findings(tmp_path, (["worker2"], AXIS2, DOMAIN, DOMAIN + '<parameter name="groupPassword">Zq7-group-pw</parameter>'))
+    assert _at(findings, "BPS313") == [("BPS313", "worker2", "axis2.xml", 634)]
+    cluster = tmp_path / "cluster"
+    for args in ([str(cluster)], [str(cluster), "--format", "json"], ["drift", str(cluster)], ["model", str(cluster)]):
+        main(args)
+        assert "Zq7-group-pw" not in capsys.readouterr().out
+
+
+def test_the_same_group_password_everywhere_is_fine(tmp_path):
+    findings = _findings(tmp_path, (ALL, AXIS2, DOMAIN, DOMAIN + '<parameter name="groupPassword">Zq7-group-pw</parameter>'))
+    assert _at(findings) == []
