@@ -13,7 +13,6 @@ from tests.helpers import lint, materialize
 ALL = ["manager", "worker1", "worker2"]
 WORKERS = ["worker1", "worker2"]
 AXIS2 = "axis2/axis2.xml"
-SCRIPT = "wso2server.sh"
 FLAG = "    -DworkerNode="
 
 
@@ -45,8 +44,14 @@ def _script_flag(nodes, flag: str):
 # 1. localMemberHost from a system property the start script sets with a shell expansion
 def test_member_host_from_a_shell_expansion_is_unknown_not_shared(tmp_path):
     findings = _findings(tmp_path, *_member_host("${local.ip}"), *_script_flag(ALL, '-Dlocal.ip="$(hostname -i)"'))
-    assert _at(findings, "BPS305") == [] and _at(findings, "BPS306") == []
-    assert _at(findings, "BPS307") == []  # the WKA list names IPs no node is known to hold: unknown, not wrong
+    assert _at(findings) == []  # BPS305/BPS306 do not compare '${local.ip}'; BPS307 cannot tell which node a member is
+
+
+def test_member_host_from_a_literal_flag_is_still_compared(tmp_path):
+    findings = _findings(
+        tmp_path, *_member_host("${local.ip}"), *_script_flag(WORKERS, "-Dlocal.ip=10.0.1.11"), *_script_flag(["manager"], "-Dlocal.ip=10.0.1.10")
+    )
+    assert _at(findings, "BPS305") == [("BPS305", n, "axis2.xml", 655) for n in WORKERS]
 
 
 # 2. WKA members from a system property or an environment variable (ClusterBuilder.loadWellKnownMembers)
