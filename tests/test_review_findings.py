@@ -241,3 +241,12 @@ def test_a_group_password_on_one_node_only_is_reported_and_never_printed(tmp_pat
 def test_the_same_group_password_everywhere_is_fine(tmp_path):
     findings = _findings(tmp_path, (ALL, AXIS2, DOMAIN, DOMAIN + '<parameter name="groupPassword">Zq7-group-pw</parameter>'))
     assert _at(findings) == []
+
+
+def test_the_picture_does_not_say_no_node_answers_a_member_set_at_run_time(tmp_path, capsys):
+    from linter.cli import main
+
+    _findings(tmp_path, (ALL, AXIS2, "<hostName>10.0.1.10</hostName>", "<hostName>${MANAGER_HOST}</hostName>"))
+    main(["graph", str(tmp_path / "cluster")])
+    out = capsys.readouterr().out
+    assert "${MANAGER_HOST}:4000<br/>well-known member<br/>set at run time" in out and "no node answers" not in out
