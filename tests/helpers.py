@@ -22,7 +22,7 @@ _POLICIES = None
 # the broken example's findings counts from here (BROKEN_TOTALS, broken_summary).
 BROKEN_FINDINGS = {
     ("BPS101", "worker1", "datasources/bps-datasources.xml", 25),  # defaultAutoCommit false
-    ("BPS502", "manager", "etc/tasks-config.xml", 15),  # AUTO with taskServerCount 2
+    ("BPS502", "manager", "etc/tasks-config.xml", 15),  # AUTO with taskServerCount 4 in a three-node cluster
     ("BPS502", "worker1", "etc/tasks-config.xml", 15),
     ("BPS502", "worker2", "etc/tasks-config.xml", 15),
     ("BPS602", "manager", "carbon.xml", 585),  # a second AutoCommit node

@@ -198,7 +198,7 @@ def test_runbook_index_links_every_page_in_nav_order():
 
 # Each place the runbook departs from the WSO2 guide, as (page, what the visible correction names).
 GUIDE_CORRECTIONS = [
-    ("registry", "carries a space"),
+    ("registry", "the JDBC connection URL"),
     ("registry", "Carbon ignores `<cacheId>`"),
     ("registry", "`instanceid`"),
     ("clustering", "`membershipSchema`"),

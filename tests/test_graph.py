@@ -67,12 +67,12 @@ def test_example_cluster_nodes_roles_and_links(good):
 def test_broken_cluster_marks_nodes_and_links_with_rule_ids(broken):
     boxes = _by_title(broken)
     assert boxes["worker2"].role == "manager"  # its registry mount is writable
-    assert {"BPS101", "BPS201", "BPS303", "BPS404"} <= set(boxes["worker1"].rules)
-    assert "BPS702" not in boxes["worker1"].rules  # a warning is not marked
+    assert {"BPS101", "BPS303", "BPS404"} <= set(boxes["worker1"].rules)
+    assert "BPS702" not in boxes["worker1"].rules and "BPS201" not in boxes["worker1"].rules  # a warning or info is not marked
     assert set(boxes["manager"].rules) == {"BPS207", "BPS401", "BPS502", "BPS602"}
     arrows = _arrows(broken)
     assert arrows[("worker1", "bps_db", "datasource")].rules == ("BPS101",)
-    assert arrows[("worker1", "bps_registry", "mount-ro")].rules == ("BPS201",)
+    assert arrows[("worker1", "bps_registry", "mount-ro")].rules == ()  # its cacheId (BPS201) is only a warning
     assert arrows[("manager", "bps_registry", "mount-rw")].rules == ("BPS207",)
     assert arrows[("worker2", "bps_registry", "mount-rw")].rules == ("BPS207",)
     assert {s for s, t, k in arrows if k == "commit"} == {"manager", "worker2"}
@@ -89,7 +89,7 @@ def test_mermaid_says_the_same(broken):
     text = mermaid([broken])
     ids = {b.title: b.id for b in broken.boxes}
     assert text.startswith("flowchart TB\n")
-    assert f'{ids["worker1"]}["worker1<br/>worker<br/>✖ BPS101, BPS201, BPS303, BPS404, BPS502"]:::worker' in text
+    assert f'{ids["worker1"]}["worker1<br/>worker<br/>✖ BPS101, BPS303, BPS404, BPS502"]:::worker' in text
     assert f'{ids["worker2"]}["worker2<br/>manager<br/>' in text
     assert f'{ids["bps_db"]}[("bps_db<br/>' in text
     assert f'{ids["worker1"]} -->|"✖ BPS101"| {ids["bps_db"]}' in text
@@ -114,10 +114,12 @@ def test_dot_says_the_same(good, broken):
     text = dot([broken])
     ids = {b.title: b.id for b in broken.boxes}
     node = re.search(rf"^        {ids['worker1']} \[(.*)\];$", text, re.M).group(1)
-    assert 'label="worker1\\nworker\\n✖ BPS101, BPS201, BPS303, BPS404, BPS502"' in node and 'color="#c62828"' in node
+    assert 'label="worker1\\nworker\\n✖ BPS101, BPS303, BPS404, BPS502"' in node and 'color="#c62828"' in node
     assert re.search(rf'^        {ids["bps_db"]} \[.*shape="cylinder"', text, re.M)
     edge = re.search(rf"^        {ids['worker1']} -> {ids['bps_registry']} \[(.*)\];$", text, re.M).group(1)
-    assert 'label="mount ro ✖ BPS201"' in edge and 'style="dashed"' in edge and 'penwidth="3"' in edge
+    assert 'label="mount ro"' in edge and 'style="dashed"' in edge
+    edge = re.search(rf"^        {ids['manager']} -> {ids['bps_registry']} \[(.*)\];$", text, re.M).group(1)
+    assert 'label="mount rw ✖ BPS207"' in edge and 'penwidth="3"' in edge
     assert re.search(rf"^        {ids['manager']} -> {ids['worker2']} |^        {ids['worker2']} -> {ids['manager']} ", text, re.M)
     assert text.count("{") == text.count("}")
     clean = dot([good])
@@ -131,7 +133,7 @@ def test_svg_is_well_formed_and_says_the_same(broken):
     ids = {b.title: b.id for b in broken.boxes}
     worker1 = boxes[ids["worker1"]]
     assert "fault" in worker1.get("class").split() and "worker" in worker1.get("class").split()
-    assert set(worker1.get("data-rules").split()) >= {"BPS101", "BPS201", "BPS303", "BPS404"}
+    assert set(worker1.get("data-rules").split()) >= {"BPS101", "BPS303", "BPS404"}
     assert "worker1" in "".join(worker1.itertext())
     assert boxes[ids["worker2"]].get("class").split()[:3] == ["box", "node", "manager"]
     arrows = svg.xpath("//s:g[contains(@class, 'arrow')]", namespaces=ns)

@@ -14,12 +14,20 @@ def axis2_membership(node: Node, cluster: Cluster | None = None) -> bool:
     return node.clustering_enabled and node.hazelcast_config is None
 
 
+def builtin_membership(node: Node, cluster: Cluster | None = None) -> bool:
+    """axis2.xml's membership settings in force with a scheme Carbon knows (multicast when absent): a custom
+    scheme class decides its own joiner, and an unknown name stops clustering (BPS302)."""
+    scheme = node.clustering.membership_scheme.text if axis2_membership(node) else None
+    return axis2_membership(node) and (scheme or "multicast") in ("multicast", "wka", "aws")
+
+
 CONDITIONS = {
     "multi-node": lambda node, cluster: cluster.multi_node,
     "clustering-enabled": lambda node, cluster: node.clustering_enabled,
     "clustered": lambda node, cluster: cluster.multi_node or node.clustering_enabled,
     "depsync-enabled": depsync_enabled,
     "axis2-membership": axis2_membership,
+    "builtin-membership": builtin_membership,
 }
 
 

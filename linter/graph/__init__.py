@@ -251,7 +251,8 @@ def _wka(b: _Builder, nodes: list[Node], node_ids: dict[str, str]) -> None:
             if not targets:
                 if address not in missing:
                     missing[address] = box_id = b.new_id("m")
-                    b.boxes[box_id] = Box(box_id, "member", shown(address), ("well-known member", "no node answers"))
+                    unknown = "${" in address  # a property or environment variable only the running JVM knows
+                    b.boxes[box_id] = Box(box_id, "member", shown(address), ("well-known member", "set at run time" if unknown else "no node answers"))
                 b.arrow(node, node_ids[node.name], missing[address], "wka-unanswered", "WKA", places)
 
 

@@ -63,7 +63,13 @@ HUMANTASK = {
     "cleanup_statuses": "TaskCleanupConfig/statuses",
 }
 COORDINATION = {"coordination_enabled": "TaskCoordinationEnabled", "load_balancer_url": "ClusteredTaskEngines/LoadBalancerURL"}
-CARBON = {"host_name": "HostName", "mgt_host_name": "MgtHostName", "port_offset": "Ports/Offset"}
+CARBON = {
+    "host_name": "HostName",
+    "mgt_host_name": "MgtHostName",
+    "port_offset": "Ports/Offset",
+    "worker_http_proxy_port": "Ports/WorkerHttpProxyPort",
+    "worker_https_proxy_port": "Ports/WorkerHttpsProxyPort",
+}
 DEPSYNC = {"enabled": "Enabled", "auto_commit": "AutoCommit", "auto_checkout": "AutoCheckout", "repository_type": "RepositoryType", "svn_url": "SvnUrl"}
 ADMIN_USER = {"admin_user": "AdminUser/UserName", "admin_password": Password("AdminUser/Password")}
 
@@ -121,7 +127,11 @@ def clustering(parsed: ParsedXml) -> Clustering:
     element = child(parsed.root, "clustering")
     anchor = element if element is not None else parsed.root
     members_el = child(element, "members") if element is not None else None
-    members = tuple(Member(r.loc(m), r.text(m, "hostName"), r.text(m, "port")) for m in children(members_el, "member")) if members_el is not None else ()
+    members = (
+        tuple(Member(r.loc(m), r.text(m, "hostName", place="member"), r.text(m, "port", place="member")) for m in children(members_el, "member"))
+        if members_el is not None
+        else ()
+    )
     elements = children(element, "parameter") if element is not None else []
     parameters = tuple(Parameter(p.get("name") or "", r.value(p.text or "", p, "parameter")) for p in elements)
     first_by_name: dict[str, Value] = {}

@@ -184,6 +184,11 @@ class Clustering(NamedTuple):
         """The first ``<parameter name=...>`` of that name, as Carbon reads it; None when absent."""
         return next((p.value for p in self.parameters if p.name == name), None)
 
+    @property
+    def group_password(self) -> Value:
+        """The groupPassword parameter (absent: a Value of None at <clustering>); a property, so the model output leaves it out."""
+        return self.param("groupPassword") or Value(None, self.loc)
+
 
 class Tasks(NamedTuple):
     loc: Loc
@@ -254,6 +259,9 @@ class Carbon(NamedTuple):
     mgt_host_name: Value
     port_offset: Value
     depsync: DeploymentSynchronizer
+    # Ports/WorkerHttp(s)ProxyPort: the port service URLs carry, before a connector's proxyPort (AbstractTransportListener.genEpr)
+    worker_http_proxy_port: Value | None = None
+    worker_https_proxy_port: Value | None = None
 
 
 class UserMgt(NamedTuple):

@@ -67,9 +67,15 @@ class Reader:
     def value(self, raw: str | None, element, place: str = "text") -> Value:
         """A Value at ``element``; one holding ``${`` is noted, as written, for the placeholder check, and
         the model gets it as Carbon loads it: with the system properties it knows substituted where
-        Carbon substitutes (``place``: "text" of an element, a "parameter"'s text, an "attribute")."""
+        Carbon substitutes (``place``: "text" of an element, a "parameter"'s text, an "attribute", a WKA
+        "member"'s hostName or port)."""
         if not raw or "${" not in raw:
             return Value(raw, self.loc(element))
+        if place == "member":
+            # Axis2 ClusterBuilder.loadWellKnownMembers takes a system property, else an environment variable:
+            # not noted for the placeholder check (bps-lint cannot see the environment); unresolved is unknown
+            known = self.parsed.properties or {}
+            return Value(PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), raw), self.loc(element))
         value = Value(raw, self._own_loc(element))
         self.parsed.placeholders.append(value)
         where, known = self.parsed.substituted, self.parsed.properties
@@ -83,7 +89,7 @@ class Reader:
                 return Value(resolved, value.loc)
         return value
 
-    def text(self, element, *names: str) -> Value:
+    def text(self, element, *names: str, place: str = "text") -> Value:
         """The text of the element at ``names`` below ``element``; absent, at the deepest one that exists."""
         found = element
         for name in names:
@@ -95,7 +101,7 @@ class Reader:
         loc = self._locs.get(found)
         if loc is None or "${" in raw:
             if not names or "${" in raw:
-                return self.value(raw, found)
+                return self.value(raw, found, place)
             # Found by its local names: its path is the base's and theirs, no walk up to the root.
             loc = self._locs[found] = ElementLoc(self.parsed, found, f"{self.loc(element).element}/{'/'.join(names)}")
         return Value(raw, loc)

@@ -7,11 +7,12 @@ import ipaddress
 from collections import defaultdict
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.common import deviations, settled, shared_by_several
+from linter.evaluate.checks.common import deviations, host_address, settled, shared_by_several
 from linter.evaluate.conditions import axis2_membership
 from linter.evaluate.violation import Violation
 from linter.fix import set_attribute, set_text
 from linter.model.types import Cluster, Node, Value
+from linter.model.xmlread import PLACEHOLDER
 from linter.redact import listing
 
 BUILTIN_SCHEMES = ("multicast", "wka", "aws")
@@ -75,12 +76,19 @@ def clustering_parameter_typo(node: Node, cluster: Cluster):
             )
 
 
+def known(value: Value) -> str | None:
+    """The value's text when the files say it: None when blank, or when it holds a ${...} no known
+    system property resolves (set by a shell expansion, the environment or nowhere: BPS704 asks)."""
+    text = value.text
+    return text if text and not PLACEHOLDER.search(text) else None
+
+
 def _member_address(node: Node) -> tuple[str, str] | None:
     clustering = node.clustering
     if not clustering or clustering.local_member_host.is_blank:
         return None  # Hazelcast picks the node's own address: nothing to compare
-    port = clustering.local_member_port.text or DEFAULT_MEMBER_PORT
-    return clustering.local_member_host.text, port
+    host, port = known(clustering.local_member_host), known(clustering.local_member_port) if clustering.local_member_port.present else DEFAULT_MEMBER_PORT
+    return (host, port) if host and port else None  # a value only the running JVM knows is not compared
 
 
 @functools.lru_cache(maxsize=1024)  # a fleet repeats a few host names on every node
@@ -100,7 +108,7 @@ def is_loopback(host: str | None) -> bool:
 
 def _address(host: str, cluster: Cluster) -> str | None:
     """An IP literal for ``host``: itself, or what the manifest's [hosts] maps it to; None when only DNS knows."""
-    host = cluster.hosts.get(host.lower(), host)
+    host = host_address(host, cluster)
     return host if is_ip(host) else None
 
 
@@ -112,18 +120,27 @@ def local_member_unique(cluster: Cluster):
     taken = None
     for (host, port), nodes, names in shared_by_several(held):
         taken = _ports_taken(cluster) if taken is None else taken
+        one_machine = _one_machine(nodes, host)
         for index, node in enumerate(nodes):
-            value = node.clustering.local_member_port
-            edits = ()
-            if index and node.replicas == 1:  # the first node keeps the address; a folder mounted by several pods has no address of its own
-                edits = _own_member_address(node, host, nodes[0], taken)
-            yield Violation(
-                value.loc if value.present else node.clustering.local_member_host.loc,
-                f"localMemberHost:localMemberPort {host}:{port} is used by {names}; expected each node's own network address as localMemberHost "
-                "(for nodes that really share a host: a different localMemberPort each)",
-                node,
-                edits=edits,
-            )
+            # the first node keeps the address; a folder mounted by several pods has no address of its own
+            edits = _own_member_address(node, host, nodes[0], taken) if index and node.replicas == 1 else ()
+            if one_machine:  # nodes meant to share a machine: each needs its own port
+                value = node.clustering.local_member_port
+                yield Violation(
+                    value.loc if value.present else node.clustering.loc,
+                    f"localMemberHost:localMemberPort {host}:{port} is used by {names}, which run on one machine; expected a different localMemberPort "
+                    "for each node on it (the port offset does not shift it)",
+                    node,
+                    edits=edits,
+                )
+            else:
+                yield Violation(
+                    node.clustering.local_member_host.loc,
+                    f"localMemberHost:localMemberPort {host}:{port} is used by {names}; expected each node's own network address as localMemberHost "
+                    "(for nodes that really share a machine: a different localMemberPort each)",
+                    node,
+                    edits=edits,
+                )
 
 
 # The ports a Carbon node opens, before its carbon.xml offset: HTTP and HTTPS (catalina-server.xml), JMX RMI
@@ -177,9 +194,18 @@ def machine(node: Node, member_host_when_clustering_off: bool) -> str | None:
     different machines (BPS113) still counts it."""
     host = node.host
     if not host and node.clustering and (member_host_when_clustering_off or node.clustering_enabled):
-        member = node.clustering.local_member_host.text
+        member = known(node.clustering.local_member_host)  # a ${...} only the running JVM resolves says nothing
         host = member if member and not is_loopback(member) else None
     return host.lower() if host else None
+
+
+def _one_machine(nodes: list[Node], host: str) -> bool:
+    """Whether nodes sharing a member address are meant to run on one machine: a loopback address, one
+    manifest host for all, or a different carbon.xml port offset each (what nodes on one machine need)."""
+    if is_loopback(host) or (all(n.host for n in nodes) and len({n.host.lower() for n in nodes}) == 1):
+        return True
+    offsets = [n.carbon.port_offset.text or "0" for n in nodes if n.carbon]
+    return len(nodes) > 1 and len(offsets) == len(nodes) and len(set(offsets)) == len(nodes)
 
 
 @check
@@ -255,7 +281,9 @@ def wka_members(cluster: Cluster):
         if own and node.replicas == 1 and all(address is not None and (address, port) == own for _, address, port in listed):
             yield Violation(
                 clustering.members_loc,
-                f"the WKA member list of {node.name} names only itself; expected at least one other node so it can join the cluster",
+                f"the WKA member list of {node.name} names only itself, so when it starts while the others run (a restart) it forms a cluster of its own "
+                "and stays there: Hazelcast's split-brain merge is started by the smaller cluster, from the members it lists; "
+                "expected at least one other node so it can join the cluster",
                 node,
             )
 
@@ -269,9 +297,9 @@ def local_member_loopback(cluster: Cluster):
         {
             n.clustering.local_member_host.text
             for n in clustered
-            if not n.clustering.local_member_host.is_blank and not is_loopback(n.clustering.local_member_host.text)
+            if known(n.clustering.local_member_host) and not is_loopback(n.clustering.local_member_host.text)
         }
-        | {m.host.text for n in clustered for m in n.clustering.members if m.host.text and not is_loopback(m.host.text)}
+        | {m.host.text for n in clustered for m in n.clustering.members if known(m.host) and not is_loopback(m.host.text)}
     )
     if not remote:
         return  # every member on this machine: a loopback address is right

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Callable, Iterable
 
-from linter.model.types import Node, Value
+from linter.model.types import Cluster, Node, Value
 
 
 def deviations(items: Iterable[tuple[Node, Value]], key: Callable[[Value], object] = lambda v: v.text):
@@ -58,3 +58,8 @@ def settled(items: Iterable[tuple[Node, Value]], majority, key: Callable[[Value]
         return True
     managers = [(n, v) for n, v in items if n.role == "manager"]
     return sum(n.replicas for n, _ in managers) == 1 and key(managers[0][1]) == majority
+
+
+def host_address(host: str, cluster: Cluster) -> str:
+    """``host`` as the manifest's ``[hosts]`` maps it (a name to its address), else as written."""
+    return cluster.hosts.get(host.lower(), host)

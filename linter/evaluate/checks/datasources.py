@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from linter.evaluate.checks import check
 from linter.evaluate.checks.clustering import is_loopback, machine
-from linter.evaluate.checks.common import deviations_by_group, shared_by_several
+from linter.evaluate.checks.common import deviations_by_group, host_address, shared_by_several
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
 from linter.fix import add_child, set_text
@@ -171,10 +171,10 @@ def shared_db_same_url(cluster: Cluster):
         if pool.url.present and role != "the shared registry" and "${" not in pool.url.raw  # an unknown property: not compared
     ]
     by_key = {(role, n.name): pool for role, n, pool in pools}
-    urls = ((role, n, Value(_same_database(pool.url.text), pool.url.loc)) for role, n, pool in pools)
+    urls = ((role, n, Value(_same_database(pool.url.text, cluster), pool.url.loc)) for role, n, pool in pools)
     for role, node, _, majority in deviations_by_group(urls, key=lambda v: v.raw):
         pool = by_key[(role, node.name)]
-        other = next(p.url.text for r, n, p in pools if r == role and _same_database(p.url.text) == majority)
+        other = next(p.url.text for r, n, p in pools if r == role and _same_database(p.url.text, cluster) == majority)
         part = differing_part(pool.url.text, other) or "URL"
         named = _user_store_reference(cluster, node) if role == "the user store" else None
         if named is not None:  # user-mgt.xml points at another datasource than the other nodes': edit the reference
@@ -201,9 +201,13 @@ def _user_store_reference(cluster: Cluster, node: Node) -> Value | None:
     return mine if majority is not None and mine.text != majority else None
 
 
-def _same_database(url: str) -> str:
+def _same_database(url: str, cluster: Cluster) -> str:
+    """What identifies the database a URL reaches: its normalised parts, the host as bps-lint.toml's [hosts] maps it."""
     parts = url_parts(url)
-    return "|".join(parts) if parts else url.strip()
+    if not parts:  # a URL bps-lint cannot cut: as written, but credentials do not name another database
+        return redact(url.strip())
+    prefix, host, *rest = parts
+    return "|".join((prefix, host_address(host, cluster).lower(), *rest))
 
 
 @check
@@ -323,6 +327,11 @@ def _driver_in_use(cluster: Cluster, db: str) -> str | None:
     return DRIVER_CLASSES.get(db)
 
 
+def _a(word: str) -> str:
+    """``word`` with its indefinite article, as it is read aloud (an oracle, an h2, a mysql)."""
+    return f"{'an' if word[:1] in 'aeiouh' else 'a'} {word}"
+
+
 @check
 def driver_matches_url(node: Node, cluster: Cluster):
     for pool in node.datasources:
@@ -334,7 +343,7 @@ def driver_matches_url(node: Node, cluster: Cluster):
             replacement = _driver_in_use(cluster, db)
             yield Violation(
                 pool.driver.loc,
-                f"datasource {pool.name.text} has driver '{driver}' but its URL is a {db} URL; expected a {db} driver ({DRIVER_PREFIXES[db][0]}...)",
+                f"datasource {pool.name.text} has driver '{driver}' but its URL is {_a(db)} URL; expected {_a(db)} driver ({DRIVER_PREFIXES[db][0]}...)",
                 edits=set_text(pool.driver, replacement) if replacement else (),
             )
 

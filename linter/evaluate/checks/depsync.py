@@ -8,6 +8,7 @@ from linter.evaluate.conditions import depsync_enabled
 from linter.evaluate.violation import Violation
 from linter.fix import set_text
 from linter.model.types import Cluster, Node, Value
+from linter.redact import redact
 
 REPOSITORY_TYPES = ("registry", "svn", "git")
 
@@ -79,11 +80,12 @@ def depsync_repository(cluster: Cluster):
             node,
             edits=set_text(written, majority) if majority in REPOSITORY_TYPES and settled(kinds, majority) else (),
         )
+    # Compared without credentials: each node may log in as its own user (workers with a read-only one).
     with_url = [(n, n.carbon.depsync.svn_url) for n in enabled if _repository_type(n).text in ("svn", "git")]
-    for node, value, majority in deviations(with_url):
+    for node, value, majority in deviations(with_url, key=lambda v: redact(v.text or "")):
         yield Violation(
             value.loc,
-            f"DeploymentSynchronizer SvnUrl is {value.shown()} on {node.name} but '{majority}' on the other nodes; expected the same repository URL everywhere",
+            f"DeploymentSynchronizer SvnUrl is '{redact(value.text or '')}' on {node.name} but '{majority}' on the other nodes; expected the same repository URL everywhere",
             node,
             edits=set_text(value, majority) if majority and settled(with_url, majority) else (),
         )

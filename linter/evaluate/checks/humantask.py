@@ -21,11 +21,27 @@ def load_balancer_host(node: Node, cluster: Cluster):
             f"carbon.xml HostName is {host.shown()}, so the endpoints and HumanTask callback URLs this node hands out name the node itself "
             "rather than the load balancer; expected HostName (and MgtHostName) set to the load balancer's host name",
         )
-    if node.tomcat is not None and node.tomcat.proxy_ports and not any(p.present for p in node.tomcat.proxy_ports):
+    # Service endpoints (AbstractTransportListener.genEpr) take carbon.xml Ports/WorkerHttp(s)ProxyPort first, then
+    # the connector's proxyPort; other URLs (CarbonUtils.getTransportProxyPort: attachment links) only the connector's.
+    carbon = node.carbon
+    worker_ports = [
+        n for n, p in (("WorkerHttpProxyPort", carbon.worker_http_proxy_port), ("WorkerHttpsProxyPort", carbon.worker_https_proxy_port)) if p and not p.is_blank
+    ]
+    if node.tomcat is None or not node.tomcat.proxy_ports or any(p.present for p in node.tomcat.proxy_ports):
+        return
+    if worker_ports:
         yield Violation(
             node.tomcat.loc,
-            "no connector in tomcat/catalina-server.xml sets a proxyPort, so the URLs this node hands out carry its own port (9763/9443 plus the "
-            'offset) rather than the load balancer\'s; expected proxyPort="80" on the HTTP connector and proxyPort="443" on the HTTPS one',
+            f"no connector in tomcat/catalina-server.xml sets a proxyPort; carbon.xml Ports/{' and '.join(worker_ports)} gives the service endpoints "
+            "the load balancer's port, but URLs built from the connector alone (CarbonUtils.getTransportProxyPort, e.g. HumanTask's attachment links) "
+            'carry this node\'s own port (9443 plus the offset); expected proxyPort="80" on the HTTP connector and proxyPort="443" on the HTTPS one as well',
+        )
+    else:
+        yield Violation(
+            node.tomcat.loc,
+            "no connector in tomcat/catalina-server.xml sets a proxyPort, nor carbon.xml Ports/WorkerHttpProxyPort or WorkerHttpsProxyPort, so the URLs "
+            "this node hands out carry its own port (9763/9443 plus the offset) rather than the load balancer's; "
+            'expected proxyPort="80" on the HTTP connector and proxyPort="443" on the HTTPS one',
         )
 
 

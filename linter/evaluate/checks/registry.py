@@ -7,7 +7,7 @@ from linter.evaluate.checks import check
 from linter.evaluate.checks.common import describe_node, deviations_by_group, settled
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
-from linter.fix import add_child, set_text
+from linter.fix import set_text
 from linter.model.types import Cluster, Node, Value
 from linter.redact import listing
 
@@ -23,6 +23,9 @@ def cache_key(username: str, url: str) -> str:
 
 @check
 def registry_cache_id(node: Node, cluster: Cluster):
+    # CacheBackedRegistry reads <cacheId> only for a remote instance without a <dbConfig>; with one (every
+    # instance checked here) it keys the cache on the datasource's user@URL. So a missing cacheId is not
+    # reported, and a wrong one is a warning: it names another database than the mount uses.
     if not node.registry:
         return
     for instance in node.registry.remote_instances:
@@ -31,20 +34,18 @@ def registry_cache_id(node: Node, cluster: Cluster):
             continue
         if "${" in pool.url.text + pool.username.text:
             continue  # a system property bps-lint cannot see (BPS704 asks for it): the key is unknown here
+        cache_id = instance.cache_id
+        if not cache_id.present:
+            continue
         shown = f"{pool.username.text}@{redact(pool.url.text)}"
         expected = f"{pool.username.text}@{pool.url.text}"
         safe_to_show = shown == expected  # a URL holding a credential is never written into a fix (it would be printed)
-        cache_id = instance.cache_id
-        if not cache_id.present:
-            yield Violation(
-                instance.loc,
-                f"remoteInstance '{instance.id.text}' has no cacheId; expected <cacheId>{shown}</cacheId> (username@url of {pool.name.text})",
-                edits=add_child(Value(None, instance.loc), "remoteInstance", "cacheId", expected) if safe_to_show else (),
-            )
-        elif (cache_id.text or "").lower() not in {cache_key(pool.username.text, pool.url.text), f"{pool.username.text}@{pool.url.text}".lower()}:
+        if (cache_id.text or "").lower() not in {cache_key(pool.username.text, pool.url.text), expected.lower()}:
             yield Violation(
                 cache_id.loc,
-                f"cacheId of remoteInstance '{instance.id.text}' is '{redact(cache_id.raw)}'; expected '{shown}' (username@url of {pool.name.text}; case does not matter)",
+                f"cacheId of remoteInstance '{instance.id.text}' is '{redact(cache_id.raw)}', which names another database than its dbConfig's "
+                f"{pool.name.text}; Carbon ignores cacheId here and keys the registry cache on {pool.name.text}'s user@URL, so the value only misleads; "
+                f"expected '{shown}' (case does not matter), or no cacheId",
                 edits=set_text(cache_id, expected) if safe_to_show else (),
             )
 

@@ -56,17 +56,51 @@ def _schedules_on_ntask(node: Node) -> bool:
     return bool(node.humantask and node.humantask.cleanup_enabled)
 
 
+def _task_servers(cluster: Cluster) -> int:
+    """The instances that ever raise the start-up counter: ntask clustered with a task type to register."""
+    return sum(n.replicas for n in cluster.nodes if effective_mode(n) == "CLUSTERED" and _schedules_on_ntask(n))
+
+
+def _nodes(cluster: Cluster, servers: int) -> str:
+    count = cluster.instance_count
+    described = f"{count} node{'s' if count != 1 else ''}"
+    return described if servers == count else f"{described}, {servers} of them with HumanTask clean-up on and ntask clustered"
+
+
 @check
 def task_server_count(node: Node, cluster: Cluster):
+    # The wait has no time-out and the counter only goes up: a count above the task servers that can ever
+    # start never lets a node through; one within it only holds the first nodes back (BPS505).
     waiting = _waiting_count(node)
     if not waiting or not _schedules_on_ntask(node):
         return
     count, why = waiting
+    servers = _task_servers(cluster)
+    if count <= servers:
+        return
+    expected = f"taskServerCount 1 (or at most {servers})" if servers > 1 else "taskServerCount 1"
     yield Violation(
         node.tasks.count.loc,
-        f"taskServerCount is {count} and {why}, so a node that starts while fewer than {count} task servers have ever started "
-        "(the first start, or a whole-cluster restart) waits at start-up and schedules no HumanTask clean-up (TaskCleanupConfig) "
-        "until more nodes come up; expected taskServerCount 1",
+        f"taskServerCount is {count} and {why}, but the cluster has {_nodes(cluster, servers)}, so the start-up counter never reaches {count}: "
+        f"each node waits at start-up with no time-out and never schedules HumanTask's clean-up (TaskCleanupConfig); expected {expected}",
+        edits=set_text(node.tasks.count, "1"),
+    )
+
+
+@check
+def task_server_count_wait(node: Node, cluster: Cluster):
+    waiting = _waiting_count(node)
+    if not waiting or not _schedules_on_ntask(node):
+        return
+    count, why = waiting
+    servers = _task_servers(cluster)
+    if count > servers:
+        return  # BPS502: it never gets through
+    yield Violation(
+        node.tasks.count.loc,
+        f"taskServerCount is {count} and {why}, so on the first start of the cluster, or after all nodes were stopped, the first node waits at start-up "
+        f"(no time-out) and schedules no HumanTask clean-up until {count} task servers have started (the cluster has {_nodes(cluster, servers)}); "
+        "nodes started one after another, each once the previous one is up, never get there; expected taskServerCount 1, or the nodes started together",
         edits=set_text(node.tasks.count, "1"),
     )
 
@@ -80,7 +114,7 @@ def task_server_count_latent(node: Node, cluster: Cluster):
     yield Violation(
         node.tasks.count.loc,
         f"taskServerCount is {count} and {why}; nothing waits yet, since no ntask task is scheduled (HumanTask's TaskCleanupConfig is off), "
-        f"but the first node to start will wait for {count} task servers once one is; the guide asks for taskServerCount 1",
+        f"but once one is, the first node of a fresh or fully restarted cluster waits at start-up for {count} task servers; expected taskServerCount 1",
         edits=set_text(node.tasks.count, "1"),
     )
 
