@@ -63,13 +63,9 @@ HUMANTASK = {
     "cleanup_statuses": "TaskCleanupConfig/statuses",
 }
 COORDINATION = {"coordination_enabled": "TaskCoordinationEnabled", "load_balancer_url": "ClusteredTaskEngines/LoadBalancerURL"}
-CARBON = {
-    "host_name": "HostName",
-    "mgt_host_name": "MgtHostName",
-    "port_offset": "Ports/Offset",
-    "worker_http_proxy_port": "Ports/WorkerHttpProxyPort",
-    "worker_https_proxy_port": "Ports/WorkerHttpsProxyPort",
-}
+CARBON = {"host_name": "HostName", "mgt_host_name": "MgtHostName", "port_offset": "Ports/Offset"}
+# The ports service endpoints are given behind a load balancer (AbstractTransportListener.genEpr)
+WORKER_PROXY_PORTS = {"worker_http_proxy_port": "Ports/WorkerHttpProxyPort", "worker_https_proxy_port": "Ports/WorkerHttpsProxyPort"}
 DEPSYNC = {"enabled": "Enabled", "auto_commit": "AutoCommit", "auto_checkout": "AutoCheckout", "repository_type": "RepositoryType", "svn_url": "SvnUrl"}
 ADMIN_USER = {"admin_user": "AdminUser/UserName", "admin_password": Password("AdminUser/Password")}
 
@@ -221,6 +217,7 @@ def carbon(parsed: ParsedXml) -> Carbon:
     return Carbon(
         loc=r.loc(root),
         **r.fields(root, CARBON),
+        **r.fields(root, WORKER_PROXY_PORTS),
         depsync=DeploymentSynchronizer(
             loc=r.loc(anchor),
             **(r.fields(sync, DEPSYNC) if sync is not None else dict.fromkeys(DEPSYNC, absent)),

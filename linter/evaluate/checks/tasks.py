@@ -61,6 +61,22 @@ def _task_servers(cluster: Cluster) -> int:
     return sum(n.replicas for n in cluster.nodes if effective_mode(n) == "CLUSTERED" and _schedules_on_ntask(n))
 
 
+def _waiting(node: Node, cluster: Cluster, scheduled: bool = True, for_ever: bool | None = None) -> tuple[int, str, int] | None:
+    """(taskServerCount, why ntask waits for it, the task servers that can ever start) for a node whose ntask waits
+    at start-up and has a task type to schedule (``scheduled``) or none yet, and (``for_ever``) whose count the
+    task servers can never reach, or can; None otherwise."""
+    waiting = _waiting_count(node)
+    if not waiting or _schedules_on_ntask(node) != scheduled:
+        return None
+    servers = _task_servers(cluster)
+    return None if for_ever is not None and (waiting[0] > servers) != for_ever else (*waiting, servers)
+
+
+def _count_to_one(node: Node, message: str) -> Violation:
+    """The finding at taskServerCount, whose fix is 1: ntask then never waits for other task servers."""
+    return Violation(node.tasks.count.loc, message, edits=set_text(node.tasks.count, "1"))
+
+
 def _nodes(cluster: Cluster, servers: int) -> str:
     count = cluster.instance_count
     described = f"{count} node{'s' if count != 1 else ''}"
@@ -71,51 +87,42 @@ def _nodes(cluster: Cluster, servers: int) -> str:
 def task_server_count(node: Node, cluster: Cluster):
     # The wait has no time-out and the counter only goes up: a count above the task servers that can ever
     # start never lets a node through; one within it only holds the first nodes back (BPS505).
-    waiting = _waiting_count(node)
-    if not waiting or not _schedules_on_ntask(node):
+    waiting = _waiting(node, cluster, for_ever=True)
+    if not waiting:
         return
-    count, why = waiting
-    servers = _task_servers(cluster)
-    if count <= servers:
-        return
+    count, why, servers = waiting
     expected = f"taskServerCount 1 (or at most {servers})" if servers > 1 else "taskServerCount 1"
-    yield Violation(
-        node.tasks.count.loc,
+    yield _count_to_one(
+        node,
         f"taskServerCount is {count} and {why}, but the cluster has {_nodes(cluster, servers)}, so the start-up counter never reaches {count}: "
         f"each node waits at start-up with no time-out and never schedules HumanTask's clean-up (TaskCleanupConfig); expected {expected}",
-        edits=set_text(node.tasks.count, "1"),
     )
 
 
 @check
 def task_server_count_wait(node: Node, cluster: Cluster):
-    waiting = _waiting_count(node)
-    if not waiting or not _schedules_on_ntask(node):
+    waiting = _waiting(node, cluster, for_ever=False)  # a count never reached is BPS502's
+    if not waiting:
         return
-    count, why = waiting
-    servers = _task_servers(cluster)
-    if count > servers:
-        return  # BPS502: it never gets through
-    yield Violation(
-        node.tasks.count.loc,
+    count, why, servers = waiting
+    yield _count_to_one(
+        node,
         f"taskServerCount is {count} and {why}, so on the first start of the cluster, or after all nodes were stopped, the first node waits at start-up "
         f"(no time-out) and schedules no HumanTask clean-up until {count} task servers have started (the cluster has {_nodes(cluster, servers)}); "
         "nodes started one after another, each once the previous one is up, never get there; expected taskServerCount 1, or the nodes started together",
-        edits=set_text(node.tasks.count, "1"),
     )
 
 
 @check
 def task_server_count_latent(node: Node, cluster: Cluster):
-    waiting = _waiting_count(node)
-    if not waiting or _schedules_on_ntask(node):
+    waiting = _waiting(node, cluster, scheduled=False)
+    if not waiting:
         return
-    count, why = waiting
-    yield Violation(
-        node.tasks.count.loc,
+    count, why, _ = waiting
+    yield _count_to_one(
+        node,
         f"taskServerCount is {count} and {why}; nothing waits yet, since no ntask task is scheduled (HumanTask's TaskCleanupConfig is off), "
         f"but once one is, the first node of a fresh or fully restarted cluster waits at start-up for {count} task servers; expected taskServerCount 1",
-        edits=set_text(node.tasks.count, "1"),
     )
 
 
