@@ -384,6 +384,8 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
     if "inventory" in settings:
         inventories = [(settings["inventory"], None)]
     found = []
+    if not plays:
+        return found  # Jinja2 (a tenth of a second to import) only where there is a play to render
     env = _environment()
     decide = Decide(_environment(strict=True), render, _expand)
     read: dict[str, Role | None] = {}
