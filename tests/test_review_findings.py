@@ -122,6 +122,26 @@ def test_jdbc_urls_differing_only_in_a_password_reach_the_same_database(tmp_path
     assert _at(findings, "BPS106") == []
 
 
+def test_jdbc_urls_differing_only_in_the_user_parameter_reach_the_same_database(tmp_path):
+    url = "jdbc:mysql://mysql.bps.internal:3306/bps_db?autoReconnect=true"
+    logged_in = "jdbc:mysql://mysql.bps.internal:3306/bps_db?autoReconnect=true&amp;user=bpsuser&amp;password=s3cret"
+    findings = _findings(tmp_path, (["worker2"], "datasources/bps-datasources.xml", url, logged_in))
+    assert _at(findings, "BPS106") == [] and not any("s3cret" in f.message for f in findings)
+    sqlserver = "jdbc:sqlserver://db.bps.internal:1433;databaseName=bps_db"
+    findings = _findings(
+        tmp_path / "mssql",
+        (["manager", "worker1"], "datasources/bps-datasources.xml", url, sqlserver),
+        (["worker2"], "datasources/bps-datasources.xml", url, sqlserver + ";user=bpsuser;password=s3cret"),
+    )
+    assert _at(findings, "BPS106") == []
+
+
+def test_a_host_written_as_an_address_on_one_node_names_the_hosts_table(tmp_path):
+    by_ip = (["worker2"], "datasources/bps-datasources.xml", "jdbc:mysql://mysql.bps.internal:3306/bps_db", "jdbc:mysql://10.0.0.5:3306/bps_db")
+    (finding,) = [f for f in _findings(tmp_path, by_ip) if f.rule == "BPS106"]
+    assert "(the host differs)" in finding.message and "under [hosts] in bps-lint.toml" in finding.message
+
+
 # 6. carbon.xml's worker proxy ports come before a connector's proxyPort in the URLs a node hands out
 UNPROXIED = """<Server port="8005" shutdown="SHUTDOWN">
     <Service name="Catalina">

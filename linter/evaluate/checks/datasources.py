@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from linter.evaluate.checks import check
-from linter.evaluate.checks.clustering import is_loopback, machine
+from linter.evaluate.checks.clustering import is_ip, is_loopback, machine
 from linter.evaluate.checks.common import deviations_by_group, host_address, shared_by_several
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
@@ -185,10 +185,13 @@ def shared_db_same_url(cluster: Cluster):
                 node,
             )
             continue
+        hint = ""
+        if part == "host" and len({is_ip(url_parts(u)[1]) for u in (pool.url.text, other)}) == 2:
+            hint = " (if the name and the address are one server, map the name to the address under [hosts] in bps-lint.toml)"
         yield Violation(
             pool.url.loc,
             f"{_label(role, pool)} URL on {node.name} is '{redact(pool.url.text)}', but the other nodes use '{redact(other)}' (the {part} {'differ' if part.endswith('s') else 'differs'}); "
-            "expected the same database on every node",
+            f"expected the same database on every node{hint}",
             node,
         )
 

@@ -61,6 +61,13 @@ _ORACLE_URL = re.compile(r"(?i)^(jdbc:oracle:[a-z]+:)(?:[^@]*)@(?://)?([^:/?]+)(
 URL_PARTS = ("driver prefix", "host", "port", "database", "parameters")
 
 
+CREDENTIAL_PARAMETERS = frozenset({"user", "username", "userid", "uid", "user id"})
+
+
+def _is_credential(name: str) -> bool:
+    return name.strip().lower() in CREDENTIAL_PARAMETERS or is_secret_name(name)
+
+
 def url_parts(url: str | None) -> tuple[str, ...] | None:
     """A server URL cut into URL_PARTS and normalised the way a driver reads it: driver prefix and host
     case-folded, the default port filled in, parameters in any order. None when it is not one we can cut."""
@@ -73,7 +80,8 @@ def url_parts(url: str | None) -> tuple[str, ...] | None:
         return None
     prefix, host, port, database, params = match.groups()
     separators = re.split(r"[?&;]", params or "")
-    parameters = sorted(p for p in separators if p and not is_secret_name(p.partition("=")[0]))
+    # who logs in (user=, password=) does not say which database: only the other parameters are compared
+    parameters = sorted(p for p in separators if p and not _is_credential(p.partition("=")[0]))
     for p in list(parameters):  # SQL Server and DB2 keep the database among the parameters
         if p.lower().startswith("databasename="):
             database = database or p.partition("=")[2]
