@@ -207,6 +207,21 @@ def test_a_count_above_the_nodes_that_ever_start_is_an_error(tmp_path):
     assert all(f.severity == "error" and "the cluster has 3 nodes" in f.message and "never reaches 4" in f.message for f in findings)
 
 
+def test_an_empty_or_minus_one_count_defers_to_the_start_scripts_property(tmp_path):
+    """TaskServiceConfigurationImpl reads -Dtask.server.count only for -1 or an empty element; an absent one is 0."""
+    for value in ("", "-1"):
+        findings = _findings(
+            tmp_path / f"v{value}",
+            AUTO,
+            (ALL, "etc/tasks-config.xml", COUNT, f"<taskServerCount>{value}</taskServerCount>"),
+            *_script_flag(ALL, "-Dtask.server.count=5"),
+        )
+        assert _at(findings) == [("BPS502", n, "wso2server.sh", 315) for n in ALL], value
+        assert all("-Dtask.server.count=5" in f.message for f in findings)
+    absent = _findings(tmp_path / "absent", AUTO, (ALL, "etc/tasks-config.xml", COUNT, ""), *_script_flag(ALL, "-Dtask.server.count=5"))
+    assert _at(absent) == []
+
+
 def test_a_count_of_two_on_a_single_clustered_node_is_an_error(tmp_path):
     changes = [AUTO[1:], ("etc/tasks-config.xml", COUNT, "<taskServerCount>2</taskServerCount>")]
     example = {"files": [dict(zip(("file", "replace", "with"), change), nodes=["manager"]) for change in changes]}

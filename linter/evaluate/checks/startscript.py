@@ -39,7 +39,7 @@ def worker_node_flag_on_manager(node: Node, cluster: Cluster):
             flag.loc,
             f"{node.name} holds the writable /_system/config mount (the manager) but is started with -DworkerNode=true, which makes Carbon refuse every admin "
             "service call (HTTP 403), so nothing can be deployed or managed from its console; expected -DworkerNode=false on the manager",
-            edits=edit_flag(flag, flag.name + "=" + flag.text.partition("=")[2].replace(flag.value, "false"), _written(node)),
+            edits=edit_flag(flag, flag.name + "=" + flag.text.partition("=")[2].replace(flag.value, "false"), written(node)),
         )
 
 
@@ -50,11 +50,11 @@ def maxpermsize_ignored(node: Node, cluster: Cluster):
         yield Violation(
             flag.loc,
             f"{flag.text} is ignored by Java 8 and later (no permanent generation); expected -XX:MaxMetaspaceSize, or nothing",
-            edits=edit_flag(flag, "", _written(node)),
+            edits=edit_flag(flag, "", written(node)),
         )
 
 
-def _written(node: Node) -> bool:
+def written(node: Node) -> bool:
     """Whether the node's start script is a file as written (not the product's stock one, a template or a manifest)."""
     script = node.start_script
     return node.start_script_origin == "repository" and bool(script) and script.loc.path.endswith(".sh")

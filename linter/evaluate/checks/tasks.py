@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from linter.evaluate.checks import check
 from linter.evaluate.violation import Violation
-from linter.fix import set_text
+from linter.evaluate.checks.startscript import written
+from linter.fix import edit_flag, set_text
 from linter.model.types import Cluster, Node
 
 MODES = ("STANDALONE", "CLUSTERED", "REMOTE", "AUTO")
@@ -44,10 +45,25 @@ def _waiting_count(node: Node) -> tuple[int, str] | None:
     tasks = node.tasks
     if not tasks or effective_mode(node) != "CLUSTERED":
         return None
+    why = "taskServerMode is CLUSTERED" if configured_mode(node) == "CLUSTERED" else "taskServerMode is AUTO and clustering is enabled"
     count = tasks.count.as_int()
+    flag = _count_property(node)
+    if flag is not None:
+        count = int(flag.value)
+        why += f" (tasks-config.xml leaves the count to the start script's {flag.text})"
     if count is None or count <= 1:
-        return None  # -1 (an empty element), 0 (an absent one) and 1 never wait for another node
-    return count, "taskServerMode is CLUSTERED" if configured_mode(node) == "CLUSTERED" else "taskServerMode is AUTO and clustering is enabled"
+        return None  # -1 (an empty element, with no -Dtask.server.count), 0 (an absent one) and 1 never wait for another node
+    return count, why
+
+
+def _count_property(node: Node):
+    """The start script's -Dtask.server.count, when ntask reads it: the element empty or -1 (an absent element is 0
+    and the property is ignored; TaskServiceConfigurationImpl), and its value a number the script states."""
+    count = node.tasks.count
+    if not count.present or (count.raw.strip() and count.as_int() != -1) or not node.start_script:
+        return None
+    flag = node.start_script.flag("-Dtask.server.count", unconditional=True)
+    return flag if flag is not None and flag.value and flag.value.strip().lstrip("-").isdigit() else None
 
 
 def _schedules_on_ntask(node: Node) -> bool:
@@ -73,7 +89,11 @@ def _waiting(node: Node, cluster: Cluster, scheduled: bool = True, for_ever: boo
 
 
 def _count_to_one(node: Node, message: str) -> Violation:
-    """The finding at taskServerCount, whose fix is 1: ntask then never waits for other task servers."""
+    """The finding at taskServerCount (or the start script's -Dtask.server.count it defers to), whose fix is 1:
+    ntask then never waits for other task servers."""
+    flag = _count_property(node)
+    if flag is not None:
+        return Violation(flag.loc, message, edits=edit_flag(flag, f"{flag.name}=1", written(node)))
     return Violation(node.tasks.count.loc, message, edits=set_text(node.tasks.count, "1"))
 
 
