@@ -54,14 +54,14 @@ def broken(tmp_path):
 def test_example_cluster_is_clean(capsys):
     assert main([str(EXAMPLE_CLUSTER)]) == 0
     out = capsys.readouterr().out
-    assert out.strip() == "0 errors, 0 warnings, 0 infos in 36 files, 3 nodes, 1 cluster"
+    assert out.strip() == "0 errors, 0 warnings, 0 infos in 39 files, 3 nodes, 1 cluster"
 
 
 def test_text_format(broken, capsys):
     assert main([str(broken)]) == 1
     lines = capsys.readouterr().out.splitlines()
     findings, summary = lines[:-1], lines[-1]
-    assert summary == "1 error, 1 warning, 0 infos in 36 files, 3 nodes, 1 cluster; 1 fixable with --fix"
+    assert summary == "1 error, 1 warning, 0 infos in 39 files, 3 nodes, 1 cluster; 1 fixable with --fix"
     parsed = [TEXT_LINE.match(line) for line in findings]
     assert all(parsed), findings
     first = parsed[0]
@@ -77,7 +77,7 @@ def test_json_format_matches_its_schema(broken, capsys):
     assert main([str(broken), "--format", "json"]) == 1
     report = json.loads(capsys.readouterr().out)
     jsonschema.validate(report, _schema("findings.schema.json"))
-    assert report["summary"] == {"errors": 1, "warnings": 1, "infos": 0, "files": 36, "nodes": 3, "clusters": 1}
+    assert report["summary"] == {"errors": 1, "warnings": 1, "infos": 0, "files": 39, "nodes": 3, "clusters": 1}
     rules = [(f["rule"], f["name"], f["line"], f["node"]) for f in report["findings"]]
     assert rules == [("BPS705", "plaintext-password", 18, "worker1"), ("BPS101", "bps-ds-autocommit", 25, "worker1")]
 
@@ -169,7 +169,7 @@ def test_runs_from_another_directory(tmp_path):
     shutil.copytree(EXAMPLE_CLUSTER, target / "cluster")
     result = _run("cluster", cwd=target)
     assert result.returncode == 0
-    assert result.stdout.strip().endswith("in 36 files, 3 nodes, 1 cluster")
+    assert result.stdout.strip().endswith("in 39 files, 3 nodes, 1 cluster")
 
 
 def test_paths_are_relative_to_the_current_directory(broken, monkeypatch, capsys):

@@ -53,7 +53,7 @@ def test_severity_override_and_fail_on(repo, capsys):
     assert main([str(repo / "envs")]) == 0  # only warnings left
     out = capsys.readouterr().out
     assert "BPS101 [*] warning: BPS_DS defaultAutoCommit" in out and out.strip().endswith(
-        "0 errors, 1 warning, 1 info in 72 files, 6 nodes, 2 clusters; 1 fixable with --fix"
+        "0 errors, 1 warning, 1 info in 78 files, 6 nodes, 2 clusters; 1 fixable with --fix"
     )
     assert main([str(repo / "envs"), "--fail-on", "warning"]) == 1
     capsys.readouterr()
@@ -63,7 +63,7 @@ def test_severity_override_and_fail_on(repo, capsys):
 
 def test_exit_zero(repo, capsys):
     assert main([str(repo / "envs"), "--exit-zero"]) == 0
-    assert capsys.readouterr().out.strip().endswith(broken_summary(files=72, nodes=6, clusters=2))
+    assert capsys.readouterr().out.strip().endswith(broken_summary(files=78, nodes=6, clusters=2))
 
 
 def test_per_path_ignores(repo, capsys):
@@ -77,7 +77,7 @@ def test_per_path_ignores(repo, capsys):
 def test_exclude(repo, capsys):
     _config(repo, 'exclude = ["envs/prod"]\n')
     assert main([str(repo / "envs")]) == 0
-    assert capsys.readouterr().out.strip() == "0 errors, 0 warnings, 0 infos in 36 files, 3 nodes, 1 cluster"
+    assert capsys.readouterr().out.strip() == "0 errors, 0 warnings, 0 infos in 39 files, 3 nodes, 1 cluster"
 
 
 def test_extra_policies(repo, capsys):

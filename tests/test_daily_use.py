@@ -56,7 +56,7 @@ def test_baseline_round_trip(tree, capsys):
         shift_lines(tree / rel)
     code, out, err = run(capsys, "--baseline", "baseline.json", ".")
     assert code == 0, out
-    assert out.splitlines() == ["0 errors, 0 warnings, 0 infos in 36 files, 3 nodes, 1 cluster (15 in the baseline)"]
+    assert out.splitlines() == ["0 errors, 0 warnings, 0 infos in 39 files, 3 nodes, 1 cluster (15 in the baseline)"]
     assert err == ""
 
     # A new fault: exactly one new finding, at its shifted place.
@@ -226,7 +226,7 @@ def test_summary_counts_suppressed_findings(tree, capsys):
     assert " BPS101 " not in out
     assert (
         out.splitlines()[-1]
-        == "11 errors, 2 warnings, 1 info in 36 files, 3 nodes, 1 cluster (1 suppressed); 5 fixable with --fix (3 more with --unsafe-fixes)"
+        == "11 errors, 2 warnings, 1 info in 39 files, 3 nodes, 1 cluster (1 suppressed); 5 fixable with --fix (3 more with --unsafe-fixes)"
     )
 
 

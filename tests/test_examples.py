@@ -7,7 +7,7 @@ from tests.helpers import BROKEN_FINDINGS, REPO, lint
 
 def test_correct_cluster_has_no_findings():
     result = lint(REPO / "examples" / "cluster")
-    assert result.findings == [] and (result.nodes, result.clusters, result.files) == (3, 1, 36)
+    assert result.findings == [] and (result.nodes, result.clusters, result.files) == (3, 1, 39)
 
 
 def test_broken_cluster_reports_each_planted_mistake():

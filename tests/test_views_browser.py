@@ -71,7 +71,7 @@ def test_report_opens_offline_and_shows_picture_findings_and_drift(browser, tmp_
     browser.execute_script("arguments[0].scrollIntoView()", drift)
     assert drift.is_displayed()
     counts = broken_summary().partition(" in ")[0].split(", ")  # "12 errors", "2 warnings", "1 info"
-    assert browser.find_element(By.ID, "summary").text.split("\n") == [*counts, "36 files", "3 nodes", "1 cluster"]
+    assert browser.find_element(By.ID, "summary").text.split("\n") == [*counts, "39 files", "3 nodes", "1 cluster"]
     browser.set_window_size(1400, 1200)
     browser.execute_script("window.scrollTo(0, 0)")
     browser.save_screenshot(os.path.join(ARTIFACTS, "report-broken-cluster.png"))
