@@ -20,7 +20,7 @@ import hmac
 import os
 from typing import NamedTuple
 
-from linter.evaluate.checks.clustering import _member_address
+from linter.evaluate.checks.clustering import _member_address, machine
 from linter.graph import database_label
 from linter.masking import is_secret_name, shown
 from linter.model.types import Cluster, Node, Secret, Value
@@ -188,10 +188,10 @@ def node_settings(node: Node) -> dict[str, Setting]:
 
 
 def _relative(node: Node, path: str) -> str:
-    try:
-        return os.path.relpath(path, node.conf_dir).replace(os.sep, "/")
-    except ValueError:
-        return path
+    """``path`` relative to the node's conf folder when it lies in it; else as shown (a manifest or a template that
+    holds the text, whose conf folder is the container's)."""
+    prefix = node.conf_dir.rstrip(os.sep) + os.sep
+    return (path[len(prefix) :] if path.startswith(prefix) else path).replace(os.sep, "/")
 
 
 def _local_registry_names(nodes: list[Node]) -> set[str]:
@@ -363,13 +363,9 @@ def _unique_rows(nodes: list[Node], table: list[dict[str, Setting]]) -> list[Row
 
 
 def _offset_key(node: Node) -> str | None:
-    """host+offset: the cluster address's host when clustering is on, else HostName unless it is localhost."""
-    if not node.carbon:
-        return None
-    address = _member_address(node) if node.clustering_enabled else None
-    host = address[0] if address else None
-    if host is None and node.carbon.host_name.text and node.carbon.host_name.text != "localhost":
-        host = node.carbon.host_name.text
+    """machine+offset, the machine known as BPS306 knows it (the manifest's host, else a localMemberHost Carbon
+    reads); HostName is the load balancer's name, the same on every node, not the machine's."""
+    host = machine(node, member_host_when_clustering_off=False) if node.carbon else None
     return f"{host}+{node.carbon.port_offset.text or '0'}" if host else None
 
 

@@ -282,3 +282,22 @@ def test_member_addresses_are_not_compared_when_clustering_is_off(tmp_path):
     member = next(r for r in drift.per_node if r.setting == "clustering/parameter(localMemberHost)")
     assert member.status == "unique" and member.note.startswith("not compared")
     assert next(r for r in drift.per_node if r.setting == "clustering/parameter(localMemberPort)").status == "unique"
+
+
+def test_the_load_balancers_host_name_does_not_put_nodes_on_one_machine(tmp_path):
+    """Every node's HostName is the load balancer's (bps.example.com): with clustering off nothing says where
+    the nodes run, so their equal offsets are not a duplicate (BPS306 judges the same way)."""
+    off = {"nodes": ["manager", "worker1", "worker2"], "file": "axis2/axis2.xml", "replace": 'enable="true"', "with": 'enable="false"'}
+    drift = _drift(materialize({"files": [off]}, tmp_path))
+    offset = next(r for r in drift.per_node if r.setting == "carbon/Ports/Offset")
+    assert offset.status == "unique" and offset.note.startswith("not compared")
+
+
+def test_a_manifest_node_names_its_manifest_not_a_path_up_from_the_container():
+    from types import SimpleNamespace
+
+    from linter.drift import _relative
+
+    node = SimpleNamespace(conf_dir="/home/wso2carbon/wso2bps-3.6.0/repository/conf")  # the container's, in a pod
+    assert _relative(node, "k8s/all.yaml") == "k8s/all.yaml"
+    assert _relative(node, "/home/wso2carbon/wso2bps-3.6.0/repository/conf/axis2/axis2.xml") == "axis2/axis2.xml"
