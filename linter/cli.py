@@ -273,17 +273,18 @@ def cmd_check(argv: list[str]) -> int:
         )
         return EXIT_OK
     _apply_baseline(args.baseline or settings.baseline, result, settings)
+
+    def relint():
+        again = lint_paths(args.paths, engine, settings, jobs=args.jobs)
+        _apply_baseline(args.baseline or settings.baseline, again, settings)
+        return again
+
     if args.diff:
         from linter.fix.run import fix_roots, show_diff
 
-        return EXIT_FINDINGS if show_diff(result, fix_roots(args.paths), args.unsafe_fixes) else EXIT_OK
+        return EXIT_FINDINGS if show_diff(result, fix_roots(args.paths), args.unsafe_fixes, relint) else EXIT_OK
     if args.fix:
         from linter.fix.run import apply_fixes, fix_roots
-
-        def relint():
-            again = lint_paths(args.paths, engine, settings, jobs=args.jobs)
-            _apply_baseline(args.baseline or settings.baseline, again, settings)
-            return again
 
         result, _ = apply_fixes(result, fix_roots(args.paths), args.unsafe_fixes, relint)
     text = _text_renderer(args)

@@ -124,6 +124,25 @@ def test_diff_writes_nothing_exits_1_and_applies_with_patch_and_git(broken_copy,
         assert capsys.readouterr().out == ""
 
 
+def test_diff_shows_every_pass_fix_makes(broken_copy, tmp_path, capsys, monkeypatch):
+    """A fix can make another possible (readOnly true on a worker, then its AutoCommit off): --diff shows the tree
+    --fix leaves, not its first pass only."""
+    other = tmp_path / "other" / "broken"
+    shutil.copytree(broken_copy, other)
+    main(["--fix", "--unsafe-fixes", str(other)])
+    capsys.readouterr()
+    monkeypatch.chdir(broken_copy.parent)
+    before = _tree(broken_copy)
+    assert main(["--diff", "--unsafe-fixes", "broken"]) == 1
+    diff = capsys.readouterr().out
+    assert _tree(broken_copy) == before  # nothing written, however many passes
+    if shutil.which("patch"):
+        (broken_copy.parent / "fix.diff").write_text(diff)
+        subprocess.run(["patch", "-s", "-p0", "-i", "fix.diff"], check=True, cwd=broken_copy.parent)
+        relative = lambda root: {p.relative_to(root): data for p, data in _tree(root).items()}  # noqa: E731
+        assert relative(broken_copy) == relative(other)
+
+
 def test_fix_reports_what_remains_and_a_second_run_changes_nothing(broken_copy, capsys):
     assert main([str(broken_copy)]) == 1
     out = capsys.readouterr().out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from linter.fix.apply import plan, unified_diff, write_atomic
+from linter.parse.xmlfile import read_bytes
 from linter.redact import clean
 
 
@@ -58,21 +59,38 @@ def _printable(change, diff: bytes, applies: str) -> bool:
     return True
 
 
-def show_diff(result, roots: list[str], unsafe: bool, out=None) -> int:
+def show_diff(result, roots: list[str], unsafe: bool, relint, out=None) -> int:
     """Print what --fix would change, and the suggested changes to rendered conf text; write nothing. The number of
-    files either would change."""
+    files either would change.
+
+    The fixes are made as --fix makes them, pass after pass with the same checks, on the files held in memory
+    (``xmlfile.PENDING``, which the linting of each pass reads) instead of on disk."""
+    from linter.discover.walk import display_path
+    from linter.fix.apply import FileChange
+    from linter.parse.xmlfile import PENDING
+
     out = out or getattr(sys.stdout, "buffer", None) or _TextOut(sys.stdout)
-    changes, refused = plan(result.findings, roots, unsafe)
+    originals: dict[str, bytes] = {}
+
+    def keep(real: str, data: bytes) -> None:
+        if real not in originals:
+            originals[real] = read_bytes(real)[0]
+        PENDING[real] = data
+
+    PENDING.clear()
+    try:
+        final, fixes = _passes(result, roots, unsafe, relint, keep)
+        changes = [FileChange(display_path(real), real, before, PENDING[real], 0) for real, before in sorted(originals.items()) if PENDING[real] != before]
+    finally:
+        PENDING.clear()
     for change in changes:
         diff = unified_diff(change)
         if _printable(change, diff, "--fix applies it"):
             out.write(diff)
     out.flush()
-    _say_refused(refused)
-    fixes = sum(c.fixes for c in changes)
     if changes:
         sys.stderr.write(f"bps-lint: would fix {fixes} finding(s) in {len(changes)} file(s)\n")
-    suggested = show_suggestions(result, unsafe, out)
+    suggested = show_suggestions(final, unsafe, out)
     return len(changes) + suggested
 
 
@@ -112,15 +130,22 @@ MAX_PASSES = 10  # a fix can make another possible (a worker found read-only can
 
 def apply_fixes(result, roots: list[str], unsafe: bool, relint):
     """Fix, lint again, and again while the new findings have fixes; the final result and how many were fixed."""
-    total, tried = 0, set()
-    for _ in range(MAX_PASSES):
-        result, fixed = _one_pass(result, roots, unsafe, relint, tried)
-        total += fixed
-        if not fixed:
-            break
+    result, total = _passes(result, roots, unsafe, relint, write_atomic)
     if total:
         sys.stderr.write(f"bps-lint: fixed {total} finding(s)\n")
     show_suggestions(result, unsafe)  # on standard error: standard output holds the report
+    return result, total
+
+
+def _passes(result, roots: list[str], unsafe: bool, relint, write) -> tuple:
+    """The passes of --fix (and --diff): fix, lint again with ``relint()``, again while new findings have fixes;
+    ``write(real, data)`` stores a file. The final result and how many findings were fixed."""
+    total, tried = 0, set()
+    for _ in range(MAX_PASSES):
+        result, fixed = _one_pass(result, roots, unsafe, relint, tried, write)
+        total += fixed
+        if not fixed:
+            break
     return result, total
 
 
@@ -128,7 +153,7 @@ def _fix_key(finding) -> tuple:
     return (finding.rule, finding.loc.path, finding.loc.line, finding.node, finding.fix.edits)
 
 
-def _one_pass(result, roots: list[str], unsafe: bool, relint, tried: set):
+def _one_pass(result, roots: list[str], unsafe: bool, relint, tried: set, write=write_atomic):
     """Write the fixes, lint again with ``relint()`` and return its result and how many were fixed.
 
     A fix that creates a problem (the fixed tree has a finding the old one did not, of a rule just fixed or on a
@@ -143,7 +168,7 @@ def _one_pass(result, roots: list[str], unsafe: bool, relint, tried: set):
     _say_refused(refused)
     if not changes:
         return result, 0
-    trial = _Trial(result, roots, relint, {c.real: c.before for c in changes})
+    trial = _Trial(result, roots, relint, {c.real: c.before for c in changes}, write)
     try:
         if trial.keeps(fixes):
             return trial.after, trial.fixed
@@ -168,8 +193,8 @@ def _one_pass(result, roots: list[str], unsafe: bool, relint, tried: set):
 class _Trial:
     """Writes a set of fixes over the files as they were, lints, and says whether they made something worse."""
 
-    def __init__(self, result, roots, relint, originals: dict):
-        self.result, self.roots, self.relint = result, roots, relint
+    def __init__(self, result, roots, relint, originals: dict, write=write_atomic):
+        self.result, self.roots, self.relint, self.write = result, roots, relint, write
         self.originals = originals  # real path -> bytes before the pass
         self.current = dict(originals)
         self.before = {_key(f) for f in result.findings}
@@ -178,7 +203,7 @@ class _Trial:
     def _write(self, wanted: dict) -> None:
         for real, data in wanted.items():
             if self.current.get(real) != data:
-                write_atomic(real, data)
+                self.write(real, data)
                 self.current[real] = data
 
     def restore(self) -> None:

@@ -65,9 +65,18 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # real conf files are < 100 KiB; refuse to sl
 MAX_ELEMENTS = 100_000
 
 
+# Files as ``bps-lint --diff`` has them in mind, by real path: the fixes it would make, never written, which its
+# next pass lints (a fix can make another possible) as --fix lints them on disk. Empty otherwise.
+PENDING: dict[str, bytes] = {}
+
+
 def read_bytes(path: str, root: str | None = None) -> tuple[bytes | None, FileProblem | None]:
     """Read a regular file without following it into trouble (loops, FIFOs, huge blobs, and, given
     ``root``, a symbolic link leading out of that real folder)."""
+    if PENDING:
+        pending = PENDING.get(os.path.realpath(path))
+        if pending is not None:
+            return pending, None
     if root and not _NO_FOLLOW and os.path.islink(path) and not inside(os.path.realpath(path), root):
         return None, FileProblem("unreadable", OUTSIDE, Loc(path))  # no O_NOFOLLOW (Windows): ask first
     try:
