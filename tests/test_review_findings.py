@@ -285,3 +285,16 @@ def test_the_picture_does_not_say_no_node_answers_a_member_set_at_run_time(tmp_p
     main(["graph", str(tmp_path / "cluster")])
     out = capsys.readouterr().out
     assert "${MANAGER_HOST}:4000<br/>well-known member<br/>set at run time" in out and "no node answers" not in out
+
+
+def test_a_domain_or_group_password_differing_only_in_blanks_is_another_one(tmp_path):
+    """Axis2 hands the parameter text to Hazelcast untrimmed: ' wso2.bps.domain' is another group (clustering.md)."""
+    domain = '<parameter name="domain">wso2.bps.domain</parameter>'
+    spaced = '<parameter name="domain">\n        wso2.bps.domain\n    </parameter>'
+    findings = _findings(tmp_path, (["worker2"], AXIS2, domain, spaced))
+    (finding,) = [f for f in findings if f.rule == "BPS304"]
+    assert (finding.node, finding.loc.line) == ("worker2", 634) and "\\n        wso2.bps.domain\\n    " in finding.message
+    password = (["worker1"], AXIS2, domain, domain + '\n        <parameter name="groupPassword"> pw </parameter>')
+    others = (["manager", "worker2"], AXIS2, domain, domain + '\n        <parameter name="groupPassword">pw</parameter>')
+    findings = _findings(tmp_path / "pw", password, others)
+    assert _at(findings, "BPS313") == [("BPS313", "worker1", "axis2.xml", 635)] and not any(" pw " in f.message for f in findings)

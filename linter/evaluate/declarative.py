@@ -166,13 +166,23 @@ def _node_values(spec: dict, cluster: Cluster):
 
 
 def check_consistent(spec: dict, cluster: Cluster):
-    """kube-linter style "same on every node": each value that differs from the most common one."""
+    """kube-linter style "same on every node": each value that differs from the most common one; with ``exact``,
+    as written (the product takes the text untrimmed: a blank around the domain is another domain)."""
     items = list(_node_values(spec, cluster))
     copy = (spec.get("autofix") or {}).get("derive") == "majority"
-    for node, value, majority in deviations(items):
+    exact = bool(spec.get("exact"))
+    key = (lambda v: v.raw) if exact else (lambda v: v.text)
+    for node, value, majority in deviations(items, key):
         written = resolve(node, spec["field"])  # a value only the default stands for is not in the file
-        edits = set_text(written, majority) if copy and written.present and majority and settled(items, majority) else ()
-        yield Violation(value.loc, render(spec["message"], value=value.text, node=node.name, majority=majority), node, edits=edits)
+        edits = set_text(written, majority, whole=exact) if copy and written.present and majority and settled(items, majority, key) else ()
+        shown, others = (_visible(value.raw), _visible(majority)) if exact else (value.text, majority)
+        yield Violation(value.loc, render(spec["message"], value=shown, node=node.name, majority=others), node, edits=edits)
+
+
+def _visible(text: str | None) -> str | None:
+    """Text with its blanks and line breaks visible (' wso2.bps.domain\\n'), so two values that differ only there
+    do not read the same."""
+    return None if text is None else repr(text)[1:-1]
 
 
 def check_unique(spec: dict, cluster: Cluster):
