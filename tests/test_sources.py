@@ -709,3 +709,26 @@ def test_include_role_task_vars_reach_the_roles_templates(tmp_path):
     result = lint(repo)
     assert not [f for f in result.findings if f.rule == "BPS403"], [f.message for f in result.findings if f.rule == "BPS403"]
     assert {n: "<tns:NodeId>bps-" + n + "</tns:NodeId>" in t for n, t in _rendered(repo, "bps.xml").items()} == {"bps_1": True, "bps_2": True}
+
+
+def test_a_broken_vars_file_leaves_its_hosts_values_unknown_and_cross_node_rules_wait(tmp_path):
+    repo = _manager_and_worker(tmp_path)
+    carbon, registry = repo / TEMPLATES / "carbon.xml.j2", repo / TEMPLATES / "registry.xml.j2"
+    carbon.write_text(carbon.read_text().replace('{{ "true" if "bps_manager" in group_names else "false" }}', "{{ auto_commit | default(false) | lower }}"))
+    registry.write_text(registry.read_text().replace("{{ 'true' if worker_node else 'false' }}", "{{ registry_read_only | default(true) | lower }}"))
+    manager_vars = repo / "dev" / "group_vars" / "bps_manager.yml"
+    manager_vars.write_text("registry_read_only: false\nauto_commit: true\n")
+    assert not [f for f in lint(repo).findings if f.rule in ("BPS003", "BPS602", "BPS207")]
+    manager_vars.write_text("registry_read_only: false\nauto_commit: [true\n")
+    result = lint(repo)
+    assert {(f.rule, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if f.rule in ("BPS003", "BPS602", "BPS207")} == {
+        ("BPS003", "bps_manager.yml", 3)
+    }
+    assert [f for f in result.findings if f.rule == "BPS301"]  # each node's own rules still run
+
+
+def test_a_playbook_that_is_not_yaml_is_a_finding_at_its_line(tmp_path, capsys):
+    repo = _copy(tmp_path)
+    (repo / "site.yml").write_text("- hosts: bps\n  roles:\n    - bps\n  tasks: [\n")
+    assert main([str(repo)]) == 1
+    assert {(f.rule, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in lint(repo).findings} == {("BPS003", "site.yml", 5)}
