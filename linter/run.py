@@ -29,7 +29,7 @@ def lint_cluster(source: ClusterSource, engine: Engine) -> ClusterOutcome:
     built = build_cluster(source)
     cluster = built.cluster
     files = files_read(cluster)
-    findings = engine.problem_findings(built.problems) + engine.evaluate(cluster)
+    findings = engine.problem_findings(_once(built.problems)) + engine.evaluate(cluster)
     found = len(findings)
     findings = annotate(suppress.apply(findings, [(cluster.name, node.name, s) for node, s in built.suppressions], engine), built.notes)
     suppressed = found - sum(1 for f in findings if f.name not in ("invalid-suppression", "unused-suppression"))
@@ -37,6 +37,20 @@ def lint_cluster(source: ClusterSource, engine: Engine) -> ClusterOutcome:
     if secrets:  # a check may quote a value without knowing it came from a secret-named setting
         findings = [f._replace(message=scrub(f.message, secrets)) for f in findings]
     return ClusterOutcome(cluster.name, len(cluster.nodes), files, findings, max(suppressed, 0))
+
+
+def _once(problems: list) -> list:
+    """A file missing from a role is missing for every host the role renders (the same place, the same message):
+    one finding, on the first of them, not one per host."""
+    seen: set = set()
+    kept = []
+    for node, problem in problems:
+        key = (problem.loc, problem.message)
+        if problem.kind == "missing" and key in seen:
+            continue
+        seen.add(key)
+        kept.append((node, problem))
+    return kept
 
 
 def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = None, jobs: int = 1) -> RunResult:

@@ -732,3 +732,19 @@ def test_a_playbook_that_is_not_yaml_is_a_finding_at_its_line(tmp_path, capsys):
     (repo / "site.yml").write_text("- hosts: bps\n  roles:\n    - bps\n  tasks: [\n")
     assert main([str(repo)]) == 1
     assert {(f.rule, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in lint(repo).findings} == {("BPS003", "site.yml", 5)}
+
+
+def test_a_roles_path_with_dot_is_shown_plainly_and_a_file_missing_from_the_role_is_one_finding(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "myroles").mkdir()
+    (repo / "roles" / "bps").rename(repo / "myroles" / "bps")
+    (repo / "ansible.cfg").write_text("[defaults]\nroles_path = ./myroles\n")
+    templates = repo / "myroles" / "bps" / "templates"
+    (templates / "carbon-home" / "wso2" / "business-process" / "conf").rename(templates / "conf")
+    (templates / "conf" / "carbon.xml.j2").unlink()  # with an unknown product_version: no product's files stand in for the rest
+    with open(repo / "dev" / "group_vars" / "bps.yml", "a") as handle:
+        handle.write("\nproduct_version: 9.9.9\n")
+    result = lint(repo)
+    assert result.nodes == 2 and all("/./" not in f.loc.path and f.loc.path.startswith(str(repo / "myroles" / "bps")) for f in result.findings)
+    missing = [(f.rule, f.node, f.loc.path.rsplit("/", 1)[-1]) for f in result.findings if "humantask.xml is missing" in f.message]
+    assert missing == [("BPS004", "bps_1", "templates")]

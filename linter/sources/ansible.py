@@ -464,7 +464,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             if roles:  # none when a condition this host fails guards them
                 variables = {**run.defaults.values, **base, **run.role_vars.values, **run.facts.values}
                 origin = {**run.defaults.origin, **origin, **run.role_vars.origin, **run.facts.origin}
-                unknown = bool(run.unresolved or vars_problems)
+                unknown = True if vars_problems else run.unresolved
                 nodes.append(_node(env, inventory, host, roles, variables, origin, play, display, NodeSource, unknown))
         if nodes:
             name = settings.get("group") or _cluster_name(inventory, hosts, play.hosts)
@@ -503,10 +503,11 @@ def _play_hosts(play: Play, group, inventories, problems, display):
     return [], None
 
 
-def _node(env, inventory, host, roles: list[Role], variables: dict, origin: dict, play, display, NodeSource, unknown: bool = False):
+def _node(env, inventory, host, roles: list[Role], variables: dict, origin: dict, play, display, NodeSource, unknown: bool | list = False):
     """The node a host is: the templates of every role the play runs for it (a later role's template of the same
-    file wins, as its task overwrites the file), rendered with the host's variables. ``unknown``: a vars file or
-    value the host takes could not be read or rendered, so its rendered files hold values that are not the real ones."""
+    file wins, as its task overwrites the file), rendered with the host's variables. ``unknown``: True when a vars
+    file of the host cannot be read (every file may miss its values), else the variables a set_fact could not render
+    (the files whose templates name them hold values that are not the real ones)."""
     root = play.root
     variables = _expand(env, variables)
     templates = {rel: template for role in roles for rel, template in role.templates.items()}
@@ -528,7 +529,8 @@ def _node(env, inventory, host, roles: list[Role], variables: dict, origin: dict
             names = [n for n in _EXPRESSION.findall(text) if n in origin]
             if names:
                 notes.append((number, "; ".join(f"{host} takes it from variable '{n}' set in {origin[n]}" for n in dict.fromkeys(names))))
-        files[rel] = SourceFile(shown, out.text.encode("utf-8"), line_map(source, out.text), 0, tuple(notes), values_unknown=unknown)
+        unresolved = unknown is True or any(re.search(rf"\b{re.escape(name)}\b", source) for name in unknown or ())
+        files[rel] = SourceFile(shown, out.text.encode("utf-8"), line_map(source, out.text), 0, tuple(notes), values_unknown=unresolved)
     product = None
     name, version = str(variables.get("product_name", "")), str(variables.get("product_version", ""))
     if name and version:

@@ -53,7 +53,7 @@ class Run(NamedTuple):
     defaults: Layer  # every reached role's defaults/main.yml (lowest precedence)
     role_vars: Layer  # play vars, then every reached role's vars/main.yml
     facts: Layer  # set_fact values and role parameters, in task order (highest)
-    unresolved: list  # (file, line) of each value the templates need that could not be rendered or read
+    unresolved: list  # the names of set_fact values that could not be rendered: templates using them hold unknown values
 
 
 class _Walk:
@@ -230,6 +230,8 @@ class _Walk:
             value = self.rendered(value, path, at, f"set_fact '{name}'")
             if value is not _UNKNOWN:
                 self.run.facts.set({name: value}, f"{self.display(path)}:{at} (set_fact)")
+            else:
+                self.run.unresolved.append(name)
 
     def rendered(self, value, path: str, at: int, what: str):
         """``value`` with its Jinja2 expressions rendered for this host; _UNKNOWN (reported) when they cannot be."""
@@ -237,7 +239,6 @@ class _Walk:
             return value if not _templated(value) else _UNKNOWN
         result = self.decide.render(value, self.variables())
         if result is _UNKNOWN:
-            self.run.unresolved.append((path, at))
             self.report(
                 path, at, f"{what} cannot be rendered here ('{_short(value)}' needs a lookup or a value known only when Ansible runs); templates see it unset"
             )
