@@ -61,7 +61,12 @@ def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = Non
     settings = settings or Settings()
     found = discover(paths, exclude=settings.excluded if settings.exclude else None)
     result = RunResult()
-    result.notes = [f"{clean(path)} is not a file of a BPS node (no repository/conf, conf or bps.xml folder holds it); not checked" for path in found.strays]
+    result.notes = [
+        f"{clean(path)} is not a template of a BPS conf file that a play found renders for a node; not checked"
+        if path.endswith(".j2")
+        else f"{clean(path)} is not a file of a BPS node (no repository/conf, conf or bps.xml folder holds it); not checked"
+        for path in found.strays
+    ]
     result.findings.extend(engine.problem_findings([(None, FileProblem("unreadable", message, loc)) for loc, message in found.problems]))
     outcomes = map_in_processes(lambda source: lint_cluster(source, engine), found.clusters, choose_jobs(jobs, len(found.clusters)))
     for outcome in outcomes:

@@ -748,3 +748,15 @@ def test_a_roles_path_with_dot_is_shown_plainly_and_a_file_missing_from_the_role
     assert result.nodes == 2 and all("/./" not in f.loc.path and f.loc.path.startswith(str(repo / "myroles" / "bps")) for f in result.findings)
     missing = [(f.rule, f.node, f.loc.path.rsplit("/", 1)[-1]) for f in result.findings if "humantask.xml is missing" in f.message]
     assert missing == [("BPS004", "bps_1", "templates")]
+
+
+def test_a_template_named_alone_is_checked_through_ansible_cfg_or_said_to_be_unchecked(tmp_path, capsys):
+    repo = _copy(tmp_path)  # no .git, no bps-lint.toml above: ansible.cfg marks the repository's top
+    (repo / "roles").rename(repo / "myroles")
+    (repo / "ansible.cfg").write_text("[defaults]\nroles_path = ./myroles\n")
+    template = repo / "myroles" / TEMPLATES.removeprefix("roles/") / "registry.xml.j2"
+    result = lint(template)
+    assert (result.nodes, result.clusters) == (2, 1) and ("BPS203", "bps_1", "registry.xml.j2", 20) in found(result)
+    capsys.readouterr()
+    assert main([str(repo / "myroles" / "bps" / "templates" / "wso2ei-bps.service.j2")]) == 1  # the cluster around it is checked
+    assert "wso2ei-bps.service.j2 is not a template of a BPS conf file that a play found renders for a node; not checked" in capsys.readouterr().err
