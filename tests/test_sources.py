@@ -760,3 +760,11 @@ def test_a_template_named_alone_is_checked_through_ansible_cfg_or_said_to_be_unc
     capsys.readouterr()
     assert main([str(repo / "myroles" / "bps" / "templates" / "wso2ei-bps.service.j2")]) == 1  # the cluster around it is checked
     assert "wso2ei-bps.service.j2 is not a template of a BPS conf file that a play found renders for a node; not checked" in capsys.readouterr().err
+
+
+def test_a_suggested_change_to_the_stream_on_stdin_says_it_came_from_standard_input(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(KUBE.read_bytes())))
+    main(["-", "--diff"])
+    err = capsys.readouterr().err
+    assert "bps-lint: <stdin> (rendered): conf text read from standard input is not written by --fix;" in err
+    assert "byte for byte" not in err
