@@ -768,3 +768,16 @@ def test_a_suggested_change_to_the_stream_on_stdin_says_it_came_from_standard_in
     err = capsys.readouterr().err
     assert "bps-lint: <stdin> (rendered): conf text read from standard input is not written by --fix;" in err
     assert "byte for byte" not in err
+
+
+def test_a_fact_only_ansible_can_render_holds_back_the_cross_node_rules_only_when_a_template_uses_it(tmp_path):
+    repo = _copy(tmp_path)
+    assert [f for f in lint(repo).findings if f.rule == "BPS605"]  # cluster-scope: no node enables the synchronizer
+    _tasks(repo, "- set_fact:\n    vault_token: \"{{ lookup('env', 'VAULT_TOKEN') }}\"\n")
+    assert [f for f in lint(repo).findings if f.rule == "BPS605"]  # no template uses it
+    carbon = repo / TEMPLATES / "carbon.xml.j2"
+    carbon.write_text(
+        carbon.read_text().replace("<Enabled>false</Enabled>\n        <AutoCommit>", "<Enabled>{{ vault_token | length > 0 }}</Enabled>\n        <AutoCommit>")
+    )
+    result = lint(repo)
+    assert not [f for f in result.findings if f.rule == "BPS605"] and [f for f in result.findings if f.rule == "BPS301"]
