@@ -318,23 +318,24 @@ class HostVars(Mapping):
     template first asks for that host. Problems in those files are reported for the host that owns them."""
 
     def __init__(self, inventory: Inventory, root: str | None, display, playbook: str | None, env):
-        self.inventory, self.root, self.display, self.playbook, self.env = inventory, root, display, playbook, env
-        self.read: dict[str, dict] = {}
+        # private (underscored): the sandbox lets a template reach no attribute of it but the mapping's own
+        self._inventory, self._root, self._display, self._playbook, self._env = inventory, root, display, playbook, env
+        self._read: dict[str, dict] = {}
 
     def __getitem__(self, host: str) -> dict:
-        if host not in self.inventory.hosts:
+        if host not in self._inventory.hosts:
             raise KeyError(host)
-        if host not in self.read:
-            self.read[host] = {}  # a host's variables naming hostvars of itself see it empty, not a loop
-            values, _ = inventory_variables(self.inventory, host, self.root, self.display, [], self.playbook, self)
-            self.read[host] = _expand(self.env, values)
-        return self.read[host]
+        if host not in self._read:
+            self._read[host] = {}  # a host's variables naming hostvars of itself see it empty, not a loop
+            values, _ = inventory_variables(self._inventory, host, self._root, self._display, [], self._playbook, self)
+            self._read[host] = _expand(self._env, values)
+        return self._read[host]
 
     def __iter__(self):
-        return iter(self.inventory.hosts)
+        return iter(self._inventory.hosts)
 
     def __len__(self) -> int:
-        return len(self.inventory.hosts)
+        return len(self._inventory.hosts)
 
 
 def _expand(env, variables: dict) -> dict:
