@@ -29,7 +29,7 @@ def lint_cluster(source: ClusterSource, engine: Engine) -> ClusterOutcome:
     built = build_cluster(source)
     cluster = built.cluster
     files = files_read(cluster)
-    findings = engine.problem_findings(built.problems) + engine.evaluate(cluster)
+    findings = engine.problem_findings(_once(built.problems)) + engine.evaluate(cluster)
     found = len(findings)
     findings = annotate(suppress.apply(findings, [(cluster.name, node.name, s) for node, s in built.suppressions], engine), built.notes)
     suppressed = found - sum(1 for f in findings if f.name not in ("invalid-suppression", "unused-suppression"))
@@ -37,6 +37,20 @@ def lint_cluster(source: ClusterSource, engine: Engine) -> ClusterOutcome:
     if secrets:  # a check may quote a value without knowing it came from a secret-named setting
         findings = [f._replace(message=scrub(f.message, secrets)) for f in findings]
     return ClusterOutcome(cluster.name, len(cluster.nodes), files, findings, max(suppressed, 0))
+
+
+def _once(problems: list) -> list:
+    """A file missing from a role is missing for every host the role renders (the same place, the same message):
+    one finding, on the first of them, not one per host."""
+    seen: set = set()
+    kept = []
+    for node, problem in problems:
+        key = (problem.loc, problem.message)
+        if problem.kind == "missing" and key in seen:
+            continue
+        seen.add(key)
+        kept.append((node, problem))
+    return kept
 
 
 def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = None, jobs: int = 1) -> RunResult:
@@ -47,7 +61,12 @@ def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = Non
     settings = settings or Settings()
     found = discover(paths, exclude=settings.excluded if settings.exclude else None)
     result = RunResult()
-    result.notes = [f"{clean(path)} is not a file of a BPS node (no repository/conf, conf or bps.xml folder holds it); not checked" for path in found.strays]
+    result.notes = [
+        f"{clean(path)} is not a template of a BPS conf file that a play found renders for a node; not checked"
+        if path.endswith(".j2")
+        else f"{clean(path)} is not a file of a BPS node (no repository/conf, conf or bps.xml folder holds it); not checked"
+        for path in found.strays
+    ]
     result.findings.extend(engine.problem_findings([(None, FileProblem("unreadable", message, loc)) for loc, message in found.problems]))
     outcomes = map_in_processes(lambda source: lint_cluster(source, engine), found.clusters, choose_jobs(jobs, len(found.clusters)))
     for outcome in outcomes:

@@ -626,3 +626,158 @@ def test_a_crlf_template_maps_rendered_lines_to_its_own():
     template = "<a>\n{% if false %}\n  <x/>\n{% endif %}\n  <b/>\n  <c>{{ x }}</c>\n</a>\n"
     rendered = "<a>\n  <b/>\n  <c>1</c>\n</a>\n"  # as Jinja2 renders it: "\n" line endings, whatever the template's
     assert line_map(template.replace("\n", "\r\n"), rendered) == line_map(template, rendered) == (1, 5, 6, 7, 8)
+
+
+# --- Ansible: magic variables, native values, include_role vars, unknown values ----------------------
+
+
+def _manager_and_worker(tmp_path):
+    """The two-host repository as a manager (bps_1, group bps_manager) and a worker (bps_2, bps_workers): the
+    manager's AutoCommit from ``group_names``, the registry's remote instance from ``hostvars``, its readOnly from a
+    set_fact that is a boolean, and the role's custom tasks run only for the hosts of group bps."""
+    repo = _copy(tmp_path)
+    inventory = repo / "dev" / "inventory"
+    inventory.write_text(inventory.read_text().replace("[broker]", "[bps_manager]\nbps_1\n\n[bps_workers]\nbps_2\n\n[broker]", 1))
+    carbon = repo / TEMPLATES / "carbon.xml.j2"
+    carbon.write_text(
+        carbon.read_text().replace(
+            "<Enabled>false</Enabled>\n        <AutoCommit>false</AutoCommit>",
+            '<Enabled>true</Enabled>\n        <AutoCommit>{{ "true" if "bps_manager" in group_names else "false" }}</AutoCommit>',
+        )
+    )
+    registry = repo / TEMPLATES / "registry.xml.j2"
+    registry.write_text(
+        registry.read_text().replace(
+            '    <!--mount path="/_system/config" overwrite="true|false|virtual">',
+            '    <dbConfig name="shared">\n        <dataSource>jdbc/WSO2RegistryDB</dataSource>\n    </dbConfig>\n'
+            "    <remoteInstance url=\"https://{{ hostvars[groups['bps_manager'][0]]['ansible_host'] }}:9443/registry\">\n"
+            "        <id>shared</id>\n        <dbConfig>shared</dbConfig>\n"
+            "        <readOnly>{{ 'true' if worker_node else 'false' }}</readOnly>\n"
+            "        <enableCache>true</enableCache>\n        <registryRoot>/</registryRoot>\n    </remoteInstance>\n"
+            '    <mount path="/_system/config" overwrite="true">\n        <instanceId>shared</instanceId>\n'
+            "        <targetPath>/_system/bpsconfig</targetPath>\n    </mount>\n"
+            '    <!--mount path="/_system/config" overwrite="true|false|virtual">',
+        )
+    )
+    _tasks(
+        repo,
+        "- set_fact:\n    worker_node: \"{{ inventory_hostname in groups['bps_workers'] }}\"\n"
+        "- include_role:\n    name: bps\n    tasks_from: custom\n  when: \"'bps' in group_names\"\n",
+    )
+    return repo
+
+
+def _rendered(repo, rel):
+    from linter.discover.walk import discover
+
+    return {n.name: n.files[rel].data.decode() for c in discover([str(repo)]).clusters for n in c.nodes}
+
+
+def test_magic_variables_and_a_boolean_fact_render_as_ansible_renders_them(tmp_path):
+    repo = _manager_and_worker(tmp_path)
+    result = lint(repo)
+    assert not [f for f in result.findings if f.rule in ("BPS003", "BPS602", "BPS207")], [f.message for f in result.findings if f.rule.startswith("BPS0")]
+    registry = _rendered(repo, "registry.xml")
+    assert all('<remoteInstance url="https://10.0.0.11:9443/registry">' in text for text in registry.values())
+    assert (
+        "<readOnly>false</readOnly>\n        <enableCache>" in registry["bps_1"],
+        "<readOnly>true</readOnly>\n        <enableCache>" in registry["bps_2"],
+    ) == (True, True)
+    carbon = _rendered(repo, "carbon.xml")
+    assert ("<AutoCommit>true</AutoCommit>" in carbon["bps_1"], "<AutoCommit>false</AutoCommit>" in carbon["bps_2"]) == (True, True)
+
+
+def test_play_hosts_short_names_and_native_values(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "dev" / "group_vars" / "bps.yml").write_text(
+        "members: \"{{ ansible_play_hosts | map('extract', hostvars, 'ansible_host') | list }}\"\nshort: '{{ inventory_hostname_short }}'\n"
+        "offset: '{{ 1 + 1 }}'\nexponent: '{{ \"1e3\" }}'\n"
+    )
+    template = repo / TEMPLATES / "registry.xml.j2"
+    template.write_text(template.read_text() + "<!-- {{ members | join(',') }} {{ play_hosts | length }} {{ short }} {{ offset + 1 }} {{ exponent }} -->\n")
+    rendered = _rendered(repo, "registry.xml")
+    assert rendered["bps_1"].endswith("<!-- 10.0.0.11,10.0.0.12 2 bps_1 3 1e3 -->\n")
+
+
+def test_include_role_task_vars_reach_the_roles_templates(tmp_path):
+    from linter.sources import defaults
+
+    repo = _split_role(tmp_path)
+    stock = defaults.data("ei-6.6.0", "bps.xml").decode()
+    (repo / TEMPLATES / "bps.xml.j2").write_text(stock.replace("<!-- <tns:NodeId></tns:NodeId>  -->", "<tns:NodeId>{{ node_id }}</tns:NodeId>"))
+    _tasks(repo, '- include_role:\n    name: bps_clustering\n  vars:\n    node_id: "bps-{{ inventory_hostname }}"\n')
+    result = lint(repo)
+    assert not [f for f in result.findings if f.rule == "BPS403"], [f.message for f in result.findings if f.rule == "BPS403"]
+    assert {n: "<tns:NodeId>bps-" + n + "</tns:NodeId>" in t for n, t in _rendered(repo, "bps.xml").items()} == {"bps_1": True, "bps_2": True}
+
+
+def test_a_broken_vars_file_leaves_its_hosts_values_unknown_and_cross_node_rules_wait(tmp_path):
+    repo = _manager_and_worker(tmp_path)
+    carbon, registry = repo / TEMPLATES / "carbon.xml.j2", repo / TEMPLATES / "registry.xml.j2"
+    carbon.write_text(carbon.read_text().replace('{{ "true" if "bps_manager" in group_names else "false" }}', "{{ auto_commit | default(false) | lower }}"))
+    registry.write_text(registry.read_text().replace("{{ 'true' if worker_node else 'false' }}", "{{ registry_read_only | default(true) | lower }}"))
+    manager_vars = repo / "dev" / "group_vars" / "bps_manager.yml"
+    manager_vars.write_text("registry_read_only: false\nauto_commit: true\n")
+    assert not [f for f in lint(repo).findings if f.rule in ("BPS003", "BPS602", "BPS207")]
+    manager_vars.write_text("registry_read_only: false\nauto_commit: [true\n")
+    result = lint(repo)
+    assert {(f.rule, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if f.rule in ("BPS003", "BPS602", "BPS207")} == {
+        ("BPS003", "bps_manager.yml", 3)
+    }
+    assert [f for f in result.findings if f.rule == "BPS301"]  # each node's own rules still run
+
+
+def test_a_playbook_that_is_not_yaml_is_a_finding_at_its_line(tmp_path, capsys):
+    repo = _copy(tmp_path)
+    (repo / "site.yml").write_text("- hosts: bps\n  roles:\n    - bps\n  tasks: [\n")
+    assert main([str(repo)]) == 1
+    assert {(f.rule, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in lint(repo).findings} == {("BPS003", "site.yml", 5)}
+
+
+def test_a_roles_path_with_dot_is_shown_plainly_and_a_file_missing_from_the_role_is_one_finding(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "myroles").mkdir()
+    (repo / "roles" / "bps").rename(repo / "myroles" / "bps")
+    (repo / "ansible.cfg").write_text("[defaults]\nroles_path = ./myroles\n")
+    templates = repo / "myroles" / "bps" / "templates"
+    (templates / "carbon-home" / "wso2" / "business-process" / "conf").rename(templates / "conf")
+    (templates / "conf" / "carbon.xml.j2").unlink()  # with an unknown product_version: no product's files stand in for the rest
+    with open(repo / "dev" / "group_vars" / "bps.yml", "a") as handle:
+        handle.write("\nproduct_version: 9.9.9\n")
+    result = lint(repo)
+    assert result.nodes == 2 and all("/./" not in f.loc.path and f.loc.path.startswith(str(repo / "myroles" / "bps")) for f in result.findings)
+    missing = [(f.rule, f.node, f.loc.path.rsplit("/", 1)[-1]) for f in result.findings if "humantask.xml is missing" in f.message]
+    assert missing == [("BPS004", "bps_1", "templates")]
+
+
+def test_a_template_named_alone_is_checked_through_ansible_cfg_or_said_to_be_unchecked(tmp_path, capsys):
+    repo = _copy(tmp_path)  # no .git, no bps-lint.toml above: ansible.cfg marks the repository's top
+    (repo / "roles").rename(repo / "myroles")
+    (repo / "ansible.cfg").write_text("[defaults]\nroles_path = ./myroles\n")
+    template = repo / "myroles" / TEMPLATES.removeprefix("roles/") / "registry.xml.j2"
+    result = lint(template)
+    assert (result.nodes, result.clusters) == (2, 1) and ("BPS203", "bps_1", "registry.xml.j2", 20) in found(result)
+    capsys.readouterr()
+    assert main([str(repo / "myroles" / "bps" / "templates" / "wso2ei-bps.service.j2")]) == 1  # the cluster around it is checked
+    assert "wso2ei-bps.service.j2 is not a template of a BPS conf file that a play found renders for a node; not checked" in capsys.readouterr().err
+
+
+def test_a_suggested_change_to_the_stream_on_stdin_says_it_came_from_standard_input(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(KUBE.read_bytes())))
+    main(["-", "--diff"])
+    err = capsys.readouterr().err
+    assert "bps-lint: <stdin> (rendered): conf text read from standard input is not written by --fix;" in err
+    assert "byte for byte" not in err
+
+
+def test_a_fact_only_ansible_can_render_holds_back_the_cross_node_rules_only_when_a_template_uses_it(tmp_path):
+    repo = _copy(tmp_path)
+    assert [f for f in lint(repo).findings if f.rule == "BPS605"]  # cluster-scope: no node enables the synchronizer
+    _tasks(repo, "- set_fact:\n    vault_token: \"{{ lookup('env', 'VAULT_TOKEN') }}\"\n")
+    assert [f for f in lint(repo).findings if f.rule == "BPS605"]  # no template uses it
+    carbon = repo / TEMPLATES / "carbon.xml.j2"
+    carbon.write_text(
+        carbon.read_text().replace("<Enabled>false</Enabled>\n        <AutoCommit>", "<Enabled>{{ vault_token | length > 0 }}</Enabled>\n        <AutoCommit>")
+    )
+    result = lint(repo)
+    assert not [f for f in result.findings if f.rule == "BPS605"] and [f for f in result.findings if f.rule == "BPS301"]

@@ -219,9 +219,9 @@ def _roots(paths: list[str]) -> tuple[list[str], set[str], set[str], list[str]]:
 
 def _source_top(path: str) -> str:
     """The folder to walk for a changed YAML file, template or inventory: the nearest folder above holding the
-    playbooks' ``roles``, a manifest or a .git, else its folder."""
+    playbooks' ``roles``, an ansible.cfg (whose roles_path may name other folders), a manifest or a .git, else its folder."""
     folder = os.path.dirname(os.path.abspath(path))
-    return nearest_with(folder, (".git", "bps-lint.toml", "roles")) or folder
+    return nearest_with(folder, (".git", "bps-lint.toml", "roles", "ansible.cfg")) or folder
 
 
 def _under(real: str, folders: set[str]) -> bool:
@@ -332,6 +332,9 @@ def discover(paths: list[str], exclude=None) -> Discovery:
         if product or base:
             gathered = [c._replace(nodes=[n if n.product or n.base else n._replace(product=product, base=base) for n in c.nodes]) for c in gathered]
         wanted.extend(gathered)
+    # A template named (as pre-commit names a changed file) that no play renders for a node is not checked: say so.
+    rendered = {os.path.realpath(f.path) for c in wanted for n in c.nodes for f in (n.files or {}).values()}
+    strays.extend(p for p in paths if p.endswith(".j2") and os.path.realpath(p) not in rendered and os.path.isfile(p) and enclosing_node(p) is None)
     return Discovery(clusters=wanted, problems=problems, strays=tuple(strays))
 
 

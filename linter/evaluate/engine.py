@@ -27,7 +27,7 @@ BUILTIN_RULES = {
     "invalid-suppression": ("suppress", None),
     "unused-suppression": ("suppress", None),
 }
-UNREAD = ("unreadable", "unparseable", "doctype")  # file problems that leave a node's values unknown
+UNREAD = ("unreadable", "unparseable", "doctype", "unresolved")  # file problems that leave a node's values unknown
 PROBLEM_RULES = {problem: name for name, (_, problem) in BUILTIN_RULES.items() if problem}
 # The cross-node declarative kinds: fn(spec, cluster) -> violations naming their node.
 CLUSTER_KINDS = {"consistent": check_consistent, "unique": check_unique}

@@ -99,6 +99,7 @@ def show_suggestions(result, unsafe: bool, out=None) -> int:
     of the file you edit where it maps byte for byte (on ``out`` with the other diffs, or without ``out`` on standard
     error), else of the rendered text (on standard error, for reading). The number of such files."""
     from linter.fix.apply import suggestions
+    from linter.sources.gather import STDIN_NAME
 
     found = suggestions(result.findings, unsafe)
     for suggestion in found:
@@ -116,6 +117,12 @@ def show_suggestions(result, unsafe: bool, out=None) -> int:
                 f"bps-lint: {clean(change.path)}: conf text held in a manifest or rendered from a template is not written by --fix; "
                 f"the diff of it is a suggestion for {change.fixes} finding(s)\n"
             )
+        elif change.real == STDIN_NAME:  # no file to map the change onto: the manifests came down a pipe
+            sys.stderr.write(
+                f"bps-lint: {clean(change.path)}: conf text read from standard input is not written by --fix; the change to the conf text, "
+                f"for {change.fixes} finding(s), to make by hand in the files it came from:\n"
+            )
+            sys.stderr.write(diff.decode("utf-8", errors="replace"))
         else:
             sys.stderr.write(
                 f"bps-lint: {clean(change.path)}: conf text held in a manifest or rendered from a template is not written by --fix, and this "

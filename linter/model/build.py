@@ -194,7 +194,9 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
             files.append(ConfFile(rel, result.path, result.problem.kind, origin))
             problems.append(result.problem)
             return
-        files.append(ConfFile(rel, result.path, "ok", origin))
+        # a file rendered without values a broken vars file would give: read, but the cross-node rules wait for it
+        unresolved = source.files is not None and getattr(source.files.get(rel), "values_unknown", False)
+        files.append(ConfFile(rel, result.path, "unresolved" if unresolved else "ok", origin))
         found_suppressions.extend(result.suppressions)
         result.properties, result.substituted = known, _substitution(rel)
         if reader is readers.datasources:

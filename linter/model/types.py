@@ -316,7 +316,7 @@ class ConfFile(NamedTuple):
 
     name: str
     path: str
-    status: str  # ok | missing | unreadable | unparseable | doctype
+    status: str  # ok | missing | unreadable | unparseable | doctype | unresolved (rendered without some of its values)
     origin: str = "repository"  # repository | default (the product's stock file) | base (the manifest's base folder)
 
 

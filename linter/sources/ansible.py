@@ -13,15 +13,17 @@ import json
 import os
 import posixpath
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from linter.discover.manifest import NodeSettings
 from linter.parse.location import Loc
 from linter.parse.xmlfile import read_bytes
 from linter.sources.files import SourceFile
+from linter.sources import kubernetes
 from linter.sources.kubernetes import place
-from linter.sources.roles import Decide, Play, follow, reachable
-from linter.sources.yamlnodes import MAX_EXPANDED_NODES, documents, get, plain
+from linter.sources.roles import Decide, Play, follow, native, reachable
+from linter.sources.yamlnodes import MAX_EXPANDED_NODES, YamlProblem, documents, get, plain
 
 _SCRIPT = "bin/wso2server.sh"
 MAX_VAR_PASSES = 5  # a variable holding "{{ other }}" is rendered again, as Ansible does lazily
@@ -135,6 +137,7 @@ def _environment(strict: bool = False):
             "to_json": lambda v, **k: json.dumps(v),
             "mandatory": lambda v, msg=None: v,
             "quote": lambda v: "'" + str(v).replace("'", "'\"'\"'") + "'",
+            "extract": _extract,
         }
     )
 
@@ -148,6 +151,14 @@ def _environment(strict: bool = False):
 
     env.globals.update(lookup=ansible_only("lookup"), query=ansible_only("lookup"), q=ansible_only("lookup"))
     return env
+
+
+def _extract(item, container, morekeys=None):
+    """Ansible's ``extract`` filter: ``groups['bps'] | map('extract', hostvars, 'ansible_host')``."""
+    value = container[item]
+    for key in [] if morekeys is None else morekeys if isinstance(morekeys, list) else [morekeys]:
+        value = value[key]
+    return value
 
 
 class AnsibleOnly(Exception):
@@ -268,7 +279,9 @@ def _vars_files(folder: str, name: str) -> list[str]:
     return found
 
 
-def inventory_variables(inventory: Inventory, host: str, root: str | None, display, problems, playbook: str | None = None) -> tuple[dict, dict[str, str]]:
+def inventory_variables(
+    inventory: Inventory, host: str, root: str | None, display, problems, playbook: str | None = None, hostvars: HostVars | None = None
+) -> tuple[dict, dict[str, str]]:
     """A host's variables from the inventory, its group_vars and host_vars, and the file that set each."""
     variables: dict = {}
     origin: dict[str, str] = {}
@@ -289,9 +302,40 @@ def inventory_variables(inventory: Inventory, host: str, root: str | None, displ
     for folder in folders:
         for path in _vars_files(os.path.join(folder, "host_vars"), host):
             merge(_load_vars(path, root, display, problems), display(path))
+    # Ansible's magic variables of the inventory
     variables.setdefault("inventory_hostname", host)
-    variables.setdefault("groups", {g: _group_hosts(inventory, g, set()) for g in inventory.groups})
+    variables.setdefault("inventory_hostname_short", host.split(".", 1)[0])
+    variables.setdefault("groups", {**{g: _group_hosts(inventory, g, set()) for g in inventory.groups}, "all": list(inventory.hosts)})
+    ungrouped = ["ungrouped"] if host in inventory.groups.get("ungrouped", []) else []
+    variables.setdefault("group_names", sorted({*groups_of(inventory, host), *ungrouped}))
+    if hostvars is not None:
+        variables.setdefault("hostvars", hostvars)
     return variables, origin
+
+
+class HostVars(Mapping):
+    """Ansible's ``hostvars``: every inventory host's variables (inventory, group_vars, host_vars), read when a
+    template first asks for that host. Problems in those files are reported for the host that owns them."""
+
+    def __init__(self, inventory: Inventory, root: str | None, display, playbook: str | None, env):
+        # private (underscored): the sandbox lets a template reach no attribute of it but the mapping's own
+        self._inventory, self._root, self._display, self._playbook, self._env = inventory, root, display, playbook, env
+        self._read: dict[str, dict] = {}
+
+    def __getitem__(self, host: str) -> dict:
+        if host not in self._inventory.hosts:
+            raise KeyError(host)
+        if host not in self._read:
+            self._read[host] = {}  # a host's variables naming hostvars of itself see it empty, not a loop
+            values, _ = inventory_variables(self._inventory, host, self._root, self._display, [], self._playbook, self)
+            self._read[host] = _expand(self._env, values)
+        return self._read[host]
+
+    def __iter__(self):
+        return iter(self._inventory.hosts)
+
+    def __len__(self) -> int:
+        return len(self._inventory.hosts)
 
 
 def _expand(env, variables: dict) -> dict:
@@ -302,29 +346,30 @@ def _expand(env, variables: dict) -> dict:
             if isinstance(value, str) and "{{" in value:
                 out = render(env, value, variables)
                 if out.text is not None and out.text != value:
-                    variables[key] = out.text
+                    variables[key] = native(value, out.text)
                     changed = True
         if not changed:
             break
     return variables
 
 
-def read_playbook(path: str, data: bytes, root: str | None = None) -> list[Play]:
+def read_playbook(path: str, data: bytes, root: str | None = None) -> tuple[list[Play], YamlProblem | None]:
+    """The plays of a playbook, or none (a task list, a vars file); and why the file is not valid YAML, if it is not."""
     docs, problem = documents(data.decode("utf-8", errors="replace"))
     if problem or not docs:
-        return []
+        return [], problem
     import yaml
 
     plays = []
     if not isinstance(docs[0], yaml.SequenceNode):
-        return []
+        return [], None
     for node in docs[0].value:
         hosts = plain(get(node, "hosts")) if isinstance(node, yaml.MappingNode) else None
         if hosts is None:
-            return []  # not a playbook (a task list, a vars file)
+            return [], None  # not a playbook (a task list, a vars file)
         hosts = ":".join(str(h) for h in hosts) if isinstance(hosts, list) else str(hosts)
         plays.append(Play(path, node.start_mark.line + 1, hosts, node, root))
-    return plays
+    return plays, None
 
 
 def _is_inventory(path: str, data: bytes) -> bool:
@@ -380,7 +425,10 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         if _is_inventory(path, data):
             inventories.append((path, root))
         elif path.endswith((".yml", ".yaml")) and b"hosts" in data and b"role" in data:  # roles:, include_role, import_role
-            plays.extend(read_playbook(path, data, root))
+            found_plays, problem = read_playbook(path, data, root)
+            if problem and not kubernetes.is_candidate(data):  # a playbook that is not valid YAML (a manifest's is the stream's)
+                problems.append((Loc(display(path), problem.line), str(problem)))
+            plays.extend(found_plays)
     if "inventory" in settings:
         inventories = [(settings["inventory"], None)]
     found = []
@@ -396,7 +444,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         return read[folder]
 
     def load_vars(folder: str):
-        return [(path, _load_vars(path, play.root, display, problems)) for path in _vars_files(folder, "main")]
+        return [(path, _load_vars(path, play.root, display, vars_problems)) for path in _vars_files(folder, "main")]
 
     for play in plays:
         if not any(role_of(folder) for folder in reachable(play)):
@@ -405,14 +453,20 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         if not hosts:
             continue
         nodes = []
+        hostvars = HostVars(inventory, play.root, display, play.playbook, env)
         for host in hosts:
-            base, origin = inventory_variables(inventory, host, play.root, display, problems, play.playbook)
-            run = follow(play, base, display, problems, decide, load_vars)
+            # Problems of this host's vars files: each is reported once (hosts share group_vars), and leaves the host's values unknown.
+            vars_problems, walk_problems = [], []
+            base, origin = inventory_variables(inventory, host, play.root, display, vars_problems, play.playbook, hostvars)
+            base.update(dict.fromkeys(("play_hosts", "ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_batch"), hosts))
+            run = follow(play, base, display, walk_problems, decide, load_vars)
+            problems.extend(p for p in vars_problems + walk_problems if p not in problems)
             roles = [r for r in map(role_of, run.roles) if r]
             if roles:  # none when a condition this host fails guards them
                 variables = {**run.defaults.values, **base, **run.role_vars.values, **run.facts.values}
                 origin = {**run.defaults.origin, **origin, **run.role_vars.origin, **run.facts.origin}
-                nodes.append(_node(env, inventory, host, roles, variables, origin, play, display, NodeSource))
+                unknown = True if vars_problems else run.unresolved
+                nodes.append(_node(env, inventory, host, roles, variables, origin, play, display, NodeSource, unknown))
         if nodes:
             name = settings.get("group") or _cluster_name(inventory, hosts, play.hosts)
             found.append(ClusterSource(name=name, path=display(play.playbook), nodes=nodes, databases={}))
@@ -450,9 +504,11 @@ def _play_hosts(play: Play, group, inventories, problems, display):
     return [], None
 
 
-def _node(env, inventory, host, roles: list[Role], variables: dict, origin: dict, play, display, NodeSource):
+def _node(env, inventory, host, roles: list[Role], variables: dict, origin: dict, play, display, NodeSource, unknown: bool | list = False):
     """The node a host is: the templates of every role the play runs for it (a later role's template of the same
-    file wins, as its task overwrites the file), rendered with the host's variables."""
+    file wins, as its task overwrites the file), rendered with the host's variables. ``unknown``: True when a vars
+    file of the host cannot be read (every file may miss its values), else the variables a set_fact could not render
+    (the files whose templates name them hold values that are not the real ones)."""
     root = play.root
     variables = _expand(env, variables)
     templates = {rel: template for role in roles for rel, template in role.templates.items()}
@@ -474,7 +530,8 @@ def _node(env, inventory, host, roles: list[Role], variables: dict, origin: dict
             names = [n for n in _EXPRESSION.findall(text) if n in origin]
             if names:
                 notes.append((number, "; ".join(f"{host} takes it from variable '{n}' set in {origin[n]}" for n in dict.fromkeys(names))))
-        files[rel] = SourceFile(shown, out.text.encode("utf-8"), line_map(source, out.text), 0, tuple(notes))
+        unresolved = unknown is True or any(re.search(rf"\b{re.escape(name)}\b", source) for name in unknown or ())
+        files[rel] = SourceFile(shown, out.text.encode("utf-8"), line_map(source, out.text), 0, tuple(notes), values_unknown=unresolved)
     product = None
     name, version = str(variables.get("product_name", "")), str(variables.get("product_version", ""))
     if name and version:

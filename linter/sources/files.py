@@ -19,6 +19,7 @@ class SourceFile(NamedTuple):
     notes: tuple[tuple[int, str], ...] = ()  # (line of ``path``, what a finding there should add)
     problem: str | None = None  # why the text could not be produced (a template that does not render)
     problem_kind: str = "unparseable"  # or "unreadable": the template itself could not be read
+    values_unknown: bool = False  # rendered without values a vars file that cannot be read would give: cross-node rules wait
 
     def line(self, number: int | None) -> int | None:
         if number is None or not self.lines:

@@ -9,6 +9,7 @@ lookup is one finding naming the task file and line, and the rest is followed.""
 from __future__ import annotations
 
 import os
+import re
 from typing import NamedTuple
 
 import yaml
@@ -52,6 +53,7 @@ class Run(NamedTuple):
     defaults: Layer  # every reached role's defaults/main.yml (lowest precedence)
     role_vars: Layer  # play vars, then every reached role's vars/main.yml
     facts: Layer  # set_fact values and role parameters, in task order (highest)
+    unresolved: list  # the names of set_fact values that could not be rendered: templates using them hold unknown values
 
 
 class _Walk:
@@ -60,7 +62,7 @@ class _Walk:
 
     def __init__(self, play: Play, base: dict, display, problems: list, decide=None, load_vars=None):
         self.play, self.base, self.display, self.problems, self.decide, self.load_vars = play, base, display, problems, decide, load_vars
-        self.run = Run([], Layer({}, {}), Layer({}, {}), Layer({}, {}))
+        self.run = Run([], Layer({}, {}), Layer({}, {}), Layer({}, {}), [])
         self.ran: set[tuple[str, str]] = set()  # (role folder, tasks file) already followed
         self.entered: set[str] = set()  # role folders whose dependencies are being or have been followed
 
@@ -199,8 +201,11 @@ class _Walk:
                 options = _options(args)
                 name = self.rendered(options.get("name"), path, line(task), f"{module} name")
                 if isinstance(name, str):
-                    if isinstance(options.get("vars"), dict):
-                        self.run.facts.set(options["vars"], f"{self.display(path)}:{line(task)}")
+                    # the task's vars: (and, written by some, inside the module's arguments) hold for the role it runs;
+                    # bps-lint sets them for the host, as it does role parameters
+                    for values in (_plain(get(task, "vars")), options.get("vars")):
+                        if isinstance(values, dict):
+                            self.run.facts.set(values, f"{self.display(path)}:{line(task)}")
                     self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1)
             elif module in _INCLUDE_TASKS and folder is not None:
                 options = _options(args)
@@ -225,6 +230,8 @@ class _Walk:
             value = self.rendered(value, path, at, f"set_fact '{name}'")
             if value is not _UNKNOWN:
                 self.run.facts.set({name: value}, f"{self.display(path)}:{at} (set_fact)")
+            else:
+                self.run.unresolved.append(name)
 
     def rendered(self, value, path: str, at: int, what: str):
         """``value`` with its Jinja2 expressions rendered for this host; _UNKNOWN (reported) when they cannot be."""
@@ -266,7 +273,7 @@ def search_paths(base: str) -> tuple[list[str], list[str]]:
 
         def listed(key: str) -> list[str]:
             value = parser.get("defaults", key, fallback="") or ""
-            return [os.path.join(here, os.path.expanduser(p.strip())) for p in value.replace(",", ":").split(":") if p.strip()]
+            return [os.path.normpath(os.path.join(here, os.path.expanduser(p.strip()))) for p in value.replace(",", ":").split(":") if p.strip()]
 
         roles = listed("roles_path")
         collections = listed("collections_paths") + listed("collections_path") + collections
@@ -359,12 +366,34 @@ class Decide:
         variables = self.expand(self.env, dict(variables))
         if isinstance(value, str):
             out = self._render(self.env, value, variables)
-            return _UNKNOWN if out.text is None else out.text
+            return _UNKNOWN if out.text is None else native(value, out.text)
         if isinstance(value, dict):
             done = {k: self.render(v, variables) for k, v in value.items()}
             return _UNKNOWN if _UNKNOWN in done.values() else done
         done = [self.render(v, variables) for v in value]
         return _UNKNOWN if any(v is _UNKNOWN for v in done) else done
+
+
+_ONE_EXPRESSION = re.compile(r"\s*\{\{((?:(?!\{\{|\}\}|\{%).)*)\}\}\s*", re.S)
+
+
+def native(source: str, text: str):
+    """A value written as one Jinja2 expression takes the type of what it renders to, as Ansible's templating does
+    (``"{{ inventory_hostname in groups['x'] }}"`` is a boolean, not the truthy string "False"): a bool, None, list
+    or dict, or a number when it prints back as written (not "1e3" or "0x10", which would change the text)."""
+    if not _ONE_EXPRESSION.fullmatch(source):
+        return text
+    import ast
+
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+    if isinstance(value, (bool, list, dict, type(None))):
+        return value
+    if isinstance(value, (int, float)) and str(value) == text.strip():
+        return value
+    return text
 
 
 def reachable(play: Play) -> list[str]:
