@@ -165,7 +165,7 @@ def test_worker_proxy_ports_in_carbon_xml_stand_for_the_connectors_proxy_port_in
     assert "carry its own port" in alone.message
     ports = "\n    <WorkerHttpProxyPort>80</WorkerHttpProxyPort>\n    <WorkerHttpsProxyPort>443</WorkerHttpsProxyPort>"
     (with_ports,) = [f for f in _unproxied(tmp_path / "ports", ports) if f.rule == "BPS708"]
-    assert _at([with_ports]) == [("BPS708", "worker2", "catalina-server.xml", 2)]
+    assert _at([with_ports]) == [("BPS708", "worker2", "catalina-server.xml", 3)]
     assert "gives the service endpoints the load balancer's port" in with_ports.message and "carry its own port" not in with_ports.message
 
 

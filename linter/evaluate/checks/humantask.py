@@ -29,16 +29,17 @@ def load_balancer_host(node: Node, cluster: Cluster):
     ]
     if node.tomcat is None or not node.tomcat.proxy_ports or any(p.present for p in node.tomcat.proxy_ports):
         return
+    first = node.tomcat.proxy_ports[0].loc  # the first connector, where proxyPort goes (no longer its <Service>)
     if worker_ports:
         yield Violation(
-            node.tomcat.loc,
+            first,
             f"no connector in tomcat/catalina-server.xml sets a proxyPort; carbon.xml Ports/{' and '.join(worker_ports)} gives the service endpoints "
             "the load balancer's port, but URLs built from the connector alone (CarbonUtils.getTransportProxyPort, e.g. HumanTask's attachment links) "
             'carry this node\'s own port (9443 plus the offset); expected proxyPort="80" on the HTTP connector and proxyPort="443" on the HTTPS one as well',
         )
     else:
         yield Violation(
-            node.tomcat.loc,
+            first,
             "no connector in tomcat/catalina-server.xml sets a proxyPort, nor carbon.xml Ports/WorkerHttpProxyPort or WorkerHttpsProxyPort, so the URLs "
             "this node hands out carry its own port (9763/9443 plus the offset) rather than the load balancer's; "
             'expected proxyPort="80" on the HTTP connector and proxyPort="443" on the HTTPS one',
