@@ -60,7 +60,7 @@ def test_stock_tree_as_two_node_cluster(tmp_path):
     result = lint(tmp_path / "prod")
     found = {(f.rule, f.node, f.loc.path.split("/conf/")[-1], f.loc.line) for f in result.findings}
     for node in ("node1", "node2"):
-        assert ("BPS301", node, "axis2/axis2.xml", 603) in found  # clustering disabled
+        assert ("BPS301", node, "axis2/axis2.xml", 604) in found  # clustering disabled: at its enable attribute
         assert ("BPS401", node, "bps.xml", 112) in found  # no distributed lock: at the commented-out stock entry
         assert ("BPS403", node, "bps.xml", 117) in found  # no NodeId: likewise
         assert ("BPS107", node, "datasources/bps-datasources.xml", 16) in found  # embedded H2 BPS_DS

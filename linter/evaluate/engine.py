@@ -11,7 +11,7 @@ from linter.evaluate.declarative import check_consistent, check_unique, check_va
 from linter.evaluate.policy import Policy
 from linter.evaluate.violation import Violation
 from linter.findings import Finding
-from linter.fix import AddChild, Fix
+from linter.fix import AddChild, Fix, SetAttr
 from linter.model.types import Cluster, Node
 from linter.parse.location import Loc, as_loc
 from linter.parse.xmlfile import FileProblem
@@ -91,14 +91,14 @@ def policy_url(docs_url: str, policy: Policy) -> str:
     return f"{DEFAULT_DOCS_URL}{docs_version()}/usage/#your-own-policies"
 
 
-def _commented_out(edit: AddChild, loc: Loc) -> Loc | None:
-    """Where the stock entry an added element would uncomment is written (an absent element's finding otherwise
-    points at its parent): the line the user edits."""
-    from linter.fix.text import commented_out_place
+def _edited_place(edit, loc: Loc) -> Loc | None:
+    """Where the user edits, when the fix says it is not the element's start (``linter.fix.text.edited_place``):
+    the commented-out stock entry an absent element's fix uncomments, the attribute a fix changes."""
+    from linter.fix.text import edited_place
 
     try:
         with open(edit.loc.path, "rb") as handle:
-            place = commented_out_place(handle.read(), edit)
+            place = edited_place(handle.read(), edit)
     except OSError:
         return None
     return loc._replace(line=place[0], column=place[1]) if place else None  # the same element anchors a baseline
@@ -143,8 +143,8 @@ class Engine:
         loc = as_loc(loc)
         if edits and policy.autofix.get("safety"):
             fix = Fix(policy.autofix["title"], policy.autofix["safety"], edits).resolved()
-            if len(fix.edits) == 1 and isinstance(fix.edits[0], AddChild) and fix.writable:
-                loc = _commented_out(fix.edits[0], loc) or loc
+            if len(fix.edits) == 1 and isinstance(fix.edits[0], (AddChild, SetAttr)) and fix.writable:
+                loc = _edited_place(fix.edits[0], loc) or loc
         return Finding(policy.id, policy.name, policy.severity, message, loc, cluster, node, self.help_url(policy), fix)
 
     def problem_findings(self, problems: list[tuple[Node | None, FileProblem]], cluster: str | None = None) -> list[Finding]:

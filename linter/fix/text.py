@@ -269,18 +269,25 @@ def edit_line(doc: Document, edit: EditLine) -> Replacement:
     return Replacement(at, stop, b"")
 
 
-def commented_out_place(data: bytes, edit) -> tuple[int, int] | None:
-    """(line, column) of the stock entry, commented out, that an AddChild edit would uncomment; None when it would
-    add a new line instead. A finding of the absent element points there: that is the line a user edits."""
+def edited_place(data: bytes, edit) -> tuple[int, int] | None:
+    """(line, column) where the user edits for an edit whose place is not its element's start: the stock entry,
+    commented out, that an AddChild uncomments (an absent element's finding otherwise points at its parent); the
+    attribute a SetAttr changes (on the element's second line, say). None when the element's start is the place."""
+    doc = Document(data)
     try:
-        doc = Document(data)
-        found = add_child(doc, edit)
-    except FixError:
+        if isinstance(edit, AddChild):
+            found = add_child(doc, edit).start
+            at = found if data.startswith(b"<!--", found) else None
+        elif isinstance(edit, SetAttr) and edit.old is not None:
+            start, end, name = doc.start_tag(edit.loc.line, edit.tag)
+            at = next((m.start(2) for m in _ATTRIBUTE.finditer(data, start + 1 + len(name), end) if m.group(2) == edit.name.encode()), None)
+        else:
+            return None
+    except (FixError, UnicodeError):
         return None
-    if not data.startswith(b"<!--", found.start):
+    if at is None:
         return None
-    start = _line_start(doc, found.start)
-    return data.count(b"\n", 0, found.start) + 1, found.start - start + 1
+    return data.count(b"\n", 0, at) + 1, at - _line_start(doc, at) + 1
 
 
 EDITORS = {SetText: set_text, SetAttr: set_attribute, AddChild: add_child, EditLine: edit_line}
