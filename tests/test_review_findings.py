@@ -298,3 +298,12 @@ def test_a_domain_or_group_password_differing_only_in_blanks_is_another_one(tmp_
     others = (["manager", "worker2"], AXIS2, domain, domain + '\n        <parameter name="groupPassword">pw</parameter>')
     findings = _findings(tmp_path / "pw", password, others)
     assert _at(findings, "BPS313") == [("BPS313", "worker1", "axis2.xml", 635)] and not any(" pw " in f.message for f in findings)
+
+
+def test_a_cache_id_naming_the_database_without_the_login_in_its_url_is_accepted(tmp_path):
+    """An Oracle thin URL carries user/password@: a cacheId names the database, never the password."""
+    url = "<url>jdbc:mysql://mysql.bps.internal:3306/bps_registry?autoReconnect=true</url>"
+    oracle = "<url>jdbc:oracle:thin:regadmin/s3cret@oracle.bps.internal:1521/BPSREG</url>"
+    cache = "<cacheId>regadmin@jdbc:oracle:thin:@oracle.bps.internal:1521/BPSREG</cacheId>"
+    findings = _findings(tmp_path, (ALL, "datasources/master-datasources.xml", url, oracle), (ALL, "registry.xml", CACHE_ID, cache))
+    assert _at(findings, "BPS201") == [] and not any("s3cret" in f.message for f in findings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 from linter.evaluate.checks import check
 from linter.evaluate.checks.common import describe_node, deviations_by_group, settled
@@ -19,6 +21,15 @@ def cache_key(username: str, url: str) -> str:
     (CacheBackedRegistry, CachingHandler): the user name up to its first '@' (MySQL reports
     user@host), '@', the URL; RegistryUtils.buildRegistryCacheKey lower-cases it."""
     return f"{username.split('@')[0]}@{url}".lower()
+
+
+_URL_LOGIN = re.compile(r"(?i)^(jdbc:oracle:[a-z]+:)[^@/]+/[^@]*@|//[^/@?;]*@")
+
+
+def _without_credentials(url: str) -> str:
+    """The URL without the user and password written in it (Oracle's ``scott/tiger@``, ``//user:pass@``): the
+    cacheId a reader writes names the database, not the login (and never holds the password)."""
+    return _URL_LOGIN.sub(lambda m: m.group(1) + "@" if m.group(1) else "//", url)
 
 
 @check
@@ -40,7 +51,8 @@ def registry_cache_id(node: Node, cluster: Cluster):
         shown = f"{pool.username.text}@{redact(pool.url.text)}"
         expected = f"{pool.username.text}@{pool.url.text}"
         safe_to_show = shown == expected  # a URL holding a credential is never written into a fix (it would be printed)
-        if (cache_id.text or "").lower() not in {cache_key(pool.username.text, pool.url.text), expected.lower()}:
+        accepted = {cache_key(pool.username.text, pool.url.text), expected.lower(), cache_key(pool.username.text, _without_credentials(pool.url.text))}
+        if (cache_id.text or "").lower() not in accepted:
             yield Violation(
                 cache_id.loc,
                 f"cacheId of remoteInstance '{instance.id.text}' is '{redact(cache_id.raw)}', which names another database than its dbConfig's "
