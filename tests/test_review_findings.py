@@ -307,3 +307,10 @@ def test_a_cache_id_naming_the_database_without_the_login_in_its_url_is_accepted
     cache = "<cacheId>regadmin@jdbc:oracle:thin:@oracle.bps.internal:1521/BPSREG</cacheId>"
     findings = _findings(tmp_path, (ALL, "datasources/master-datasources.xml", url, oracle), (ALL, "registry.xml", CACHE_ID, cache))
     assert _at(findings, "BPS201") == [] and not any("s3cret" in f.message for f in findings)
+
+
+def test_a_password_in_a_jdbc_url_is_plaintext_and_never_printed(tmp_path):
+    url = "jdbc:mysql://mysql.bps.internal:3306/bps_db?autoReconnect=true"
+    findings = _findings(tmp_path, (ALL, "datasources/bps-datasources.xml", url, url + "&amp;user=bpsuser&amp;password=Xyz123secret"))
+    assert _at(findings, "BPS705") == [("BPS705", n, "bps-datasources.xml", 16) for n in ALL]
+    assert not any("Xyz123secret" in f.message for f in findings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from linter.evaluate.checks import check
 from linter.evaluate.violation import Violation
+from linter.redact import redact
 from linter.model.types import Node, Cluster, Secret
 
 
@@ -26,6 +27,14 @@ def plaintext_password(node: Node, cluster: Cluster):
     for what, secret in _secrets(node):
         if secret.state == "plaintext" and not secret.is_default:
             yield Violation(secret.loc, f"{what} is in plaintext; expected a Secure Vault alias (svns:secretAlias) encrypted with the cipher tool")
+    for pool in node.datasources:  # a password in the URL (password=, user:pass@, Oracle's user/pass@) is plaintext too
+        url = pool.url
+        if url.present and "${" not in (url.raw or "") and redact(url.text) != url.text:
+            yield Violation(
+                url.loc,
+                f"the URL of datasource {pool.name.text} holds its password in plaintext ('{redact(url.text)}'); "
+                "expected the password out of the URL, in <password> with a Secure Vault alias (svns:secretAlias)",
+            )
 
 
 @check
