@@ -29,12 +29,17 @@ def _pages():
 
 
 def _snippets():
+    """Each annotated snippet; snippets of one page with the same ``together=NAME`` (two files a step changes at once,
+    say humantask.xml and b4p-coordination-config.xml) are linted together, each carrying the others in ``args``."""
     for page in _pages():
         text = page.read_text(encoding="utf-8")
+        found = []
         for match in ANNOTATION.finditer(text):
             args = dict(part.split("=", 1) if "=" in part else (part, "yes") for part in match["args"].split())
-            line = text.count("\n", 0, match.start()) + 1
-            yield pytest.param(page.name, args, textwrap.dedent(match["body"]), id=f"{page.stem}:{line}")
+            found.append((args, textwrap.dedent(match["body"]), text.count("\n", 0, match.start()) + 1))
+        for args, body, line in found:
+            group = [(a, b) for a, b, other in found if "together" in args and a.get("together") == args["together"] and other != line]
+            yield pytest.param(page.name, {**args, "with": group} if group else args, body, id=f"{page.stem}:{line}")
 
 
 SNIPPETS = list(_snippets())
@@ -60,7 +65,9 @@ def test_runbook_snippet(page, args, body, tmp_path):
             lines = [line.strip() for line in node_file(RUNBOOK_FILES, node, args["file"]).read_bytes().decode("latin-1").splitlines()]
             assert any(lines[i : i + len(wanted)] == wanted for i in range(len(lines))), f"{page}: excerpt not found in files/{node}/{args['file']}"
         return
-    cluster = materialize({"files": [{"nodes": nodes, "file": args["file"], "xml": body + "\n"}]}, tmp_path, base=RUNBOOK_FILES)
+    files = [{"nodes": nodes, "file": args["file"], "xml": body + "\n"}]
+    files += [{"nodes": other["nodes"].split(","), "file": other["file"], "xml": text + "\n"} for other, text in args.get("with", ())]
+    cluster = materialize({"files": files}, tmp_path, base=RUNBOOK_FILES)
     result = lint(cluster)
     if "wrong" in args:
         assert args["wrong"] in {f.rule for f in result.findings}

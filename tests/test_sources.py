@@ -782,3 +782,13 @@ def test_a_fact_only_ansible_can_render_holds_back_the_cross_node_rules_only_whe
     )
     result = lint(repo)
     assert not [f for f in result.findings if f.rule == "BPS605"] and [f for f in result.findings if f.rule == "BPS301"]
+
+
+def test_an_optional_file_a_whole_folder_leaves_out_is_the_packs(tmp_path):
+    """A folder with every required file but no catalina-server.xml runs the pack's (carbon.xml <Version> 3.6.0
+    names it): its connectors have no proxyPort, which BPS708 judges, at the path to add."""
+    shutil.copytree(REPO / "docs" / "runbook" / "files", tmp_path / "c")
+    (tmp_path / "c" / "worker2" / "repository" / "conf" / "tomcat" / "catalina-server.xml").unlink()
+    (finding,) = [f for f in lint(tmp_path / "c").findings]
+    assert (finding.rule, finding.node) == ("BPS708", "worker2") and finding.loc.path.endswith("worker2/repository/conf/tomcat/catalina-server.xml")
+    assert "from the product default of bps-3.6.0" in finding.message

@@ -168,13 +168,16 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         else:
             result = parse_xml(path, source.root)
         if result.problem and result.problem.kind == "missing":
+            # An optional file (activiti.xml, b4p-coordination-config.xml, catalina-server.xml) that a folder holding
+            # every required file leaves out is the pack's own, as the carbon.xml <Version> names the pack.
+            stand_in = product or (detected if not required and not source.base else None)
             if base_conf and os.path.isfile(os.path.join(base_conf, rel)):
                 result, origin = parse_xml(os.path.join(base_conf, rel)), "base"
-            elif product and stock.has(product, rel):
-                result, origin = parse_xml_bytes(path, stock.data(product, rel)), "default"
+            elif stand_in and stock.has(stand_in, rel):
+                result, origin = parse_xml_bytes(path, stock.data(stand_in, rel)), "default"
                 if result.lines is not None:
                     result.lines.rendered = True  # not a file on disk: no fix edits it (its finding says which file to add)
-                notes[(path, None)] = _default_hint(source, rel, path, product)
+                notes[(path, None)] = _default_hint(source, rel, path, stand_in)
                 if source.default_anchor is not None:
                     notes[(path, ANCHOR)] = source.default_anchor
         if result.problem and result.problem.kind == "missing":
