@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from tests.helpers import lint, materialize
 
 ALL = ["manager", "worker1", "worker2"]
@@ -92,23 +94,14 @@ def test_shared_database_by_name_and_by_its_address_in_the_manifest_hosts(tmp_pa
 SVN = "<SvnUrl>http://svn.bps.internal/repos/bps/</SvnUrl>"
 
 
-def test_svn_urls_differing_only_in_credentials_are_the_same_repository(tmp_path):
+@pytest.mark.parametrize("repository, expected", [("bps", []), ("other", [("BPS604", "worker2", "carbon.xml", 588)])])
+def test_svn_urls_are_compared_without_their_credentials_which_are_never_printed(tmp_path, repository, expected):
     findings = _findings(
         tmp_path,
         (["manager", "worker1"], "carbon.xml", SVN, "<SvnUrl>https://depsync:first-secret@svn.bps.internal/repos/bps/</SvnUrl>"),
-        (["worker2"], "carbon.xml", SVN, "<SvnUrl>https://depsync:second-secret@svn.bps.internal/repos/bps/</SvnUrl>"),
+        (["worker2"], "carbon.xml", SVN, f"<SvnUrl>https://depsync:second-secret@svn.bps.internal/repos/{repository}/</SvnUrl>"),
     )
-    assert _at(findings, "BPS604") == []
-
-
-def test_svn_url_pointing_elsewhere_is_reported_without_its_credentials(tmp_path):
-    findings = _findings(
-        tmp_path,
-        (["manager", "worker1"], "carbon.xml", SVN, "<SvnUrl>https://depsync:first-secret@svn.bps.internal/repos/bps/</SvnUrl>"),
-        (["worker2"], "carbon.xml", SVN, "<SvnUrl>https://depsync:second-secret@svn.bps.internal/repos/other/</SvnUrl>"),
-    )
-    assert _at(findings, "BPS604") == [("BPS604", "worker2", "carbon.xml", 588)]
-    assert not any("secret" in f.message for f in findings)
+    assert _at(findings, "BPS604") == expected and not any("secret" in f.message for f in findings)
 
 
 def test_jdbc_urls_differing_only_in_a_password_reach_the_same_database(tmp_path):
