@@ -792,3 +792,18 @@ def test_an_optional_file_a_whole_folder_leaves_out_is_the_packs(tmp_path):
     (finding,) = [f for f in lint(tmp_path / "c").findings]
     assert (finding.rule, finding.node) == ("BPS708", "worker2") and finding.loc.path.endswith("worker2/repository/conf/tomcat/catalina-server.xml")
     assert "from the product default of bps-3.6.0" in finding.message
+
+
+def test_a_containers_java_opts_are_the_jvms_flags(tmp_path, monkeypatch, capsys):
+    """The image's wso2server.sh passes $JAVA_OPTS to the JVM: a -Dsetup there is BPS702's, at the env line."""
+    text = KUBE.read_text().replace(
+        "          image: wso2/wso2bps:3.6.0\n",
+        '          image: wso2/wso2bps:3.6.0\n          env:\n            - name: JAVA_OPTS\n              value: "-Xmx2g -Dsetup"\n',
+    )
+    (tmp_path / "manifests.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    env_line = text.splitlines().index('              value: "-Xmx2g -Dsetup"') + 1
+    assert ("BPS702", env_line) in {(f.rule, f.loc.line) for f in lint(tmp_path).findings if f.loc.path.endswith("manifests.yaml")}
+    before = (tmp_path / "manifests.yaml").read_bytes()
+    main(["--fix", "--unsafe-fixes", "manifests.yaml"])
+    assert (tmp_path / "manifests.yaml").read_bytes() == before and "Traceback" not in capsys.readouterr().err

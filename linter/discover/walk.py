@@ -28,6 +28,8 @@ class NodeSource(NamedTuple):
     base: str | None = None  # an unpacked pack (a node folder) whose files stand in for missing ones instead
     overlay_hint: str | None = None  # how to add a missing file to this source, e.g. "a template of {rel} in roles/bps/templates"
     default_anchor: Loc | None = None  # where a finding in a product default is reported when its own path is not the user's (a container's)
+    # JVM flags the node gets outside its start script, before the script's own (a container's JAVA_OPTS): (flag, Loc)
+    jvm_options: tuple = ()
 
 
 class ClusterSource(NamedTuple):

@@ -130,7 +130,7 @@ def add_attribute(value, holder: str, name: str, new: str) -> tuple:
 def edit_flag(flag, new: str, plain: bool) -> tuple:
     """The edit that makes a start-script flag (a JvmFlag) read ``new``, or drops it when ``new`` is empty; none
     when the script was not written by hand (``plain`` false: a template, a manifest or the product's own)."""
-    if flag is None or not plain or not flag.loc.line:
+    if flag is None or not plain or not flag.loc.line or not flag.loc.path.endswith(".sh"):  # not a container's JAVA_OPTS
         return ()
     return (EditLine(flag.loc, flag.text, new),)
 

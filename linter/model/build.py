@@ -8,7 +8,7 @@ from typing import NamedTuple
 from linter.discover.layout import DATASOURCE_DIR, HAZELCAST_CONFIGS, OPTIONAL_FILES, REQUIRED_FILES
 from linter.discover.walk import ClusterSource, NodeSource
 from linter.model import files as readers
-from linter.model.types import Cluster, ConfFile, Node, Records, Value
+from linter.model.types import Cluster, ConfFile, JvmFlag, Node, Records, StartScript, Value
 from linter.parse.suppressions import Suppression
 from linter.parse.location import OUTSIDE, Loc, inside
 from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml, parse_xml_bytes, read_bytes
@@ -234,6 +234,10 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         notes[(path, None)] = _default_hint(source, SCRIPT, path, product)
         if source.default_anchor is not None:
             notes[(path, ANCHOR)] = source.default_anchor
+
+    if source.jvm_options:  # a container's JAVA_OPTS: on the command line before the script's flags, which override them
+        given = tuple(JvmFlag(flag, loc, False) for flag, loc in source.jvm_options)
+        script = script._replace(flags=given + script.flags) if script else StartScript(given[0].loc, given)
 
     # Carbon substitutes ${name} with the JVM's system properties: the start script's -D flags and those
     # the manifest says the JVMs get elsewhere (JAVA_OPTS). Read the script first to know them.

@@ -143,9 +143,11 @@ class Stream:
         volumes = {text(v, "name"): v for v in items(get(pod, "volumes"))}
         files: dict[str, SourceFile] = {}
         layout, conf_root, image, image_at = "conf-folder", None, None, None
+        options: list = []
         for container in items(get(pod, "containers")):
             if image is None and text(container, "image"):
                 image, image_at = text(container, "image"), get(container, "image")
+                options = _java_opts(container, path)
             for mount in items(get(container, "volumeMounts")):
                 volume = volumes.get(text(mount, "name"))
                 map_name = text(volume, "configMap", "name") if volume is not None else None
@@ -191,4 +193,23 @@ class Stream:
             overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {name}",
             # the files the image brings are not in the repository: their findings go to the image's line
             default_anchor=Loc(path, line(image_at), image_at.start_mark.column + 1) if image_at is not None else Loc(path, line(doc)),
+            jvm_options=tuple(options),
         )
+
+
+def _java_opts(container, path: str) -> list:
+    """(flag, Loc) of each JVM flag in the container's JAVA_OPTS environment variable, which the image's
+    wso2server.sh passes to the JVM before its own flags; a value from a Secret or ConfigMap is not known."""
+    import shlex
+
+    for variable in items(get(container, "env")):
+        value = get(variable, "value")
+        if text(variable, "name") != "JAVA_OPTS" or not isinstance(value, yaml.ScalarNode):
+            continue
+        try:
+            words = shlex.split(value.value)
+        except ValueError:  # an unbalanced quote: the shell would refuse it too
+            return []
+        at = Loc(path, line(value), value.start_mark.column + 1)
+        return [(word, at) for word in words if word.startswith("-")]
+    return []
