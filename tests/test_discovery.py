@@ -162,3 +162,11 @@ def test_file_of_a_missing_node_is_reported_not_crashed(tmp_path):
     result = lint(cluster)
     assert [(f.rule, f.node) for f in result.findings] == [("BPS004", "worker2")]
     assert 'name the product in bps-lint.toml (product = "bps-3.6.0"' in result.findings[0].message
+
+
+def test_manifest_properties_are_flags_the_jvm_gets(tmp_path):
+    """[properties] are system properties the JVMs get outside the start script (JAVA_OPTS): -Dsetup there is BPS702's."""
+    shutil.copytree(EXAMPLE_CLUSTER, tmp_path / "c")
+    (tmp_path / "c" / "bps-lint.toml").write_text('[properties]\n"setup" = ""\n')
+    found = {(f.rule, f.node, os.path.basename(f.loc.path)) for f in lint(tmp_path / "c").findings}
+    assert found == {("BPS702", n, "bps-lint.toml") for n in ("manager", "worker1", "worker2")}

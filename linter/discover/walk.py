@@ -334,10 +334,23 @@ def discover(paths: list[str], exclude=None) -> Discovery:
         if product or base:
             gathered = [c._replace(nodes=[n if n.product or n.base else n._replace(product=product, base=base) for n in c.nodes]) for c in gathered]
         wanted.extend(gathered)
+    given = _manifest_flags(manifests.values())
+    if given:  # the JVMs get them outside the start script (JAVA_OPTS), before its own flags, which override them
+        wanted = [c._replace(nodes=[n._replace(jvm_options=given + n.jvm_options) for n in c.nodes]) for c in wanted]
     # A template named (as pre-commit names a changed file) that no play renders for a node is not checked: say so.
     rendered = {os.path.realpath(f.path) for c in wanted for n in c.nodes for f in (n.files or {}).values()}
     strays.extend(p for p in paths if p.endswith(".j2") and os.path.realpath(p) not in rendered and os.path.isfile(p) and enclosing_node(p) is None)
     return Discovery(clusters=wanted, problems=problems, strays=tuple(strays))
+
+
+def _manifest_flags(manifests) -> tuple:
+    """(flag, Loc) of each system property the manifest's ``[properties]`` says the JVMs get (``-Dname=value``, or
+    ``-Dname`` for an empty value), at the manifest: the flag rules judge them as they judge the start script's."""
+    return tuple(
+        (f"-D{name}={value}" if value != "" else f"-D{name}", Loc(display_path(manifest.path)))
+        for manifest in manifests
+        for name, value in manifest.settings.get("properties", {}).items()
+    )
 
 
 def _product_settings(manifests) -> tuple[str | None, str | None]:

@@ -23,7 +23,7 @@ def setup_flag_in_cluster(node: Node, cluster: Cluster):
     if flag:
         yield Violation(
             flag.loc,
-            "the start script passes -Dsetup (any value counts), so every start checks for and creates missing tables in the shared databases; "
+            "the JVM is started with -Dsetup (any value counts), so every start checks for and creates missing tables in the shared databases; "
             "BPEL and the user store do so without a cluster lock, so two nodes starting together on an empty database can race; "
             "expected -Dsetup only on one node's first start, or the schemas created once with the database scripts",
         )
