@@ -178,6 +178,7 @@ def write_report(path: str, text: str) -> None:
             raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
         return
     try:
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)  # reports/x.sarif in a fresh CI checkout
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".bps-lint-", suffix=".tmp")
     except OSError as exc:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -249,8 +250,10 @@ def cmd_check(argv: list[str]) -> int:
     settings = _settings(args.paths, args.config)
     if args.select is not None:
         settings.select = args.select
+        settings.from_command_line.add("select")
     if args.ignore is not None:
         settings.ignore = args.ignore
+        settings.from_command_line.add("ignore")
     if args.fail_on:
         settings.fail_on = args.fail_on
     engine = _engine(settings, args.docs_url)

@@ -32,6 +32,7 @@ class Settings:
     ):
         self.base_dir = base_dir or os.getcwd()
         self.source = source  # the manifest the settings came from
+        self.from_command_line: set[str] = set()  # keys the command line gave (--select, --ignore): named as options
         self.select = select
         self.ignore = ignore or []
         self.severity = severity or {}
@@ -44,7 +45,7 @@ class Settings:
         self.warnings: list[str] = []  # said on stderr by the command line, e.g. a selector naming a removed rule
 
     def where(self, key: str) -> str:
-        return f"{self.source}: '{key}'" if self.source else f"--{key}"
+        return f"{self.source}: '{key}'" if self.source and key not in self.from_command_line else f"--{key}"
 
     def _relative(self, path: str) -> str:
         return os.path.relpath(os.path.realpath(path), os.path.realpath(self.base_dir)).replace(os.sep, "/")

@@ -223,3 +223,9 @@ def test_a_folder_with_nothing_to_check_is_a_usage_error(tmp_path, capsys):
     (tmp_path / "empty").mkdir()
     assert main([str(tmp_path / "empty")]) == 2
     assert "no BPS node configuration found under" in capsys.readouterr().err
+
+
+def test_output_into_a_folder_not_yet_made(tmp_path):
+    """A CI step's --output reports/x.sarif in a fresh checkout: the folder is made."""
+    assert main([str(EXAMPLE_CLUSTER), "--format", "sarif", "--output", str(tmp_path / "reports" / "x.sarif")]) == 0
+    assert json.loads((tmp_path / "reports" / "x.sarif").read_text())["runs"]

@@ -127,3 +127,10 @@ def test_explicit_config_file(repo, tmp_path, capsys):
     rules, _ = _rules(capsys)
     assert rules == ["BPS101"]
     assert main([str(repo / "envs"), "--config", str(tmp_path / "none.toml")]) == 2
+
+
+def test_a_bad_select_on_the_command_line_is_named_as_the_option_not_the_config(tmp_path, capsys):
+    shutil.copytree(EXAMPLE_CLUSTER, tmp_path / "c")
+    (tmp_path / "c" / "bps-lint.toml").write_text('ignore = ["BPS702"]\n')
+    assert main([str(tmp_path / "c"), "--select", "NOPE"]) == 2
+    assert "--select names no rule: 'NOPE'" in capsys.readouterr().err

@@ -154,3 +154,14 @@ def test_the_documented_snippet_works_as_written(config_repo, pre_commit_home, t
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "BPS602 error: AutoCommit is true on worker1" in done.stdout
+
+
+def test_the_hooks_run_on_bps_sources_not_on_ci_files():
+    import re
+
+    import yaml
+
+    for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text()):
+        runs = lambda path: bool(re.search(hook["files"], path)) and not re.search(hook.get("exclude", "^$"), path)  # noqa: E731
+        assert runs("envs/prod/worker1/repository/conf/axis2/axis2.xml") and runs("k8s/manifests.yaml") and runs("roles/bps/templates/bps.xml.j2")
+        assert not runs(".pre-commit-config.yaml") and not runs(".github/workflows/lint.yml") and not runs(".gitlab-ci.yml")
