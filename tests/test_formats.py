@@ -115,5 +115,6 @@ def test_output_file_is_written_and_text_still_printed(relative_cwd, tmp_path, c
 
 
 def test_output_to_an_unwritable_place_is_a_usage_error(tmp_path, capsys):
-    code = main([str(BROKEN), "--output", str(tmp_path / "no" / "such" / "dir" / "r.json")])
+    (tmp_path / "file").write_text("")  # a folder cannot be made below a file
+    code = main([str(BROKEN), "--output", str(tmp_path / "file" / "dir" / "r.json")])
     assert code == 2 and "cannot write" in capsys.readouterr().err

@@ -100,7 +100,7 @@ def test_selecting_a_removed_rule_by_name_on_the_command_line_selects_its_succes
     _config(cluster)
     assert main([str(cluster), "--select", "org-old-autocommit"]) == 1
     captured = capsys.readouterr()
-    assert "'select' names " + ORG100_GONE in captured.err
+    assert "--select names " + ORG100_GONE in captured.err  # the option, not the config file, named it
     assert ": ORG101 error: BPS_DS defaultAutoCommit is 'false'; expected true" in captured.out
     assert "BPS101" not in captured.out
 
