@@ -96,7 +96,7 @@ def _check_parser():
         "--jobs",
         type=_jobs,
         metavar="N",
-        help="processes to lint with (default: one per core when there are 4 or more clusters; 1: stay in one process)",
+        help="processes to lint with (default or 0: one per core when there are 4 or more clusters; 1: stay in one process)",
     )
     parser.add_argument("--config", metavar="FILE", help="bps-lint.toml or pyproject.toml to use (default: the nearest one above the first PATH)")
     parser.add_argument("--docs-url", help="base URL of the rule pages (default: the config's docs-url, $BPS_LINT_DOCS_URL, or the published site)")
@@ -247,6 +247,8 @@ def _apply_baseline(path: str | None, result, settings) -> None:
 def cmd_check(argv: list[str]) -> int:
     args = parse_check_args(argv)
     _require_paths(args.paths)
+    if args.statistics and args.format != "text":  # silently printing the full report instead would mislead a script
+        raise UsageError(f"--statistics is a text report; --format {args.format} lists every finding with its rule")
     settings = _settings(args.paths, args.config)
     if args.select is not None:
         settings.select = args.select
