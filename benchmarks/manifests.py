@@ -20,18 +20,9 @@ import sys
 import tempfile
 import time
 
+from linter.discover.layout import REQUIRED_FILES
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FILES = (
-    "bps.xml",
-    "carbon.xml",
-    "axis2/axis2.xml",
-    "registry.xml",
-    "user-mgt.xml",
-    "humantask.xml",
-    "etc/tasks-config.xml",
-    "datasources/master-datasources.xml",
-    "datasources/bps-datasources.xml",
-)
 
 
 def _block(text: str, indent: str) -> str:
@@ -43,17 +34,17 @@ def stream(stock: str, count: int) -> str:
     docs = []
     for i in range(count):
         namespace = f"bps{i:04d}"
-        for folder in sorted({os.path.dirname(f) for f in FILES}):
-            keys = [f for f in FILES if os.path.dirname(f) == folder]
+        for folder in sorted({os.path.dirname(f) for f in REQUIRED_FILES}):
+            keys = [f for f in REQUIRED_FILES if os.path.dirname(f) == folder]
             data = "".join(f"  {os.path.basename(k)}: |2\n{_block(open(os.path.join(conf, k), encoding='utf-8').read(), '    ')}\n" for k in keys)
             docs.append(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf-{folder or 'top'}\n  namespace: {namespace}\ndata:\n{data}")
         mounts = "".join(
             f"            - name: {folder or 'top'}\n              mountPath: /home/wso2carbon/wso2bps-3.6.0/repository/conf{'/' + folder if folder else ''}\n"
-            for folder in sorted({os.path.dirname(f) for f in FILES})
+            for folder in sorted({os.path.dirname(f) for f in REQUIRED_FILES})
         )
         volumes = "".join(
             f"        - name: {folder or 'top'}\n          configMap:\n            name: conf-{folder or 'top'}\n"
-            for folder in sorted({os.path.dirname(f) for f in FILES})
+            for folder in sorted({os.path.dirname(f) for f in REQUIRED_FILES})
         )
         docs.append(
             f"apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: bps\n  namespace: {namespace}\nspec:\n  replicas: 1\n  template:\n    spec:\n"
@@ -66,7 +57,7 @@ def folders(stock: str, count: int, dest: str) -> None:
     conf = os.path.join(stock, "repository", "conf")
     for i in range(count):
         node = os.path.join(dest, f"c{i:04d}", "bps", "repository", "conf")
-        for rel in FILES:
+        for rel in REQUIRED_FILES:
             os.makedirs(os.path.dirname(os.path.join(node, rel)), exist_ok=True)
             shutil.copyfile(os.path.join(conf, rel), os.path.join(node, rel))
 
