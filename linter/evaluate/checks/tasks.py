@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from linter.evaluate.checks import check
 from linter.evaluate.violation import Violation
 from linter.evaluate.checks.startscript import written
@@ -40,8 +42,18 @@ def task_server_mode(node: Node, cluster: Cluster):
     )
 
 
-def _waiting_count(node: Node) -> tuple[int, str] | None:
-    """(taskServerCount, why ntask runs clustered) when a starting node waits for that many task servers."""
+class Wait(NamedTuple):
+    """How a starting node's ntask waits: for ``count`` task servers, ``why``, with ``servers`` the instances that
+    can ever start; ``flag`` the start script's -Dtask.server.count when the count is taken from it."""
+
+    count: int
+    why: str
+    servers: int = 0
+    flag: object = None
+
+
+def _waiting_count(node: Node) -> Wait | None:
+    """How long a starting node waits (``servers`` not yet known), when it waits for other task servers at all."""
     tasks = node.tasks
     if not tasks or effective_mode(node) != "CLUSTERED":
         return None
@@ -53,7 +65,7 @@ def _waiting_count(node: Node) -> tuple[int, str] | None:
         why += f" (tasks-config.xml leaves the count to the start script's {flag.text})"
     if count is None or count <= 1:
         return None  # -1 (an empty element, with no -Dtask.server.count), 0 (an absent one) and 1 never wait for another node
-    return count, why
+    return Wait(count, why, flag=flag)
 
 
 def _count_property(node: Node):
@@ -77,23 +89,21 @@ def _task_servers(cluster: Cluster) -> int:
     return sum(n.replicas for n in cluster.nodes if effective_mode(n) == "CLUSTERED" and _schedules_on_ntask(n))
 
 
-def _waiting(node: Node, cluster: Cluster, scheduled: bool = True, for_ever: bool | None = None) -> tuple[int, str, int] | None:
-    """(taskServerCount, why ntask waits for it, the task servers that can ever start) for a node whose ntask waits
-    at start-up and has a task type to schedule (``scheduled``) or none yet, and (``for_ever``) whose count the
-    task servers can never reach, or can; None otherwise."""
-    waiting = _waiting_count(node)
-    if not waiting or _schedules_on_ntask(node) != scheduled:
+def _waiting(node: Node, cluster: Cluster, scheduled: bool = True, for_ever: bool | None = None) -> Wait | None:
+    """The Wait of a node whose ntask waits at start-up and has a task type to schedule (``scheduled``) or none
+    yet, and (``for_ever``) whose count the task servers can never reach, or can; None otherwise."""
+    wait = _waiting_count(node)
+    if not wait or _schedules_on_ntask(node) != scheduled:
         return None
-    servers = _task_servers(cluster)
-    return None if for_ever is not None and (waiting[0] > servers) != for_ever else (*waiting, servers)
+    wait = wait._replace(servers=_task_servers(cluster))
+    return None if for_ever is not None and (wait.count > wait.servers) != for_ever else wait
 
 
-def _count_to_one(node: Node, message: str) -> Violation:
+def _count_to_one(node: Node, wait: Wait, message: str) -> Violation:
     """The finding at taskServerCount (or the start script's -Dtask.server.count it defers to), whose fix is 1:
     ntask then never waits for other task servers."""
-    flag = _count_property(node)
-    if flag is not None:
-        return Violation(flag.loc, message, edits=edit_flag(flag, f"{flag.name}=1", written(node)))
+    if wait.flag is not None:
+        return Violation(wait.flag.loc, message, edits=edit_flag(wait.flag, f"{wait.flag.name}=1", written(node)))
     return Violation(node.tasks.count.loc, message, edits=set_text(node.tasks.count, "1"))
 
 
@@ -107,13 +117,14 @@ def _nodes(cluster: Cluster, servers: int) -> str:
 def task_server_count(node: Node, cluster: Cluster):
     # The wait has no time-out and the counter only goes up: a count above the task servers that can ever
     # start never lets a node through; one within it only holds the first nodes back (BPS505).
-    waiting = _waiting(node, cluster, for_ever=True)
-    if not waiting:
+    wait = _waiting(node, cluster, for_ever=True)
+    if not wait:
         return
-    count, why, servers = waiting
+    count, why, servers = wait.count, wait.why, wait.servers
     expected = f"taskServerCount 1 (or at most {servers})" if servers > 1 else "taskServerCount 1"
     yield _count_to_one(
         node,
+        wait,
         f"taskServerCount is {count} and {why}, but the cluster has {_nodes(cluster, servers)}, so the start-up counter never reaches {count}: "
         f"each node waits at start-up with no time-out and never schedules HumanTask's clean-up (TaskCleanupConfig); expected {expected}",
     )
@@ -121,12 +132,13 @@ def task_server_count(node: Node, cluster: Cluster):
 
 @check
 def task_server_count_wait(node: Node, cluster: Cluster):
-    waiting = _waiting(node, cluster, for_ever=False)  # a count never reached is BPS502's
-    if not waiting:
+    wait = _waiting(node, cluster, for_ever=False)  # a count never reached is BPS502's
+    if not wait:
         return
-    count, why, servers = waiting
+    count, why, servers = wait.count, wait.why, wait.servers
     yield _count_to_one(
         node,
+        wait,
         f"taskServerCount is {count} and {why}, so on the first start of the cluster, or after all nodes were stopped, the first node waits at start-up "
         f"(no time-out) and schedules no HumanTask clean-up until {count} task servers have started (the cluster has {_nodes(cluster, servers)}); "
         "nodes started one after another, each once the previous one is up, never get there; expected taskServerCount 1, or the nodes started together",
@@ -135,12 +147,13 @@ def task_server_count_wait(node: Node, cluster: Cluster):
 
 @check
 def task_server_count_latent(node: Node, cluster: Cluster):
-    waiting = _waiting(node, cluster, scheduled=False)
-    if not waiting:
+    wait = _waiting(node, cluster, scheduled=False)
+    if not wait:
         return
-    count, why, _ = waiting
+    count, why = wait.count, wait.why
     yield _count_to_one(
         node,
+        wait,
         f"taskServerCount is {count} and {why}; nothing waits yet, since no ntask task is scheduled (HumanTask's TaskCleanupConfig is off), "
         f"but once one is, the first node of a fresh or fully restarted cluster waits at start-up for {count} task servers; expected taskServerCount 1",
     )
