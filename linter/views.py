@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from linter.cli import EXIT_FINDINGS, EXIT_OK, UsageError, _engine, _require_paths, _settings, add_paths, write_report
+from linter.cli import EXIT_FINDINGS, EXIT_OK, UsageError, _engine, _require_paths, _settings, _started, add_paths, write_report
 
 
 def _parse(argv: list[str], command, options: dict[str, dict]):
@@ -109,6 +109,7 @@ def cmd_drift(argv: list[str]) -> int:
             "--output": _OUTPUT,
         },
     )
+    _started()
     loaded, _ = load(args.paths, settings)
     from linter.drift import cluster_drift, environment_drift
     from linter.report.drift import RENDERERS, failed

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import marshal
+import os
 import re
+import time
+import zlib
 
 import pytest
 
@@ -144,7 +148,7 @@ def test_a_second_load_skips_validation(policy_cache, monkeypatch):
     from linter.evaluate import policy as policy_module
 
     first = load_policies()
-    assert len(list(policy_cache.glob("policies-*.json"))) == 1
+    assert len(list(policy_cache.glob("policies-*"))) == 1
 
     def no_validation():
         raise AssertionError("validated again although nothing changed")
@@ -161,12 +165,31 @@ def test_a_changed_policy_is_validated_again(policy_cache, tmp_path):
         load_policies([str(tmp_path / "org")])
 
 
+def test_an_edit_of_an_older_file_is_seen_by_its_time(policy_cache, tmp_path):
+    """Files older than two seconds count by size, time and inode, not content: an edit changes the time."""
+    path = _org_policy(tmp_path / "org")
+    long_ago = time.time() - 3600
+    os.utime(path, (long_ago, long_ago))
+    assert "ORG001" in {p.id for p in load_policies([str(tmp_path / "org")])}
+    path.write_text(path.read_text().replace('severity = "error"', 'severity = "fatal"'))  # the same size
+    os.utime(path, (long_ago + 60, long_ago + 60))
+    with pytest.raises(PolicyError, match=r"ORG001\.toml: invalid policy at 'severity'"):
+        load_policies([str(tmp_path / "org")])
+
+
 def test_a_damaged_cache_file_is_ignored(policy_cache):
     expected = load_policies()
-    (cache_file,) = policy_cache.glob("policies-*.json")
-    for damage in ("not json", '[["elsewhere.toml", {}]]', '[["x"]]', "{}"):
-        cache_file.write_text(damage)
+    (cache_file,) = policy_cache.glob("policies-*")
+    good = cache_file.read_bytes()
+    shapes = ([["elsewhere.toml", {}]], [["x"]], {}, 7)  # checksummed, but not what a run wrote
+    damages = [b"", b"not marshal", good[:-9], good[:4] + b"\x00" + good[5:], *(_checksummed(marshal.dumps(s)) for s in shapes)]
+    for damage in damages:
+        cache_file.write_bytes(damage)
         assert load_policies() == expected
+
+
+def _checksummed(payload: bytes) -> bytes:
+    return zlib.crc32(payload).to_bytes(4, "big") + payload
 
 
 def test_the_cache_keeps_only_recent_entries(policy_cache, tmp_path):
@@ -174,4 +197,4 @@ def test_the_cache_keeps_only_recent_entries(policy_cache, tmp_path):
 
     for index in range(cache.FILES_KEPT + 3):
         load_policies([str(_org_policy(tmp_path / f"org{index}", f"ORG{index:03d}", f"org-rule-{index}").parent)])
-    assert len(list(policy_cache.glob("policies-*.json"))) == cache.FILES_KEPT
+    assert len(list(policy_cache.glob("policies-*"))) == cache.FILES_KEPT

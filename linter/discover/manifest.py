@@ -6,7 +6,6 @@ and each database server's max connections. Found by walking up from the linted 
 
 from __future__ import annotations
 
-import json
 import os
 from typing import NamedTuple
 
@@ -69,6 +68,8 @@ def find_manifest(start: str) -> str | None:
 
 
 def _validate(path: str, table: dict) -> None:
+    import json
+
     import jsonschema  # only runs when a manifest exists
 
     with open(schema_path("manifest.schema.json"), encoding="utf-8") as handle:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import NamedTuple
 
@@ -44,6 +43,8 @@ class Rules(NamedTuple):
 
 
 def _validator():
+    import json
+
     import jsonschema  # costs more than a whole pre-commit run: only when the cache misses
 
     with open(schema_path("policy.schema.json"), encoding="utf-8") as handle:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import zlib
@@ -13,8 +12,15 @@ _DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 
 @functools.lru_cache(maxsize=1)
 def _index() -> dict[str, dict[str, str]]:
-    with open(os.path.join(_DIR, "index.json"), encoding="utf-8") as handle:
-        return json.load(handle)
+    """product -> {file as the product names it -> stored copy}, from index.txt (plain lines: every run
+    reads it to name the product, and json's import would cost more than the reading)."""
+    index: dict[str, dict[str, str]] = {}
+    with open(os.path.join(_DIR, "index.txt"), encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip() and not line.startswith("#"):
+                product, rel, stored = line.split()
+                index.setdefault(product, {})[rel] = stored
+    return index
 
 
 def products() -> tuple[str, ...]:
