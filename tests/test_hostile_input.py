@@ -699,3 +699,14 @@ def test_an_unreadable_file_makes_no_follow_on_findings(cluster):
     registry.unlink()
     registry.symlink_to("/etc/hosts")
     assert sorted((f.rule, f.node) for f in lint(cluster).findings) == [("BPS001", "worker1"), ("BPS003", "manager")]
+
+
+def test_every_character_escaped_is_one_isprintable_refuses():
+    """escape() skips its pattern for a printable string: that is only safe while no unsafe character is printable."""
+    import re
+
+    from linter import redact
+
+    unsafe = re.compile(redact._UNSAFE)
+    assert [hex(c) for c in range(0x110000) if unsafe.match(chr(c)) and chr(c).isprintable()] == []
+    assert redact.escape("a\u202eb\x1b[31m") == "a\\u202eb\\x1b[31m"

@@ -229,3 +229,24 @@ def test_one_registry_database_reached_differently_is_one_finding_not_one_per_mo
         ),
     )
     assert [(f.rule, f.node) for f in findings] == [("BPS202", "worker2")]  # /_system/config and /_system/governance share it
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["10.0.0.1", "127.0.0.1", "127.255.1.2", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..3.4",
+     "１.2.3.4", "1.2.3.4 ", "+1.2.3.4", "0x7f.0.0.1", "localhost", "LOCALHOST", "bps-1.example.com", "", "[::1]", "::1", "fe80::1%eth0",
+     "::ffff:127.0.0.1", "2001:db8::1", "[2001:db8::1]", "1:2", "128.0.0.1", "126.0.0.1"],
+)  # fmt: skip
+def test_ip_literals_are_told_as_ipaddress_tells_them(host):
+    """is_ip/is_loopback decide IPv4 without importing ipaddress; they must agree with it on every string."""
+    import ipaddress
+
+    from linter.evaluate.checks.clustering import is_ip, is_loopback
+
+    bare = host.strip("[]")
+    try:
+        address = ipaddress.ip_address(bare)
+    except ValueError:
+        address = None
+    assert is_ip(host) == (address is not None)
+    assert is_loopback(host) == (bare.lower() == "localhost" or bool(address and address.is_loopback))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import typing
 
 from linter.evaluate.checks.common import deviations, settled, shared_by_several
@@ -48,24 +49,31 @@ def field_problem(field: str) -> str | None:
     for depth, part in enumerate(field.split(".")):
         if current is Value:
             return f"'{'.'.join(field.split('.')[:depth])}' is already a value; it has no '{part}'"
-        fields = _fields(current)
-        if part not in fields:
-            known = ", ".join(sorted(fields))
-            return f"{current.__name__} has no field '{part}' (it has: {known})"
-        current = fields[part]
+        names = _field_names(current)
+        if part not in names:
+            return f"{current.__name__} has no field '{part}' (it has: {', '.join(sorted(names))})"
+        current = _field_type(current, part)
         if current is None:
             return f"'{part}' is a list or a plain value, not a model record"
     return None if current is Value else f"'{field}' is a {getattr(current, '__name__', current)}, not a value a check can compare"
 
 
 @functools.lru_cache(maxsize=None)
-def _fields(record: type) -> dict[str, type | None]:
-    """The fields and properties of a model record, each with its record type (None when it is not one)."""
-    hints = dict(typing.get_type_hints(record))
-    for name, attribute in vars(record).items():
-        if isinstance(attribute, property) and not name.startswith("_"):
-            hints[name] = typing.get_type_hints(attribute.fget).get("return")
-    return {name: _record_type(hint) for name, hint in hints.items()}
+def _field_names(record: type) -> tuple[str, ...]:
+    """The fields and public properties of a model record."""
+    return (*record._fields, *(name for name, attribute in vars(record).items() if isinstance(attribute, property) and not name.startswith("_")))
+
+
+def _field_type(record: type, name: str) -> type | None:
+    """The record type of field or property ``name`` (None when it is not one). Only its own annotation is
+    evaluated: ``typing.get_type_hints`` evaluates all of a record's, and every run checks the policies' fields."""
+    attribute = vars(record).get(name)
+    hint = attribute.fget.__annotations__.get("return") if isinstance(attribute, property) else record.__annotations__.get(name)
+    if isinstance(hint, typing.ForwardRef):  # typing.NamedTuple's form of the text
+        hint = hint.__forward_arg__
+    if isinstance(hint, str):  # from __future__ import annotations: the text, evaluated where the record is defined
+        hint = eval(hint, vars(sys.modules[record.__module__]))  # noqa: S307 (bps-lint's own annotations)
+    return _record_type(hint)
 
 
 def _record_type(hint) -> type | None:

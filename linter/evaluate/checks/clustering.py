@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import ipaddress
 from collections import defaultdict
 
 from linter.evaluate.checks import check
@@ -93,8 +92,14 @@ def _member_address(node: Node) -> tuple[str, str] | None:
 
 @functools.lru_cache(maxsize=1024)  # a fleet repeats a few host names on every node
 def is_ip(host: str) -> bool:
+    host = host.strip("[]")
+    if ":" not in host:  # IPv4 or a name: ipaddress's rule without importing it (1 ms of a 60 ms one-cluster run)
+        octets = host.split(".")
+        return len(octets) == 4 and all(o.isascii() and o.isdigit() and len(o) <= 3 and int(o) <= 255 and (o == "0" or o[0] != "0") for o in octets)
+    import ipaddress
+
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        ipaddress.ip_address(host)
     except ValueError:
         return False
     return True
@@ -103,7 +108,13 @@ def is_ip(host: str) -> bool:
 @functools.lru_cache(maxsize=1024)
 def is_loopback(host: str | None) -> bool:
     host = (host or "").strip("[]").lower()
-    return host == "localhost" or (is_ip(host) and ipaddress.ip_address(host).is_loopback)
+    if host == "localhost" or not is_ip(host):
+        return host == "localhost"
+    if ":" not in host:
+        return host.split(".", 1)[0] == "127"  # 127.0.0.0/8
+    import ipaddress
+
+    return ipaddress.ip_address(host).is_loopback
 
 
 def _address(host: str, cluster: Cluster) -> str | None:
