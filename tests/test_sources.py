@@ -807,3 +807,31 @@ def test_a_containers_java_opts_are_the_jvms_flags(tmp_path, monkeypatch, capsys
     before = (tmp_path / "manifests.yaml").read_bytes()
     main(["--fix", "--unsafe-fixes", "manifests.yaml"])
     assert (tmp_path / "manifests.yaml").read_bytes() == before and "Traceback" not in capsys.readouterr().err
+
+
+_JVM_MAP = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bps-jvm\n  namespace: wso2\ndata:\n  JAVA_OPTS: -Xmx2g -Dsetup\n"
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ("env:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {name: bps-jvm, key: JAVA_OPTS}\n", "map"),
+        ("envFrom:\n  - configMapRef:\n      name: bps-jvm\n", "map"),
+        ("envFrom:\n  - prefix: JAVA_\n    configMapRef: {name: bps-jvm}\n", None),  # the map's key becomes JAVA_JAVA_OPTS
+        # env wins over envFrom: the literal value has no -Dsetup
+        ("envFrom:\n  - configMapRef: {name: bps-jvm}\nenv:\n  - name: JAVA_OPTS\n    value: -Xmx1g\n", None),
+        ("env:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {name: bps-jvm, key: NO_SUCH, optional: true}\n", None),
+        ("env:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {name: no-such-map, key: JAVA_OPTS}\n", None),  # not known
+        ("env:\n  - name: JAVA_OPTS\n    valueFrom:\n      secretKeyRef: {name: bps-jvm, key: JAVA_OPTS}\n", None),  # never read
+    ],
+)
+def test_java_opts_from_a_configmap_are_the_jvms_flags_at_the_maps_line(tmp_path, monkeypatch, env, expected):
+    """A container's JAVA_OPTS taken from a ConfigMap of the same namespace (configMapKeyRef, envFrom) is read
+    there: a -Dsetup in it is BPS702's, at the map's data line; a Secret is never read."""
+    indented = "".join("          " + line + "\n" for line in env.splitlines())
+    text = KUBE.read_text().replace("          image: wso2/wso2bps:3.6.0\n", "          image: wso2/wso2bps:3.6.0\n" + indented)
+    (tmp_path / "manifests.yaml").write_text(text)
+    (tmp_path / "jvm.yaml").write_text(_JVM_MAP)  # another file of the folder
+    monkeypatch.chdir(tmp_path)
+    setup = {(f.rule, f.loc.path, f.loc.line) for f in lint(tmp_path).findings if f.rule == "BPS702"}
+    assert setup == ({("BPS702", "jvm.yaml", 8)} if expected else set())
