@@ -699,16 +699,48 @@ def test_play_hosts_short_names_and_native_values(tmp_path):
     assert rendered["bps_1"].endswith("<!-- 10.0.0.11,10.0.0.12 2 bps_1 3 1e3 -->\n")
 
 
-def test_include_role_task_vars_reach_the_roles_templates(tmp_path):
-    from linter.sources import defaults
-
+@pytest.mark.parametrize("through", ["", "bps_net"])
+def test_include_role_vars_hold_for_that_roles_templates_only(tmp_path, through):
+    """An include_role task's vars: are given to the role it runs and the roles that role depends on, not to the
+    host: the included role's axis2.xml.j2 sees them, the including role's carbon.xml.j2 does not."""
     repo = _split_role(tmp_path)
-    stock = defaults.data("ei-6.6.0", "bps.xml").decode()
-    (repo / TEMPLATES / "bps.xml.j2").write_text(stock.replace("<!-- <tns:NodeId></tns:NodeId>  -->", "<tns:NodeId>{{ node_id }}</tns:NodeId>"))
-    _tasks(repo, '- include_role:\n    name: bps_clustering\n  vars:\n    node_id: "bps-{{ inventory_hostname }}"\n')
+    axis2 = repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/")
+    axis2.write_text(axis2.read_text().replace('                enable="false">', '                enable="{{ clustering | default(false) | lower }}">', 1))
+    if through:  # the role included depends on the one that renders axis2.xml
+        (repo / "roles" / through / "meta").mkdir(parents=True)
+        (repo / "roles" / through / "meta" / "main.yml").write_text("dependencies:\n  - bps_clustering\n")
+    _tasks(repo, f"- include_role:\n    name: {through or 'bps_clustering'}\n  vars:\n    clustering: true\n    hostname: bps.example.com\n")
     result = lint(repo)
-    assert not [f for f in result.findings if f.rule == "BPS403"], [f.message for f in result.findings if f.rule == "BPS403"]
-    assert {n: "<tns:NodeId>bps-" + n + "</tns:NodeId>" in t for n, t in _rendered(repo, "bps.xml").items()} == {"bps_1": True, "bps_2": True}
+    assert not _where(result, "BPS301")
+    assert {(f.node, f.loc.line) for f in result.findings if f.rule == "BPS708" and "HostName" in f.message} == {("bps_1", 47)}
+
+
+_TEMPLATE_TASK = "- name: Copy configuration templates\n  template:\n    src: '{{ item.src }}'\n    dest: '{{ item.dest }}'\n  loop: '{{ config_files }}'\n"
+_CARBON_TASK = "- template:\n    src: carbon-home/wso2/business-process/conf/carbon.xml.j2\n    dest: /opt/carbon.xml\n"
+_FACT = "- set_fact:\n    hostname: {}.example.com\n"
+
+
+@pytest.mark.parametrize(
+    "tasks, plays, host_name",
+    [
+        (_TEMPLATE_TASK + _FACT.format("late"), ("", ""), "localhost"),  # set after the template: not seen
+        (_FACT.format("early") + _TEMPLATE_TASK, ("", ""), "early.example.com"),
+        (_TEMPLATE_TASK + _FACT.format("late") + _CARBON_TASK, ("", ""), "late.example.com"),  # the task naming the file renders it
+        (_TEMPLATE_TASK, ("- hosts: bps\n  tasks:\n" + "".join("    " + t + "\n" for t in _FACT.format("early").splitlines()), ""), "early.example.com"),
+        (_TEMPLATE_TASK, ("", "- hosts: bps\n  tasks:\n" + "".join("    " + t + "\n" for t in _FACT.format("late").splitlines())), "localhost"),
+    ],
+)
+def test_a_template_task_renders_with_the_facts_set_before_it(tmp_path, tasks, plays, host_name):
+    """set_fact values hold from their task on, for the rest of the run (later plays too): a template task renders
+    with those set before it, in this play or an earlier one of the playbook."""
+    repo = _copy(tmp_path)
+    _tasks(repo, tasks)
+    site = repo / "site.yml"
+    before, after = plays
+    site.write_text(site.read_text().replace("\n---\n", "\n---\n" + before, 1) + after)
+    assert _rendered(repo, "carbon.xml")["bps_1"].count(f"<HostName>{host_name}</HostName>") == 1
+    shown = {(f.node, f.loc.line) for f in lint(repo).findings if f.rule == "BPS708" and "HostName" in f.message}
+    assert shown == ({("bps_1", 47)} if host_name == "localhost" else set())
 
 
 def test_a_broken_vars_file_leaves_its_hosts_values_unknown_and_cross_node_rules_wait(tmp_path):
