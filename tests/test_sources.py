@@ -720,6 +720,31 @@ _CARBON_TASK = "- template:\n    src: carbon-home/wso2/business-process/conf/car
 _FACT = "- set_fact:\n    hostname: {}.example.com\n"
 
 
+@pytest.mark.parametrize("public, seen", [("", False), ("    public: true\n", True)])
+def test_an_include_role_keeps_its_roles_vars_unless_public(tmp_path, public, seen):
+    """A role run by include_role keeps its vars/main.yml to itself (public: false, the default); public: true
+    gives them to the play, as a roles: entry does."""
+    repo = _split_role(tmp_path)
+    (repo / "roles" / "bps_clustering" / "vars").mkdir()
+    (repo / "roles" / "bps_clustering" / "vars" / "main.yml").write_text("hostname: bps.example.com\n")
+    _tasks(repo, "- include_role:\n    name: bps_clustering\n" + public)
+    shown = {(f.node, f.loc.line) for f in lint(repo).findings if f.rule == "BPS708" and "HostName" in f.message}
+    assert shown == (set() if seen else {("bps_1", 47)})
+
+
+@pytest.mark.parametrize("order, clustered", [(("false", "true"), True), (("true", "false"), False)])
+def test_a_role_included_twice_with_other_vars_renders_as_its_last_run(tmp_path, order, clustered):
+    """A role run again with other vars: runs its tasks again; the file its last template task writes is the one the
+    host keeps (a fact set after it changes nothing)."""
+    repo = _split_role(tmp_path)
+    axis2 = repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/")
+    axis2.write_text(axis2.read_text().replace('                enable="false">', '                enable="{{ clustering }}">', 1))
+    _tasks(repo, _TEMPLATE_TASK, role="bps_clustering")
+    runs = "".join(f"- include_role:\n    name: bps_clustering\n  vars:\n    clustering: '{value}'\n" for value in order)
+    _tasks(repo, runs + f"- set_fact:\n    clustering: '{order[0]}'\n")
+    assert bool(_where(lint(repo), "BPS301")) is not clustered
+
+
 @pytest.mark.parametrize(
     "tasks, plays, host_name",
     [
