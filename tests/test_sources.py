@@ -732,6 +732,18 @@ def test_an_include_role_keeps_its_roles_vars_unless_public(tmp_path, public, se
     assert shown == (set() if seen else {("bps_1", 47)})
 
 
+def test_each_include_of_a_role_sees_its_own_vars(tmp_path):
+    """Each include_role run of a role (here twice, with other vars:) sees the role's vars/main.yml."""
+    repo = _split_role(tmp_path)
+    axis2 = repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/")
+    axis2.write_text(axis2.read_text().replace('                enable="false">', '                enable="{{ clustering | default(false) | lower }}">', 1))
+    (repo / "roles" / "bps_clustering" / "vars").mkdir()
+    (repo / "roles" / "bps_clustering" / "vars" / "main.yml").write_text("clustering: true\n")
+    _tasks(repo, _TEMPLATE_TASK, role="bps_clustering")
+    _tasks(repo, "".join(f"- include_role:\n    name: bps_clustering\n  vars:\n    run: {n}\n" for n in (1, 2)))
+    assert not _where(lint(repo), "BPS301")
+
+
 @pytest.mark.parametrize("order, clustered", [(("false", "true"), True), (("true", "false"), False)])
 def test_a_role_included_twice_with_other_vars_renders_as_its_last_run(tmp_path, order, clustered):
     """A role run again with other vars: runs its tasks again; the file its last template task writes is the one the

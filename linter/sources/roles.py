@@ -125,7 +125,7 @@ class _Walk:
         facts, unresolved = (before.facts.copy(), list(before.unresolved)) if before else (_layer(), [])  # facts outlive their play
         self.run = Run([], _layer(), _layer(), facts, unresolved, {}, {}, {})
         self.ran: set[tuple] = set()  # (role folder, tasks file, the invocation's variables) already followed
-        self.entered: set[str] = set()  # role folders whose dependencies are being or have been followed
+        self.entered: dict[tuple, Frame | None] = {}  # (role folder, private include) whose dependencies are being or have been followed
         self.frames: list[Frame] = []  # the invocations and blocks the task being followed is in, outermost first
 
     def now(self, *more: Frame) -> Seen:
@@ -199,18 +199,19 @@ class _Walk:
             self.frames.pop()
 
     def run_role(self, folder: str, name: str, path: str, at: int, tasks_from: str, depth: int, frame: Frame) -> None:
-        if folder not in self.entered:
-            self.entered.add(folder)
+        # a private include_role's roles keep their defaults and vars, so each such include loads them again
+        private = next((f for f in reversed(self.frames) if f.private), None)
+        if (folder, id(private)) not in self.entered:
+            self.entered[(folder, id(private))] = private  # kept: its id is not reused while the walk lasts
             meta = _first_file(os.path.join(folder, "meta"), "main")
             if meta:
                 doc = self.document(meta)
                 for entry in items(get(doc, "dependencies")):
                     self.role_entry(entry, meta, depth)
             # After its dependencies, as Ansible runs it: its templates and variables win over theirs.
-            self.run.roles.append(folder)
-            if self.load_vars:
-                # a private include_role's roles keep their defaults and vars; the play's roles expose them to the play
-                private = next((f for f in reversed(self.frames) if f.private), None)
+            if folder not in self.run.roles:
+                self.run.roles.append(folder)
+            if self.load_vars:  # the play's roles expose theirs to the whole play
                 for kind, layer in (("defaults", "defaults"), ("vars", "role_vars")):
                     for vars_path, values in self.load_vars(os.path.join(folder, kind)):
                         getattr(private or self.run, layer).set(values, self.display(vars_path))
