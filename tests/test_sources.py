@@ -715,6 +715,19 @@ def test_include_role_vars_hold_for_that_roles_templates_only(tmp_path, through)
     assert {(f.node, f.loc.line) for f in result.findings if f.rule == "BPS708" and "HostName" in f.message} == {("bps_1", 47)}
 
 
+def test_a_roles_entrys_parameters_hold_for_that_role_only(tmp_path):
+    """Parameters of a roles: entry (- {role: x, name: value}) are that role's, not the next role's."""
+    repo = _split_role(tmp_path)
+    axis2 = repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/")
+    axis2.write_text(axis2.read_text().replace('                enable="false">', '                enable="{{ clustering | default(false) | lower }}">', 1))
+    site = repo / "site.yml"
+    entry = "    - role: bps_clustering\n      clustering: true\n      hostname: bps.example.com\n"
+    site.write_text(site.read_text().replace("  hosts: bps\n  roles:\n    - bps\n", "  hosts: bps\n  roles:\n" + entry + "    - bps\n"))
+    result = lint(repo)
+    assert not _where(result, "BPS301")
+    assert {(f.node, f.loc.line) for f in result.findings if f.rule == "BPS708" and "HostName" in f.message} == {("bps_1", 47)}
+
+
 _TEMPLATE_TASK = "- name: Copy configuration templates\n  template:\n    src: '{{ item.src }}'\n    dest: '{{ item.dest }}'\n  loop: '{{ config_files }}'\n"
 _CARBON_TASK = "- template:\n    src: carbon-home/wso2/business-process/conf/carbon.xml.j2\n    dest: /opt/carbon.xml\n"
 _FACT = "- set_fact:\n    hostname: {}.example.com\n"

@@ -64,8 +64,9 @@ def _layer() -> Layer:
 
 class Frame(NamedTuple):
     """Variables that hold only inside a role invocation (a ``roles:`` entry, a meta dependency, an
-    include_role/import_role task), an include_tasks task or a block: Ansible gives them to the tasks inside and
-    to the roles those depend on, not to the rest of the play."""
+    include_role/import_role task), an include_tasks task or a block: Ansible (ansible-core 2.15 and later) gives them
+    to the tasks inside and to the roles those depend on, not to the rest of the play (lib/ansible/playbook/role:
+    Role.get_vars and get_role_params follow the dependency chain; VariableManager.get_vars)."""
 
     defaults: Layer  # of the roles a private include_role runs (and their dependencies)
     role_vars: Layer  # their vars/main.yml
