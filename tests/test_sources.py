@@ -699,16 +699,98 @@ def test_play_hosts_short_names_and_native_values(tmp_path):
     assert rendered["bps_1"].endswith("<!-- 10.0.0.11,10.0.0.12 2 bps_1 3 1e3 -->\n")
 
 
-def test_include_role_task_vars_reach_the_roles_templates(tmp_path):
-    from linter.sources import defaults
-
+@pytest.mark.parametrize("through", ["", "bps_net"])
+def test_include_role_vars_hold_for_that_roles_templates_only(tmp_path, through):
+    """An include_role task's vars: are given to the role it runs and the roles that role depends on, not to the
+    host: the included role's axis2.xml.j2 sees them, the including role's carbon.xml.j2 does not."""
     repo = _split_role(tmp_path)
-    stock = defaults.data("ei-6.6.0", "bps.xml").decode()
-    (repo / TEMPLATES / "bps.xml.j2").write_text(stock.replace("<!-- <tns:NodeId></tns:NodeId>  -->", "<tns:NodeId>{{ node_id }}</tns:NodeId>"))
-    _tasks(repo, '- include_role:\n    name: bps_clustering\n  vars:\n    node_id: "bps-{{ inventory_hostname }}"\n')
+    axis2 = repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/")
+    axis2.write_text(axis2.read_text().replace('                enable="false">', '                enable="{{ clustering | default(false) | lower }}">', 1))
+    if through:  # the role included depends on the one that renders axis2.xml
+        (repo / "roles" / through / "meta").mkdir(parents=True)
+        (repo / "roles" / through / "meta" / "main.yml").write_text("dependencies:\n  - bps_clustering\n")
+    _tasks(repo, f"- include_role:\n    name: {through or 'bps_clustering'}\n  vars:\n    clustering: true\n    hostname: bps.example.com\n")
     result = lint(repo)
-    assert not [f for f in result.findings if f.rule == "BPS403"], [f.message for f in result.findings if f.rule == "BPS403"]
-    assert {n: "<tns:NodeId>bps-" + n + "</tns:NodeId>" in t for n, t in _rendered(repo, "bps.xml").items()} == {"bps_1": True, "bps_2": True}
+    assert not _where(result, "BPS301")
+    assert {(f.node, f.loc.line) for f in result.findings if f.rule == "BPS708" and "HostName" in f.message} == {("bps_1", 47)}
+
+
+def test_a_roles_entrys_parameters_hold_for_that_role_only(tmp_path):
+    """Parameters of a roles: entry (- {role: x, name: value}) are that role's, not the next role's."""
+    repo = _split_role(tmp_path)
+    axis2 = repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/")
+    axis2.write_text(axis2.read_text().replace('                enable="false">', '                enable="{{ clustering | default(false) | lower }}">', 1))
+    site = repo / "site.yml"
+    entry = "    - role: bps_clustering\n      clustering: true\n      hostname: bps.example.com\n"
+    site.write_text(site.read_text().replace("  hosts: bps\n  roles:\n    - bps\n", "  hosts: bps\n  roles:\n" + entry + "    - bps\n"))
+    result = lint(repo)
+    assert not _where(result, "BPS301")
+    assert {(f.node, f.loc.line) for f in result.findings if f.rule == "BPS708" and "HostName" in f.message} == {("bps_1", 47)}
+
+
+_TEMPLATE_TASK = "- name: Copy configuration templates\n  template:\n    src: '{{ item.src }}'\n    dest: '{{ item.dest }}'\n  loop: '{{ config_files }}'\n"
+_CARBON_TASK = "- template:\n    src: carbon-home/wso2/business-process/conf/carbon.xml.j2\n    dest: /opt/carbon.xml\n"
+_FACT = "- set_fact:\n    hostname: {}.example.com\n"
+
+
+@pytest.mark.parametrize("public, seen", [("", False), ("    public: true\n", True)])
+def test_an_include_role_keeps_its_roles_vars_unless_public(tmp_path, public, seen):
+    """A role run by include_role keeps its vars/main.yml to itself (public: false, the default); public: true
+    gives them to the play, as a roles: entry does."""
+    repo = _split_role(tmp_path)
+    (repo / "roles" / "bps_clustering" / "vars").mkdir()
+    (repo / "roles" / "bps_clustering" / "vars" / "main.yml").write_text("hostname: bps.example.com\n")
+    _tasks(repo, "- include_role:\n    name: bps_clustering\n" + public)
+    shown = {(f.node, f.loc.line) for f in lint(repo).findings if f.rule == "BPS708" and "HostName" in f.message}
+    assert shown == (set() if seen else {("bps_1", 47)})
+
+
+def test_each_include_of_a_role_sees_its_own_vars(tmp_path):
+    """Each include_role run of a role (here twice, with other vars:) sees the role's vars/main.yml."""
+    repo = _split_role(tmp_path)
+    axis2 = repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/")
+    axis2.write_text(axis2.read_text().replace('                enable="false">', '                enable="{{ clustering | default(false) | lower }}">', 1))
+    (repo / "roles" / "bps_clustering" / "vars").mkdir()
+    (repo / "roles" / "bps_clustering" / "vars" / "main.yml").write_text("clustering: true\n")
+    _tasks(repo, _TEMPLATE_TASK, role="bps_clustering")
+    _tasks(repo, "".join(f"- include_role:\n    name: bps_clustering\n  vars:\n    run: {n}\n" for n in (1, 2)))
+    assert not _where(lint(repo), "BPS301")
+
+
+@pytest.mark.parametrize("order, clustered", [(("false", "true"), True), (("true", "false"), False)])
+def test_a_role_included_twice_with_other_vars_renders_as_its_last_run(tmp_path, order, clustered):
+    """A role run again with other vars: runs its tasks again; the file its last template task writes is the one the
+    host keeps (a fact set after it changes nothing)."""
+    repo = _split_role(tmp_path)
+    axis2 = repo / AXIS2.replace("roles/bps/", "roles/bps_clustering/")
+    axis2.write_text(axis2.read_text().replace('                enable="false">', '                enable="{{ clustering }}">', 1))
+    _tasks(repo, _TEMPLATE_TASK, role="bps_clustering")
+    runs = "".join(f"- include_role:\n    name: bps_clustering\n  vars:\n    clustering: '{value}'\n" for value in order)
+    _tasks(repo, runs + f"- set_fact:\n    clustering: '{order[0]}'\n")
+    assert bool(_where(lint(repo), "BPS301")) is not clustered
+
+
+@pytest.mark.parametrize(
+    "tasks, plays, host_name",
+    [
+        (_TEMPLATE_TASK + _FACT.format("late"), ("", ""), "localhost"),  # set after the template: not seen
+        (_FACT.format("early") + _TEMPLATE_TASK, ("", ""), "early.example.com"),
+        (_TEMPLATE_TASK + _FACT.format("late") + _CARBON_TASK, ("", ""), "late.example.com"),  # the task naming the file renders it
+        (_TEMPLATE_TASK, ("- hosts: bps\n  tasks:\n" + "".join("    " + t + "\n" for t in _FACT.format("early").splitlines()), ""), "early.example.com"),
+        (_TEMPLATE_TASK, ("", "- hosts: bps\n  tasks:\n" + "".join("    " + t + "\n" for t in _FACT.format("late").splitlines())), "localhost"),
+    ],
+)
+def test_a_template_task_renders_with_the_facts_set_before_it(tmp_path, tasks, plays, host_name):
+    """set_fact values hold from their task on, for the rest of the run (later plays too): a template task renders
+    with those set before it, in this play or an earlier one of the playbook."""
+    repo = _copy(tmp_path)
+    _tasks(repo, tasks)
+    site = repo / "site.yml"
+    before, after = plays
+    site.write_text(site.read_text().replace("\n---\n", "\n---\n" + before, 1) + after)
+    assert _rendered(repo, "carbon.xml")["bps_1"].count(f"<HostName>{host_name}</HostName>") == 1
+    shown = {(f.node, f.loc.line) for f in lint(repo).findings if f.rule == "BPS708" and "HostName" in f.message}
+    assert shown == ({("bps_1", 47)} if host_name == "localhost" else set())
 
 
 def test_a_broken_vars_file_leaves_its_hosts_values_unknown_and_cross_node_rules_wait(tmp_path):
@@ -807,3 +889,31 @@ def test_a_containers_java_opts_are_the_jvms_flags(tmp_path, monkeypatch, capsys
     before = (tmp_path / "manifests.yaml").read_bytes()
     main(["--fix", "--unsafe-fixes", "manifests.yaml"])
     assert (tmp_path / "manifests.yaml").read_bytes() == before and "Traceback" not in capsys.readouterr().err
+
+
+_JVM_MAP = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bps-jvm\n  namespace: wso2\ndata:\n  JAVA_OPTS: -Xmx2g -Dsetup\n"
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ("env:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {name: bps-jvm, key: JAVA_OPTS}\n", "map"),
+        ("envFrom:\n  - configMapRef:\n      name: bps-jvm\n", "map"),
+        ("envFrom:\n  - prefix: JAVA_\n    configMapRef: {name: bps-jvm}\n", None),  # the map's key becomes JAVA_JAVA_OPTS
+        # env wins over envFrom: the literal value has no -Dsetup
+        ("envFrom:\n  - configMapRef: {name: bps-jvm}\nenv:\n  - name: JAVA_OPTS\n    value: -Xmx1g\n", None),
+        ("env:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {name: bps-jvm, key: NO_SUCH, optional: true}\n", None),
+        ("env:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {name: no-such-map, key: JAVA_OPTS}\n", None),  # not known
+        ("env:\n  - name: JAVA_OPTS\n    valueFrom:\n      secretKeyRef: {name: bps-jvm, key: JAVA_OPTS}\n", None),  # never read
+    ],
+)
+def test_java_opts_from_a_configmap_are_the_jvms_flags_at_the_maps_line(tmp_path, monkeypatch, env, expected):
+    """A container's JAVA_OPTS taken from a ConfigMap of the same namespace (configMapKeyRef, envFrom) is read
+    there: a -Dsetup in it is BPS702's, at the map's data line; a Secret is never read."""
+    indented = "".join("          " + line + "\n" for line in env.splitlines())
+    text = KUBE.read_text().replace("          image: wso2/wso2bps:3.6.0\n", "          image: wso2/wso2bps:3.6.0\n" + indented)
+    (tmp_path / "manifests.yaml").write_text(text)
+    (tmp_path / "jvm.yaml").write_text(_JVM_MAP)  # another file of the folder
+    monkeypatch.chdir(tmp_path)
+    setup = {(f.rule, f.loc.path, f.loc.line) for f in lint(tmp_path).findings if f.rule == "BPS702"}
+    assert setup == ({("BPS702", "jvm.yaml", 8)} if expected else set())

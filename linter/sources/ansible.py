@@ -443,10 +443,10 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             read[folder] = read_role(folder)
         return read[folder]
 
-    def load_vars(folder: str):
-        return [(path, _load_vars(path, play.root, display, vars_problems)) for path in _vars_files(folder, "main")]
+    def vars_loader(root: str | None, found: list):
+        return lambda folder: [(path, _load_vars(path, root, display, found)) for path in _vars_files(folder, "main")]
 
-    for play in plays:
+    for index, play in enumerate(plays):
         if not any(role_of(folder) for folder in reachable(play)):
             continue  # no role the play may run renders BPS files
         hosts, inventory = _play_hosts(play, settings.get("group"), inventories, problems, display)
@@ -454,23 +454,30 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             continue
         nodes = []
         hostvars = HostVars(inventory, play.root, display, play.playbook, env)
+        earlier = [p for p in plays[:index] if p.playbook == play.playbook]  # whose facts the host keeps
         for host in hosts:
             # Problems of this host's vars files: each is reported once (hosts share group_vars), and leaves the host's values unknown.
             vars_problems, walk_problems = [], []
             base, origin = inventory_variables(inventory, host, play.root, display, vars_problems, play.playbook, hostvars)
-            base.update(dict.fromkeys(("play_hosts", "ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_batch"), hosts))
-            run = follow(play, base, display, walk_problems, decide, load_vars)
+            before = None
+            for other in earlier:  # its own findings are reported where it is checked, if it renders BPS files
+                other_hosts = resolve(inventory, other.hosts) or []
+                if host in other_hosts:
+                    base.update(dict.fromkeys(_PLAY_HOSTS, other_hosts))
+                    before = follow(other, base, display, [], decide, vars_loader(other.root, []), before)
+            base.update(dict.fromkeys(_PLAY_HOSTS, hosts))
+            run = follow(play, base, display, walk_problems, decide, vars_loader(play.root, vars_problems), before)
             problems.extend(p for p in vars_problems + walk_problems if p not in problems)
             roles = [r for r in map(role_of, run.roles) if r]
             if roles:  # none when a condition this host fails guards them
-                variables = {**run.defaults.values, **base, **run.role_vars.values, **run.facts.values}
-                origin = {**run.defaults.origin, **origin, **run.role_vars.origin, **run.facts.origin}
-                unknown = True if vars_problems else run.unresolved
-                nodes.append(_node(env, inventory, host, roles, variables, origin, play, display, NodeSource, unknown))
+                nodes.append(_node(env, inventory, host, roles, (base, origin), run, play, display, NodeSource, bool(vars_problems)))
         if nodes:
             name = settings.get("group") or _cluster_name(inventory, hosts, play.hosts)
             found.append(ClusterSource(name=name, path=display(play.playbook), nodes=nodes, databases={}))
     return found
+
+
+_PLAY_HOSTS = ("play_hosts", "ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_batch")
 
 
 def _cluster_name(inventory: Inventory, hosts: list[str], pattern: str) -> str:
@@ -504,23 +511,33 @@ def _play_hosts(play: Play, group, inventories, problems, display):
     return [], None
 
 
-def _node(env, inventory, host, roles: list[Role], variables: dict, origin: dict, play, display, NodeSource, unknown: bool | list = False):
+def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, dict], run, play, display, NodeSource, unreadable: bool = False):
     """The node a host is: the templates of every role the play runs for it (a later role's template of the same
-    file wins, as its task overwrites the file), rendered with the host's variables. ``unknown``: True when a vars
-    file of the host cannot be read (every file may miss its values), else the variables a set_fact could not render
-    (the files whose templates name them hold values that are not the real ones)."""
+    file wins, as its task overwrites the file), each rendered with the variables its template task sees.
+    ``unreadable``: a vars file of the host cannot be read (every file may miss its values); else a file whose
+    template names a set_fact value that could not be rendered holds values that are not the real ones."""
     root = play.root
-    variables = _expand(env, variables)
-    templates = {rel: template for role in roles for rel, template in role.templates.items()}
+    base, base_origin = inventory_vars
+    expanded: dict = {}  # the variables of each point of the run a template is rendered at, rendered once
+
+    def seen(folder: str, template: str | None = None) -> tuple[dict, dict, tuple]:
+        below, above, unresolved = run.seen(folder, template)
+        key = (repr(below.values), repr(above.values))
+        if key not in expanded:
+            expanded[key] = _expand(env, {**below.values, **base, **above.values})
+        return expanded[key], {**below.origin, **base_origin, **above.origin}, unresolved
+
+    templates = {rel: (role.folder, template) for role in roles for rel, template in role.templates.items()}
     role = next((r for r in roles if any(rel != _SCRIPT for rel in r.templates)), roles[0])  # where the conf files go
     files = {}
-    for rel, template in templates.items():
+    for rel, (folder, template) in templates.items():
         shown = display(template)
         data, problem = read_bytes(template, root)
         if data is None:
             files[rel] = SourceFile(shown, b"", problem=problem.message if problem else "cannot read template", problem_kind="unreadable")
             continue
         source = data.decode("utf-8", errors="replace")
+        variables, origin, unknown = seen(folder, template)
         out = render(env, source, variables)
         if out.text is None:
             files[rel] = SourceFile(shown, b"", lines=(out.line or 1,), problem=out.problem)
@@ -530,8 +547,9 @@ def _node(env, inventory, host, roles: list[Role], variables: dict, origin: dict
             names = [n for n in _EXPRESSION.findall(text) if n in origin]
             if names:
                 notes.append((number, "; ".join(f"{host} takes it from variable '{n}' set in {origin[n]}" for n in dict.fromkeys(names))))
-        unresolved = unknown is True or any(re.search(rf"\b{re.escape(name)}\b", source) for name in unknown or ())
+        unresolved = unreadable or any(re.search(rf"\b{re.escape(name)}\b", source) for name in unknown)
         files[rel] = SourceFile(shown, out.text.encode("utf-8"), line_map(source, out.text), 0, tuple(notes), values_unknown=unresolved)
+    variables = seen(role.folder)[0]
     product = None
     name, version = str(variables.get("product_name", "")), str(variables.get("product_version", ""))
     if name and version:

@@ -147,7 +147,7 @@ class Stream:
         for container in items(get(pod, "containers")):
             if image is None and text(container, "image"):
                 image, image_at = text(container, "image"), get(container, "image")
-                options = _java_opts(container, path)
+                options = _java_opts(container, path, lambda map_name: self.config_maps.get((namespace, map_name)))
             for mount in items(get(container, "volumeMounts")):
                 volume = volumes.get(text(mount, "name"))
                 map_name = text(volume, "configMap", "name") if volume is not None else None
@@ -197,19 +197,41 @@ class Stream:
         )
 
 
-def _java_opts(container, path: str) -> list:
+def _java_opts(container, path: str, config_map) -> list:
     """(flag, Loc) of each JVM flag in the container's JAVA_OPTS environment variable, which the image's
-    wso2server.sh passes to the JVM before its own flags; a value from a Secret or ConfigMap is not known."""
+    wso2server.sh passes to the JVM before its own flags. ``config_map(name)``: a ConfigMap of the workload's
+    namespace in these files, as (file, lines, data node), or None. The value is a literal ``value:``, a
+    ``configMapKeyRef`` or an ``envFrom`` ``configMapRef`` (``env`` wins, the last of each wins, as the kubelet
+    sets them); a flag from a ConfigMap points at its data line. A Secret is never read, and a ConfigMap not in
+    these files is not known: no flags."""
     import shlex
 
+    found = None  # (the value's node, the file it is in)
+    for source in items(get(container, "envFrom")):
+        prefix = text(source, "prefix") or ""  # the variables are the map's keys behind it
+        held = config_map(text(source, "configMapRef", "name"))
+        value = get(held[2], "JAVA_OPTS"[len(prefix) :]) if held and "JAVA_OPTS".startswith(prefix) else None
+        if value is not None:
+            found = (value, held[0])
     for variable in items(get(container, "env")):
-        value = get(variable, "value")
-        if text(variable, "name") != "JAVA_OPTS" or not isinstance(value, yaml.ScalarNode):
+        if text(variable, "name") != "JAVA_OPTS":
             continue
-        try:
-            words = shlex.split(value.value)
-        except ValueError:  # an unbalanced quote: the shell would refuse it too
-            return []
-        at = Loc(path, line(value), value.start_mark.column + 1)
-        return [(word, at) for word in words if word.startswith("-")]
-    return []
+        ref = get(variable, "valueFrom", "configMapKeyRef")
+        if get(variable, "value") is not None:
+            found = (get(variable, "value"), path)
+        elif ref is not None:
+            held = config_map(text(ref, "name"))
+            value = get(held[2], text(ref, "key") or "") if held else None
+            # a key missing from a map in these files: unset when optional, else the pod does not start
+            found = (value, held[0]) if value is not None else None
+        else:
+            found = None  # a Secret, a field of the pod: not known
+    if found is None or not isinstance(found[0], yaml.ScalarNode):
+        return []
+    value, where = found
+    try:
+        words = shlex.split(value.value)
+    except ValueError:  # an unbalanced quote: the shell would refuse it too
+        return []
+    at = Loc(where, line(value), value.start_mark.column + 1)
+    return [(word, at) for word in words if word.startswith("-")]

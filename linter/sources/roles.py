@@ -1,6 +1,8 @@
 """What an Ansible play runs for one host: its roles in the order Ansible runs them, with each role's
 ``meta/main.yml`` dependencies and the roles its tasks include or import, and the facts its ``set_fact``
-tasks set. A role split into several roles, or one that sets facts, then renders as Ansible would render it.
+tasks set. A role split into several roles, or one that sets facts, then renders as Ansible would render it: a
+``template`` task with the variables it sees where it runs (the facts set before it, in this play or an earlier one;
+the ``vars:`` of the role invocation it is in).
 
 Conditions (``when``) are decided with the host's variables where Jinja2 can decide them (``inventory_hostname
 in groups['bps']``); one that needs what only a run knows (a registered result, a gathered fact), a loop, or a
@@ -23,6 +25,7 @@ MAX_NESTING = 64  # blocks inside blocks, in one file
 _INCLUDE_ROLE = ("include_role", "import_role")
 _INCLUDE_TASKS = ("include_tasks", "import_tasks", "include")
 _SET_FACT = ("set_fact",)
+_TEMPLATE = ("template",)
 _BLOCK = ("block", "rescue", "always")
 _COLLECTIONS = ("ansible.builtin.", "ansible.legacy.")
 # Keys of a role entry (in a play's roles: or a meta dependency) that are not role parameters.
@@ -47,27 +50,91 @@ class Layer(NamedTuple):
         self.values.update(values)
         self.origin.update(dict.fromkeys(values, where))
 
+    def add(self, other: Layer) -> None:
+        self.values.update(other.values)
+        self.origin.update(other.origin)
+
+    def copy(self) -> Layer:
+        return Layer(dict(self.values), dict(self.origin))
+
+
+def _layer() -> Layer:
+    return Layer({}, {})
+
+
+class Frame(NamedTuple):
+    """Variables that hold only inside a role invocation (a ``roles:`` entry, a meta dependency, an
+    include_role/import_role task), an include_tasks task or a block: Ansible (ansible-core 2.15 and later) gives them
+    to the tasks inside and to the roles those depend on, not to the rest of the play (lib/ansible/playbook/role:
+    Role.get_vars and get_role_params follow the dependency chain; VariableManager.get_vars)."""
+
+    defaults: Layer  # of the roles a private include_role runs (and their dependencies)
+    role_vars: Layer  # their vars/main.yml
+    vars: Layer  # the invocation's or block's vars: (task vars), below set_fact
+    params: Layer  # role parameters and include_role's vars: (include params), above set_fact
+    private: bool = False  # an include_role without public: the defaults and vars of the roles it runs stay here
+
+
+def _frame(vars_: dict | None = None, params: dict | None = None, where: str = "", private: bool = False) -> Frame:
+    frame = Frame(_layer(), _layer(), _layer(), _layer(), private)
+    frame.vars.set(vars_ or {}, where)
+    frame.params.set(params or {}, where)
+    return frame
+
+
+class Seen(NamedTuple):
+    """What a task sees at one point of the run: the invocations it is in, and the facts set so far."""
+
+    frames: tuple[Frame, ...]
+    facts: Layer
+    unresolved: tuple[str, ...]  # facts set so far that could not be rendered: templates using them hold unknown values
+
 
 class Run(NamedTuple):
     roles: list[str]  # role folders, in the order the play runs them
-    defaults: Layer  # every reached role's defaults/main.yml (lowest precedence)
-    role_vars: Layer  # play vars, then every reached role's vars/main.yml
-    facts: Layer  # set_fact values and role parameters, in task order (highest)
-    unresolved: list  # the names of set_fact values that could not be rendered: templates using them hold unknown values
+    defaults: Layer  # the defaults/main.yml of the roles the play exposes (its roles:, import_role) (lowest precedence)
+    role_vars: Layer  # play vars, then the vars/main.yml of those roles: exposed to the whole play from its start
+    facts: Layer  # set_fact values, in task order, earlier plays' first: as the run leaves them
+    unresolved: list  # the names of set_fact values that could not be rendered
+    templates: dict  # template file -> Seen at the last template task naming it
+    any_template: dict  # role folder -> Seen at its last template task whose src is an expression (a loop over files)
+    ended: dict  # role folder -> Seen at the end of its tasks: for a template no task of the role names
+
+    def seen(self, folder: str, template: str | None = None) -> tuple[Layer, Layer, tuple[str, ...]]:
+        """The variables a role's template is rendered with: those below the inventory's (role defaults) and those
+        above, and the names of facts it cannot know; from the template task that renders it, else the role's end."""
+        at = self.templates.get(os.path.normpath(template or "")) or self.any_template.get(folder) or self.ended.get(folder)
+        return merge(self, at or Seen((), self.facts, tuple(self.unresolved)))
+
+
+def merge(run: Run, seen: Seen) -> tuple[Layer, Layer, tuple[str, ...]]:
+    below, above = _layer(), _layer()
+    for layer in (run.defaults, *(f.defaults for f in seen.frames)):
+        below.add(layer)
+    frames = seen.frames
+    for layer in (run.role_vars, *(f.role_vars for f in frames), *(f.vars for f in frames), seen.facts, *(f.params for f in frames)):
+        above.add(layer)
+    return below, above, seen.unresolved
 
 
 class _Walk:
     """One play followed for one host (``decide`` given) or for every host at once (``decide`` None: every
     condition is taken to hold and nothing is reported: which roles the play may reach at all)."""
 
-    def __init__(self, play: Play, base: dict, display, problems: list, decide=None, load_vars=None):
+    def __init__(self, play: Play, base: dict, display, problems: list, decide=None, load_vars=None, before: Run | None = None):
         self.play, self.base, self.display, self.problems, self.decide, self.load_vars = play, base, display, problems, decide, load_vars
-        self.run = Run([], Layer({}, {}), Layer({}, {}), Layer({}, {}), [])
-        self.ran: set[tuple[str, str]] = set()  # (role folder, tasks file) already followed
-        self.entered: set[str] = set()  # role folders whose dependencies are being or have been followed
+        facts, unresolved = (before.facts.copy(), list(before.unresolved)) if before else (_layer(), [])  # facts outlive their play
+        self.run = Run([], _layer(), _layer(), facts, unresolved, {}, {}, {})
+        self.ran: set[tuple] = set()  # (role folder, tasks file, the invocation's variables) already followed
+        self.entered: dict[tuple, Frame | None] = {}  # (role folder, private include) whose dependencies are being or have been followed
+        self.frames: list[Frame] = []  # the invocations and blocks the task being followed is in, outermost first
+
+    def now(self, *more: Frame) -> Seen:
+        return Seen((*self.frames, *more), self.run.facts.copy(), tuple(self.run.unresolved))
 
     def variables(self) -> dict:
-        return {**self.run.defaults.values, **self.base, **self.run.role_vars.values, **self.run.facts.values}
+        below, above, _ = merge(self.run, self.now())
+        return {**below.values, **self.base, **above.values}
 
     def report(self, path: str, at: int | None, message: str) -> None:
         if self.decide is not None:
@@ -106,14 +173,15 @@ class _Walk:
         name = value.get("role") or value.get("name") if isinstance(value, dict) else value
         if not isinstance(name, str) or not self.holds(entry, path):
             return
-        if isinstance(value, dict):
-            params = {k: v for k, v in value.items() if k not in _ROLE_KEYWORDS}
-            params.update(value.get("vars") if isinstance(value.get("vars"), dict) else {})
-            if params:
-                self.run.facts.set(params, f"{self.display(path)}:{line(entry)}")
-        self.role(name, path, line(entry), "main", depth + 1)
+        frame = _frame()
+        if isinstance(value, dict):  # its parameters and vars: hold for the role and its dependencies
+            where = f"{self.display(path)}:{line(entry)}"
+            frame = _frame(
+                value.get("vars") if isinstance(value.get("vars"), dict) else None, {k: v for k, v in value.items() if k not in _ROLE_KEYWORDS}, where
+            )
+        self.role(name, path, line(entry), "main", depth + 1, frame)
 
-    def role(self, name: str, path: str, at: int, tasks_from: str, depth: int) -> None:
+    def role(self, name: str, path: str, at: int, tasks_from: str, depth: int, frame: Frame) -> None:
         folder = self.find(name)
         if folder is None:
             self.report(
@@ -125,27 +193,40 @@ class _Walk:
         if depth > MAX_DEPTH:
             self.report(path, at, f"roles include each other more than {MAX_DEPTH} deep (a cycle?); '{name}' is not followed")
             return
-        if folder not in self.entered:
-            self.entered.add(folder)
+        self.frames.append(frame)
+        try:
+            self.run_role(folder, name, path, at, tasks_from, depth, frame)
+        finally:
+            self.frames.pop()
+
+    def run_role(self, folder: str, name: str, path: str, at: int, tasks_from: str, depth: int, frame: Frame) -> None:
+        # a private include_role's roles keep their defaults and vars, so each such include loads them again
+        private = next((f for f in reversed(self.frames) if f.private), None)
+        if (folder, id(private)) not in self.entered:
+            self.entered[(folder, id(private))] = private  # kept: its id is not reused while the walk lasts
             meta = _first_file(os.path.join(folder, "meta"), "main")
             if meta:
                 doc = self.document(meta)
                 for entry in items(get(doc, "dependencies")):
                     self.role_entry(entry, meta, depth)
             # After its dependencies, as Ansible runs it: its templates and variables win over theirs.
-            self.run.roles.append(folder)
-            if self.load_vars:
-                for kind, layer in (("defaults", self.run.defaults), ("vars", self.run.role_vars)):
+            if folder not in self.run.roles:
+                self.run.roles.append(folder)
+            if self.load_vars:  # the play's roles expose theirs to the whole play
+                for kind, layer in (("defaults", "defaults"), ("vars", "role_vars")):
                     for vars_path, values in self.load_vars(os.path.join(folder, kind)):
-                        layer.set(values, self.display(vars_path))
+                        getattr(private or self.run, layer).set(values, self.display(vars_path))
         tasks = _first_file(os.path.join(folder, "tasks"), tasks_from)
         if tasks is None:
             if tasks_from != "main":
                 self.report(path, at, f"role '{name}' has no tasks file '{tasks_from}'")
-            return
-        if (folder, tasks) not in self.ran:
-            self.ran.add((folder, tasks))
-            self.tasks(items(self.document(tasks)), tasks, folder, depth)
+        else:
+            # a role run again with other variables runs its tasks again (Ansible's allow_duplicates for roles: entries)
+            key = (folder, tasks, repr(frame.vars.values), repr(frame.params.values))
+            if key not in self.ran:
+                self.ran.add(key)
+                self.tasks(items(self.document(tasks)), tasks, folder, depth)
+        self.run.ended[folder] = self.now()
 
     def find(self, name: str) -> str | None:
         """A role's folder, searched as Ansible searches: ``roles/`` beside the playbook, the ``roles_path`` of
@@ -178,13 +259,30 @@ class _Walk:
         for task in tasks:
             if not isinstance(task, yaml.MappingNode):
                 continue
+            where = f"{self.display(path)}:{line(task)}"
+            task_vars = _plain(get(task, "vars")) if isinstance(_plain(get(task, "vars")), dict) else None
             blocks = [get(task, key) for key in _BLOCK if isinstance(get(task, key), yaml.SequenceNode)]
             if blocks:
                 if nesting > MAX_NESTING:
                     self.report(path, line(task), f"blocks nest more than {MAX_NESTING} deep; the tasks inside are not followed")
                 elif self.holds(task, path, report=any(_follows(items(b)) for b in blocks)):  # a block of package installs is no concern
-                    for block in blocks:
-                        self.tasks(items(block), path, folder, depth, nesting + 1)
+                    self.frames.append(_frame(task_vars, None, where))  # a block's vars: hold for its tasks
+                    try:
+                        for block in blocks:
+                            self.tasks(items(block), path, folder, depth, nesting + 1)
+                    finally:
+                        self.frames.pop()
+                continue
+            template = _template_src(task)
+            if template is not None:
+                if folder is not None and template != "":  # where the file is rendered, with what the task sees there
+                    src = template if isinstance(template, str) and not _templated(template) else None
+                    seen = self.now(_frame(task_vars, None, where))
+                    if src is None:
+                        self.run.any_template[folder] = seen
+                    else:  # looked for in the role's templates/, then the role's folder ("templates/carbon.xml.j2")
+                        for found in (os.path.join(folder, "templates", src), os.path.join(folder, src)):
+                            self.run.templates[os.path.normpath(found)] = seen
                 continue
             module, args = _module(task)
             if module is None:
@@ -201,12 +299,14 @@ class _Walk:
                 options = _options(args)
                 name = self.rendered(options.get("name"), path, line(task), f"{module} name")
                 if isinstance(name, str):
-                    # the task's vars: (and, written by some, inside the module's arguments) hold for the role it runs;
-                    # bps-lint sets them for the host, as it does role parameters
-                    for values in (_plain(get(task, "vars")), options.get("vars")):
-                        if isinstance(values, dict):
-                            self.run.facts.set(values, f"{self.display(path)}:{line(task)}")
-                    self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1)
+                    # the task's vars: (and, written by some, inside the module's arguments) hold for the role it runs
+                    # and its dependencies: include_role's as include parameters (above set_fact), import_role's as
+                    # task vars; include_role keeps the role's own defaults and vars unless public
+                    given = {**(task_vars or {}), **(options.get("vars") if isinstance(options.get("vars"), dict) else {})}
+                    public = _true(options.get("public"), default=module == "import_role")
+                    dynamic = module == "include_role"
+                    frame = _frame(None if dynamic else given, given if dynamic else None, where, private=not public)
+                    self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1, frame)
             elif module in _INCLUDE_TASKS and folder is not None:
                 options = _options(args)
                 name = self.rendered(options.get("file", options.get("_raw")), path, line(task), module)
@@ -217,7 +317,12 @@ class _Walk:
                     self.report(path, line(task), f"{module} '{name}': no such tasks file beside {os.path.basename(path)} in the folder checked; not followed")
                 elif (folder, included) not in self.ran and depth < MAX_DEPTH:
                     self.ran.add((folder, included))
-                    self.tasks(items(self.document(included)), included, folder, depth + 1)
+                    dynamic = module != "import_tasks"
+                    self.frames.append(_frame(None if dynamic else task_vars, task_vars if dynamic else None, where))
+                    try:
+                        self.tasks(items(self.document(included)), included, folder, depth + 1)
+                    finally:
+                        self.frames.pop()
 
     def set_fact(self, args, path: str, at: int) -> None:
         values = _options(args)
@@ -230,6 +335,8 @@ class _Walk:
             value = self.rendered(value, path, at, f"set_fact '{name}'")
             if value is not _UNKNOWN:
                 self.run.facts.set({name: value}, f"{self.display(path)}:{at} (set_fact)")
+                while name in self.run.unresolved:
+                    self.run.unresolved.remove(name)
             else:
                 self.run.unresolved.append(name)
 
@@ -297,6 +404,24 @@ def _templated(value) -> bool:
 def _short(value, limit: int = 80) -> str:
     text = " and ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _template_src(task):
+    """A ``template`` task's ``src`` (None for another task; "" when it has none)."""
+    for key, value in pairs(task):
+        for prefix in _COLLECTIONS:
+            key = key.removeprefix(prefix)
+        if key in _TEMPLATE:
+            src = _options(value).get("src")
+            return src if src is not None else ""
+    return None
+
+
+def _true(value, default: bool) -> bool:
+    """An option's boolean as Ansible reads it (yes, true, 1, on)."""
+    if value is None:
+        return default
+    return value if isinstance(value, bool) else str(value).strip().lower() in ("yes", "true", "1", "on", "y")
 
 
 def _module(task) -> tuple[str | None, object]:
@@ -401,6 +526,7 @@ def reachable(play: Play) -> list[str]:
     return _Walk(play, {}, str, []).follow().roles
 
 
-def follow(play: Play, base: dict, display, problems: list, decide: Decide, load_vars) -> Run:
-    """What the play runs for one host whose inventory variables are ``base``."""
-    return _Walk(play, base, display, problems, decide, load_vars).follow()
+def follow(play: Play, base: dict, display, problems: list, decide: Decide, load_vars, before: Run | None = None) -> Run:
+    """What the play runs for one host whose inventory variables are ``base``; ``before``: the host's run of the
+    playbook's previous play, whose facts it starts with."""
+    return _Walk(play, base, display, problems, decide, load_vars, before).follow()
