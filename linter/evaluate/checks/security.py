@@ -22,6 +22,11 @@ def _secrets(node: Node) -> list[tuple[str, Secret]]:
     return found
 
 
+_PASSWORD_IN_URL = (
+    "the URL of datasource {name} holds its password in plaintext ('{url}'); expected the password out of the URL, in <password> with a Secure Vault alias (svns:secretAlias)"
+)
+
+
 @check
 def plaintext_password(node: Node, cluster: Cluster):
     for what, secret in _secrets(node):
@@ -29,12 +34,9 @@ def plaintext_password(node: Node, cluster: Cluster):
             yield Violation(secret.loc, f"{what} is in plaintext; expected a Secure Vault alias (svns:secretAlias) encrypted with the cipher tool")
     for pool in node.datasources:  # a password in the URL (password=, user:pass@, Oracle's user/pass@) is plaintext too
         url = pool.url
-        if url.present and "${" not in (url.raw or "") and redact(url.text) != url.text:
-            yield Violation(
-                url.loc,
-                f"the URL of datasource {pool.name.text} holds its password in plaintext ('{redact(url.text)}'); "
-                "expected the password out of the URL, in <password> with a Secure Vault alias (svns:secretAlias)",
-            )
+        shown = redact(url.text) if url.present and "${" not in (url.raw or "") else url.text
+        if shown != url.text:
+            yield Violation(url.loc, _PASSWORD_IN_URL.format(name=pool.name.text, url=shown))
 
 
 @check
