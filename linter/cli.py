@@ -248,6 +248,8 @@ def _apply_baseline(path: str | None, result, settings) -> None:
 def cmd_check(argv: list[str]) -> int:
     args = parse_check_args(argv)
     _require_paths(args.paths)
+    if args.unsafe_fixes and not (args.fix or args.diff):  # alone it would change nothing, and a CI job expecting fixes would pass unfixed
+        raise UsageError("--unsafe-fixes widens --fix or --diff; give one of them with it")
     if args.statistics and args.format != "text":  # silently printing the full report instead would mislead a script
         raise UsageError(f"--statistics is a text report; --format {args.format} lists every finding with its rule")
     settings = _settings(args.paths, args.config)

@@ -140,6 +140,7 @@ def test_docs_url_is_configurable(broken, capsys, monkeypatch):
         (["no/such/folder"], "bps-lint: no such file or folder: no/such/folder"),
         (["explain", "BPS999"], "bps-lint: unknown rule 'BPS999'; 'bps-lint rules' lists them"),
         (["--statistics", "--format", "json", "examples/cluster"], "bps-lint: --statistics is a text report; --format json lists every finding with its rule"),
+        (["--unsafe-fixes", "examples/cluster"], "bps-lint: --unsafe-fixes widens --fix or --diff; give one of them with it"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args, message):
