@@ -8,15 +8,19 @@ import functools
 import re
 
 MASK = "****"
-# Names of settings, parameters and flags whose value is a credential.
-_SECRET_NAME = re.compile(r"(?i)pass(?:word|wd|phrase)|pwd|(?<![a-z])pw(?![a-z])|secret|token|credential|api_?key|private_?key|license_?key")
+# A word that makes a setting, parameter or flag name a credential's: password and its spellings, a bare
+# "pass" (db.pass; keytool's keypass, storepass), pwd, pw, secret, token, credential or cred(s), and an
+# API, private or licence key however it is joined (apiKey, api.key, api-key, api_key).
+_START = r"(?:(?<![a-z])|(?<=-D))"  # a word's start, also right after a flag's -D (-Dcred=)
+_SECRET_WORD = (
+    rf"pass(?:word|wd|phrase)|(?:{_START}|(?<=key)|(?<=store))pass(?![a-z])|pwd|{_START}pw(?![a-z])|secret|token|credential"
+    rf"|{_START}creds?(?![a-z])|(?:api|private|licen[cs]e)[_.\-]?key"
+)
+_SECRET_NAME = re.compile(f"(?i){_SECRET_WORD}")
 # ``name=value`` with such a name: JDBC/URL parameters (MySQL/MariaDB password, password1, password2;
 # PostgreSQL password, sslpassword; MSSQL password, pwd; DB2 password; H2 PASSWORD) and -D flags.
 # The match starts at the secret word (trustStore|Password=): a leading [\w.]* would be retried at every offset.
-_SECRET_PARAM = (
-    r"(?i)(?P<key>(?:pass(?:word|wd|phrase)|pwd|(?<![a-z])pw(?![a-z])|secret|token|credential|api_?key|private_?key|license_?key)[\w.\-]*)"
-    r"(?P<sep>\s*=\s*)(?P<value>\"[^\"]*\"?|'[^']*'?|[^;&\s'\"<>]*)"
-)
+_SECRET_PARAM = rf"(?i)(?P<key>(?:{_SECRET_WORD})[\w.\-]*)(?P<sep>\s*=\s*)(?P<value>\"[^\"]*\"?|'[^']*'?|[^;&\s'\"<>]*)"
 # scheme://user:password@host; the password may hold '/' or ':', the user cannot.
 _USERINFO = re.compile(r"(?P<head>//[^/@:\s'\"]*:)[^@\s'\"?#]*@")
 # A registry cacheId written user:password@jdbc:... (Carbon's form is user@jdbc-url).

@@ -204,6 +204,8 @@ def test_no_planted_secret_in_any_output(cluster, capsys):
         '<parameter name="KUBERNETES_API_SERVER_PASSWORD">Zq7KP</parameter><parameter name="membershipScheme">',
     )
     _replace(node_file(cluster, "worker1", "bin/wso2server.sh"), "    $JAVA_OPTS \\\n", "    $JAVA_OPTS -Djavax.net.ssl.trustStorePassword=Zq7TS -Dsetup \\\n")
+    flags = "-Ddb.pass=Zq7DP -Dapi.key=Zq7AK -Dapi-key=Zq7AD -Dcred=Zq7CR -Dkeypass=Zq7KE -Dpw=Zq7PW"  # secret words however written
+    _replace(node_file(cluster, "worker2", "bin/wso2server.sh"), "    $JAVA_OPTS \\\n", f"    $JAVA_OPTS {flags} -Dsetup \\\n")
     for fmt, (code, text) in _outputs(capsys, str(cluster)).items():
         assert code in (0, 1), (fmt, text)
         assert "Zq7" not in text, (fmt, [line for line in text.splitlines() if "Zq7" in line])
