@@ -13,9 +13,9 @@ import json
 import os
 import re
 from collections import Counter
-from typing import NamedTuple
 
 from linter.findings import Finding
+from linter.records import Record
 
 FORMAT = 1
 _LINE_REFS = re.compile(r"\b(lines?|at|:)\s*\d+(?:\s*(?:,|and|-)\s*\d+)*", re.IGNORECASE)
@@ -91,7 +91,7 @@ def load(path: str) -> list[dict]:
     return entries
 
 
-class Filtered(NamedTuple):
+class Filtered(Record):
     new: list[Finding]  # not in the baseline: reported
     known: int  # in the baseline: hidden
     stale: list[dict]  # baseline entries nothing matches any more: fixed, or changed beyond recognition

@@ -403,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _main(argv)
     finally:
-        gc.unfreeze()
+        if argv is not None:  # called from Python, which goes on: the objects are the collector's again
+            gc.unfreeze()  # (the command line exits next; left frozen, they spare the exit's full collection)
         if collecting:
             gc.enable()
 

@@ -18,13 +18,13 @@ import fnmatch
 import hashlib
 import hmac
 import os
-from typing import NamedTuple
 
 from linter.evaluate.checks.clustering import _member_address, machine
 from linter.graph import database_label
 from linter.masking import is_secret_name, shown
 from linter.model.types import Cluster, Node, Secret, Value
 from linter.parse.location import Loc, as_loc
+from linter.records import Record
 
 _KEY = os.urandom(32)  # digests of secrets are comparable within one run only
 
@@ -38,7 +38,7 @@ LOCAL_REGISTRY = "local registry database"
 BY_ROLE = ("registry/readOnly", "registry/remoteInstance(*)/readOnly", "carbon/DeploymentSynchronizer/AutoCommit", "wso2server.sh/-DworkerNode")
 
 
-class Setting(NamedTuple):
+class Setting(Record):
     name: str
     file: str  # relative to the node's conf folder (bin/... for the start script)
     value: str | None  # as read; None when not set. Never printed for a secret
@@ -212,7 +212,7 @@ def is_by_role(name: str) -> bool:
 # What a reader sees of a value
 
 
-class Cell(NamedTuple):
+class Cell(Record):
     shown: str
     path: str | None
     line: int | None
@@ -255,7 +255,7 @@ def _cells(settings: list[Setting | None], unusable: list[str | None] | None = N
     return [c._replace(shown=c.shown + " (credentials differ)") if len(by_text.get(c.shown, ())) > 1 else c for c in out]
 
 
-class Row(NamedTuple):
+class Row(Record):
     setting: str
     file: str
     secret: bool
@@ -290,7 +290,7 @@ def _token(s: Setting | None):
 # One cluster
 
 
-class ClusterDrift(NamedTuple):
+class ClusterDrift(Record):
     cluster: str
     nodes: tuple[tuple[str, str, int], ...]  # (name, role, replicas)
     differences: tuple[Row, ...]  # settings that should be equal and are not
@@ -413,7 +413,7 @@ def cluster_drift(cluster: Cluster) -> ClusterDrift:
 # Several clusters
 
 
-class EnvironmentDrift(NamedTuple):
+class EnvironmentDrift(Record):
     clusters: tuple[str, ...]
     differences: tuple[Row, ...]  # not on the allow-list
     allowed: tuple[Row, ...]

@@ -9,10 +9,10 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import NamedTuple
 
 from linter.evaluate.engine import Engine
 from linter.evaluate.policy import Policy
+from linter.records import Record
 from linter.resources import example_cluster_dir
 
 
@@ -58,7 +58,7 @@ def materialize(example: dict, dest: Path, base: Path | None = None) -> Path:
     return cluster
 
 
-class Outcome(NamedTuple):
+class Outcome(Record):
     policy: Policy
     kind: str
     title: str

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
 from linter.parse.location import Loc
+from linter.records import Record
 
 
-class Finding(NamedTuple):
+class Finding(Record):
     rule: str
     name: str
     severity: str

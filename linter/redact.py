@@ -11,16 +11,17 @@ MASK = "****"
 # A word that makes a setting, parameter or flag name a credential's: password and its spellings, a bare
 # "pass" (db.pass; keytool's keypass, storepass), pwd, pw, secret, token, credential or cred(s), and an
 # API, private or licence key however it is joined (apiKey, api.key, api-key, api_key).
-_START = r"(?:(?<![a-z])|(?<=-D))"  # a word's start, also right after a flag's -D (-Dcred=)
+_START = r"(?:(?<![a-z])|(?<=-d))"  # a word's start, also right after a flag's -D (-Dcred=)
+# In lower case, matched against lower-cased text: a case-insensitive pattern costs 0.9 ms more to compile.
 _SECRET_WORD = (
     rf"pass(?:word|wd|phrase)|(?:{_START}|(?<=key)|(?<=store))pass(?![a-z])|pwd|{_START}pw(?![a-z])|secret|token|credential"
     rf"|{_START}creds?(?![a-z])|(?:api|private|licen[cs]e)[_.\-]?key"
 )
-_SECRET_NAME = re.compile(f"(?i){_SECRET_WORD}")
+_SECRET_NAME = re.compile(_SECRET_WORD)
 # ``name=value`` with such a name: JDBC/URL parameters (MySQL/MariaDB password, password1, password2;
 # PostgreSQL password, sslpassword; MSSQL password, pwd; DB2 password; H2 PASSWORD) and -D flags.
 # The match starts at the secret word (trustStore|Password=): a leading [\w.]* would be retried at every offset.
-_SECRET_PARAM = rf"(?i)(?P<key>(?:{_SECRET_WORD})[\w.\-]*)(?P<sep>\s*=\s*)(?P<value>\"[^\"]*\"?|'[^']*'?|[^;&\s'\"<>]*)"
+_SECRET_PARAM = rf"(?P<key>(?:{_SECRET_WORD})[\w.\-]*)(?P<sep>\s*=\s*)(?P<value>\"[^\"]*\"?|'[^']*'?|[^;&\s'\"<>]*)"
 # scheme://user:password@host; the password may hold '/' or ':', the user cannot.
 _USERINFO = re.compile(r"(?P<head>//[^/@:\s'\"]*:)[^@\s'\"?#]*@")
 # A registry cacheId written user:password@jdbc:... (Carbon's form is user@jdbc-url).
@@ -38,21 +39,21 @@ MAX_MESSAGE = 2000  # characters; real messages are under 300
 
 @functools.cache
 def _compiled(pattern: str) -> re.Pattern:
-    """The two patterns a clean run does not need, compiled when first needed: each costs 0.6 ms, 1 % of a run."""
+    """The patterns a clean run does not need, compiled when first needed: each costs 0.3 to 0.6 ms, 1 % of a run."""
     return re.compile(pattern)
 
 
 @functools.lru_cache(maxsize=2048)  # parameter and flag names repeat on every node
 def is_secret_name(name: str | None) -> bool:
     """Whether a field, parameter or flag called ``name`` holds a credential."""
-    return bool(name and _SECRET_NAME.search(name))
+    return bool(name and _SECRET_NAME.search(name.lower()))
 
 
 def redact(text: str | None) -> str:
     """``text`` with every credential masked: URL user info, Oracle user/password, password-like parameters and flags."""
     text = text or ""
     if "=" in text:
-        text = _compiled(_SECRET_PARAM).sub(_mask_param, text)
+        text = _mask_parameters(text)
     if "@" in text:
         if "@jdbc:" in text:
             text = _CACHE_ID.sub(lambda m: f"{m['head']}{MASK}@", text)
@@ -63,12 +64,21 @@ def redact(text: str | None) -> str:
     return text
 
 
-def _mask_param(match: re.Match) -> str:
-    value = match["value"]
-    if not value:
-        return match.group()
-    quote = value[0] if value[0] in "\"'" else ""
-    return f"{match['key']}{match['sep']}{quote}{MASK}{quote if value.endswith(quote) and len(value) > 1 else ''}"
+def _mask_parameters(text: str) -> str:
+    """``text`` with the value of every secret-named ``name=value`` masked, its quotes kept."""
+    folded = text.lower()
+    # Lower case keeps every position unless a character grows (İ): then the pattern, case-insensitive, reads the text.
+    matches = _compiled(_SECRET_PARAM).finditer(folded) if len(folded) == len(text) else _compiled("(?i)" + _SECRET_PARAM).finditer(text)
+    pieces, done = [], 0
+    for match in matches:
+        start, end = match.span("value")
+        if start == end:
+            continue
+        value = text[start:end]
+        quote = value[0] if value[0] in "\"'" else ""
+        pieces += [text[done:start], quote, MASK, quote if value.endswith(quote) and len(value) > 1 else ""]
+        done = end
+    return "".join(pieces) + text[done:] if pieces else text
 
 
 def _escape_char(match: re.Match) -> str:

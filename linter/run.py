@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
 from linter.config import Settings
 from linter.discover.walk import ClusterSource, discover
@@ -11,11 +10,12 @@ from linter.evaluate.engine import Engine
 from linter.findings import Finding, RunResult
 from linter.model.build import annotate, build_cluster, files_read
 from linter.parse.xmlfile import FileProblem
+from linter.records import Record
 from linter.redact import clean, clean_finding, model_secrets, scrub
 from linter.workers import choose_jobs, map_in_processes
 
 
-class ClusterOutcome(NamedTuple):
+class ClusterOutcome(Record):
     """All a run keeps of one cluster once its model is gone: plain data, so a worker process can send it back."""
 
     name: str

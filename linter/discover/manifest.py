@@ -7,8 +7,8 @@ and each database server's max connections. Found by walking up from the linted 
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
 
+from linter.records import Record
 from linter.resources import first_schema_error, schema_path
 
 
@@ -16,7 +16,7 @@ class ManifestError(Exception):
     """A manifest that cannot be used; the message names the file and the key."""
 
 
-class NodeSettings(NamedTuple):
+class NodeSettings(Record):
     replicas: int = 1
     cores: int | None = None
     host: str | None = None  # the machine it runs on: a host name or an IP address

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import errno
 import os
-from typing import NamedTuple
 
 from linter.discover.layout import PACK_NAME, conf_dir_of, host_folders, nearest_with, node_home, start_script_of
 from linter.discover.manifest import Manifest, NodeSettings, find_manifest, load_manifest
 from linter.parse.location import OUTSIDE, Loc, inside
+from linter.records import Record
 from linter.sources import defaults
 
 
-class NodeSource(NamedTuple):
+class NodeSource(Record):
     """A node folder found on disk, before any file is read."""
 
     name: str
@@ -32,7 +32,7 @@ class NodeSource(NamedTuple):
     jvm_options: tuple = ()
 
 
-class ClusterSource(NamedTuple):
+class ClusterSource(Record):
     name: str
     path: str
     nodes: list[NodeSource]  # filled in as the walk finds them
@@ -42,7 +42,7 @@ class ClusterSource(NamedTuple):
     properties: dict[str, str] = {}  # system properties the JVMs get outside the start script (manifest [properties])
 
 
-class Discovery(NamedTuple):
+class Discovery(Record):
     clusters: list[ClusterSource]
     problems: list[tuple[Loc, str]]  # walk problems (loops, unreadable folders): reported, never fatal
     strays: tuple[str, ...] = ()  # files given that belong to no node

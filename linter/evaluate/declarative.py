@@ -69,8 +69,6 @@ def _field_type(record: type, name: str) -> type | None:
     evaluated: ``typing.get_type_hints`` evaluates all of a record's, and every run checks the policies' fields."""
     attribute = vars(record).get(name)
     hint = attribute.fget.__annotations__.get("return") if isinstance(attribute, property) else record.__annotations__.get(name)
-    if isinstance(hint, typing.ForwardRef):  # typing.NamedTuple's form of the text
-        hint = hint.__forward_arg__
     if isinstance(hint, str):  # from __future__ import annotations: the text, evaluated where the record is defined
         hint = eval(hint, vars(sys.modules[record.__module__]))  # noqa: S307 (bps-lint's own annotations)
     return _record_type(hint)

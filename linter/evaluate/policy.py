@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
 
 from linter.evaluate import policy_cache
+from linter.records import Record
 from linter.resources import first_schema_error, policies_dir, schema_path
 
 
@@ -13,7 +13,7 @@ class PolicyError(Exception):
     """A policy file that cannot be used; the message names the file and the field."""
 
 
-class Policy(NamedTuple):
+class Policy(Record):
     id: str
     name: str
     title: str
@@ -37,7 +37,7 @@ class Policy(NamedTuple):
     autofix: dict = {}  # [autofix]: safety and title of the rule's fix, or the reason it has none  # noqa: RUF012
 
 
-class Rules(NamedTuple):
+class Rules(Record):
     live: list[Policy]
     removed: list[Policy]  # tombstones: their ids and names are never used again
 

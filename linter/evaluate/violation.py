@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import NamedTuple
 
 from linter.model.types import Node
 from linter.parse.location import Loc
+from linter.records import Record
 
 
-class Violation(NamedTuple):
+class Violation(Record):
     """What a check reports; the engine turns it into a Finding with the rule's metadata."""
 
     loc: Loc

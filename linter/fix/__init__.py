@@ -4,12 +4,12 @@ writes them (``linter.fix.apply``)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
 from linter.parse.location import Loc
+from linter.records import Record
 
 
-class SetText(NamedTuple):
+class SetText(Record):
     """Make the text of the element starting at ``loc`` read ``new`` (it read ``old``)."""
 
     loc: Loc
@@ -20,7 +20,7 @@ class SetText(NamedTuple):
     source: object = None  # a SourceFile when the element is in rendered text: ``loc`` is then in that text
 
 
-class SetAttr(NamedTuple):
+class SetAttr(Record):
     """Make attribute ``name`` of the element starting at ``loc`` read ``new`` (it read ``old``)."""
 
     loc: Loc
@@ -31,7 +31,7 @@ class SetAttr(NamedTuple):
     source: object = None
 
 
-class AddChild(NamedTuple):
+class AddChild(Record):
     """Give the element starting at ``loc`` a child ``<name>new</name>``: the stock file's commented-out one
     uncommented when it has exactly one, else a new line where the stock file has it (after the nearest of
     ``after``, else before the first of ``before``, else after the last child), indented like its siblings."""
@@ -45,7 +45,7 @@ class AddChild(NamedTuple):
     source: object = None
 
 
-class EditLine(NamedTuple):
+class EditLine(Record):
     """In a plain text file (a start script), make ``old``, written on ``loc.line`` at ``loc.column``, read ``new``;
     an empty ``new`` removes it with the blanks after it (the whole line when nothing else is on it)."""
 
@@ -54,7 +54,7 @@ class EditLine(NamedTuple):
     new: str
 
 
-class Fix(NamedTuple):
+class Fix(Record):
     title: str
     safety: str  # "safe" or "unsafe"
     edits: tuple = ()

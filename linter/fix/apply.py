@@ -8,14 +8,14 @@ import os
 import re
 import stat
 import tempfile
-from typing import NamedTuple
 
 from linter.fix.text import FixError, Replacement, apply, replacements
 from linter.parse.location import inside
 from linter.parse.xmlfile import parse_xml_bytes, read_bytes
+from linter.records import Record
 
 
-class FileChange(NamedTuple):
+class FileChange(Record):
     path: str  # as the findings name it
     real: str  # the file written (a symbolic link's target inside the tree)
     before: bytes
@@ -167,7 +167,7 @@ def _suggested_replacements(fix, cache: dict) -> list | None:
         return None
 
 
-class Suggestion(NamedTuple):
+class Suggestion(Record):
     """A fix in conf text rendered from a template or held in a manifest, which ``--fix`` never writes: a diff of
     the file the user edits when each edit maps onto its bytes exactly, else a diff of the rendered text."""
 

@@ -5,16 +5,16 @@ line endings, a BOM, tabs, comments, quoting and attribute order stay as they we
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from linter.fix import AddChild, EditLine, SetAttr, SetText, local_name
+from linter.records import Record
 
 
 class FixError(Exception):
     """Why an edit cannot be made safely; the file is then left as it is."""
 
 
-class Replacement(NamedTuple):
+class Replacement(Record):
     start: int  # byte offsets into the original file
     end: int
     data: bytes

@@ -8,18 +8,18 @@ no password is ever read (the model keeps none).
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from linter.evaluate.checks import jdbc
 from linter.findings import Finding
 from linter.masking import shown
 from linter.model.types import Cluster, Node, Value
 from linter.parse.location import as_loc
+from linter.records import Record
 
 ROLE_ORDER = {"manager": 0, "worker": 1, "unknown": 2}
 
 
-class Box(NamedTuple):
+class Box(Record):
     id: str
     kind: str  # node | database | member | repository | balancer
     title: str
@@ -29,7 +29,7 @@ class Box(NamedTuple):
     notes: tuple[str, ...] = ()  # "BPS404: message", for tooltips and reports
 
 
-class Arrow(NamedTuple):
+class Arrow(Record):
     source: str
     target: str
     kind: str  # wka | wka-unanswered | datasource | mount-rw | mount-ro | commit | checkout | balancer
@@ -40,7 +40,7 @@ class Arrow(NamedTuple):
     notes: tuple[str, ...] = ()
 
 
-class Topology(NamedTuple):
+class Topology(Record):
     cluster: str
     boxes: tuple[Box, ...]
     arrows: tuple[Arrow, ...]

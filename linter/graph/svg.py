@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Callable, NamedTuple
+from typing import Callable
 
 from linter.graph import Arrow, Box, Topology
 from linter.graph.text import ARROW_STYLES, FAULT, FILLS, style_key
+from linter.records import Record
 
 CHAR = 7.4  # average advance of a 12px sans-serif character (DejaVu Sans is among the widest)
 TITLE_CHAR = 8.6  # of a 13px bold one
@@ -26,7 +27,7 @@ TITLE = 34
 ARC_ROOM = 70  # above the node row when there is no top row
 
 
-class Placed(NamedTuple):
+class Placed(Record):
     box: Box
     x: float
     y: float

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
 
 from linter.discover.layout import DATASOURCE_DIR, HAZELCAST_CONFIGS, OPTIONAL_FILES, REQUIRED_FILES
 from linter.discover.walk import ClusterSource, NodeSource
@@ -12,11 +11,12 @@ from linter.model.types import Cluster, ConfFile, JvmFlag, Node, Records, StartS
 from linter.parse.suppressions import Suppression
 from linter.parse.location import OUTSIDE, Loc, inside
 from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml, parse_xml_bytes, read_bytes
+from linter.records import Record
 from linter.sources import defaults as stock
 from linter.sources.files import MappedLines, SourceFile
 
 
-class BuiltNode(NamedTuple):
+class BuiltNode(Record):
     """A node model plus the problems met while reading its files and their inline suppressions."""
 
     node: Node
@@ -25,7 +25,7 @@ class BuiltNode(NamedTuple):
     notes: dict = {}  # (path, line or None) -> what a finding there adds (see ``annotate``)
 
 
-class BuiltCluster(NamedTuple):
+class BuiltCluster(Record):
     cluster: Cluster
     problems: list[tuple[Node, FileProblem]]
     suppressions: list[tuple[Node, Suppression]]

@@ -7,9 +7,9 @@ Values and a dataclass costs more to define at import and to create than the who
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from linter.parse.location import Loc
+from linter.records import Record
 
 
 _JAVA_TRIMMED = "".join(map(chr, range(0x21)))  # what String.trim() removes
@@ -49,7 +49,7 @@ def _jndi_text(record):
     return record.jndi_name.text
 
 
-class Value(NamedTuple):
+class Value(Record):
     """A setting read from a file. ``raw`` is None when the element is absent; ``loc`` is then its parent's."""
 
     raw: str | None
@@ -88,7 +88,7 @@ class Value(NamedTuple):
         return f"'{self.raw}'" if self.raw != self.text or not self.text else f"'{self.text}'"
 
 
-class Secret(NamedTuple):
+class Secret(Record):
     """What we know of a password without keeping it: absent, empty, plaintext, a Secure Vault alias, or a
     ${placeholder} (the name of the system property that holds it is in Node.secret_properties)."""
 
@@ -98,7 +98,7 @@ class Secret(NamedTuple):
     is_default: bool = False  # one of the well-known defaults (admin, root, wso2carbon, ...)
 
 
-class Datasource(NamedTuple):
+class Datasource(Record):
     file: str
     loc: Loc
     name: Value
@@ -113,13 +113,13 @@ class Datasource(NamedTuple):
     validation_query: Value
 
 
-class DbConfig(NamedTuple):
+class DbConfig(Record):
     name: str
     loc: Loc
     data_source: Value
 
 
-class RemoteInstance(NamedTuple):
+class RemoteInstance(Record):
     loc: Loc
     url: Value
     id: Value
@@ -130,7 +130,7 @@ class RemoteInstance(NamedTuple):
     remote_password: Secret
 
 
-class Mount(NamedTuple):
+class Mount(Record):
     loc: Loc
     path: Value
     overwrite: Value
@@ -138,7 +138,7 @@ class Mount(NamedTuple):
     target_path: Value
 
 
-class Registry(NamedTuple):
+class Registry(Record):
     loc: Loc
     current_db_config: Value
     read_only: Value
@@ -156,18 +156,18 @@ class Registry(NamedTuple):
         return next((m for m in self.mounts if (m.path.text or "").rstrip("/") == path), None)
 
 
-class Member(NamedTuple):
+class Member(Record):
     loc: Loc
     host: Value
     port: Value
 
 
-class Parameter(NamedTuple):
+class Parameter(Record):
     name: str
     value: Value
 
 
-class Clustering(NamedTuple):
+class Clustering(Record):
     loc: Loc
     enabled: Value
     agent_class: Value
@@ -190,14 +190,14 @@ class Clustering(NamedTuple):
         return self.param("groupPassword") or Value(None, self.loc)
 
 
-class Tasks(NamedTuple):
+class Tasks(Record):
     loc: Loc
     mode: Value
     count: Value
     remote_password: Secret
 
 
-class BpsConfig(NamedTuple):
+class BpsConfig(Record):
     loc: Loc
     data_source: Value
     ode_threads: Value
@@ -207,7 +207,7 @@ class BpsConfig(NamedTuple):
     http_max_total: Value  # MultithreadedHttpConnectionManagerConfig/maxTotalConnections/@value
 
 
-class HumanTask(NamedTuple):
+class HumanTask(Record):
     loc: Loc
     data_source: Value
     max_threads: Value
@@ -223,7 +223,7 @@ class HumanTask(NamedTuple):
         return not self.cleanup_cron.is_blank and not self.cleanup_statuses.is_blank
 
 
-class Coordination(NamedTuple):
+class Coordination(Record):
     """b4p-coordination-config.xml: HumanTask coordination as the BPEL4People extension reads it."""
 
     loc: Loc
@@ -231,19 +231,19 @@ class Coordination(NamedTuple):
     load_balancer_url: Value
 
 
-class Tomcat(NamedTuple):
+class Tomcat(Record):
     """tomcat/catalina-server.xml: the proxyPort of each HTTP(S) connector."""
 
     loc: Loc
     proxy_ports: tuple[Value, ...]
 
 
-class Activiti(NamedTuple):
+class Activiti(Record):
     loc: Loc
     data_source_jndi: Value
 
 
-class DeploymentSynchronizer(NamedTuple):
+class DeploymentSynchronizer(Record):
     loc: Loc
     enabled: Value
     auto_commit: Value
@@ -253,7 +253,7 @@ class DeploymentSynchronizer(NamedTuple):
     svn_password: Secret
 
 
-class Carbon(NamedTuple):
+class Carbon(Record):
     loc: Loc
     host_name: Value
     mgt_host_name: Value
@@ -264,14 +264,14 @@ class Carbon(NamedTuple):
     worker_https_proxy_port: Value | None = None
 
 
-class UserMgt(NamedTuple):
+class UserMgt(Record):
     loc: Loc
     data_source: Value
     admin_user: Value
     admin_password: Secret
 
 
-class JvmFlag(NamedTuple):
+class JvmFlag(Record):
     text: str
     loc: Loc
     conditional: bool  # inside an if-block (e.g. only for old Java versions)
@@ -297,7 +297,7 @@ class JvmFlag(NamedTuple):
         return (name[2:] if name.startswith("-D") else None), (value.strip("\"'") if eq else None)
 
 
-class StartScript(NamedTuple):
+class StartScript(Record):
     loc: Loc
     flags: tuple[JvmFlag, ...]
 
@@ -311,7 +311,7 @@ class StartScript(NamedTuple):
         return None
 
 
-class ConfFile(NamedTuple):
+class ConfFile(Record):
     """One expected file of a node: where it is and whether it could be used."""
 
     name: str
@@ -320,7 +320,7 @@ class ConfFile(NamedTuple):
     origin: str = "repository"  # repository | default (the product's stock file) | base (the manifest's base folder)
 
 
-class Node(NamedTuple):
+class Node(Record):
     cluster: str
     name: str
     path: str
@@ -420,7 +420,7 @@ class Node(NamedTuple):
         return "unknown"
 
 
-class Cluster(NamedTuple):
+class Cluster(Record):
     name: str
     path: str
     nodes: tuple[Node, ...]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import os
 import re
-from typing import Iterator, NamedTuple
+from typing import Iterator
+
+from linter.records import Record
 
 
-class Loc(NamedTuple):
+class Loc(Record):
     """A place in the user's files. ``line``/``column`` are 1-based, or None for a whole file/folder."""
 
     path: str

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import io
 import re
-from typing import NamedTuple
 
 from linter.parse.location import Loc
+from linter.records import Record
 
 PREFIX = "bps-lint:"
 _SHELL = re.compile(r"#[ \t]*bps-lint:")
@@ -19,7 +19,7 @@ _DIRECTIVE = re.compile(r"^(?P<kind>[a-z-]+)\s*(?:=\s*(?P<ids>.*))?$")
 KINDS = ("disable", "disable-file")
 
 
-class Suppression(NamedTuple):
+class Suppression(Record):
     kind: str  # disable | disable-file | anything else is invalid
     ids: tuple[str, ...]
     loc: Loc

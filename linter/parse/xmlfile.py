@@ -5,12 +5,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from typing import NamedTuple
 
 from lxml import etree
 
 from linter.parse import suppressions
 from linter.parse.location import OUTSIDE, LineIndex, Loc, inside
+from linter.records import Record
 
 # One parser for every file of a process (lxml serialises threads that share a parser; we fork instead).
 # Comments, processing instructions and whitespace between elements are dropped from the tree:
@@ -30,7 +30,7 @@ _PARSER_OPTIONS = dict(
 _PARSER = etree.XMLParser(**_PARSER_OPTIONS)
 
 
-class FileProblem(NamedTuple):
+class FileProblem(Record):
     """Why a file could not be used: kind is one of missing, unreadable, unparseable, doctype."""
 
     kind: str

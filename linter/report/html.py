@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from html import escape
-from typing import NamedTuple
 
 from linter import __version__
 from linter.drift import ClusterDrift, EnvironmentDrift, Row
@@ -20,6 +19,7 @@ from linter.graph import Topology
 from linter.graph.svg import render as render_svg
 from linter.masking import mask_line
 from linter.model.types import Cluster
+from linter.records import Record
 from linter.report.summary import counts
 
 MAX_SOURCE = 240  # characters of a source line shown
@@ -35,7 +35,7 @@ _COUNTS = (
 )
 
 
-class ClusterSection(NamedTuple):
+class ClusterSection(Record):
     cluster: Cluster
     findings: list[Finding]
     topology: Topology

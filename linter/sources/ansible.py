@@ -14,11 +14,11 @@ import os
 import posixpath
 import re
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from linter.discover.manifest import NodeSettings
 from linter.parse.location import Loc
 from linter.parse.xmlfile import read_bytes
+from linter.records import Record
 from linter.sources.files import SourceFile
 from linter.sources import kubernetes
 from linter.sources.kubernetes import place
@@ -29,7 +29,7 @@ _SCRIPT = "bin/wso2server.sh"
 MAX_VAR_PASSES = 5  # a variable holding "{{ other }}" is rendered again, as Ansible does lazily
 
 
-class Inventory(NamedTuple):
+class Inventory(Record):
     path: str
     hosts: dict[str, dict]  # host -> its inline variables
     groups: dict[str, list[str]]  # group -> its own hosts
@@ -165,7 +165,7 @@ class AnsibleOnly(Exception):
     """A lookup or plugin that only Ansible can run: its message is the finding's."""
 
 
-class Rendered(NamedTuple):
+class Rendered(Record):
     text: str | None
     problem: str | None
     line: int | None
@@ -219,7 +219,7 @@ def line_map(template: str, rendered: str) -> tuple[int, ...]:
 _EXPRESSION = re.compile(r"\{\{\s*([A-Za-z_][\w]*)")
 
 
-class Role(NamedTuple):
+class Role(Record):
     name: str
     folder: str
     templates: dict[str, str]  # conf-relative name (or bin/wso2server.sh) -> template file

@@ -6,12 +6,12 @@ source lines), and a line whose text came from a variable notes which variable a
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
 from linter.parse.location import LineIndex, Loc
+from linter.records import Record
 
 
-class SourceFile(NamedTuple):
+class SourceFile(Record):
     path: str  # the file the user edits (a YAML manifest, a template), as displayed
     data: bytes  # the conf file as the server reads it
     lines: tuple[int, ...] = ()  # line n of ``data`` is line lines[n - 1] of ``path``; empty: the same line

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from typing import NamedTuple
 
 import yaml
 
 from linter.discover.manifest import NodeSettings
 from linter.parse.location import Loc
+from linter.records import Record
 from linter.sources import defaults
 from linter.sources.files import SourceFile
 from linter.sources.yamlnodes import MAX_YAML_BYTES, documents, get, items, line, pairs, text
@@ -27,7 +27,7 @@ _SCRIPT = "bin/wso2server.sh"
 _INDICATOR = re.compile(r":\s*[|>][+-]?([1-9])")
 
 
-class Placed(NamedTuple):
+class Placed(Record):
     rel: str  # conf-relative name, or bin/wso2server.sh
     layout: str
     conf_root: str  # the conf folder in the container

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple
 
 import yaml
 
 from linter.parse.location import Loc, inside
 from linter.parse.xmlfile import read_bytes
+from linter.records import Record
 from linter.sources.yamlnodes import documents, get, items, line, pairs, plain
 
 MAX_DEPTH = 16  # roles including roles: real playbooks nest three or four deep; a cycle stops here
@@ -32,7 +32,7 @@ _COLLECTIONS = ("ansible.builtin.", "ansible.legacy.")
 _ROLE_KEYWORDS = {"role", "name", "when", "tags", "become", "become_user", "become_method", "vars", "delegate_to", "environment", "ignore_errors"}
 
 
-class Play(NamedTuple):
+class Play(Record):
     playbook: str
     line: int
     hosts: str
@@ -40,7 +40,7 @@ class Play(NamedTuple):
     root: str | None = None  # the real folder checked: no file read for it may lie outside
 
 
-class Layer(NamedTuple):
+class Layer(Record):
     """Variables of one precedence level, with the file (and line) that set each."""
 
     values: dict
@@ -62,7 +62,7 @@ def _layer() -> Layer:
     return Layer({}, {})
 
 
-class Frame(NamedTuple):
+class Frame(Record):
     """Variables that hold only inside a role invocation (a ``roles:`` entry, a meta dependency, an
     include_role/import_role task), an include_tasks task or a block: Ansible (ansible-core 2.15 and later) gives them
     to the tasks inside and to the roles those depend on, not to the rest of the play (lib/ansible/playbook/role:
@@ -82,7 +82,7 @@ def _frame(vars_: dict | None = None, params: dict | None = None, where: str = "
     return frame
 
 
-class Seen(NamedTuple):
+class Seen(Record):
     """What a task sees at one point of the run: the invocations it is in, and the facts set so far."""
 
     frames: tuple[Frame, ...]
@@ -90,7 +90,7 @@ class Seen(NamedTuple):
     unresolved: tuple[str, ...]  # facts set so far that could not be rendered: templates using them hold unknown values
 
 
-class Run(NamedTuple):
+class Run(Record):
     roles: list[str]  # role folders, in the order the play runs them
     defaults: Layer  # the defaults/main.yml of the roles the play exposes (its roles:, import_role) (lowest precedence)
     role_vars: Layer  # play vars, then the vars/main.yml of those roles: exposed to the whole play from its start

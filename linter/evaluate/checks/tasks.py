@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
 
 from linter.evaluate.checks import check
 from linter.evaluate.violation import Violation
 from linter.evaluate.checks.startscript import written
 from linter.fix import edit_flag, set_text
 from linter.model.types import Cluster, Node
+from linter.records import Record
 
 MODES = ("STANDALONE", "CLUSTERED", "REMOTE", "AUTO")
 
@@ -42,7 +42,7 @@ def task_server_mode(node: Node, cluster: Cluster):
     )
 
 
-class Wait(NamedTuple):
+class Wait(Record):
     """How a starting node's ntask waits: for ``count`` task servers, ``why``, with ``servers`` the instances that
     can ever start; ``flag`` the start script's -Dtask.server.count when the count is taken from it."""
 
