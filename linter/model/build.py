@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import NamedTuple
 
@@ -10,7 +11,7 @@ from linter.discover.walk import ClusterSource, NodeSource
 from linter.model import files as readers
 from linter.model.types import Cluster, ConfFile, JvmFlag, Node, Records, StartScript, Value
 from linter.parse.suppressions import Suppression
-from linter.parse.location import OUTSIDE, Loc, inside
+from linter.parse.location import OUTSIDE, LineIndex, Loc, inside
 from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml, parse_xml_bytes, read_bytes
 from linter.sources import defaults as stock
 from linter.sources.files import MappedLines, SourceFile
@@ -98,6 +99,21 @@ def _parse_source(file: SourceFile) -> ParsedXml:
     return result
 
 
+@functools.lru_cache(maxsize=64)
+def _stock_tree(product: str, rel: str) -> ParsedXml:
+    return parse_xml_bytes(rel, stock.data(product, rel))
+
+
+def _parse_stock(path: str, product: str, rel: str) -> ParsedXml:
+    """A product's stock file standing in for a node's missing one, shown as ``path``. Each is parsed once
+    per process, not per node: it is bps-lint's own data, the same for every node, and the readers only
+    read the tree (a fleet that leaves out catalina-server.xml parsed the stock one for every node)."""
+    shared = _stock_tree(product, rel)
+    if shared.problem or shared.suppressions:
+        return parse_xml_bytes(path, stock.data(product, rel))
+    return ParsedXml(path, root=shared.root, lines=LineIndex(shared.lines._data, shared.lines._encoding))
+
+
 def _product(source: NodeSource) -> tuple[str | None, tuple | None]:
     """The product whose stock files stand in for the node's missing ones: named, else detected; and
     carbon.xml as ``read_bytes`` returned it when it was read to tell, so that it is read only once."""
@@ -174,7 +190,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
             if base_conf and os.path.isfile(os.path.join(base_conf, rel)):
                 result, origin = parse_xml(os.path.join(base_conf, rel)), "base"
             elif stand_in and stock.has(stand_in, rel):
-                result, origin = parse_xml_bytes(path, stock.data(stand_in, rel)), "default"
+                result, origin = _parse_stock(path, stand_in, rel), "default"
                 if result.lines is not None:
                     result.lines.rendered = True  # not a file on disk: no fix edits it (its finding says which file to add)
                 notes[(path, None)] = _default_hint(source, rel, path, stand_in)
