@@ -38,10 +38,20 @@ def is_secret_name(name: str | None) -> bool:
     return bool(name and _SECRET_NAME.search(name))
 
 
+# Words every secret name of _SECRET_PARAM holds: a substring test over ASCII text rules the pattern out
+# for most messages (its case-insensitive alternation is tried at every offset). Other text gets the
+# pattern, whose case folding also matches a few non-ASCII letters (the Kelvin sign for "k").
+_SECRET_WORDS = ("pass", "pw", "secret", "token", "credential", "key")
+
+
+def _may_name_secret(lowered: str) -> bool:
+    return any(word in lowered for word in _SECRET_WORDS)
+
+
 def redact(text: str | None) -> str:
     """``text`` with every credential masked: URL user info, Oracle user/password, password-like parameters and flags."""
     text = text or ""
-    if "=" in text:
+    if "=" in text and (not text.isascii() or _may_name_secret(text.lower())):
         text = _SECRET_PARAM.sub(_mask_param, text)
     if "@" in text:
         if "@jdbc:" in text:
