@@ -109,12 +109,10 @@ def scrub(text: str, secrets) -> str:
 def clean_finding(finding):
     """A Finding whose message, path, cluster and node are fit for any output."""
     loc = finding.loc
-    return finding._replace(
-        message=clean(finding.message, MAX_MESSAGE),
-        loc=loc._replace(path=clean(loc.path)),
-        cluster=clean(finding.cluster),
-        node=clean(finding.node),
-    )
+    message, path, cluster, node = clean(finding.message, MAX_MESSAGE), clean(loc.path), clean(finding.cluster), clean(finding.node)
+    if message == finding.message and path == loc.path and cluster == finding.cluster and node == finding.node:
+        return finding  # nearly always: _replace, twice, cost more than the cleaning
+    return finding._replace(message=message, loc=loc._replace(path=path), cluster=cluster, node=node)
 
 
 def listing(items, limit: int = 10, empty: str = "none") -> str:
