@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from typing import NamedTuple
 
@@ -99,16 +98,16 @@ def _parse_source(file: SourceFile) -> ParsedXml:
     return result
 
 
-@functools.lru_cache(maxsize=64)
-def _stock_tree(product: str, rel: str) -> ParsedXml:
-    return parse_xml_bytes(rel, stock.data(product, rel))
-
-
-def _parse_stock(path: str, product: str, rel: str) -> ParsedXml:
-    """A product's stock file standing in for a node's missing one, shown as ``path``. Each is parsed once
-    per process, not per node: it is bps-lint's own data, the same for every node, and the readers only
-    read the tree (a fleet that leaves out catalina-server.xml parsed the stock one for every node)."""
-    shared = _stock_tree(product, rel)
+def _parse_stock(path: str, product: str, rel: str, stock_trees: dict | None) -> ParsedXml:
+    """A product's stock file standing in for a node's missing one, shown as ``path``. The nodes of a
+    cluster share one parse of it (``stock_trees``, kept while the cluster is built, then let go with
+    its other trees): it is bps-lint's own data, the same for every node, and the readers only read the
+    tree (a fleet that leaves out catalina-server.xml parsed the stock one for every node)."""
+    if stock_trees is None:
+        return parse_xml_bytes(path, stock.data(product, rel))
+    shared = stock_trees.get((product, rel))
+    if shared is None:
+        shared = stock_trees[(product, rel)] = parse_xml_bytes(rel, stock.data(product, rel))
     if shared.problem or shared.suppressions:
         return parse_xml_bytes(path, stock.data(product, rel))
     return ParsedXml(path, root=shared.root, lines=LineIndex(shared.lines._data, shared.lines._encoding))
@@ -139,7 +138,7 @@ def _default_hint(source: NodeSource, rel: str, path: str, product: str) -> str:
     return f"from the product default of {product}; add {where} to change it"
 
 
-def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str] | None = None) -> BuiltNode:
+def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str] | None = None, stock_trees: dict | None = None) -> BuiltNode:
     problems: list[FileProblem] = []
     found_suppressions: list[Suppression] = []
     files: list[ConfFile] = []
@@ -190,7 +189,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
             if base_conf and os.path.isfile(os.path.join(base_conf, rel)):
                 result, origin = parse_xml(os.path.join(base_conf, rel)), "base"
             elif stand_in and stock.has(stand_in, rel):
-                result, origin = _parse_stock(path, stand_in, rel), "default"
+                result, origin = _parse_stock(path, stand_in, rel, stock_trees), "default"
                 if result.lines is not None:
                     result.lines.rendered = True  # not a file on disk: no fix edits it (its finding says which file to add)
                 notes[(path, None)] = _default_hint(source, rel, path, stand_in)
@@ -360,7 +359,9 @@ def _substitution(rel: str) -> str | None:
 
 
 def build_cluster(source: ClusterSource) -> BuiltCluster:
-    built = [build_node(n, source.name, source.properties) for n in source.nodes]
+    stock_trees: dict = {}  # the product files standing in for missing ones, parsed once for the cluster's nodes
+    built = [build_node(n, source.name, source.properties, stock_trees) for n in source.nodes]
+    stock_trees.clear()
     return BuiltCluster(
         cluster=Cluster(
             name=source.name,
