@@ -331,5 +331,5 @@ def start_script_bytes(path: str, data: bytes) -> tuple[StartScript | None, File
             _SCANNED.clear()
         scanned = _SCANNED[data] = _scan_flags(text)
     # tuple.__new__: the named tuples' own __new__ is a Python call, and the stock script has 57 flags a node
-    flags = tuple(_new(JvmFlag, (flag, _new(Loc, (path, line, column, None)), conditional)) for flag, line, column, conditional in scanned)
+    flags = tuple([_new(JvmFlag, (flag, _new(Loc, (path, line, column, None)), conditional)) for flag, line, column, conditional in scanned])
     return StartScript(Loc(path), flags), None, suppressions.from_shell(path, text)
