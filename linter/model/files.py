@@ -330,6 +330,6 @@ def start_script_bytes(path: str, data: bytes) -> tuple[StartScript | None, File
         if len(_SCANNED) >= _SCANNED_LIMIT:
             _SCANNED.clear()
         scanned = _SCANNED[data] = _scan_flags(text)
-    # tuple.__new__: the named tuples' own __new__ is a Python call, and the stock script has 57 flags a node
+    # tuple.__new__: the named tuples' own __new__ is a Python call, built for each of a script's flags (29 in the stock one) on every node
     flags = tuple([_new(JvmFlag, (flag, _new(Loc, (path, line, column, None)), conditional)) for flag, line, column, conditional in scanned])
     return StartScript(Loc(path), flags), None, suppressions.from_shell(path, text)
