@@ -49,6 +49,11 @@ def is_secret_name(name: str | None) -> bool:
     return bool(name and _SECRET_NAME.search(name.lower()))
 
 
+# Words every secret name holds: a substring test rules the pattern out for most messages (its alternation
+# is tried at every offset).
+_SECRET_WORDS = ("pass", "pw", "secret", "token", "cred", "key")
+
+
 def redact(text: str | None) -> str:
     """``text`` with every credential masked: URL user info, Oracle user/password, password-like parameters and flags."""
     text = text or ""
@@ -67,6 +72,8 @@ def redact(text: str | None) -> str:
 def _mask_parameters(text: str) -> str:
     """``text`` with the value of every secret-named ``name=value`` masked, its quotes kept."""
     folded = text.lower()
+    if not any(word in folded for word in _SECRET_WORDS):
+        return text
     # Lower case keeps every position unless a character grows (İ): then the pattern, case-insensitive, reads the text.
     matches = _compiled(_SECRET_PARAM).finditer(folded) if len(folded) == len(text) else _compiled("(?i)" + _SECRET_PARAM).finditer(text)
     pieces, done = [], 0
@@ -119,12 +126,10 @@ def scrub(text: str, secrets) -> str:
 def clean_finding(finding):
     """A Finding whose message, path, cluster and node are fit for any output."""
     loc = finding.loc
-    return finding._replace(
-        message=clean(finding.message, MAX_MESSAGE),
-        loc=loc._replace(path=clean(loc.path)),
-        cluster=clean(finding.cluster),
-        node=clean(finding.node),
-    )
+    message, path, cluster, node = clean(finding.message, MAX_MESSAGE), clean(loc.path), clean(finding.cluster), clean(finding.node)
+    if message == finding.message and path == loc.path and cluster == finding.cluster and node == finding.node:
+        return finding  # nearly always: _replace, twice, cost more than the cleaning
+    return finding._replace(message=message, loc=loc._replace(path=path), cluster=cluster, node=node)
 
 
 def listing(items, limit: int = 10, empty: str = "none") -> str:

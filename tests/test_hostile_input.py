@@ -712,3 +712,31 @@ def test_every_character_escaped_is_one_isprintable_refuses():
     unsafe = re.compile(redact._UNSAFE)
     assert [hex(c) for c in range(0x110000) if unsafe.match(chr(c)) and chr(c).isprintable()] == []
     assert redact.escape("a\u202eb\x1b[31m") == "a\\u202eb\\x1b[31m"
+
+
+def test_secret_parameters_are_masked_as_the_case_insensitive_pattern_masks_them():
+    """redact() matches lower-cased text after a substring test; the pattern itself, case-insensitive over the
+    original text, must mask exactly the same (U+017F, which only case folding turns into an s, left out)."""
+    import random
+    import re
+
+    from linter import redact
+
+    pattern = re.compile("(?i)" + redact._SECRET_PARAM)
+
+    def reference(text):
+        def mask(match):
+            value = match["value"]
+            quote = value[:1] if value[:1] in ("'", '"') else ""
+            return (
+                match.group() if not value else f"{match['key']}{match['sep']}{quote}{redact.MASK}{quote if value.endswith(quote) and len(value) > 1 else ''}"
+            )
+
+        return pattern.sub(mask, text)
+
+    pieces = ["password", "PassWord", "pass", "-Dpass", "-DPW", "keypass", "-Dcred", "Creds", "api.key", "API-KEY", "token", "pwd", "x", "=", " = "]
+    pieces += ["'", '"', "İ", "K", ";", "&", "jdbc:mysql://h/db?", "trustStorePassword", "PassThrough", "bypass", "credit"]
+    rng = random.Random(20261126)
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        assert redact._mask_parameters(text) == reference(text), text

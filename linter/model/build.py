@@ -9,7 +9,7 @@ from linter.discover.walk import ClusterSource, NodeSource
 from linter.model import files as readers
 from linter.model.types import Cluster, ConfFile, JvmFlag, Node, Records, StartScript, Value
 from linter.parse.suppressions import Suppression
-from linter.parse.location import OUTSIDE, Loc, inside
+from linter.parse.location import OUTSIDE, LineIndex, Loc, inside
 from linter.parse.xmlfile import FileProblem, ParsedXml, parse_xml, parse_xml_bytes, read_bytes
 from linter.records import Record
 from linter.sources import defaults as stock
@@ -98,6 +98,21 @@ def _parse_source(file: SourceFile) -> ParsedXml:
     return result
 
 
+def _parse_stock(path: str, product: str, rel: str, stock_trees: dict | None) -> ParsedXml:
+    """A product's stock file standing in for a node's missing one, shown as ``path``. The nodes of a
+    cluster share one parse of it (``stock_trees``, kept while the cluster is built, then let go with
+    its other trees): it is bps-lint's own data, the same for every node, and the readers only read the
+    tree (a fleet that leaves out catalina-server.xml parsed the stock one for every node)."""
+    if stock_trees is None:
+        return parse_xml_bytes(path, stock.data(product, rel))
+    shared = stock_trees.get((product, rel))
+    if shared is None:
+        shared = stock_trees[(product, rel)] = parse_xml_bytes(rel, stock.data(product, rel))
+    if shared.problem or shared.suppressions:
+        return parse_xml_bytes(path, stock.data(product, rel))
+    return ParsedXml(path, root=shared.root, lines=LineIndex(shared.lines._data, shared.lines._encoding))
+
+
 def _product(source: NodeSource) -> tuple[str | None, tuple | None]:
     """The product whose stock files stand in for the node's missing ones: named, else detected; and
     carbon.xml as ``read_bytes`` returned it when it was read to tell, so that it is read only once."""
@@ -123,7 +138,7 @@ def _default_hint(source: NodeSource, rel: str, path: str, product: str) -> str:
     return f"from the product default of {product}; add {where} to change it"
 
 
-def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str] | None = None) -> BuiltNode:
+def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str] | None = None, stock_trees: dict | None = None) -> BuiltNode:
     problems: list[FileProblem] = []
     found_suppressions: list[Suppression] = []
     files: list[ConfFile] = []
@@ -174,7 +189,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
             if base_conf and os.path.isfile(os.path.join(base_conf, rel)):
                 result, origin = parse_xml(os.path.join(base_conf, rel)), "base"
             elif stand_in and stock.has(stand_in, rel):
-                result, origin = parse_xml_bytes(path, stock.data(stand_in, rel)), "default"
+                result, origin = _parse_stock(path, stand_in, rel, stock_trees), "default"
                 if result.lines is not None:
                     result.lines.rendered = True  # not a file on disk: no fix edits it (its finding says which file to add)
                 notes[(path, None)] = _default_hint(source, rel, path, stand_in)
@@ -344,7 +359,9 @@ def _substitution(rel: str) -> str | None:
 
 
 def build_cluster(source: ClusterSource) -> BuiltCluster:
-    built = [build_node(n, source.name, source.properties) for n in source.nodes]
+    stock_trees: dict = {}  # the product files standing in for missing ones, parsed once for the cluster's nodes
+    built = [build_node(n, source.name, source.properties, stock_trees) for n in source.nodes]
+    stock_trees.clear()
     return BuiltCluster(
         cluster=Cluster(
             name=source.name,

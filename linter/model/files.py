@@ -27,7 +27,7 @@ from linter.model.types import (
     UserMgt,
     Value,
 )
-from linter.model.xmlread import Password, Reader, child, children, descend
+from linter.model.xmlread import Password, Reader, _new, child, children, descend
 from linter.parse.location import Loc
 from linter.parse import suppressions
 from linter.parse.xmlfile import FileProblem, ParsedXml, read_bytes
@@ -330,5 +330,6 @@ def start_script_bytes(path: str, data: bytes) -> tuple[StartScript | None, File
         if len(_SCANNED) >= _SCANNED_LIMIT:
             _SCANNED.clear()
         scanned = _SCANNED[data] = _scan_flags(text)
-    flags = tuple(JvmFlag(flag, Loc(path, line, column), conditional) for flag, line, column, conditional in scanned)
+    # tuple.__new__: the named tuples' own __new__ is a Python call, built for each of a script's flags (29 in the stock one) on every node
+    flags = tuple([_new(JvmFlag, (flag, _new(Loc, (path, line, column, None)), conditional)) for flag, line, column, conditional in scanned])
     return StartScript(Loc(path), flags), None, suppressions.from_shell(path, text)

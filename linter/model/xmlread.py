@@ -6,11 +6,14 @@ import re
 
 
 from linter.model.types import Secret, Value
-from linter.parse.location import ElementLoc, Loc, local_tag
+from linter.parse.location import ElementLoc, Loc, LocFile, local_tag
 from linter.parse.xmlfile import ParsedXml
 
 SECURE_VAULT_NS = "http://org.wso2.securevault/configuration"
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+# _new(Value, (raw, loc)) is Value(raw, loc) without the named tuple's __new__, a Python function that
+# costs several times the tuple itself: a model reads about 120 values a node.
+_new = tuple.__new__
 DEFAULT_PASSWORDS = frozenset({"admin", "root", "wso2carbon", "password", "changeme", "secret", "123"})
 
 
@@ -49,6 +52,7 @@ class Reader:
         # tag, and it is worked out once if a finding needs it); a placeholder's value gets its own, as
         # the model records by location which placeholders Carbon substitutes.
         self._locs: dict = {}
+        self._loc_file = LocFile(parsed)
 
     def loc(self, element):
         """Where ``element`` starts (worked out only if a finding needs it); the file itself for None."""
@@ -57,12 +61,14 @@ class Reader:
         loc = self._locs.get(element)
         if loc is None:
             parent = element.getparent()
-            path = local_tag(element) if parent is None else f"{self.loc(parent).element}/{local_tag(element)}"
-            loc = self._locs[element] = ElementLoc(self.parsed, element, path)
+            tag = local_tag(element)
+            path = tag if parent is None else f"{self.loc(parent).element}/{tag}"
+            loc = self._locs[element] = ElementLoc(self._loc_file, element.sourceline, tag, path)
         return loc
 
     def _own_loc(self, element) -> ElementLoc:
-        return ElementLoc(self.parsed, element, self.loc(element).element)
+        shared = self.loc(element)
+        return ElementLoc(self._loc_file, element.sourceline, shared.tag, shared.element)
 
     def value(self, raw: str | None, element, place: str = "text") -> Value:
         """A Value at ``element``; one holding ``${`` is noted, as written, for the placeholder check, and
@@ -70,7 +76,7 @@ class Reader:
         Carbon substitutes (``place``: "text" of an element, a "parameter"'s text, an "attribute", a WKA
         "member"'s hostName or port)."""
         if not raw or "${" not in raw:
-            return Value(raw, self.loc(element))
+            return _new(Value, (raw, self.loc(element)))
         if place == "member":
             # Axis2 ClusterBuilder.loadWellKnownMembers takes a system property, else an environment variable:
             # not noted for the placeholder check (bps-lint cannot see the environment); unresolved is unknown
@@ -95,7 +101,7 @@ class Reader:
         for name in names:
             below = next(found.iterchildren("{*}" + name), None)
             if below is None:
-                return Value(None, self.loc(found))
+                return _new(Value, (None, self.loc(found)))
             found = below
         raw = found.text or ""
         loc = self._locs.get(found)
@@ -103,8 +109,8 @@ class Reader:
             if not names or "${" in raw:
                 return self.value(raw, found, place)
             # Found by its local names: its path is the base's and theirs, no walk up to the root.
-            loc = self._locs[found] = ElementLoc(self.parsed, found, f"{self.loc(element).element}/{'/'.join(names)}")
-        return Value(raw, loc)
+            loc = self._locs[found] = ElementLoc(self._loc_file, found.sourceline, names[-1], f"{self.loc(element).element}/{'/'.join(names)}")
+        return _new(Value, (raw, loc))
 
     def fields(self, element, table: dict[str, str]) -> dict:
         """Model fields read below ``element``, in the order of ``table`` (field -> path such as

@@ -19,42 +19,59 @@ class Loc(Record):
     element: str | None = None  # the element's path in its file (e.g. ``datasource/definition``): a baseline's anchor, not a line
 
 
-class ElementLoc:
-    """Where an element starts, worked out only when asked: most values never appear in a finding.
+class LocFile:
+    """What the locations of one file's elements share: the file, its lines, and whether a fix may edit it."""
 
-    It keeps the element's line and tag, not the element: an element keeps its whole tree alive, and
-    trees are let go as soon as the model has read them."""
+    __slots__ = ("path", "lines", "plain", "source")
 
-    __slots__ = ("path", "_lines", "_end_line", "_tag", "_loc", "element", "plain", "source")
-
-    def __init__(self, parsed, element, element_path: str):
+    def __init__(self, parsed):
         self.path = parsed.path
-        self._lines = parsed.lines
-        self._end_line = element.sourceline
-        self._tag = element.tag
-        self.element = element_path  # ``datasources/datasource/definition``: the local tags from the root down
-        self._loc = None
+        self.lines = parsed.lines
         self.plain = not parsed.lines.rendered  # in a file as written, which a fix may edit
         self.source = getattr(parsed.lines, "source", None)  # for rendered text, its SourceFile: a fix is only suggested
 
+
+class ElementLoc:
+    """Where an element starts, worked out only when asked: most values never appear in a finding.
+
+    It keeps the element's line and local tag, not the element: an element keeps its whole tree alive,
+    and trees are let go as soon as the model has read them. A model holds tens of thousands of these,
+    so what one file's share is kept once (``LocFile``)."""
+
+    __slots__ = ("_file", "_end_line", "tag", "_loc", "element")
+
+    def __init__(self, file: LocFile, end_line: int | None, tag: str, element_path: str):
+        self._file = file
+        self._end_line = end_line  # lxml's sourceline: where the start tag ends
+        self.tag = tag  # the local name, without its namespace
+        self.element = element_path  # ``datasources/datasource/definition``: the local tags from the root down
+        self._loc = None
+
+    @property
+    def path(self) -> str:
+        return self._file.path
+
+    @property
+    def plain(self) -> bool:
+        return self._file.plain
+
+    @property
+    def source(self):
+        return self._file.source
+
     def rendered(self) -> Loc | None:
         """Where the element starts in the rendered text (not in the file the user edits); None for a plain file."""
-        if self.source is None:
+        source = self._file.source
+        if source is None:
             return None
-        line, column = LineIndex(self.source.data, "utf-8").tag_start(self._tag.rpartition("}")[2], self._end_line or 1)
-        return Loc(self.source.path, line, column)
+        line, column = LineIndex(source.data, "utf-8").tag_start(self.tag, self._end_line or 1)
+        return Loc(source.path, line, column)
 
     def resolve(self) -> Loc:
         if self._loc is None:
-            local = self._tag.rpartition("}")[2]
-            line, column = self._lines.tag_start(local, self._end_line or 1)
-            self._loc = Loc(self.path, line, column, self.element)
-            self._lines = None
+            line, column = self._file.lines.tag_start(self.tag, self._end_line or 1)
+            self._loc = Loc(self._file.path, line, column, self.element)
         return self._loc
-
-    @property
-    def tag(self) -> str:
-        return self._tag
 
     @property
     def line(self) -> int | None:

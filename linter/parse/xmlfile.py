@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 
 from lxml import etree
@@ -125,12 +126,14 @@ def parse_xml(path: str, root: str | None = None) -> ParsedXml:
     return parse_xml_bytes(path, data)
 
 
+_BLANKS = re.compile(rb"[ \t\r\n]*")  # XML's white space, skipped in C rather than a byte at a time
+
+
 def _doctype_offset(data: bytes) -> int:
     """Offset of a ``<!DOCTYPE`` in the prolog, or -1. Checked before parsing so no entity is ever defined."""
     at = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     while at < len(data):
-        while at < len(data) and data[at : at + 1] in b" \t\r\n":
-            at += 1
+        at = _BLANKS.match(data, at).end()
         if data.startswith(b"<?", at):
             end = data.find(b"?>", at)
         elif data.startswith(b"<!--", at):

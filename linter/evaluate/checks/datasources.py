@@ -171,10 +171,11 @@ def shared_db_same_url(cluster: Cluster):
         if pool.url.present and role != "the shared registry" and "${" not in pool.url.raw  # an unknown property: not compared
     ]
     by_key = {(role, n.name): pool for role, n, pool in pools}
-    urls = ((role, n, Value(_same_database(pool.url.text, cluster), pool.url.loc)) for role, n, pool in pools)
+    databases = [_same_database(pool.url.text, cluster) for _, _, pool in pools]  # once each, not again per deviation
+    urls = ((role, n, Value(database, pool.url.loc)) for (role, n, pool), database in zip(pools, databases))
     for role, node, _, majority in deviations_by_group(urls, key=lambda v: v.raw):
         pool = by_key[(role, node.name)]
-        other = next(p.url.text for r, n, p in pools if r == role and _same_database(p.url.text, cluster) == majority)
+        other = next(p.url.text for (r, n, p), database in zip(pools, databases) if r == role and database == majority)
         part = differing_part(pool.url.text, other) or "URL"
         named = _user_store_reference(cluster, node) if role == "the user store" else None
         if named is not None:  # user-mgt.xml points at another datasource than the other nodes': edit the reference
