@@ -154,24 +154,24 @@ def load_rules(folders: list[str] | None = None) -> Rules:
     live = sorted((p for p in policies if p.status != "removed"), key=lambda p: p.id)
     removed = sorted((p for p in policies if p.status == "removed"), key=lambda p: p.id)
     live_ids = {p.id for p in live}
+    from linter.evaluate.checks import CHECKS  # the code the policies name, once for all of them
+    from linter.evaluate.engine import BUILTIN_RULES
+
     for policy in policies:
         if policy.status == "removed" and (policy.check or policy.examples):
             raise PolicyError(f"{policy.source}: invalid policy: a removed rule keeps no 'check' or 'examples', only why it went")
-        _check_workable(policy)
+        _check_workable(policy, CHECKS, BUILTIN_RULES)
         for successor in policy.replaced_by:
             if successor not in live_ids:
                 raise PolicyError(f"{policy.source}: invalid policy at 'replaced_by': '{successor}' is not a rule in force")
     return Rules(live, removed)
 
 
-def _check_workable(policy: Policy) -> None:
+def _check_workable(policy: Policy, checks: dict, builtin_rules: dict) -> None:
     """Refuse, naming the file and key, a policy that the schema allows but that could not work: a
     function rule with no function named after it, or one that does not fit the scope; a built-in
     rule the pipeline does not report; a field the model does not have; a cross-node kind on one
     node; a message template with a field its kind does not fill."""
-    from linter.evaluate.checks import CHECKS
-    from linter.evaluate.declarative import field_problem, template_problem
-    from linter.evaluate.engine import BUILTIN_RULES
 
     def refuse(key: str, why: str):
         raise PolicyError(f"{policy.source}: invalid policy at '{key}': {why}")
@@ -179,20 +179,22 @@ def _check_workable(policy: Policy) -> None:
     check = policy.check
     kind = check.get("kind", "value")
     if "builtin" in check:
-        stage = BUILTIN_RULES.get(policy.name, (None,))[0]
+        stage = builtin_rules.get(policy.name, (None,))[0]
         if stage != check["builtin"]:
             refuse("check.builtin", f"bps-lint's {check['builtin']} stage reports no rule named '{policy.name}'")
     elif kind == "function":
         function = policy.name.replace("-", "_")
-        if policy.name not in CHECKS:
+        if policy.name not in checks:
             refuse("check.kind", f"no check function named '{function}' (a function rule's function is named after the rule)")
-        takes = CHECKS[policy.name].__code__.co_argcount  # fn(cluster) or fn(node, cluster)
+        takes = checks[policy.name].__code__.co_argcount  # fn(cluster) or fn(node, cluster)
         if (policy.scope == "cluster") != (takes == 1):
             refuse(
                 "scope",
                 f"check function '{function}' works on a {'cluster' if takes == 1 else 'node'}; expected scope = \"{'cluster' if takes == 1 else 'node'}\"",
             )
     if "field" in check:
+        from linter.evaluate.declarative import field_problem, template_problem
+
         wanted = "cluster" if kind in ("consistent", "unique") else "node"
         if policy.scope != wanted:
             refuse("scope", f'a {kind} check is made {"across the nodes" if wanted == "cluster" else "on each node"}; expected scope = "{wanted}"')

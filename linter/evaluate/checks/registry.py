@@ -23,13 +23,13 @@ def cache_key(username: str, url: str) -> str:
     return f"{username.split('@')[0]}@{url}".lower()
 
 
-_URL_LOGIN = re.compile(r"(?i)^(jdbc:oracle:[a-z]+:)[^@/]+/[^@]*@|//[^/@?;]*@")
+_URL_LOGIN = re.compile(r"^(jdbc:oracle:[a-z]+:)[^@/]+/[^@]*@|//[^/@?;]*@")  # on lower-cased text (cheaper to compile than (?i))
 
 
 def _without_credentials(url: str) -> str:
-    """The URL without the user and password written in it (Oracle's ``scott/tiger@``, ``//user:pass@``): the
-    cacheId a reader writes names the database, not the login (and never holds the password)."""
-    return _URL_LOGIN.sub(lambda m: m.group(1) + "@" if m.group(1) else "//", url)
+    """The URL, lower-cased as the cache key is, without the user and password written in it (Oracle's
+    ``scott/tiger@``, ``//user:pass@``): the cacheId a reader writes names the database, not the login."""
+    return _URL_LOGIN.sub(lambda m: m.group(1) + "@" if m.group(1) else "//", url.lower())
 
 
 @check
