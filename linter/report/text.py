@@ -21,8 +21,9 @@ MAX_SOURCE_LINE = 400  # characters shown of a source line; a minified file is n
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
 # <password>value</password> or <parameter name="groupPassword">value</parameter>: an element named like a
 # credential keeps its name, not its text.
-_SECRET_ELEMENT = re.compile(r"<(?P<tag>[\w.:\-]+)(?P<attrs>[^<>]*)>(?P<text>[^<]*)(?=</)")
-_NAME_ATTRIBUTE = re.compile(r"""\b(?:name|key)\s*=\s*["'](?P<name>[^"']*)["']""")
+# Patterns as text, compiled (and cached by re) when --style full first shows a source line: a concise report needs neither.
+_SECRET_ELEMENT = r"<(?P<tag>[\w.:\-]+)(?P<attrs>[^<>]*)>(?P<text>[^<]*)(?=</)"
+_NAME_ATTRIBUTE = r"""\b(?:name|key)\s*=\s*["'](?P<name>[^"']*)["']"""
 
 
 def _plural(n: int, word: str) -> str:
@@ -77,12 +78,12 @@ class _Sources:
 
 
 def _secret_element(match: re.Match) -> bool:
-    named = _NAME_ATTRIBUTE.search(match["attrs"])
+    named = re.search(_NAME_ATTRIBUTE, match["attrs"])
     return is_secret_name(match["tag"].rpartition(":")[2]) or bool(named and is_secret_name(named["name"]))
 
 
 def _masked(line: str) -> str:
-    return _SECRET_ELEMENT.sub(lambda m: f"<{m['tag']}{m['attrs']}>****" if m["text"].strip() and _secret_element(m) else m.group(), line)
+    return re.sub(_SECRET_ELEMENT, lambda m: f"<{m['tag']}{m['attrs']}>****" if m["text"].strip() and _secret_element(m) else m.group(), line)
 
 
 def _snippet(f: Finding, sources: _Sources, colour: bool) -> list[str]:
