@@ -917,3 +917,27 @@ def test_java_opts_from_a_configmap_are_the_jvms_flags_at_the_maps_line(tmp_path
     monkeypatch.chdir(tmp_path)
     setup = {(f.rule, f.loc.path, f.loc.line) for f in lint(tmp_path).findings if f.rule == "BPS702"}
     assert setup == ({("BPS702", "jvm.yaml", 8)} if expected else set())
+
+
+def _kustomize_base(folder):
+    """The example's documents as a kustomize base keeps them: each ConfigMap and the workload in files of their own."""
+    docs = KUBE.read_text().split("---\n")
+    folder.mkdir(parents=True)
+    (folder / "configmap.yaml").write_text(docs[0])
+    (folder / "tasks-configmap.yaml").write_text(docs[1])
+    (folder / "statefulset.yaml").write_text(docs[2])  # no ConfigMap kind in it: only configMap: volumes
+    return folder
+
+
+@pytest.mark.parametrize("named", [[""], ["statefulset.yaml", "configmap.yaml", "tasks-configmap.yaml"], ["statefulset.yaml"], ["configmap.yaml"]])
+def test_a_workload_and_its_configmaps_in_files_of_their_own_are_read_together(tmp_path, monkeypatch, named):
+    """A folder, its files named, or one changed file as pre-commit passes it: the workload is linked to the
+    ConfigMaps of the other files by namespace and name, as when the documents are joined in one file."""
+    base = _kustomize_base(tmp_path / "k8s" / "base")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(base)
+    result = lint(*[name or "." for name in named])
+    joined = lint(KUBE.parent)
+    assert (result.nodes, result.clusters, result.files) == (1, 1, 2)
+    assert sorted(f.rule for f in result.findings) == sorted(f.rule for f in joined.findings)
+    assert ("BPS401", "configmap.yaml", 14) in {(f.rule, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings}

@@ -20,8 +20,9 @@ from linter.sources.files import SourceFile
 from linter.sources.yamlnodes import MAX_YAML_BYTES, documents, get, items, line, pairs, text
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
-# What makes a YAML file worth parsing: both words, in any manifest that matters here.
-_HINTS = (b"ConfigMap", b"kind:")
+# What makes a YAML file worth parsing: a kind, and one that matters here (a workload's file names no ConfigMap
+# kind, only configMap: volumes), so a folder's manifests are read together whatever file each resource is in.
+_KINDS = (b"ConfigMap", *(kind.encode() for kind in WORKLOAD_KINDS))
 _CONF = re.compile(r"(?:^|/)conf/(?P<rel>(?:(?!/conf/).)+)$")  # the last conf/ of the path
 _SCRIPT = "bin/wso2server.sh"
 _INDICATOR = re.compile(r":\s*[|>][+-]?([1-9])")
@@ -47,7 +48,7 @@ def place(path: str) -> Placed | None:
 
 
 def is_candidate(data: bytes) -> bool:
-    return all(hint in data for hint in _HINTS)
+    return b"kind:" in data and any(kind in data for kind in _KINDS)
 
 
 def _block(node, source_lines: list[str]) -> tuple[tuple[int, ...], int]:
