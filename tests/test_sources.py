@@ -941,3 +941,21 @@ def test_a_workload_and_its_configmaps_in_files_of_their_own_are_read_together(t
     assert (result.nodes, result.clusters, result.files) == (1, 1, 2)
     assert sorted(f.rule for f in result.findings) == sorted(f.rule for f in joined.findings)
     assert ("BPS401", "configmap.yaml", 14) in {(f.rule, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings}
+
+
+def _with_env(env: str, tasks: str = "<taskServerMode>STANDALONE</taskServerMode>\n      <taskServerCount>1</taskServerCount>") -> str:
+    """The example's manifests with ``env`` (YAML at the container's indentation) and the tasks ConfigMap's settings."""
+    indented = "".join("          " + line + "\n" for line in env.splitlines())
+    text = KUBE.read_text().replace("          image: wso2/wso2bps:3.6.0\n", "          image: wso2/wso2bps:3.6.0\n" + indented)
+    return text.replace("<taskServerMode>STANDALONE</taskServerMode>\n      <taskServerCount>1</taskServerCount>", tasks)
+
+
+def test_a_task_server_count_from_java_opts_is_named_as_the_jvm_flag(tmp_path, monkeypatch):
+    """ntask reads -Dtask.server.count for an empty count: from a ConfigMap's JAVA_OPTS, BPS504 says the JVM flag, not the start script."""
+    text = _with_env("envFrom:\n  - configMapRef: {name: bps-jvm}\n", "<taskServerMode>CLUSTERED</taskServerMode>\n      <taskServerCount>-1</taskServerCount>")
+    (tmp_path / "manifests.yaml").write_text(text)
+    (tmp_path / "jvm.yaml").write_text(_JVM_MAP.replace("-Dsetup", "-Dtask.server.count=3"))
+    monkeypatch.chdir(tmp_path)
+    (finding,) = [f for f in lint(tmp_path).findings if f.rule == "BPS504"]
+    assert (finding.loc.path, finding.loc.line) == ("jvm.yaml", 8)
+    assert "leaves the count to the JVM flag -Dtask.server.count=3" in finding.message, finding.message
