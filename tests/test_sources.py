@@ -959,3 +959,58 @@ def test_a_task_server_count_from_java_opts_is_named_as_the_jvm_flag(tmp_path, m
     (finding,) = [f for f in lint(tmp_path).findings if f.rule == "BPS504"]
     assert (finding.loc.path, finding.loc.line) == ("jvm.yaml", 8)
     assert "leaves the count to the JVM flag -Dtask.server.count=3" in finding.message, finding.message
+
+
+_EXTRA = "  - name: EXTRA\n    valueFrom:\n      configMapKeyRef: {name: bps-jvm, key: JAVA_OPTS}\n"
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        # Kubernetes takes the last envFrom source holding a name: a Secret or a map not in the files may hold JAVA_OPTS
+        ("envFrom:\n  - configMapRef: {name: bps-jvm}\n  - secretRef: {name: bps-secret}\n", None),
+        ("envFrom:\n  - configMapRef: {name: bps-jvm}\n  - configMapRef: {name: made-by-a-script}\n", None),
+        ("envFrom:\n  - configMapRef: {name: bps-jvm}\n  - secretRef: {name: bps-db}\n    prefix: DB_\n", "map"),  # only DB_ names
+        ("envFrom:\n  - secretRef: {name: bps-secret}\n  - configMapRef: {name: bps-jvm}\n", "map"),  # the map is the last
+        ("envFrom:\n  - configMapRef: {name: bps-jvm}\n  - secretRef: {name: bps-secret}\nenv:\n  - name: JAVA_OPTS\n    value: -Dsetup #here\n", "#here"),
+        # an optional key not found leaves the variable as envFrom set it
+        (
+            "envFrom:\n  - configMapRef: {name: bps-jvm}\nenv:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {name: bps-jvm, key: NO, optional: true}\n",
+            "map",
+        ),
+        # $(NAME) is a variable set before, in env or by envFrom; $$ escapes it; one set later or not at all stays as written
+        ("env:\n" + _EXTRA + '  - name: JAVA_OPTS\n    value: "-Xmx1g $(EXTRA)"\n', "map"),
+        ("env:\n" + _EXTRA + '  - name: JAVA_OPTS\n    value: "-Xmx1g $$(EXTRA)"\n', None),
+        ('env:\n  - name: JAVA_OPTS\n    value: "-Xmx1g $(EXTRA)"\n' + _EXTRA, None),
+        ('envFrom:\n  - {prefix: X_, configMapRef: {name: bps-jvm}}\nenv:\n  - name: JAVA_OPTS\n    value: "$(X_JAVA_OPTS) -Xmx1g"\n', "map"),
+        ('env:\n  - {name: A, value: -Dsetup} #here\n  - {name: B, value: "-Xms1g $(A)"}\n  - {name: JAVA_OPTS, value: "-Xmx1g $(B)"}\n', "#here"),
+        ('env:\n  - name: S\n    valueFrom:\n      secretKeyRef: {name: s, key: k}\n  - name: JAVA_OPTS\n    value: "$(S) -Dsetup" #here\n', "#here"),
+    ],
+)
+def test_java_opts_is_the_value_the_kubelet_sets(tmp_path, monkeypatch, env, expected):
+    """envFrom sources in order, then env in order expanding $(NAME) as the kubelet does: a -Dsetup that lands in
+    JAVA_OPTS is BPS702's, at the line of the value that holds it; none when a source not read may set JAVA_OPTS."""
+    text = _with_env(env)
+    (tmp_path / "manifests.yaml").write_text(text)
+    (tmp_path / "jvm.yaml").write_text(_JVM_MAP)
+    monkeypatch.chdir(tmp_path)
+    setup = {(f.loc.path, f.loc.line) for f in lint(tmp_path).findings if f.rule == "BPS702"}
+    if expected == "map":
+        assert setup == {("jvm.yaml", 8)}
+    elif expected:
+        assert setup == {("manifests.yaml", next(n for n, line in enumerate(text.splitlines(), 1) if expected in line))}
+    else:
+        assert setup == set()
+
+
+@pytest.mark.parametrize("optional, expected", [("", {("manifests.yaml", 44)}), (", optional: true", set())])
+def test_a_key_a_configmap_lacks_stops_the_pod_unless_optional(tmp_path, monkeypatch, optional, expected):
+    """The kubelet does not start a container whose configMapKeyRef names a key the map lacks: BPS003 at the key."""
+    text = _with_env(f"env:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {{name: bps-jvm, key: NO_SUCH{optional}}}\n")
+    assert "key: NO_SUCH" in text.splitlines()[43]
+    (tmp_path / "manifests.yaml").write_text(text)
+    (tmp_path / "jvm.yaml").write_text(_JVM_MAP)
+    monkeypatch.chdir(tmp_path)
+    broken = [f for f in lint(tmp_path).findings if f.rule == "BPS003"]
+    assert {(f.loc.path, f.loc.line) for f in broken} == expected
+    assert all("ConfigMap bps-jvm has no key 'NO_SUCH'" in f.message for f in broken)
