@@ -1014,3 +1014,28 @@ def test_a_key_a_configmap_lacks_stops_the_pod_unless_optional(tmp_path, monkeyp
     broken = [f for f in lint(tmp_path).findings if f.rule == "BPS003"]
     assert {(f.loc.path, f.loc.line) for f in broken} == expected
     assert all("ConfigMap bps-jvm has no key 'NO_SUCH'" in f.message for f in broken)
+
+
+def test_the_summary_counts_the_conf_files_the_configmaps_give_the_nodes_from_stdin_or_a_folder(tmp_path, monkeypatch, capsys):
+    """One stream of two namespaces' manifests: 4 files (bps.xml and tasks-config.xml for each node), as the same
+    manifests in a folder, and as two plain node folders holding those two files each would count them."""
+    stream = KUBE.read_text() + "---\n" + KUBE.read_text().replace("namespace: wso2", "namespace: wso2-dr")
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "manifests.yaml").write_text(stream)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stream.encode())))
+    main(["-"])
+    from_stdin = capsys.readouterr().out.splitlines()[-1]
+    main(["k8s"])
+    assert from_stdin.endswith("in 4 files, 2 nodes, 2 clusters") and capsys.readouterr().out.splitlines()[-1] == from_stdin
+
+
+def test_the_pages_java_opts_example_reports_what_it_says(tmp_path, monkeypatch):
+    import re
+
+    page = (REPO / "docs" / "sources" / "kubernetes.md").read_text()
+    (snippet,) = re.findall(r"## JAVA_OPTS\n.*?```yaml\n(.*?)```", page, re.S)
+    (tmp_path / "manifests.yaml").write_text(_with_env(snippet))
+    (tmp_path / "env.yaml").write_text(_JVM_MAP.replace("bps-jvm", "bps-env").replace("JAVA_OPTS: -Xmx2g -Dsetup", 'EXTRA_OPTS: "-Dsetup"'))
+    monkeypatch.chdir(tmp_path)
+    assert {(f.rule, f.loc.path, f.loc.line) for f in lint(tmp_path).findings if f.rule == "BPS702"} == {("BPS702", "env.yaml", 8)}
