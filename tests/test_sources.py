@@ -1039,3 +1039,19 @@ def test_the_pages_java_opts_example_reports_what_it_says(tmp_path, monkeypatch)
     (tmp_path / "env.yaml").write_text(_JVM_MAP.replace("bps-jvm", "bps-env").replace("JAVA_OPTS: -Xmx2g -Dsetup", 'EXTRA_OPTS: "-Dsetup"'))
     monkeypatch.chdir(tmp_path)
     assert {(f.rule, f.loc.path, f.loc.line) for f in lint(tmp_path).findings if f.rule == "BPS702"} == {("BPS702", "env.yaml", 8)}
+
+
+@pytest.mark.parametrize("listed", ["patches:\n  - path: mounts.yaml\n", "patchesStrategicMerge:\n  - mounts.yaml\n"])
+def test_a_kustomize_overlays_patch_is_not_a_workload_of_its_own(tmp_path, listed):
+    """An overlay's patch of the StatefulSet is merged by kustomize build into the base's: read alone it would be a
+    second node beside it (the namespace is the kustomization's, so no file names one)."""
+    base = _kustomize_base(tmp_path / "k8s" / "base")
+    for manifest in base.iterdir():
+        manifest.write_text(manifest.read_text().replace("  namespace: wso2\n", ""))
+    prod = tmp_path / "k8s" / "overlays" / "prod"
+    prod.mkdir(parents=True)
+    (prod / "kustomization.yaml").write_text("resources:\n  - ../../base\n" + listed)
+    workload = KUBE.read_text().split("---\n")[2]
+    (prod / "mounts.yaml").write_text(workload.replace("  namespace: wso2\n", "").replace("image: wso2/wso2bps:3.6.0", "image: wso2/wso2bps:3.6.0-prod"))
+    result = lint(tmp_path / "k8s")
+    assert (result.nodes, result.clusters, result.files) == (1, 1, 2)
