@@ -1003,17 +1003,24 @@ def test_java_opts_is_the_value_the_kubelet_sets(tmp_path, monkeypatch, env, exp
         assert setup == set()
 
 
-@pytest.mark.parametrize("optional, expected", [("", {("manifests.yaml", 44)}), (", optional: true", set())])
-def test_a_key_a_configmap_lacks_stops_the_pod_unless_optional(tmp_path, monkeypatch, optional, expected):
+@pytest.mark.parametrize(
+    "ref, expected",
+    [
+        ("{name: bps-jvm, key: NO_SUCH}", {("manifests.yaml", 44)}),
+        ("{name: bps-jvm, key: NO_SUCH, optional: true}", set()),
+        ("{name: bps-jvm, key: [NO_SUCH]}", set()),  # not a key name: the API server refuses the manifest
+    ],
+)
+def test_a_key_a_configmap_lacks_stops_the_pod_unless_optional(tmp_path, monkeypatch, ref, expected):
     """The kubelet does not start a container whose configMapKeyRef names a key the map lacks: BPS003 at the key."""
-    text = _with_env(f"env:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {{name: bps-jvm, key: NO_SUCH{optional}}}\n")
-    assert "key: NO_SUCH" in text.splitlines()[43]
+    text = _with_env(f"env:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {ref}\n")
+    assert "NO_SUCH" in text.splitlines()[43]
     (tmp_path / "manifests.yaml").write_text(text)
     (tmp_path / "jvm.yaml").write_text(_JVM_MAP)
     monkeypatch.chdir(tmp_path)
     broken = [f for f in lint(tmp_path).findings if f.rule == "BPS003"]
     assert {(f.loc.path, f.loc.line) for f in broken} == expected
-    assert all("ConfigMap bps-jvm has no key 'NO_SUCH'" in f.message for f in broken)
+    assert all("ConfigMap bps-jvm has no key 'NO_SUCH', which variable JAVA_OPTS of container bps takes" in f.message for f in broken)
 
 
 def test_the_summary_counts_the_conf_files_the_configmaps_give_the_nodes_from_stdin_or_a_folder(tmp_path, monkeypatch, capsys):

@@ -244,14 +244,14 @@ def _environment(container, path: str, config_map, problems: list):
             found = get(held[2], key.value) if held and isinstance(key, yaml.ScalarNode) else None
             if found is not None:
                 env[name] = _pieces(found, held[0])
-            elif held is None or key is None:
+            elif held is None or not isinstance(key, yaml.ScalarNode):
                 env[name] = _UNKNOWN  # a map made elsewhere: not known
             elif text(ref, "optional") != "true":  # a key missing from a map in these files
                 problems.append(
                     (
                         Loc(path, line(key), key.start_mark.column + 1),
-                        f"ConfigMap {text(ref, 'name')} has no key '{key.value}', which {name} of container {text(container, 'name') or ''} "
-                        "takes without optional: true; the kubelet does not start the pod (CreateContainerConfigError)",
+                        f"ConfigMap {text(ref, 'name')} has no key '{key.value}', which variable {name} of container {text(container, 'name') or '(unnamed)'} "
+                        "takes, and the reference is not optional: true, so the kubelet does not start the pod (CreateContainerConfigError)",
                     )
                 )
                 env[name] = _UNKNOWN
