@@ -208,11 +208,12 @@ _UNKNOWN = ()  # a variable set from what is not read (a Secret, a field of the 
 
 def _environment(container, path: str, config_map, problems: list):
     """The container's environment as the kubelet makes it, as a function of a name: the value's pieces
-    [(text, Loc)], _UNKNOWN, or None when unset. ``envFrom`` first, in order (a later source wins, ``prefix`` before its keys), then
-    ``env`` in order, each ``value`` expanding ``$(NAME)`` with the variables set before it (kubelet_pods.go,
-    third_party/forked/golang/expansion). ``config_map(name)``: a ConfigMap of the workload's namespace in these
-    files, as (file, lines, data node), or None. A source not read (a Secret, a ConfigMap not in the files) may hold
-    any name behind its prefix: those set before it, and those it may set, are unknown."""
+    [(text, Loc)], _UNKNOWN, or None when unset. ``envFrom`` first, in order (a later source wins, ``prefix``
+    before its keys), then ``env`` in order, each ``value`` expanding ``$(NAME)`` with the variables set before it
+    (kubernetes pkg/kubelet/kubelet_pods.go, third_party/forked/golang/expansion). ``config_map(name)``: a
+    ConfigMap of the workload's namespace in these files, as (file, lines, data node), or None. A source not read
+    (a Secret, a ConfigMap not in the files) may hold any name behind its prefix: the names it may set are unknown,
+    whatever a source before it set. A key a map in the files lacks is a problem unless the reference is optional."""
     env: dict = {}
     unknown_prefixes: list[str] = []
     for source in items(get(container, "envFrom")):
