@@ -917,3 +917,148 @@ def test_java_opts_from_a_configmap_are_the_jvms_flags_at_the_maps_line(tmp_path
     monkeypatch.chdir(tmp_path)
     setup = {(f.rule, f.loc.path, f.loc.line) for f in lint(tmp_path).findings if f.rule == "BPS702"}
     assert setup == ({("BPS702", "jvm.yaml", 8)} if expected else set())
+
+
+def _kustomize_base(folder):
+    """The example's documents as a kustomize base keeps them: each ConfigMap and the workload in files of their own."""
+    docs = KUBE.read_text().split("---\n")
+    folder.mkdir(parents=True)
+    (folder / "configmap.yaml").write_text(docs[0])
+    (folder / "tasks-configmap.yaml").write_text(docs[1])
+    (folder / "statefulset.yaml").write_text(docs[2])  # no ConfigMap kind in it: only configMap: volumes
+    return folder
+
+
+@pytest.mark.parametrize("named", [[""], ["statefulset.yaml", "configmap.yaml", "tasks-configmap.yaml"], ["statefulset.yaml"], ["configmap.yaml"]])
+def test_a_workload_and_its_configmaps_in_files_of_their_own_are_read_together(tmp_path, monkeypatch, named):
+    """A folder, its files named, or one changed file as pre-commit passes it: the workload is linked to the
+    ConfigMaps of the other files by namespace and name, as when the documents are joined in one file."""
+    base = _kustomize_base(tmp_path / "k8s" / "base")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(base)
+    result = lint(*[name or "." for name in named])
+    joined = lint(KUBE.parent)
+    assert (result.nodes, result.clusters, result.files) == (1, 1, 2)
+    assert sorted(f.rule for f in result.findings) == sorted(f.rule for f in joined.findings)
+    assert ("BPS401", "configmap.yaml", 14) in {(f.rule, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings}
+
+
+def _with_env(env: str, tasks: str = "<taskServerMode>STANDALONE</taskServerMode>\n      <taskServerCount>1</taskServerCount>") -> str:
+    """The example's manifests with ``env`` (YAML at the container's indentation) and the tasks ConfigMap's settings."""
+    indented = "".join("          " + line + "\n" for line in env.splitlines())
+    text = KUBE.read_text().replace("          image: wso2/wso2bps:3.6.0\n", "          image: wso2/wso2bps:3.6.0\n" + indented)
+    return text.replace("<taskServerMode>STANDALONE</taskServerMode>\n      <taskServerCount>1</taskServerCount>", tasks)
+
+
+def test_a_task_server_count_from_java_opts_is_named_as_the_jvm_flag(tmp_path, monkeypatch):
+    """ntask reads -Dtask.server.count for an empty count: from a ConfigMap's JAVA_OPTS, BPS504 says the JVM flag, not the start script."""
+    text = _with_env("envFrom:\n  - configMapRef: {name: bps-jvm}\n", "<taskServerMode>CLUSTERED</taskServerMode>\n      <taskServerCount>-1</taskServerCount>")
+    (tmp_path / "manifests.yaml").write_text(text)
+    (tmp_path / "jvm.yaml").write_text(_JVM_MAP.replace("-Dsetup", "-Dtask.server.count=3"))
+    monkeypatch.chdir(tmp_path)
+    (finding,) = [f for f in lint(tmp_path).findings if f.rule == "BPS504"]
+    assert (finding.loc.path, finding.loc.line) == ("jvm.yaml", 8)
+    assert "leaves the count to the JVM flag -Dtask.server.count=3" in finding.message, finding.message
+
+
+_EXTRA = "  - name: EXTRA\n    valueFrom:\n      configMapKeyRef: {name: bps-jvm, key: JAVA_OPTS}\n"
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        # Kubernetes takes the last envFrom source holding a name: a Secret or a map not in the files may hold JAVA_OPTS
+        ("envFrom:\n  - configMapRef: {name: bps-jvm}\n  - secretRef: {name: bps-secret}\n", None),
+        ("envFrom:\n  - configMapRef: {name: bps-jvm}\n  - configMapRef: {name: made-by-a-script}\n", None),
+        ("envFrom:\n  - configMapRef: {name: bps-jvm}\n  - secretRef: {name: bps-db}\n    prefix: DB_\n", "map"),  # only DB_ names
+        ("envFrom:\n  - secretRef: {name: bps-secret}\n  - configMapRef: {name: bps-jvm}\n", "map"),  # the map is the last
+        ("envFrom:\n  - configMapRef: {name: bps-jvm}\n  - secretRef: {name: bps-secret}\nenv:\n  - name: JAVA_OPTS\n    value: -Dsetup #here\n", "#here"),
+        # an optional key not found leaves the variable as envFrom set it
+        (
+            "envFrom:\n  - configMapRef: {name: bps-jvm}\nenv:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {name: bps-jvm, key: NO, optional: true}\n",
+            "map",
+        ),
+        # $(NAME) is a variable set before, in env or by envFrom; $$ escapes it; one set later or not at all stays as written
+        ("env:\n" + _EXTRA + '  - name: JAVA_OPTS\n    value: "-Xmx1g $(EXTRA)"\n', "map"),
+        ("env:\n" + _EXTRA + '  - name: JAVA_OPTS\n    value: "-Xmx1g $$(EXTRA)"\n', None),
+        ('env:\n  - name: JAVA_OPTS\n    value: "-Xmx1g $(EXTRA)"\n' + _EXTRA, None),
+        ('envFrom:\n  - {prefix: X_, configMapRef: {name: bps-jvm}}\nenv:\n  - name: JAVA_OPTS\n    value: "$(X_JAVA_OPTS) -Xmx1g"\n', "map"),
+        ('env:\n  - {name: A, value: -Dsetup} #here\n  - {name: B, value: "-Xms1g $(A)"}\n  - {name: JAVA_OPTS, value: "-Xmx1g $(B)"}\n', "#here"),
+        ('env:\n  - name: S\n    valueFrom:\n      secretKeyRef: {name: s, key: k}\n  - name: JAVA_OPTS\n    value: "$(S) -Dsetup" #here\n', "#here"),
+    ],
+)
+def test_java_opts_is_the_value_the_kubelet_sets(tmp_path, monkeypatch, env, expected):
+    """envFrom sources in order, then env in order expanding $(NAME) as the kubelet does: a -Dsetup that lands in
+    JAVA_OPTS is BPS702's, at the line of the value that holds it; none when a source not read may set JAVA_OPTS."""
+    text = _with_env(env)
+    (tmp_path / "manifests.yaml").write_text(text)
+    (tmp_path / "jvm.yaml").write_text(_JVM_MAP)
+    monkeypatch.chdir(tmp_path)
+    setup = {(f.loc.path, f.loc.line) for f in lint(tmp_path).findings if f.rule == "BPS702"}
+    if expected == "map":
+        assert setup == {("jvm.yaml", 8)}
+    elif expected:
+        assert setup == {("manifests.yaml", next(n for n, line in enumerate(text.splitlines(), 1) if expected in line))}
+    else:
+        assert setup == set()
+
+
+@pytest.mark.parametrize(
+    "ref, expected",
+    [
+        ("{name: bps-jvm, key: NO_SUCH}", {("manifests.yaml", 44)}),
+        ("{name: bps-jvm, key: NO_SUCH, optional: true}", set()),
+        ("{name: bps-jvm, key: [NO_SUCH]}", set()),  # not a key name: the API server refuses the manifest
+    ],
+)
+def test_a_key_a_configmap_lacks_stops_the_pod_unless_optional(tmp_path, monkeypatch, ref, expected):
+    """The kubelet does not start a container whose configMapKeyRef names a key the map lacks: BPS003 at the key."""
+    text = _with_env(f"env:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {ref}\n")
+    assert "NO_SUCH" in text.splitlines()[43]
+    (tmp_path / "manifests.yaml").write_text(text)
+    (tmp_path / "jvm.yaml").write_text(_JVM_MAP)
+    monkeypatch.chdir(tmp_path)
+    broken = [f for f in lint(tmp_path).findings if f.rule == "BPS003"]
+    assert {(f.loc.path, f.loc.line) for f in broken} == expected
+    assert all("ConfigMap bps-jvm has no key 'NO_SUCH', which variable JAVA_OPTS of container bps takes" in f.message for f in broken)
+
+
+def test_the_summary_counts_the_conf_files_the_configmaps_give_the_nodes_from_stdin_or_a_folder(tmp_path, monkeypatch, capsys):
+    """One stream of two namespaces' manifests: 4 files (bps.xml and tasks-config.xml for each node), as the same
+    manifests in a folder, and as two plain node folders holding those two files each would count them."""
+    stream = KUBE.read_text() + "---\n" + KUBE.read_text().replace("namespace: wso2", "namespace: wso2-dr")
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "manifests.yaml").write_text(stream)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stream.encode())))
+    main(["-"])
+    from_stdin = capsys.readouterr().out.splitlines()[-1]
+    main(["k8s"])
+    assert from_stdin.endswith("in 4 files, 2 nodes, 2 clusters") and capsys.readouterr().out.splitlines()[-1] == from_stdin
+
+
+def test_the_pages_java_opts_example_reports_what_it_says(tmp_path, monkeypatch):
+    import re
+
+    page = (REPO / "docs" / "sources" / "kubernetes.md").read_text()
+    (snippet,) = re.findall(r"## JAVA_OPTS\n.*?```yaml\n(.*?)```", page, re.S)
+    (tmp_path / "manifests.yaml").write_text(_with_env(snippet))
+    (tmp_path / "env.yaml").write_text(_JVM_MAP.replace("bps-jvm", "bps-env").replace("JAVA_OPTS: -Xmx2g -Dsetup", 'EXTRA_OPTS: "-Dsetup"'))
+    monkeypatch.chdir(tmp_path)
+    assert {(f.rule, f.loc.path, f.loc.line) for f in lint(tmp_path).findings if f.rule == "BPS702"} == {("BPS702", "env.yaml", 8)}
+
+
+@pytest.mark.parametrize("listed", ["patches:\n  - path: mounts.yaml\n", "patchesStrategicMerge:\n  - mounts.yaml\n"])
+def test_a_kustomize_overlays_patch_is_not_a_workload_of_its_own(tmp_path, listed):
+    """An overlay's patch of the StatefulSet is merged by kustomize build into the base's: read alone it would be a
+    second node beside it (the namespace is the kustomization's, so no file names one)."""
+    base = _kustomize_base(tmp_path / "k8s" / "base")
+    for manifest in base.iterdir():
+        manifest.write_text(manifest.read_text().replace("  namespace: wso2\n", ""))
+    prod = tmp_path / "k8s" / "overlays" / "prod"
+    prod.mkdir(parents=True)
+    (prod / "kustomization.yaml").write_text("resources:\n  - ../../base\n" + listed)
+    workload = KUBE.read_text().split("---\n")[2]
+    (prod / "mounts.yaml").write_text(workload.replace("  namespace: wso2\n", "").replace("image: wso2/wso2bps:3.6.0", "image: wso2/wso2bps:3.6.0-prod"))
+    result = lint(tmp_path / "k8s")
+    assert (result.nodes, result.clusters, result.files) == (1, 1, 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 
@@ -15,8 +16,9 @@ STDIN_NAME = "<stdin>"
 
 def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display) -> list:
     stream = kubernetes.Stream()
+    patches = kustomize_patches(others)
     for path, root in others:
-        if path.endswith((".yaml", ".yml")) and not in_helm_chart(path, root):
+        if path.endswith((".yaml", ".yml")) and not in_helm_chart(path, root) and os.path.realpath(path) not in patches:
             data, _ = read_bytes(path, root)
             if data and kubernetes.is_candidate(data):
                 stream.add(display(path), data)
@@ -51,6 +53,22 @@ def read_stdin() -> bytes:
     if not _READ or _READ[0][0] is not sys.stdin:
         _READ[:] = [(sys.stdin, sys.stdin.buffer.read(MAX_YAML_BYTES + 1))]
     return _READ[0][1]
+
+
+def kustomize_patches(others: list[tuple[str, str]]) -> set[str]:
+    """Real paths of the files a kustomization.yaml applies as patches: a part of a workload or ConfigMap that
+    ``kustomize build`` merges into the one its resources hold, not one of its own."""
+    from linter.sources.yamlnodes import documents, get, items, text
+
+    found = set()
+    for path, root in others:
+        if os.path.basename(path) not in ("kustomization.yaml", "kustomization.yml"):
+            continue
+        data, _ = read_bytes(path, root)
+        for doc in documents(data.decode("utf-8", errors="replace"))[0] if data and len(data) <= MAX_YAML_BYTES else ():
+            named = [text(p) or text(p, "path") for key in ("patchesStrategicMerge", "patches") for p in items(get(doc, key))]
+            found.update(os.path.realpath(os.path.join(os.path.dirname(path), name)) for name in named if name)
+    return found
 
 
 def in_helm_chart(path: str, root: str | None) -> bool:

@@ -20,8 +20,9 @@ from linter.sources.files import SourceFile
 from linter.sources.yamlnodes import MAX_YAML_BYTES, documents, get, items, line, pairs, text
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
-# What makes a YAML file worth parsing: both words, in any manifest that matters here.
-_HINTS = (b"ConfigMap", b"kind:")
+# What makes a YAML file worth parsing: a kind, and one that matters here (a workload's file names no ConfigMap
+# kind, only configMap: volumes), so a folder's manifests are read together whatever file each resource is in.
+_KINDS = (b"ConfigMap", *(kind.encode() for kind in WORKLOAD_KINDS))
 _CONF = re.compile(r"(?:^|/)conf/(?P<rel>(?:(?!/conf/).)+)$")  # the last conf/ of the path
 _SCRIPT = "bin/wso2server.sh"
 _INDICATOR = re.compile(r":\s*[|>][+-]?([1-9])")
@@ -47,7 +48,7 @@ def place(path: str) -> Placed | None:
 
 
 def is_candidate(data: bytes) -> bool:
-    return all(hint in data for hint in _HINTS)
+    return b"kind:" in data and any(kind in data for kind in _KINDS)
 
 
 def _block(node, source_lines: list[str]) -> tuple[tuple[int, ...], int]:
@@ -144,10 +145,14 @@ class Stream:
         files: dict[str, SourceFile] = {}
         layout, conf_root, image, image_at = "conf-folder", None, None, None
         options: list = []
+        problems: list = []  # said only of a BPS node
+        config_map = lambda map_name: self.config_maps.get((namespace, map_name))  # noqa: E731
         for container in items(get(pod, "containers")):
             if image is None and text(container, "image"):
                 image, image_at = text(container, "image"), get(container, "image")
-                options = _java_opts(container, path, lambda map_name: self.config_maps.get((namespace, map_name)))
+                options = _java_opts(container, path, config_map, problems)
+            else:  # a key missing from a ConfigMap stops the pod whichever container takes it
+                _environment(container, path, config_map, problems)
             for mount in items(get(container, "volumeMounts")):
                 volume = volumes.get(text(mount, "name"))
                 map_name = text(volume, "configMap", "name") if volume is not None else None
@@ -179,6 +184,7 @@ class Stream:
                         layout, conf_root = placed.layout, placed.conf_root
         if not any(rel != _SCRIPT for rel in files):
             return None
+        self.problems.extend(problems)
         replicas_text = text(doc, "spec", "replicas")
         replicas = int(replicas_text) if replicas_text and re.fullmatch(r"[0-9]{1,9}", replicas_text) else 1
         return NodeSource(
@@ -197,41 +203,125 @@ class Stream:
         )
 
 
-def _java_opts(container, path: str, config_map) -> list:
-    """(flag, Loc) of each JVM flag in the container's JAVA_OPTS environment variable, which the image's
-    wso2server.sh passes to the JVM before its own flags. ``config_map(name)``: a ConfigMap of the workload's
-    namespace in these files, as (file, lines, data node), or None. The value is a literal ``value:``, a
-    ``configMapKeyRef`` or an ``envFrom`` ``configMapRef`` (``env`` wins, the last of each wins, as the kubelet
-    sets them); a flag from a ConfigMap points at its data line. A Secret is never read, and a ConfigMap not in
-    these files is not known: no flags."""
-    import shlex
+_UNKNOWN = ()  # a variable set from what is not read (a Secret, a field of the pod, a ConfigMap not in the files)
 
-    found = None  # (the value's node, the file it is in)
+
+def _environment(container, path: str, config_map, problems: list):
+    """The container's environment as the kubelet makes it, as a function of a name: the value's pieces
+    [(text, Loc)], _UNKNOWN, or None when unset. ``envFrom`` first, in order (a later source wins, ``prefix``
+    before its keys), then ``env`` in order, each ``value`` expanding ``$(NAME)`` with the variables set before it
+    (kubernetes pkg/kubelet/kubelet_pods.go, third_party/forked/golang/expansion). ``config_map(name)``: a
+    ConfigMap of the workload's namespace in these files, as (file, lines, data node), or None. A source not read
+    (a Secret, a ConfigMap not in the files) may hold any name behind its prefix: the names it may set are unknown,
+    whatever a source before it set. A key a map in the files lacks is a problem unless the reference is optional."""
+    env: dict = {}
+    unknown_prefixes: list[str] = []
     for source in items(get(container, "envFrom")):
-        prefix = text(source, "prefix") or ""  # the variables are the map's keys behind it
-        held = config_map(text(source, "configMapRef", "name"))
-        value = get(held[2], "JAVA_OPTS"[len(prefix) :]) if held and "JAVA_OPTS".startswith(prefix) else None
-        if value is not None:
-            found = (value, held[0])
-    for variable in items(get(container, "env")):
-        if text(variable, "name") != "JAVA_OPTS":
+        prefix = text(source, "prefix") or ""
+        held = config_map(text(source, "configMapRef", "name")) if get(source, "configMapRef") is not None else None
+        if held is None:
+            env = {name: value for name, value in env.items() if not name.startswith(prefix)}
+            unknown_prefixes.append(prefix)
             continue
+        for key, value in pairs(held[2]):
+            env[prefix + key] = _pieces(value, held[0])
+
+    def lookup(name: str):
+        if name in env:
+            return env[name]
+        return _UNKNOWN if any(name.startswith(prefix) for prefix in unknown_prefixes) else None
+
+    for variable in items(get(container, "env")):
+        name = text(variable, "name")
+        if name is None:
+            continue
+        value = get(variable, "value")
         ref = get(variable, "valueFrom", "configMapKeyRef")
-        if get(variable, "value") is not None:
-            found = (get(variable, "value"), path)
+        if value is not None and text(variable, "value"):
+            env[name] = _expand(value, path, lookup)
         elif ref is not None:
             held = config_map(text(ref, "name"))
-            value = get(held[2], text(ref, "key") or "") if held else None
-            # a key missing from a map in these files: unset when optional, else the pod does not start
-            found = (value, held[0]) if value is not None else None
+            key = get(ref, "key")
+            found = get(held[2], key.value) if held and isinstance(key, yaml.ScalarNode) else None
+            if found is not None:
+                env[name] = _pieces(found, held[0])
+            elif held is None or not isinstance(key, yaml.ScalarNode):
+                env[name] = _UNKNOWN  # a map made elsewhere: not known
+            elif text(ref, "optional") != "true":  # a key missing from a map in these files
+                problems.append(
+                    (
+                        Loc(path, line(key), key.start_mark.column + 1),
+                        f"ConfigMap {text(ref, 'name')} has no key '{key.value}', which variable {name} of container {text(container, 'name') or '(unnamed)'} "
+                        "takes, and the reference is not optional: true, so the kubelet does not start the pod (CreateContainerConfigError)",
+                    )
+                )
+                env[name] = _UNKNOWN
+            # else an optional key not found: the variable keeps what envFrom gave it, if anything
+        elif value is not None:
+            env[name] = [("", Loc(path, line(value)))]
         else:
-            found = None  # a Secret, a field of the pod: not known
-    if found is None or not isinstance(found[0], yaml.ScalarNode):
+            env[name] = _UNKNOWN  # a Secret, a field of the pod: not known
+    return lookup
+
+
+def _pieces(node, where: str) -> list:
+    """A value as it is, not expanded (a ConfigMap's, as the kubelet takes it), or _UNKNOWN when it is not text."""
+    if not isinstance(node, yaml.ScalarNode):
+        return _UNKNOWN
+    return [(node.value, Loc(where, line(node), node.start_mark.column + 1))]
+
+
+def _expand(node, where: str, lookup) -> list:
+    """An ``env`` value with ``$(NAME)`` replaced by the variable's value when it is known, ``$$`` by ``$``; an
+    unset or unknown variable and any other ``$`` stay as written (as the kubelet leaves an undefined one)."""
+    if not isinstance(node, yaml.ScalarNode):
+        return _UNKNOWN
+    at = Loc(where, line(node), node.start_mark.column + 1)
+    value, pieces, kept, i = node.value, [], [], 0
+    while i < len(value):
+        pair = value[i : i + 2]
+        close = value.find(")", i + 2) if pair == "$(" else -1
+        if close != -1:
+            held = lookup(value[i + 2 : close])
+            if held:
+                pieces.extend([("".join(kept), at), *held])
+                kept = []
+            else:
+                kept.append(value[i : close + 1])
+            i = close + 1
+        elif len(pair) == 2 and pair[0] == "$":
+            kept.append("$" if pair == "$$" else pair)
+            i += 2
+        else:
+            kept.append(value[i])
+            i += 1
+    return [*pieces, ("".join(kept), at)]
+
+
+def _java_opts(container, path: str, config_map, problems: list) -> list:
+    """(flag, Loc) of each JVM flag in the container's JAVA_OPTS environment variable, which the image's
+    wso2server.sh passes to the JVM before its own flags, each at the line of the value that holds it (a ConfigMap's
+    data line, or an ``env`` value). No flag when JAVA_OPTS is unset or not known (see _environment)."""
+    import io
+    import shlex
+
+    pieces = _environment(container, path, config_map, problems)("JAVA_OPTS")
+    if not pieces:
         return []
-    value, where = found
+    value = "".join(piece for piece, _ in pieces)
+    ends, end = [], 0  # where each piece ends in the value, to tell which one a word starts in
+    for piece, _ in pieces:
+        end += len(piece)
+        ends.append(end)
+    lexer = shlex.shlex(io.StringIO(value), posix=True)
+    lexer.whitespace_split, lexer.commenters = True, ""
+    flags, position = [], 0
     try:
-        words = shlex.split(value.value)
+        while (word := lexer.get_token()) is not None:
+            start = len(value) - len(value[position:].lstrip(lexer.whitespace))
+            position = lexer.instream.tell()
+            if word.startswith("-"):
+                flags.append((word, pieces[next((n for n, e in enumerate(ends) if start < e), len(pieces) - 1)][1]))
     except ValueError:  # an unbalanced quote: the shell would refuse it too
         return []
-    at = Loc(where, line(value), value.start_mark.column + 1)
-    return [(word, at) for word in words if word.startswith("-")]
+    return flags

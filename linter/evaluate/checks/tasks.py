@@ -44,7 +44,7 @@ def task_server_mode(node: Node, cluster: Cluster):
 
 class Wait(Record):
     """How a starting node's ntask waits: for ``count`` task servers, ``why``, with ``servers`` the instances that
-    can ever start; ``flag`` the start script's -Dtask.server.count when the count is taken from it."""
+    can ever start; ``flag`` the JVM's -Dtask.server.count when the count is taken from it."""
 
     count: int
     why: str
@@ -62,7 +62,9 @@ def _waiting_count(node: Node) -> Wait | None:
     flag = _count_property(node)
     if flag is not None:
         count = int(flag.value)
-        why += f" (tasks-config.xml leaves the count to the start script's {flag.text})"
+        # the flag may come from the start script, a container's JAVA_OPTS or the manifest's [properties]
+        given_by = "the start script's" if "wso2server.sh" in flag.loc.path.rsplit("/", 1)[-1] else "the JVM flag"
+        why += f" (tasks-config.xml leaves the count to {given_by} {flag.text})"
     if count is None or count <= 1:
         return None  # -1 (an empty element, with no -Dtask.server.count), 0 (an absent one) and 1 never wait for another node
     return Wait(count, why, flag=flag)
