@@ -252,6 +252,23 @@ def test_helm_pipe_through_a_real_process():
     assert run.returncode == 1 and b"<stdin>:14:7: BPS401" in run.stdout and not run.stderr
 
 
+def test_a_byte_order_mark_leaves_the_lines_and_columns_of_a_configmap_as_they_were(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbf" + KUBE.read_bytes())))
+    assert main(["-"]) == 1
+    assert "<stdin>:14:7: BPS401 error" in capsys.readouterr().out
+
+
+def test_a_stream_is_shared_out_at_document_starts_only():
+    from linter.sources.kubernetes import _shares
+
+    text = "a: 1\n---x: 2\n--- # the second\nb: |\n  ---\n---\nc: 3\n"
+    shares = _shares(text, 8)
+    assert [text[start:end].split("\n", 1)[0] for start, end in shares] == ["a: 1", "--- # the second", "---"]
+    assert "".join(text[start:end] for start, end in shares) == text
+    assert _shares("%YAML 1.1\n---\na: 1\n---\nb: 2\n", 2) == []  # a directive belongs to the document after it
+    assert _shares("a: 1\r---\rb: 2\r", 2) == []  # a line break this count would not see
+
+
 def test_manifest_binds_a_workload_to_a_conf_folder(tmp_path):
     conf = tmp_path / "confs"
     shutil.copytree(REPO / "examples" / "cluster" / "manager" / "repository" / "conf", conf)

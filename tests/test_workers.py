@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import sys
 import time
 
 import pytest
 
 from linter import workers
 from linter.run import lint_paths
+from linter.sources import kubernetes
 from tests.helpers import EXAMPLE_CLUSTER, REPO, engine
 
 BROKEN_CLUSTER = REPO / "examples" / "broken-cluster"
@@ -90,3 +93,37 @@ def test_a_refused_fork_leaves_the_work_to_this_process(monkeypatch):
     monkeypatch.setattr(os, "fork", refuse)
     results = workers.map_in_processes(_slow_pid, list(range(4)), jobs=2)
     assert results == [(n, os.getpid()) for n in range(4)]
+
+
+def _namespaces(count: int, between: bytes = b"") -> bytes:
+    """docs/sources/examples/manifests.yaml's cluster in ``count`` namespaces, one stream; ``between`` goes in the middle."""
+    docs = [(REPO / "docs" / "sources" / "examples" / "manifests.yaml").read_bytes().replace(b"namespace: wso2", b"namespace: ns%d" % i) for i in range(count)]
+    return b"---\n".join(docs[: count // 2] + ([between] if between else []) + docs[count // 2 :])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.parametrize(
+    "between, clusters, problem",
+    [
+        (b"", 8, None),
+        (b"kind: ConfigMap\nkey: [unclosed\n", 4, (219, "not valid YAML: did not find expected ',' or ']'")),
+        # a quote that runs into the next document start: the share before it ends in an open quote
+        (b'kind: ConfigMap\nkey: "open\n', 4, (219, "not valid YAML: found unexpected document indicator")),
+    ],
+)
+def test_a_large_stream_read_by_two_processes_reports_what_one_reports(monkeypatch, between, clusters, problem):
+    """Each process reads its share of the documents; lines stay those of the whole stream, and invalid YAML
+    anywhere is reported as one read reports it (the first problem, and the documents before it kept)."""
+    monkeypatch.setattr(kubernetes, "PARALLEL_CHARACTERS", 0)  # the stream counts as large
+    text = _namespaces(8, between).decode()
+    assert len(kubernetes._shares(text, 4)) == 4
+    stream = kubernetes.Stream()
+    assert stream._read_in_processes("<stdin>", text, 2) is (problem is None)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    one, two = lint_paths(["-"], engine(), jobs=1), lint_paths(["-"], engine(), jobs=2)
+    assert _report(two) == _report(one)
+    assert one.clusters == clusters  # the documents after a problem are not read
+    # the fourth copy's BPS401, 54 lines (docs/sources/examples/manifests.yaml's 53 and a "---") after the first's
+    assert ("<stdin>", 14 + 54 * 3, "BPS401") in [(f.loc.path, f.loc.line, f.rule) for f in two.findings if f.cluster == "namespace ns3"]
+    if problem:
+        assert [(f.loc.line, f.message) for f in two.findings if f.rule == "BPS003"] == [problem]

@@ -7,23 +7,24 @@ import sys
 
 from linter.parse.location import Loc
 from linter.parse.xmlfile import read_bytes
-from linter.sources import ansible, kubernetes
+from linter.sources import kubernetes
 from linter.sources.yamlnodes import MAX_YAML_BYTES
 
 STDIN_NAME = "<stdin>"
 
 
-def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display) -> list:
+def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display, jobs: int = 1) -> list:
+    """The clusters of the manifests and plays among ``others`` and on stdin; a large YAML file is read by ``jobs`` processes."""
     stream = kubernetes.Stream()
     for path, root in others:
         if path.endswith((".yaml", ".yml")) and not in_helm_chart(path, root):
             data, _ = read_bytes(path, root)
             if data and kubernetes.is_candidate(data):
-                stream.add(display(path), data)
+                stream.add(display(path), data, jobs=jobs)
     if stdin:
         data = read_stdin()
         before = len(stream.workloads) + len(stream.config_maps)
-        stream.add(STDIN_NAME, data, always=True)
+        stream.add(STDIN_NAME, data, always=True, jobs=jobs)
         if len(stream.workloads) + len(stream.config_maps) == before and not any(loc.path == STDIN_NAME for loc, _ in stream.problems):
             problems.append(
                 (Loc(STDIN_NAME), "no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints")
@@ -35,6 +36,10 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
     if stdin and not any(n.path == STDIN_NAME for c in found for n in c.nodes) and stream.config_maps and not stream.problems:
         problems.append((Loc(STDIN_NAME), "no Deployment or StatefulSet on standard input mounts a ConfigMap holding BPS conf files; nothing to check"))
     problems.extend(stream.problems)
+    if not others:  # only a stream on stdin: no play to find, and ansible.py (with roles.py) left unimported
+        return found
+    from linter.sources import ansible
+
     try:
         found.extend(ansible.clusters(others, manifests, problems, display))
     except RecursionError:  # an inventory whose groups nest thousands deep

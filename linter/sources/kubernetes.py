@@ -7,9 +7,10 @@ one namespace form one cluster. A ConfigMap key lands in the conf tree by its wo
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 import yaml
 
@@ -25,6 +26,8 @@ _HINTS = (b"ConfigMap", b"kind:")
 _CONF = re.compile(r"(?:^|/)conf/(?P<rel>(?:(?!/conf/).)+)$")  # the last conf/ of the path
 _SCRIPT = "bin/wso2server.sh"
 _INDICATOR = re.compile(r":\s*[|>][+-]?([1-9])")
+# A stream this large (about 90 nodes' ConfigMaps per megabyte) is read by several processes when the run has them.
+PARALLEL_CHARACTERS = 1 << 20
 
 
 class Placed(NamedTuple):
@@ -50,7 +53,34 @@ def is_candidate(data: bytes) -> bool:
     return all(hint in data for hint in _HINTS)
 
 
-def _block(node, source_lines: list[str]) -> tuple[tuple[int, ...], int]:
+class _Text:
+    """A YAML file's text. Its lines are found from the marks of the nodes that need them rather than by splitting
+    the whole text (11 MB of manifests are 200,000 lines); split once only where a mark's offset does not fall on
+    its line (a byte order mark, or a line break other than \\n, that the parser counts another way)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._split: list[str] | None = None
+
+    def lines_from(self, mark) -> Iterator[str]:
+        """The lines from the one ``mark`` is on to the end."""
+        text, start = self.text, mark.index - mark.column
+        if start < 0 or (start and text[start - 1] != "\n"):
+            if self._split is None:
+                self._split = text.split("\n")
+            for number in range(mark.line, len(self._split)):
+                yield self._split[number]
+            return
+        while True:
+            end = text.find("\n", start)
+            if end < 0:
+                yield text[start:]
+                return
+            yield text[start:end]
+            start = end + 1
+
+
+def _block(node, source: _Text) -> tuple[tuple[int, ...], int]:
     """Lines and indentation of a block scalar's text in the YAML file; a flow scalar maps to its own line."""
     first = line(node)
     if node.style not in ("|", ">"):
@@ -58,14 +88,14 @@ def _block(node, source_lines: list[str]) -> tuple[tuple[int, ...], int]:
     start = first + 1  # the text starts below the "|" indicator
     count = node.value.count("\n") + (not node.value.endswith("\n"))  # the text's own lines, not the one after it
     lines = tuple(range(start, start + max(count, 1)))
-    header = source_lines[first - 1] if first <= len(source_lines) else ""
+    following = source.lines_from(node.start_mark)
+    header = next(following, "")
     indicator = _INDICATOR.search(header)
     if indicator:  # "key: |2": the text is indented that much more than the key
         return lines, len(header) - len(header.lstrip(" ")) + int(indicator[1])
-    for number in range(start, min(start + count, len(source_lines) + 1)):  # else the first line that is not blank
-        text = source_lines[number - 1]
-        if text.strip():
-            return lines, len(text) - len(text.lstrip(" "))
+    for text_ in itertools.islice(following, count):  # else the first line that is not blank
+        if text_.strip():
+            return lines, len(text_) - len(text_.lstrip(" "))
     return lines, 0
 
 
@@ -81,40 +111,91 @@ def _product_of_image(image: str | None) -> str | None:
     return f"{kind}-{version.group()}" if kind and f"{kind}-{version.group()}" in defaults.products() else None
 
 
+class Mount(NamedTuple):
+    """A volume mount of a ConfigMap: which one, which of its keys (``items``: (key, path); empty: all, by key name), where."""
+
+    config_map: str
+    items: tuple[tuple[str | None, str | None], ...]
+    path: str
+    sub_path: str | None
+
+
+class Workload(NamedTuple):
+    """What a node needs from a Deployment or StatefulSet: plain data, read from its document without the ConfigMaps."""
+
+    path: str  # the YAML file
+    namespace: str
+    name: str
+    replicas: int
+    mounts: tuple[Mount, ...]
+    product: str | None
+    anchor: Loc  # where findings in the files the image brings go
+    jvm_options: tuple
+
+
 class Stream:
     """The ConfigMaps and workloads of one or more YAML files."""
 
     def __init__(self):
-        self.config_maps: dict[tuple[str, str], tuple[str, list[str], object]] = {}  # (namespace, name) -> (file, its lines, data node)
-        self.workloads: list[tuple[str, object]] = []
+        # (namespace, name) -> key -> the conf text it holds (None: not a scalar)
+        self.config_maps: dict[tuple[str, str], dict[str, SourceFile | None]] = {}
+        self.workloads: list[Workload] = []
         self.problems: list[tuple[Loc, str]] = []
 
-    def add(self, path: str, data: bytes, always: bool = False) -> None:
-        """Read one file (``always``: report invalid YAML even when nothing in it looks like a manifest, as for stdin)."""
+    def add(self, path: str, data: bytes, always: bool = False, jobs: int = 1) -> None:
+        """Read one file (``always``: report invalid YAML even when nothing in it looks like a manifest, as for stdin);
+        a large one with ``jobs`` processes (0: one per core), each reading its share of the documents."""
         if len(data) > MAX_YAML_BYTES:
             self.problems.append((Loc(path), f"file is {len(data)} bytes, larger than the {MAX_YAML_BYTES} byte limit; not read"))
             return
         text_ = data.decode("utf-8", errors="replace")
+        if jobs != 1 and len(text_) >= PARALLEL_CHARACTERS and self._read_in_processes(path, text_, jobs):
+            return
         docs, problem = documents(text_)
-        lines = text_.split("\n")
+        found = self._read(path, _Text(text_), docs)
+        if problem and (always or found or is_candidate(data)):
+            self.problems.append((Loc(path, problem.line), str(problem)))
+
+    def _read_in_processes(self, path: str, text_: str, jobs: int) -> bool:
+        """Read ``text_`` split at document starts, a share per process; False (nothing taken) when it cannot be
+        split or a share is not valid YAML: the whole text is then read in one piece, so that what is reported
+        about it (the first problem, its line, the documents before it) is what a single read says."""
+        from linter.workers import WorkerError, available_cores, choose_jobs, map_in_processes
+
+        shares = _shares(text_, 2 * (jobs or available_cores()))  # more shares than processes: one done early takes another
+        processes = choose_jobs(jobs, len(shares))
+        if processes < 2:
+            return False
+        try:
+            read = map_in_processes(lambda share: _read_share(path, text_, *share), shares, processes)
+        except WorkerError:
+            return False
+        if any(part is None for part in read):
+            return False
+        for config_maps, workloads in read:
+            self.config_maps.update(config_maps)
+            self.workloads.extend(workloads)
+        return True
+
+    def _read(self, path: str, source: _Text, docs: list) -> bool:
+        """Take the ConfigMaps and workloads of ``docs``; whether there was any."""
         found = False
         for doc in docs:
             kind = text(doc, "kind")
             namespace = text(doc, "metadata", "namespace") or "default"
             if kind == "List":  # kubectl get -o yaml
                 for item in items(get(doc, "items")):
-                    found |= self._object(path, lines, item, text(item, "kind"), text(item, "metadata", "namespace") or namespace)
+                    found |= self._object(path, source, item, text(item, "kind"), text(item, "metadata", "namespace") or namespace)
             else:
-                found |= self._object(path, lines, doc, kind, namespace)
-        if problem and (always or found or is_candidate(data)):
-            self.problems.append((Loc(path, problem.line), str(problem)))
+                found |= self._object(path, source, doc, kind, namespace)
+        return found
 
-    def _object(self, path, lines, doc, kind, namespace) -> bool:
+    def _object(self, path, source, doc, kind, namespace) -> bool:
         if kind == "ConfigMap":
-            self.config_maps[(namespace, text(doc, "metadata", "name") or "")] = (path, lines, get(doc, "data"))
+            self.config_maps[(namespace, text(doc, "metadata", "name") or "")] = _config_map(path, source, get(doc, "data"))
             return True
         if kind in WORKLOAD_KINDS:
-            self.workloads.append((path, doc))
+            self.workloads.append(_workload(path, doc))
             return True
         return False
 
@@ -125,76 +206,143 @@ class Stream:
 
         cluster_of = {workload: name for name, workloads in (named or {}).items() for workload in workloads}
         groups: dict[str, list] = {}
-        for path, doc in self.workloads:
-            node = self._node(path, doc)
+        for workload in self.workloads:
+            node = self._node(workload)
             if node is not None:
-                namespace = text(doc, "metadata", "namespace") or "default"
-                name = cluster_of.get(f"{namespace}/{node.name}", f"namespace {namespace}")
-                groups.setdefault(name, []).append((path, node))
-        clusters = [ClusterSource(name=name, path=nodes[0][0], nodes=[n for _, n in nodes], databases={}) for name, nodes in sorted(groups.items())]
-        return clusters
+                name = cluster_of.get(f"{workload.namespace}/{workload.name}", f"namespace {workload.namespace}")
+                groups.setdefault(name, []).append(node)
+        return [ClusterSource(name=name, path=nodes[0].path, nodes=nodes, databases={}) for name, nodes in sorted(groups.items())]
 
-    def _node(self, path, doc):
+    def _node(self, workload: Workload):
         from linter.discover.walk import NodeSource
 
-        namespace = text(doc, "metadata", "namespace") or "default"
-        name = text(doc, "metadata", "name") or "workload"
-        pod = get(doc, "spec", "template", "spec")
-        volumes = {text(v, "name"): v for v in items(get(pod, "volumes"))}
         files: dict[str, SourceFile] = {}
-        layout, conf_root, image, image_at = "conf-folder", None, None, None
-        options: list = []
-        for container in items(get(pod, "containers")):
-            if image is None and text(container, "image"):
-                image, image_at = text(container, "image"), get(container, "image")
-                options = _java_opts(container, path)
-            for mount in items(get(container, "volumeMounts")):
-                volume = volumes.get(text(mount, "name"))
-                map_name = text(volume, "configMap", "name") if volume is not None else None
-                if map_name is None or (namespace, map_name) not in self.config_maps:
-                    continue  # a Secret, an emptyDir, or a ConfigMap not in these files
-                map_file, map_lines, data = self.config_maps[(namespace, map_name)]
-                keys = {k: v for k, v in pairs(data)}
-                chosen = [(text(i, "key"), text(i, "path")) for i in items(get(volume, "configMap", "items"))] or [(k, k) for k in keys]
-                mount_path = text(mount, "mountPath") or ""
-                sub_path = text(mount, "subPath")
-                for key, target in chosen:
-                    if key not in keys or not target:
+        layout, conf_root = "conf-folder", None
+        for mount in workload.mounts:
+            keys = self.config_maps.get((workload.namespace, mount.config_map))
+            if keys is None:
+                continue  # a ConfigMap not in these files
+            for key, target in mount.items or [(k, k) for k in keys]:
+                if key not in keys or not target:
+                    continue
+                if mount.sub_path is not None:
+                    if mount.sub_path != target:
                         continue
-                    if sub_path is not None:
-                        if sub_path != target:
-                            continue
-                        where = mount_path
-                    else:
-                        where = posixpath.join(mount_path, target)
-                    placed = place(where)
-                    if placed is None:
-                        continue
-                    value = keys[key]
-                    if not isinstance(value, yaml.ScalarNode):
-                        continue
-                    lines, indent = _block(value, map_lines)
-                    files[placed.rel] = SourceFile(map_file, value.value.encode("utf-8"), lines, indent)
-                    if placed.rel != _SCRIPT:
-                        layout, conf_root = placed.layout, placed.conf_root
+                    where = mount.path
+                else:
+                    where = posixpath.join(mount.path, target)
+                placed = place(where)
+                if placed is None:
+                    continue
+                file = keys[key]
+                if file is None:
+                    continue
+                files[placed.rel] = file
+                if placed.rel != _SCRIPT:
+                    layout, conf_root = placed.layout, placed.conf_root
         if not any(rel != _SCRIPT for rel in files):
             return None
-        replicas_text = text(doc, "spec", "replicas")
-        replicas = int(replicas_text) if replicas_text and re.fullmatch(r"[0-9]{1,9}", replicas_text) else 1
         return NodeSource(
-            name=name,
-            path=path,
+            name=workload.name,
+            path=workload.path,
             conf_dir=conf_root or "conf",
             layout=layout,
             start_script=None,
-            settings=NodeSettings(replicas=max(replicas, 1)),
+            settings=NodeSettings(replicas=workload.replicas),
             files=files,
-            product=_product_of_image(image),
-            overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {name}",
-            # the files the image brings are not in the repository: their findings go to the image's line
-            default_anchor=Loc(path, line(image_at), image_at.start_mark.column + 1) if image_at is not None else Loc(path, line(doc)),
-            jvm_options=tuple(options),
+            product=workload.product,
+            overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {workload.name}",
+            default_anchor=workload.anchor,
+            jvm_options=workload.jvm_options,
         )
+
+
+def _shares(text_: str, count: int) -> list[tuple[int, int]]:
+    """Up to ``count`` (start, end) pieces of ``text_`` of about equal size, each starting at a line ``---`` (a document
+    start at column 0, which no scalar or collection of the document before can span without being invalid YAML);
+    none where directives (%YAML, %TAG) or line breaks other than \\n and \\r\\n could tie a piece to the one before it
+    or make its line numbers differ from the ones counted here."""
+    if any(c in text_ for c in "\x85\u2028\u2029") or _directive(text_):
+        return []
+    if "\r" in text_ and text_.count("\r") != text_.count("\r\n"):
+        return []
+    bounds = [0]
+    for part in range(1, count):
+        at = text_.find("\n---", max(bounds[-1], len(text_) * part // count))
+        while at >= 0 and text_[at + 4 : at + 5] not in ("", " ", "\t", "\n", "\r"):
+            at = text_.find("\n---", at + 1)
+        if at < 0:
+            break
+        bounds.append(at + 1)
+    bounds.append(len(text_))
+    return [(start, end) for start, end in zip(bounds, bounds[1:]) if end > start]
+
+
+def _directive(text_: str) -> bool:
+    """Whether a line starts with "%" (one character is found far faster than "\\n%" in text full of line breaks)."""
+    at = text_.find("%")
+    while at >= 0:
+        if at == 0 or text_[at - 1] == "\n":
+            return True
+        at = text_.find("%", at + 1)
+    return False
+
+
+def _read_share(path: str, text_: str, start: int, end: int):
+    """The ConfigMaps and workloads of ``text_[start:end]``, with the lines they have in ``text_``; None if it is not
+    valid YAML. Runs in a worker process: plain data goes back, not the node tree (pickling that costs more than parsing)."""
+    # blank lines before the share's first "---" make the parser count lines as in the whole text
+    share = "\n" * text_.count("\n", 0, start) + text_[start:end]
+    docs, problem = documents(share)
+    if problem:
+        return None
+    stream = Stream()
+    stream._read(path, _Text(share), docs)
+    return stream.config_maps, stream.workloads
+
+
+def _config_map(path: str, source: _Text, data) -> dict[str, SourceFile | None]:
+    """Each key of a ConfigMap's ``data`` and the text it holds, mapped to its lines in the YAML file (the last of a repeated key)."""
+    keys: dict[str, SourceFile | None] = {}
+    for key, value in pairs(data):
+        if isinstance(value, yaml.ScalarNode):
+            lines, indent = _block(value, source)
+            keys[key] = SourceFile(path, value.value.encode("utf-8"), lines, indent)
+        else:
+            keys[key] = None
+    return keys
+
+
+def _workload(path: str, doc) -> Workload:
+    namespace = text(doc, "metadata", "namespace") or "default"
+    pod = get(doc, "spec", "template", "spec")
+    volumes = {text(v, "name"): v for v in items(get(pod, "volumes"))}
+    mounts: list[Mount] = []
+    image, image_at, options = None, None, []
+    for container in items(get(pod, "containers")):
+        if image is None and text(container, "image"):
+            image, image_at = text(container, "image"), get(container, "image")
+            options = _java_opts(container, path)
+        for mount in items(get(container, "volumeMounts")):
+            volume = volumes.get(text(mount, "name"))
+            map_name = text(volume, "configMap", "name") if volume is not None else None
+            if map_name is None:
+                continue  # a Secret or an emptyDir
+            chosen = tuple((text(i, "key"), text(i, "path")) for i in items(get(volume, "configMap", "items")))
+            mounts.append(Mount(map_name, chosen, text(mount, "mountPath") or "", text(mount, "subPath")))
+    replicas_text = text(doc, "spec", "replicas")
+    replicas = int(replicas_text) if replicas_text and re.fullmatch(r"[0-9]{1,9}", replicas_text) else 1
+    return Workload(
+        path=path,
+        namespace=namespace,
+        name=text(doc, "metadata", "name") or "workload",
+        replicas=max(replicas, 1),
+        mounts=tuple(mounts),
+        product=_product_of_image(image),
+        # the files the image brings are not in the repository: their findings go to the image's line
+        anchor=Loc(path, line(image_at), image_at.start_mark.column + 1) if image_at is not None else Loc(path, line(doc)),
+        jvm_options=tuple(options),
+    )
 
 
 def _java_opts(container, path: str) -> list:
