@@ -261,12 +261,13 @@ def test_a_byte_order_mark_leaves_the_lines_and_columns_of_a_configmap_as_they_w
 def test_a_stream_is_shared_out_at_document_starts_only():
     from linter.sources.kubernetes import _shares
 
-    text = "a: 1\n---x: 2\n--- # the second\nb: |\n  ---\n---\nc: 3\n"
-    shares = _shares(text, 8)
-    assert [text[start:end].split("\n", 1)[0] for start, end in shares] == ["a: 1", "--- # the second", "---"]
-    assert "".join(text[start:end] for start, end in shares) == text
-    assert _shares("%YAML 1.1\n---\na: 1\n---\nb: 2\n", 2) == []  # a directive belongs to the document after it
-    assert _shares("a: 1\r---\rb: 2\r", 2) == []  # a line break this count would not see
+    data = b"a: 1\n---x: 2\n--- # the second\nb: |\n  ---\n---\nc: 3\n"
+    shares = _shares(data, 8)
+    assert [data[start:end].split(b"\n", 1)[0] for start, end in shares] == [b"a: 1", b"--- # the second", b"---"]
+    assert b"".join(data[start:end] for start, end in shares) == data
+    assert _shares(b"%YAML 1.1\n---\na: 1\n---\nb: 2\n", 2) == []  # a directive belongs to the document after it
+    assert _shares(b"a: 1\r---\rb: 2\r", 2) == []  # a line break this count would not see
+    assert _shares("a: 1\n---\nb: \u2028\n".encode(), 2) == []
 
 
 def test_manifest_binds_a_workload_to_a_conf_folder(tmp_path):

@@ -114,12 +114,11 @@ def _namespaces(count: int, between: bytes = b"") -> bytes:
 def test_a_large_stream_read_by_two_processes_reports_what_one_reports(monkeypatch, between, clusters, problem):
     """Each process reads its share of the documents; lines stay those of the whole stream, and invalid YAML
     anywhere is reported as one read reports it (the first problem, and the documents before it kept)."""
-    monkeypatch.setattr(kubernetes, "PARALLEL_CHARACTERS", 0)  # the stream counts as large
-    text = _namespaces(8, between).decode()
-    assert len(kubernetes._shares(text, 4)) == 4
-    stream = kubernetes.Stream()
-    assert stream._read_in_processes("<stdin>", text, 2) is (problem is None)
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+    monkeypatch.setattr(kubernetes, "PARALLEL_BYTES", 0)  # the stream counts as large
+    data = _namespaces(8, between)
+    assert len(kubernetes._shares(data, 4)) == 4
+    assert kubernetes.Stream()._read_in_processes("<stdin>", data, 2) is (problem is None)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
     one, two = lint_paths(["-"], engine(), jobs=1), lint_paths(["-"], engine(), jobs=2)
     assert _report(two) == _report(one)
     assert one.clusters == clusters  # the documents after a problem are not read

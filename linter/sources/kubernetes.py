@@ -27,7 +27,7 @@ _CONF = re.compile(r"(?:^|/)conf/(?P<rel>(?:(?!/conf/).)+)$")  # the last conf/ 
 _SCRIPT = "bin/wso2server.sh"
 _INDICATOR = re.compile(r":\s*[|>][+-]?([1-9])")
 # A stream this large (about 90 nodes' ConfigMaps per megabyte) is read by several processes when the run has them.
-PARALLEL_CHARACTERS = 1 << 20
+PARALLEL_BYTES = 1 << 20
 
 
 class Placed(NamedTuple):
@@ -148,26 +148,29 @@ class Stream:
         if len(data) > MAX_YAML_BYTES:
             self.problems.append((Loc(path), f"file is {len(data)} bytes, larger than the {MAX_YAML_BYTES} byte limit; not read"))
             return
-        text_ = data.decode("utf-8", errors="replace")
-        if jobs != 1 and len(text_) >= PARALLEL_CHARACTERS and self._read_in_processes(path, text_, jobs):
+        try:
+            text_, utf8 = data.decode("utf-8"), data
+        except UnicodeDecodeError:
+            text_, utf8 = data.decode("utf-8", errors="replace"), None
+        if jobs != 1 and utf8 is not None and len(data) >= PARALLEL_BYTES and self._read_in_processes(path, data, jobs):
             return
-        docs, problem = documents(text_)
+        docs, problem = documents(text_, utf8)
         found = self._read(path, _Text(text_), docs)
         if problem and (always or found or is_candidate(data)):
             self.problems.append((Loc(path, problem.line), str(problem)))
 
-    def _read_in_processes(self, path: str, text_: str, jobs: int) -> bool:
-        """Read ``text_`` split at document starts, a share per process; False (nothing taken) when it cannot be
+    def _read_in_processes(self, path: str, data: bytes, jobs: int) -> bool:
+        """Read ``data`` (UTF-8) split at document starts, a share per process; False (nothing taken) when it cannot be
         split or a share is not valid YAML: the whole text is then read in one piece, so that what is reported
         about it (the first problem, its line, the documents before it) is what a single read says."""
         from linter.workers import WorkerError, available_cores, choose_jobs, map_in_processes
 
-        shares = _shares(text_, 2 * (jobs or available_cores()))  # more shares than processes: one done early takes another
+        shares = _shares(data, 2 * (jobs or available_cores()))  # more shares than processes: one done early takes another
         processes = choose_jobs(jobs, len(shares))
         if processes < 2:
             return False
         try:
-            read = map_in_processes(lambda share: _read_share(path, text_, *share), shares, processes)
+            read = map_in_processes(lambda share: _read_share(path, data, *share), shares, processes)
         except WorkerError:
             return False
         if any(part is None for part in read):
@@ -257,47 +260,48 @@ class Stream:
         )
 
 
-def _shares(text_: str, count: int) -> list[tuple[int, int]]:
-    """Up to ``count`` (start, end) pieces of ``text_`` of about equal size, each starting at a line ``---`` (a document
+def _shares(data: bytes, count: int) -> list[tuple[int, int]]:
+    """Up to ``count`` (start, end) pieces of ``data`` of about equal size, each starting at a line ``---`` (a document
     start at column 0, which no scalar or collection of the document before can span without being invalid YAML);
-    none where directives (%YAML, %TAG) or line breaks other than \\n and \\r\\n could tie a piece to the one before it
-    or make its line numbers differ from the ones counted here."""
-    if any(c in text_ for c in "\x85\u2028\u2029") or _directive(text_):
+    none where directives (%YAML, %TAG) or line breaks other than \\n and \\r\\n (NEL, LS, PS in UTF-8) could tie
+    a piece to the one before it or make its line numbers differ from the ones counted here."""
+    if any(c in data for c in (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")) or _directive(data):
         return []
-    if "\r" in text_ and text_.count("\r") != text_.count("\r\n"):
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return []
     bounds = [0]
     for part in range(1, count):
-        at = text_.find("\n---", max(bounds[-1], len(text_) * part // count))
-        while at >= 0 and text_[at + 4 : at + 5] not in ("", " ", "\t", "\n", "\r"):
-            at = text_.find("\n---", at + 1)
+        at = data.find(b"\n---", max(bounds[-1], len(data) * part // count))
+        while at >= 0 and data[at + 4 : at + 5] not in (b"", b" ", b"\t", b"\n", b"\r"):
+            at = data.find(b"\n---", at + 1)
         if at < 0:
             break
         bounds.append(at + 1)
-    bounds.append(len(text_))
+    bounds.append(len(data))
     return [(start, end) for start, end in zip(bounds, bounds[1:]) if end > start]
 
 
-def _directive(text_: str) -> bool:
-    """Whether a line starts with "%" (one character is found far faster than "\\n%" in text full of line breaks)."""
-    at = text_.find("%")
+def _directive(data: bytes) -> bool:
+    """Whether a line starts with "%" (one byte is found far faster than "\\n%" in text full of line breaks)."""
+    at = data.find(b"%")
     while at >= 0:
-        if at == 0 or text_[at - 1] == "\n":
+        if at == 0 or data[at - 1] == 10:  # "\n"
             return True
-        at = text_.find("%", at + 1)
+        at = data.find(b"%", at + 1)
     return False
 
 
-def _read_share(path: str, text_: str, start: int, end: int):
-    """The ConfigMaps and workloads of ``text_[start:end]``, with the lines they have in ``text_``; None if it is not
+def _read_share(path: str, data: bytes, start: int, end: int):
+    """The ConfigMaps and workloads of ``data[start:end]``, with the lines they have in ``data``; None if it is not
     valid YAML. Runs in a worker process: plain data goes back, not the node tree (pickling that costs more than parsing)."""
     # blank lines before the share's first "---" make the parser count lines as in the whole text
-    share = "\n" * text_.count("\n", 0, start) + text_[start:end]
-    docs, problem = documents(share)
+    share = b"\n" * data.count(b"\n", 0, start) + data[start:end]
+    text_ = share.decode("utf-8")  # cut before an ASCII "\n" of valid UTF-8: valid too
+    docs, problem = documents(text_, share)
     if problem:
         return None
     stream = Stream()
-    stream._read(path, _Text(share), docs)
+    stream._read(path, _Text(text_), docs)
     return stream.config_maps, stream.workloads
 
 
