@@ -80,14 +80,14 @@ class _Text:
             start = end + 1
 
 
-def _block(node, source: _Text) -> tuple[tuple[int, ...], int]:
+def _block(node, source: _Text) -> tuple[tuple[int, ...] | range, int]:
     """Lines and indentation of a block scalar's text in the YAML file; a flow scalar maps to its own line."""
     first = line(node)
     if node.style not in ("|", ">"):
         return (first,), 0
     start = first + 1  # the text starts below the "|" indicator
     count = node.value.count("\n") + (not node.value.endswith("\n"))  # the text's own lines, not the one after it
-    lines = tuple(range(start, start + max(count, 1)))
+    lines = range(start, start + max(count, 1))  # not a tuple: a worker sends back a range, not its thousands of numbers
     following = source.lines_from(node.start_mark)
     header = next(following, "")
     indicator = _INDICATOR.search(header)
@@ -265,7 +265,7 @@ def _shares(data: bytes, count: int) -> list[tuple[int, int]]:
     start at column 0, which no scalar or collection of the document before can span without being invalid YAML);
     none where directives (%YAML, %TAG) or line breaks other than \\n and \\r\\n (NEL, LS, PS in UTF-8) could tie
     a piece to the one before it or make its line numbers differ from the ones counted here."""
-    if any(c in data for c in (b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")) or _directive(data):
+    if data.startswith(b"%") or any(_found(data, seen) for seen in (b"\n%", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")):
         return []
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return []
@@ -281,13 +281,14 @@ def _shares(data: bytes, count: int) -> list[tuple[int, int]]:
     return [(start, end) for start, end in zip(bounds, bounds[1:]) if end > start]
 
 
-def _directive(data: bytes) -> bool:
-    """Whether a line starts with "%" (one byte is found far faster than "\\n%" in text full of line breaks)."""
-    at = data.find(b"%")
+def _found(data: bytes, pattern: bytes) -> bool:
+    """``pattern in data``, looked for by its last byte, which the C library finds fast (looking for a pattern that
+    starts with a byte as common as "\\n" or an accented letter's first takes 7 ms in 11 MB; this, 0.5 ms)."""
+    at = data.find(pattern[-1:], len(pattern) - 1)
     while at >= 0:
-        if at == 0 or data[at - 1] == 10:  # "\n"
+        if data.startswith(pattern, at + 1 - len(pattern)):
             return True
-        at = data.find(b"%", at + 1)
+        at = data.find(pattern[-1:], at + 1)
     return False
 
 
