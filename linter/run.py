@@ -59,7 +59,7 @@ def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = Non
     One process unless asked: forking is the command line's choice, not a library caller's, whose
     threads a fork would not carry along."""
     settings = settings or Settings()
-    found = discover(paths, exclude=settings.excluded if settings.exclude else None, jobs=jobs)
+    found = discover(paths, exclude=settings.excluded if settings.exclude else None)
     result = RunResult()
     result.notes = [
         f"{clean(path)} is not a template of a BPS conf file that a play found renders for a node; not checked"

@@ -252,22 +252,17 @@ def test_helm_pipe_through_a_real_process():
     assert run.returncode == 1 and b"<stdin>:14:7: BPS401" in run.stdout and not run.stderr
 
 
-def test_a_byte_order_mark_leaves_the_lines_and_columns_of_a_configmap_as_they_were(monkeypatch, capsys):
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbf" + KUBE.read_bytes())))
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"\xef\xbb\xbf" + KUBE.read_bytes(),  # a byte order mark, which the parser does not count in its offsets
+        KUBE.read_bytes().replace(b"# A BPS", b"# \xe9 A BPS"),  # not UTF-8 (Latin-1): read with a replacement character
+    ],
+)
+def test_the_lines_and_columns_of_a_configmap_stay_with_a_byte_order_mark_or_text_that_is_not_utf8(monkeypatch, capsys, text):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
     assert main(["-"]) == 1
     assert "<stdin>:14:7: BPS401 error" in capsys.readouterr().out
-
-
-def test_a_stream_is_shared_out_at_document_starts_only():
-    from linter.sources.kubernetes import _shares
-
-    data = b"a: 1\n---x: 2\n--- # the second\nb: |\n  ---\n---\nc: 3\n"
-    shares = _shares(data, 8)
-    assert [data[start:end].split(b"\n", 1)[0] for start, end in shares] == [b"a: 1", b"--- # the second", b"---"]
-    assert b"".join(data[start:end] for start, end in shares) == data
-    assert _shares(b"%YAML 1.1\n---\na: 1\n---\nb: 2\n", 2) == []  # a directive belongs to the document after it
-    assert _shares(b"a: 1\r---\rb: 2\r", 2) == []  # a line break this count would not see
-    assert _shares("a: 1\n---\nb: \u2028\n".encode(), 2) == []
 
 
 def test_manifest_binds_a_workload_to_a_conf_folder(tmp_path):

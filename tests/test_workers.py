@@ -12,7 +12,6 @@ import pytest
 
 from linter import workers
 from linter.run import lint_paths
-from linter.sources import kubernetes
 from tests.helpers import EXAMPLE_CLUSTER, REPO, engine
 
 BROKEN_CLUSTER = REPO / "examples" / "broken-cluster"
@@ -107,22 +106,17 @@ def _namespaces(count: int, between: bytes = b"") -> bytes:
     [
         (b"", 8, None),
         (b"kind: ConfigMap\nkey: [unclosed\n", 4, (219, "not valid YAML: did not find expected ',' or ']'")),
-        # a quote that runs into the next document start: the share before it ends in an open quote
         (b'kind: ConfigMap\nkey: "open\n', 4, (219, "not valid YAML: found unexpected document indicator")),
     ],
 )
-def test_a_large_stream_read_by_two_processes_reports_what_one_reports(monkeypatch, between, clusters, problem):
-    """Each process reads its share of the documents; lines stay those of the whole stream, and invalid YAML
-    anywhere is reported as one read reports it (the first problem, and the documents before it kept)."""
-    monkeypatch.setattr(kubernetes, "PARALLEL_BYTES", 0)  # the stream counts as large
-    data = _namespaces(8, between)
-    assert len(kubernetes._shares(data, 4)) == 4
-    assert kubernetes.Stream()._read_in_processes("<stdin>", data, 2) is (problem is None)
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+def test_a_stream_linted_by_two_processes_reports_what_one_reports(monkeypatch, between, clusters, problem):
+    """``helm template | bps-lint -``: one cluster per namespace, spread over the processes; lines stay those of the
+    whole stream, and invalid YAML stops the reading there (the documents before it are checked)."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(_namespaces(8, between))))
     one, two = lint_paths(["-"], engine(), jobs=1), lint_paths(["-"], engine(), jobs=2)
     assert _report(two) == _report(one)
-    assert one.clusters == clusters  # the documents after a problem are not read
-    # the fourth copy's BPS401, 54 lines (docs/sources/examples/manifests.yaml's 53 and a "---") after the first's
+    assert one.clusters == clusters
+    # the fourth copy's BPS401, 54 lines (the example's 53 and a "---") after the first's
     assert ("<stdin>", 14 + 54 * 3, "BPS401") in [(f.loc.path, f.loc.line, f.rule) for f in two.findings if f.cluster == "namespace ns3"]
     if problem:
         assert [(f.loc.line, f.message) for f in two.findings if f.rule == "BPS003"] == [problem]

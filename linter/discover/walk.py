@@ -230,9 +230,8 @@ def _under(real: str, folders: set[str]) -> bool:
     return any(real == f or real.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
 
 
-def discover(paths: list[str], exclude=None, jobs: int = 1) -> Discovery:
-    """Find every node under ``paths``; nodes sharing a parent folder form one cluster unless a manifest says otherwise.
-    ``jobs``: processes that may read a large Kubernetes manifest (0: one per core)."""
+def discover(paths: list[str], exclude=None) -> Discovery:
+    """Find every node under ``paths``; nodes sharing a parent folder form one cluster unless a manifest says otherwise."""
     problems: list[tuple[Loc, str]] = []
     found: list[tuple[str, str, str, str, str]] = []
     seen: set[tuple[int, int]] = set()
@@ -331,7 +330,7 @@ def discover(paths: list[str], exclude=None, jobs: int = 1) -> Discovery:
     if others or STDIN in paths:  # PyYAML and Jinja2 are imported only when there is YAML to read
         from linter.sources import gather
 
-        gathered = gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path, jobs)
+        gathered = gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path)
         if product or base:
             gathered = [c._replace(nodes=[n if n.product or n.base else n._replace(product=product, base=base) for n in c.nodes]) for c in gathered]
         wanted.extend(gathered)

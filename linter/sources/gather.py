@@ -13,18 +13,17 @@ from linter.sources.yamlnodes import MAX_YAML_BYTES
 STDIN_NAME = "<stdin>"
 
 
-def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display, jobs: int = 1) -> list:
-    """The clusters of the manifests and plays among ``others`` and on stdin; a large YAML file is read by ``jobs`` processes."""
+def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display) -> list:
     stream = kubernetes.Stream()
     for path, root in others:
         if path.endswith((".yaml", ".yml")) and not in_helm_chart(path, root):
             data, _ = read_bytes(path, root)
             if data and kubernetes.is_candidate(data):
-                stream.add(display(path), data, jobs=jobs)
+                stream.add(display(path), data)
     if stdin:
         data = read_stdin()
         before = len(stream.workloads) + len(stream.config_maps)
-        stream.add(STDIN_NAME, data, always=True, jobs=jobs)
+        stream.add(STDIN_NAME, data, always=True)
         if len(stream.workloads) + len(stream.config_maps) == before and not any(loc.path == STDIN_NAME for loc, _ in stream.problems):
             problems.append(
                 (Loc(STDIN_NAME), "no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints")

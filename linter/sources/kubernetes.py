@@ -26,8 +26,6 @@ _HINTS = (b"ConfigMap", b"kind:")
 _CONF = re.compile(r"(?:^|/)conf/(?P<rel>(?:(?!/conf/).)+)$")  # the last conf/ of the path
 _SCRIPT = "bin/wso2server.sh"
 _INDICATOR = re.compile(r":\s*[|>][+-]?([1-9])")
-# A stream this large (about 90 nodes' ConfigMaps per megabyte) is read by several processes when the run has them.
-PARALLEL_BYTES = 1 << 20
 
 
 class Placed(NamedTuple):
@@ -87,7 +85,7 @@ def _block(node, source: _Text) -> tuple[tuple[int, ...] | range, int]:
         return (first,), 0
     start = first + 1  # the text starts below the "|" indicator
     count = node.value.count("\n") + (not node.value.endswith("\n"))  # the text's own lines, not the one after it
-    lines = range(start, start + max(count, 1))  # not a tuple: a worker sends back a range, not its thousands of numbers
+    lines = range(start, start + max(count, 1))  # not a tuple: the benchmark stream's keys would make 200,000 numbers
     following = source.lines_from(node.start_mark)
     header = next(following, "")
     indicator = _INDICATOR.search(header)
@@ -142,9 +140,8 @@ class Stream:
         self.workloads: list[Workload] = []
         self.problems: list[tuple[Loc, str]] = []
 
-    def add(self, path: str, data: bytes, always: bool = False, jobs: int = 1) -> None:
-        """Read one file (``always``: report invalid YAML even when nothing in it looks like a manifest, as for stdin);
-        a large one with ``jobs`` processes (0: one per core), each reading its share of the documents."""
+    def add(self, path: str, data: bytes, always: bool = False) -> None:
+        """Read one file (``always``: report invalid YAML even when nothing in it looks like a manifest, as for stdin)."""
         if len(data) > MAX_YAML_BYTES:
             self.problems.append((Loc(path), f"file is {len(data)} bytes, larger than the {MAX_YAML_BYTES} byte limit; not read"))
             return
@@ -152,33 +149,10 @@ class Stream:
             text_, utf8 = data.decode("utf-8"), data
         except UnicodeDecodeError:
             text_, utf8 = data.decode("utf-8", errors="replace"), None
-        if jobs != 1 and utf8 is not None and len(data) >= PARALLEL_BYTES and self._read_in_processes(path, data, jobs):
-            return
         docs, problem = documents(text_, utf8)
         found = self._read(path, _Text(text_), docs)
         if problem and (always or found or is_candidate(data)):
             self.problems.append((Loc(path, problem.line), str(problem)))
-
-    def _read_in_processes(self, path: str, data: bytes, jobs: int) -> bool:
-        """Read ``data`` (UTF-8) split at document starts, a share per process; False (nothing taken) when it cannot be
-        split or a share is not valid YAML: the whole text is then read in one piece, so that what is reported
-        about it (the first problem, its line, the documents before it) is what a single read says."""
-        from linter.workers import WorkerError, available_cores, choose_jobs, map_in_processes
-
-        shares = _shares(data, 2 * (jobs or available_cores()))  # more shares than processes: one done early takes another
-        processes = choose_jobs(jobs, len(shares))
-        if processes < 2:
-            return False
-        try:
-            read = map_in_processes(lambda share: _read_share(path, data, *share), shares, processes)
-        except WorkerError:
-            return False
-        if any(part is None for part in read):
-            return False
-        for config_maps, workloads in read:
-            self.config_maps.update(config_maps)
-            self.workloads.extend(workloads)
-        return True
 
     def _read(self, path: str, source: _Text, docs: list) -> bool:
         """Take the ConfigMaps and workloads of ``docs``; whether there was any."""
@@ -258,52 +232,6 @@ class Stream:
             default_anchor=workload.anchor,
             jvm_options=workload.jvm_options,
         )
-
-
-def _shares(data: bytes, count: int) -> list[tuple[int, int]]:
-    """Up to ``count`` (start, end) pieces of ``data`` of about equal size, each starting at a line ``---`` (a document
-    start at column 0, which no scalar or collection of the document before can span without being invalid YAML);
-    none where directives (%YAML, %TAG) or line breaks other than \\n and \\r\\n (NEL, LS, PS in UTF-8) could tie
-    a piece to the one before it or make its line numbers differ from the ones counted here."""
-    if data.startswith(b"%") or any(_found(data, seen) for seen in (b"\n%", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")):
-        return []
-    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
-        return []
-    bounds = [0]
-    for part in range(1, count):
-        at = data.find(b"\n---", max(bounds[-1], len(data) * part // count))
-        while at >= 0 and data[at + 4 : at + 5] not in (b"", b" ", b"\t", b"\n", b"\r"):
-            at = data.find(b"\n---", at + 1)
-        if at < 0:
-            break
-        bounds.append(at + 1)
-    bounds.append(len(data))
-    return [(start, end) for start, end in zip(bounds, bounds[1:]) if end > start]
-
-
-def _found(data: bytes, pattern: bytes) -> bool:
-    """``pattern in data``, looked for by its last byte, which the C library finds fast (looking for a pattern that
-    starts with a byte as common as "\\n" or an accented letter's first takes 7 ms in 11 MB; this, 0.5 ms)."""
-    at = data.find(pattern[-1:], len(pattern) - 1)
-    while at >= 0:
-        if data.startswith(pattern, at + 1 - len(pattern)):
-            return True
-        at = data.find(pattern[-1:], at + 1)
-    return False
-
-
-def _read_share(path: str, data: bytes, start: int, end: int):
-    """The ConfigMaps and workloads of ``data[start:end]``, with the lines they have in ``data``; None if it is not
-    valid YAML. Runs in a worker process: plain data goes back, not the node tree (pickling that costs more than parsing)."""
-    # blank lines before the share's first "---" make the parser count lines as in the whole text
-    share = b"\n" * data.count(b"\n", 0, start) + data[start:end]
-    text_ = share.decode("utf-8")  # cut before an ASCII "\n" of valid UTF-8: valid too
-    docs, problem = documents(text_, share)
-    if problem:
-        return None
-    stream = Stream()
-    stream._read(path, _Text(text_), docs)
-    return stream.config_maps, stream.workloads
 
 
 def _config_map(path: str, source: _Text, data) -> dict[str, SourceFile | None]:
