@@ -252,6 +252,19 @@ def test_helm_pipe_through_a_real_process():
     assert run.returncode == 1 and b"<stdin>:14:7: BPS401" in run.stdout and not run.stderr
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"\xef\xbb\xbf" + KUBE.read_bytes(),  # a byte order mark, which the parser does not count in its offsets
+        KUBE.read_bytes().replace(b"# A BPS", b"# \xe9 A BPS"),  # not UTF-8 (Latin-1): read with a replacement character
+    ],
+)
+def test_the_lines_and_columns_of_a_configmap_stay_with_a_byte_order_mark_or_text_that_is_not_utf8(monkeypatch, capsys, text):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+    assert main(["-"]) == 1
+    assert "<stdin>:14:7: BPS401 error" in capsys.readouterr().out
+
+
 def test_manifest_binds_a_workload_to_a_conf_folder(tmp_path):
     conf = tmp_path / "confs"
     shutil.copytree(REPO / "examples" / "cluster" / "manager" / "repository" / "conf", conf)

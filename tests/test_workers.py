@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import sys
 import time
 
 import pytest
@@ -90,3 +92,31 @@ def test_a_refused_fork_leaves_the_work_to_this_process(monkeypatch):
     monkeypatch.setattr(os, "fork", refuse)
     results = workers.map_in_processes(_slow_pid, list(range(4)), jobs=2)
     assert results == [(n, os.getpid()) for n in range(4)]
+
+
+def _namespaces(count: int, between: bytes = b"") -> bytes:
+    """docs/sources/examples/manifests.yaml's cluster in ``count`` namespaces, one stream; ``between`` goes in the middle."""
+    docs = [(REPO / "docs" / "sources" / "examples" / "manifests.yaml").read_bytes().replace(b"namespace: wso2", b"namespace: ns%d" % i) for i in range(count)]
+    return b"---\n".join(docs[: count // 2] + ([between] if between else []) + docs[count // 2 :])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+@pytest.mark.parametrize(
+    "between, clusters, problem",
+    [
+        (b"", 8, None),
+        (b"kind: ConfigMap\nkey: [unclosed\n", 4, (219, "not valid YAML: did not find expected ',' or ']'")),
+        (b'kind: ConfigMap\nkey: "open\n', 4, (219, "not valid YAML: found unexpected document indicator")),
+    ],
+)
+def test_a_stream_linted_by_two_processes_reports_what_one_reports(monkeypatch, between, clusters, problem):
+    """``helm template | bps-lint -``: one cluster per namespace, spread over the processes; lines stay those of the
+    whole stream, and invalid YAML stops the reading there (the documents before it are checked)."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(_namespaces(8, between))))
+    one, two = lint_paths(["-"], engine(), jobs=1), lint_paths(["-"], engine(), jobs=2)
+    assert _report(two) == _report(one)
+    assert one.clusters == clusters
+    # the fourth copy's BPS401, 54 lines (the example's 53 and a "---") after the first's
+    assert ("<stdin>", 14 + 54 * 3, "BPS401") in [(f.loc.path, f.loc.line, f.rule) for f in two.findings if f.cluster == "namespace ns3"]
+    if problem:
+        assert [(f.loc.line, f.message) for f in two.findings if f.rule == "BPS003"] == [problem]

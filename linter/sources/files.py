@@ -14,7 +14,7 @@ from linter.records import Record
 class SourceFile(Record):
     path: str  # the file the user edits (a YAML manifest, a template), as displayed
     data: bytes  # the conf file as the server reads it
-    lines: tuple[int, ...] = ()  # line n of ``data`` is line lines[n - 1] of ``path``; empty: the same line
+    lines: tuple[int, ...] | range = ()  # line n of ``data`` is line lines[n - 1] of ``path``; empty: the same line
     column: int = 0  # added to every column (a block scalar's indentation)
     notes: tuple[tuple[int, str], ...] = ()  # (line of ``path``, what a finding there should add)
     problem: str | None = None  # why the text could not be produced (a template that does not render)

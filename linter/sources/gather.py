@@ -8,7 +8,7 @@ import sys
 
 from linter.parse.location import Loc
 from linter.parse.xmlfile import read_bytes
-from linter.sources import ansible, kubernetes
+from linter.sources import kubernetes
 from linter.sources.yamlnodes import MAX_YAML_BYTES
 
 STDIN_NAME = "<stdin>"
@@ -37,6 +37,10 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
     if stdin and not any(n.path == STDIN_NAME for c in found for n in c.nodes) and stream.config_maps and not stream.problems:
         problems.append((Loc(STDIN_NAME), "no Deployment or StatefulSet on standard input mounts a ConfigMap holding BPS conf files; nothing to check"))
     problems.extend(stream.problems)
+    if not others:  # only a stream on stdin: no play to find, and ansible.py (with roles.py) left unimported
+        return found
+    from linter.sources import ansible
+
     try:
         found.extend(ansible.clusters(others, manifests, problems, display))
     except RecursionError:  # an inventory whose groups nest thousands deep

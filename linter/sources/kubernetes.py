@@ -7,8 +7,10 @@ one namespace form one cluster. A ConfigMap key lands in the conf tree by its wo
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
+from typing import Iterator
 
 import yaml
 
@@ -51,22 +53,49 @@ def is_candidate(data: bytes) -> bool:
     return b"kind:" in data and any(kind in data for kind in _KINDS)
 
 
-def _block(node, source_lines: list[str]) -> tuple[tuple[int, ...], int]:
+class _Text:
+    """A YAML file's text. Its lines are found from the marks of the nodes that need them rather than by splitting
+    the whole text (11 MB of manifests are 200,000 lines); split once only where a mark's offset does not fall on
+    its line (a byte order mark, or a line break other than \\n, that the parser counts another way)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._split: list[str] | None = None
+
+    def lines_from(self, mark) -> Iterator[str]:
+        """The lines from the one ``mark`` is on to the end."""
+        text, start = self.text, mark.index - mark.column
+        if start < 0 or (start and text[start - 1] != "\n"):
+            if self._split is None:
+                self._split = text.split("\n")
+            for number in range(mark.line, len(self._split)):
+                yield self._split[number]
+            return
+        while True:
+            end = text.find("\n", start)
+            if end < 0:
+                yield text[start:]
+                return
+            yield text[start:end]
+            start = end + 1
+
+
+def _block(node, source: _Text) -> tuple[tuple[int, ...] | range, int]:
     """Lines and indentation of a block scalar's text in the YAML file; a flow scalar maps to its own line."""
     first = line(node)
     if node.style not in ("|", ">"):
         return (first,), 0
     start = first + 1  # the text starts below the "|" indicator
     count = node.value.count("\n") + (not node.value.endswith("\n"))  # the text's own lines, not the one after it
-    lines = tuple(range(start, start + max(count, 1)))
-    header = source_lines[first - 1] if first <= len(source_lines) else ""
+    lines = range(start, start + max(count, 1))  # not a tuple: the benchmark stream's keys would make 200,000 numbers
+    following = source.lines_from(node.start_mark)
+    header = next(following, "")
     indicator = _INDICATOR.search(header)
     if indicator:  # "key: |2": the text is indented that much more than the key
         return lines, len(header) - len(header.lstrip(" ")) + int(indicator[1])
-    for number in range(start, min(start + count, len(source_lines) + 1)):  # else the first line that is not blank
-        text = source_lines[number - 1]
-        if text.strip():
-            return lines, len(text) - len(text.lstrip(" "))
+    for text_ in itertools.islice(following, count):  # else the first line that is not blank
+        if text_.strip():
+            return lines, len(text_) - len(text_.lstrip(" "))
     return lines, 0
 
 
@@ -82,12 +111,39 @@ def _product_of_image(image: str | None) -> str | None:
     return f"{kind}-{version.group()}" if kind and f"{kind}-{version.group()}" in defaults.products() else None
 
 
+class Mount(Record):
+    """A volume mount of a ConfigMap: which one, which of its keys (``items``: (key, path); empty: all, by key name), where."""
+
+    config_map: str
+    items: tuple[tuple[str | None, str | None], ...]
+    path: str
+    sub_path: str | None
+
+
+class Workload(Record):
+    """What a node needs from a Deployment or StatefulSet: plain data, read from its document without the ConfigMaps."""
+
+    path: str  # the YAML file
+    namespace: str
+    name: str
+    replicas: int
+    mounts: tuple[Mount, ...]
+    product: str | None
+    anchor: Loc  # where findings in the files the image brings go
+    # YAML nodes, whose environment needs the ConfigMaps (they may come later in the stream): the container that
+    # runs the image (its JAVA_OPTS reach wso2server.sh) and the others (a key they lack stops the pod too)
+    image_container: object
+    other_containers: tuple
+
+
 class Stream:
     """The ConfigMaps and workloads of one or more YAML files."""
 
     def __init__(self):
-        self.config_maps: dict[tuple[str, str], tuple[str, list[str], object]] = {}  # (namespace, name) -> (file, its lines, data node)
-        self.workloads: list[tuple[str, object]] = []
+        # (namespace, name) -> key -> the conf text it holds (None: not a scalar)
+        self.config_maps: dict[tuple[str, str], dict[str, SourceFile | None]] = {}
+        self.config_map_data: dict[tuple[str, str], tuple[str, object]] = {}  # (namespace, name) -> (file, data node)
+        self.workloads: list[Workload] = []
         self.problems: list[tuple[Loc, str]] = []
 
     def add(self, path: str, data: bytes, always: bool = False) -> None:
@@ -95,27 +151,36 @@ class Stream:
         if len(data) > MAX_YAML_BYTES:
             self.problems.append((Loc(path), f"file is {len(data)} bytes, larger than the {MAX_YAML_BYTES} byte limit; not read"))
             return
-        text_ = data.decode("utf-8", errors="replace")
-        docs, problem = documents(text_)
-        lines = text_.split("\n")
+        try:
+            text_, utf8 = data.decode("utf-8"), data
+        except UnicodeDecodeError:
+            text_, utf8 = data.decode("utf-8", errors="replace"), None
+        docs, problem = documents(text_, utf8)
+        found = self._read(path, _Text(text_), docs)
+        if problem and (always or found or is_candidate(data)):
+            self.problems.append((Loc(path, problem.line), str(problem)))
+
+    def _read(self, path: str, source: _Text, docs: list) -> bool:
+        """Take the ConfigMaps and workloads of ``docs``; whether there was any."""
         found = False
         for doc in docs:
             kind = text(doc, "kind")
             namespace = text(doc, "metadata", "namespace") or "default"
             if kind == "List":  # kubectl get -o yaml
                 for item in items(get(doc, "items")):
-                    found |= self._object(path, lines, item, text(item, "kind"), text(item, "metadata", "namespace") or namespace)
+                    found |= self._object(path, source, item, text(item, "kind"), text(item, "metadata", "namespace") or namespace)
             else:
-                found |= self._object(path, lines, doc, kind, namespace)
-        if problem and (always or found or is_candidate(data)):
-            self.problems.append((Loc(path, problem.line), str(problem)))
+                found |= self._object(path, source, doc, kind, namespace)
+        return found
 
-    def _object(self, path, lines, doc, kind, namespace) -> bool:
+    def _object(self, path, source, doc, kind, namespace) -> bool:
         if kind == "ConfigMap":
-            self.config_maps[(namespace, text(doc, "metadata", "name") or "")] = (path, lines, get(doc, "data"))
+            name = text(doc, "metadata", "name") or ""
+            self.config_maps[(namespace, name)] = _config_map(path, source, get(doc, "data"))
+            self.config_map_data[(namespace, name)] = (path, get(doc, "data"))
             return True
         if kind in WORKLOAD_KINDS:
-            self.workloads.append((path, doc))
+            self.workloads.append(_workload(path, doc))
             return True
         return False
 
@@ -126,81 +191,107 @@ class Stream:
 
         cluster_of = {workload: name for name, workloads in (named or {}).items() for workload in workloads}
         groups: dict[str, list] = {}
-        for path, doc in self.workloads:
-            node = self._node(path, doc)
+        for workload in self.workloads:
+            node = self._node(workload)
             if node is not None:
-                namespace = text(doc, "metadata", "namespace") or "default"
-                name = cluster_of.get(f"{namespace}/{node.name}", f"namespace {namespace}")
-                groups.setdefault(name, []).append((path, node))
-        clusters = [ClusterSource(name=name, path=nodes[0][0], nodes=[n for _, n in nodes], databases={}) for name, nodes in sorted(groups.items())]
-        return clusters
+                name = cluster_of.get(f"{workload.namespace}/{workload.name}", f"namespace {workload.namespace}")
+                groups.setdefault(name, []).append(node)
+        return [ClusterSource(name=name, path=nodes[0].path, nodes=nodes, databases={}) for name, nodes in sorted(groups.items())]
 
-    def _node(self, path, doc):
+    def _node(self, workload: Workload):
         from linter.discover.walk import NodeSource
 
-        namespace = text(doc, "metadata", "namespace") or "default"
-        name = text(doc, "metadata", "name") or "workload"
-        pod = get(doc, "spec", "template", "spec")
-        volumes = {text(v, "name"): v for v in items(get(pod, "volumes"))}
         files: dict[str, SourceFile] = {}
-        layout, conf_root, image, image_at = "conf-folder", None, None, None
-        options: list = []
-        problems: list = []  # said only of a BPS node
-        config_map = lambda map_name: self.config_maps.get((namespace, map_name))  # noqa: E731
-        for container in items(get(pod, "containers")):
-            if image is None and text(container, "image"):
-                image, image_at = text(container, "image"), get(container, "image")
-                options = _java_opts(container, path, config_map, problems)
-            else:  # a key missing from a ConfigMap stops the pod whichever container takes it
-                _environment(container, path, config_map, problems)
-            for mount in items(get(container, "volumeMounts")):
-                volume = volumes.get(text(mount, "name"))
-                map_name = text(volume, "configMap", "name") if volume is not None else None
-                if map_name is None or (namespace, map_name) not in self.config_maps:
-                    continue  # a Secret, an emptyDir, or a ConfigMap not in these files
-                map_file, map_lines, data = self.config_maps[(namespace, map_name)]
-                keys = {k: v for k, v in pairs(data)}
-                chosen = [(text(i, "key"), text(i, "path")) for i in items(get(volume, "configMap", "items"))] or [(k, k) for k in keys]
-                mount_path = text(mount, "mountPath") or ""
-                sub_path = text(mount, "subPath")
-                for key, target in chosen:
-                    if key not in keys or not target:
+        layout, conf_root = "conf-folder", None
+        for mount in workload.mounts:
+            keys = self.config_maps.get((workload.namespace, mount.config_map))
+            if keys is None:
+                continue  # a ConfigMap not in these files
+            for key, target in mount.items or [(k, k) for k in keys]:
+                if key not in keys or not target:
+                    continue
+                if mount.sub_path is not None:
+                    if mount.sub_path != target:
                         continue
-                    if sub_path is not None:
-                        if sub_path != target:
-                            continue
-                        where = mount_path
-                    else:
-                        where = posixpath.join(mount_path, target)
-                    placed = place(where)
-                    if placed is None:
-                        continue
-                    value = keys[key]
-                    if not isinstance(value, yaml.ScalarNode):
-                        continue
-                    lines, indent = _block(value, map_lines)
-                    files[placed.rel] = SourceFile(map_file, value.value.encode("utf-8"), lines, indent)
-                    if placed.rel != _SCRIPT:
-                        layout, conf_root = placed.layout, placed.conf_root
+                    where = mount.path
+                else:
+                    where = posixpath.join(mount.path, target)
+                placed = place(where)
+                if placed is None:
+                    continue
+                file = keys[key]
+                if file is None:
+                    continue
+                files[placed.rel] = file
+                if placed.rel != _SCRIPT:
+                    layout, conf_root = placed.layout, placed.conf_root
         if not any(rel != _SCRIPT for rel in files):
             return None
-        self.problems.extend(problems)
-        replicas_text = text(doc, "spec", "replicas")
-        replicas = int(replicas_text) if replicas_text and re.fullmatch(r"[0-9]{1,9}", replicas_text) else 1
+        options: list = []
+        config_map = lambda map_name: self.config_map_data.get((workload.namespace, map_name))  # noqa: E731
+        if workload.image_container is not None:
+            options = _java_opts(workload.image_container, workload.path, config_map, self.problems)
+        for container in workload.other_containers:
+            _environment(container, workload.path, config_map, self.problems)
         return NodeSource(
-            name=name,
-            path=path,
+            name=workload.name,
+            path=workload.path,
             conf_dir=conf_root or "conf",
             layout=layout,
             start_script=None,
-            settings=NodeSettings(replicas=max(replicas, 1)),
+            settings=NodeSettings(replicas=workload.replicas),
             files=files,
-            product=_product_of_image(image),
-            overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {name}",
-            # the files the image brings are not in the repository: their findings go to the image's line
-            default_anchor=Loc(path, line(image_at), image_at.start_mark.column + 1) if image_at is not None else Loc(path, line(doc)),
+            product=workload.product,
+            overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {workload.name}",
+            default_anchor=workload.anchor,
             jvm_options=tuple(options),
         )
+
+
+def _config_map(path: str, source: _Text, data) -> dict[str, SourceFile | None]:
+    """Each key of a ConfigMap's ``data`` and the text it holds, mapped to its lines in the YAML file (the last of a repeated key)."""
+    keys: dict[str, SourceFile | None] = {}
+    for key, value in pairs(data):
+        if isinstance(value, yaml.ScalarNode):
+            lines, indent = _block(value, source)
+            keys[key] = SourceFile(path, value.value.encode("utf-8"), lines, indent)
+        else:
+            keys[key] = None
+    return keys
+
+
+def _workload(path: str, doc) -> Workload:
+    namespace = text(doc, "metadata", "namespace") or "default"
+    pod = get(doc, "spec", "template", "spec")
+    volumes = {text(v, "name"): v for v in items(get(pod, "volumes"))}
+    mounts: list[Mount] = []
+    image, image_at, image_container, others = None, None, None, []
+    for container in items(get(pod, "containers")):
+        if image is None and text(container, "image"):
+            image, image_at, image_container = text(container, "image"), get(container, "image"), container
+        else:
+            others.append(container)
+        for mount in items(get(container, "volumeMounts")):
+            volume = volumes.get(text(mount, "name"))
+            map_name = text(volume, "configMap", "name") if volume is not None else None
+            if map_name is None:
+                continue  # a Secret or an emptyDir
+            chosen = tuple((text(i, "key"), text(i, "path")) for i in items(get(volume, "configMap", "items")))
+            mounts.append(Mount(map_name, chosen, text(mount, "mountPath") or "", text(mount, "subPath")))
+    replicas_text = text(doc, "spec", "replicas")
+    replicas = int(replicas_text) if replicas_text and re.fullmatch(r"[0-9]{1,9}", replicas_text) else 1
+    return Workload(
+        path=path,
+        namespace=namespace,
+        name=text(doc, "metadata", "name") or "workload",
+        replicas=max(replicas, 1),
+        mounts=tuple(mounts),
+        product=_product_of_image(image),
+        # the files the image brings are not in the repository: their findings go to the image's line
+        anchor=Loc(path, line(image_at), image_at.start_mark.column + 1) if image_at is not None else Loc(path, line(doc)),
+        image_container=image_container,
+        other_containers=tuple(others),
+    )
 
 
 _UNKNOWN = ()  # a variable set from what is not read (a Secret, a field of the pod, a ConfigMap not in the files)
@@ -211,7 +302,7 @@ def _environment(container, path: str, config_map, problems: list):
     [(text, Loc)], _UNKNOWN, or None when unset. ``envFrom`` first, in order (a later source wins, ``prefix``
     before its keys), then ``env`` in order, each ``value`` expanding ``$(NAME)`` with the variables set before it
     (kubernetes pkg/kubelet/kubelet_pods.go, third_party/forked/golang/expansion). ``config_map(name)``: a
-    ConfigMap of the workload's namespace in these files, as (file, lines, data node), or None. A source not read
+    ConfigMap of the workload's namespace in these files, as (file, data node), or None. A source not read
     (a Secret, a ConfigMap not in the files) may hold any name behind its prefix: the names it may set are unknown,
     whatever a source before it set. A key a map in the files lacks is a problem unless the reference is optional."""
     env: dict = {}
@@ -223,7 +314,7 @@ def _environment(container, path: str, config_map, problems: list):
             env = {name: value for name, value in env.items() if not name.startswith(prefix)}
             unknown_prefixes.append(prefix)
             continue
-        for key, value in pairs(held[2]):
+        for key, value in pairs(held[1]):
             env[prefix + key] = _pieces(value, held[0])
 
     def lookup(name: str):
@@ -242,7 +333,7 @@ def _environment(container, path: str, config_map, problems: list):
         elif ref is not None:
             held = config_map(text(ref, "name"))
             key = get(ref, "key")
-            found = get(held[2], key.value) if held and isinstance(key, yaml.ScalarNode) else None
+            found = get(held[1], key.value) if held and isinstance(key, yaml.ScalarNode) else None
             if found is not None:
                 env[name] = _pieces(found, held[0])
             elif held is None or not isinstance(key, yaml.ScalarNode):
