@@ -917,3 +917,29 @@ def test_java_opts_from_a_configmap_are_the_jvms_flags_at_the_maps_line(tmp_path
     monkeypatch.chdir(tmp_path)
     setup = {(f.rule, f.loc.path, f.loc.line) for f in lint(tmp_path).findings if f.rule == "BPS702"}
     assert setup == ({("BPS702", "jvm.yaml", 8)} if expected else set())
+
+
+# --- Ansible: playbooks importing playbooks, play-level task files, vars files, re-runs, one node per host ----
+
+
+def _hostname_finding(result):
+    """The hosts whose carbon.xml HostName BPS708 reports as 'localhost' (bps_1's host_vars set it)."""
+    return {f.node for f in result.findings if f.rule == "BPS708" and "HostName" in f.message}
+
+
+def test_a_playbook_importing_playbooks_runs_them_in_place_and_their_facts_carry(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "facts.yml").write_text("- hosts: bps\n  tasks:\n    - set_fact:\n        hostname: bps.example.com\n")
+    (repo / "bps.yml").write_text("- hosts: bps\n  roles:\n    - bps\n")
+    (repo / "site.yml").write_text(
+        "- import_playbook: facts.yml\n- name: common\n  hosts: all\n  roles: [common]\n"
+        "- import_playbook: bps.yml\n- import_playbook: missing.yml\n- import_playbook: '{{ env }}.yml'\n"
+    )
+    result = lint(repo)
+    assert (result.nodes, result.clusters) == (2, 1)  # bps.yml's play once, as site.yml runs it
+    assert {f.node for f in result.findings if f.rule == "BPS301"} == {"bps_1", "bps_2"}
+    assert _hostname_finding(result) == set()  # facts.yml's set_fact holds in the later play of the run
+    imports = {(f.loc.path.rsplit("/", 1)[-1], f.loc.line, f.message.split("'")[1]) for f in result.findings if "import_playbook" in f.message}
+    assert imports == {("site.yml", 6, "missing.yml"), ("site.yml", 7, "{{ env }}.yml")}
+    (repo / "site.yml").write_text("- import_playbook: bps.yml\n")  # without facts.yml, bps_1 keeps its host_vars' localhost
+    assert _hostname_finding(lint(repo)) == {"bps_1"}

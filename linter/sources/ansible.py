@@ -23,9 +23,10 @@ from linter.sources.files import SourceFile
 from linter.sources import kubernetes
 from linter.sources.kubernetes import place
 from linter.sources.roles import Decide, Play, follow, native, reachable
-from linter.sources.yamlnodes import MAX_EXPANDED_NODES, YamlProblem, documents, get, plain
+from linter.sources.yamlnodes import MAX_EXPANDED_NODES, YamlProblem, documents, get, pairs, plain
 
 _SCRIPT = "bin/wso2server.sh"
+MAX_IMPORT_DEPTH = 16  # playbooks importing playbooks: a loop stops here
 MAX_VAR_PASSES = 5  # a variable holding "{{ other }}" is rendered again, as Ansible does lazily
 
 
@@ -353,23 +354,87 @@ def _expand(env, variables: dict) -> dict:
     return variables
 
 
-def read_playbook(path: str, data: bytes, root: str | None = None) -> tuple[list[Play], YamlProblem | None]:
-    """The plays of a playbook, or none (a task list, a vars file); and why the file is not valid YAML, if it is not."""
+_IMPORT_PLAYBOOK = ("import_playbook", "ansible.builtin.import_playbook", "ansible.legacy.import_playbook")
+
+
+class Playbook(NamedTuple):
+    plays: list[Play]  # its plays in the order they run, those of the playbooks it imports in their place
+    problem: YamlProblem | None  # why the file is not valid YAML, if it is not
+    imported: set[str]  # the real paths of the playbooks it imports: not run on their own
+
+
+def read_playbook(path: str, data: bytes, root: str | None = None, problems: list | None = None, display=str, top: str = "", chain=()) -> Playbook:
+    """The plays of a playbook, or none (a task list, a vars file). An ``import_playbook`` is followed where it
+    stands, relative to the importing playbook; one that names a templated, missing or looping file is a finding
+    in ``problems`` and the other plays are still read."""
     docs, problem = documents(data.decode("utf-8", errors="replace"))
     if problem or not docs:
-        return [], problem
+        return Playbook([], problem, set())
     import yaml
 
-    plays = []
     if not isinstance(docs[0], yaml.SequenceNode):
-        return [], None
-    for node in docs[0].value:
-        hosts = plain(get(node, "hosts")) if isinstance(node, yaml.MappingNode) else None
+        return Playbook([], None, set())
+    entries = [node for node in docs[0].value if isinstance(node, yaml.MappingNode)]
+    if not any(get(node, "hosts") is not None or _imported_name(node) is not None for node in entries):
+        return Playbook([], None, set())  # not a playbook (a task list, a vars file)
+    plays: list[Play] = []
+    imported: set[str] = set()
+    top = top or path
+    for node in entries:
+        at = node.start_mark.line + 1
+        name = _imported_name(node)
+        if name is not None:
+            found = _import(path, at, name, root, problems, display, top, (*chain, os.path.realpath(path)))
+            if found:
+                imported.add(os.path.realpath(found[0]))
+                plays.extend(found[1].plays)
+                imported |= found[1].imported
+            continue
+        hosts = plain(get(node, "hosts"))
         if hosts is None:
-            return [], None  # not a playbook (a task list, a vars file)
+            continue  # not a play (a stray task): Ansible refuses the playbook; the plays are still checked
         hosts = ":".join(str(h) for h in hosts) if isinstance(hosts, list) else str(hosts)
-        plays.append(Play(path, node.start_mark.line + 1, hosts, node, root))
-    return plays, None
+        plays.append(Play(path, at, hosts, node, root, top))
+    return Playbook(plays, None, imported)
+
+
+def _imported_name(node):
+    """The name an ``import_playbook`` entry gives (what was written, or "" when it is not a name); None for a play."""
+    for key, value in pairs(node):
+        if key in _IMPORT_PLAYBOOK:
+            name = plain(value)
+            return name.strip() if isinstance(name, str) else ""
+    return None
+
+
+def _import(path: str, at: int, name: str, root, problems, display, top: str, chain) -> tuple[str, Playbook] | None:
+    """The playbook an ``import_playbook`` at ``path``:``at`` names, read; None (a finding) when it cannot be."""
+
+    def report(message: str) -> None:
+        problem = (Loc(display(path), at), f"import_playbook '{name}' {message}; its plays are not checked")
+        if problems is not None and problem not in problems:
+            problems.append(problem)
+
+    if not name or "{{" in name or "{%" in name:
+        report("is not a plain file name (bps-lint does not render it)")
+        return None
+    target = os.path.normpath(os.path.join(os.path.dirname(path), name))
+    if os.path.realpath(target) in chain:
+        report("imports a playbook that imports it (a loop)")
+        return None
+    if len(chain) > MAX_IMPORT_DEPTH:
+        report(f"is more than {MAX_IMPORT_DEPTH} imports deep")
+        return None
+    data, problem = read_bytes(target, root) if os.path.isfile(target) else (None, None)
+    if data is None:
+        report(f"names no playbook beside {os.path.basename(path)} in the folder checked")
+        return None
+    book = read_playbook(target, data, root, problems, display, top, chain)
+    if book.problem and problems is not None:
+        found = (Loc(display(target), book.problem.line), str(book.problem))
+        if found not in problems:
+            problems.append(found)
+    return target, book
 
 
 def _is_inventory(path: str, data: bytes) -> bool:
@@ -415,6 +480,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             settings[key] = os.path.join(manifest.base_dir, value) if key in ("inventory", "playbook") else value
     inventories: list[str] = []
     plays: list[Play] = []
+    imported: set[str] = set()
     for path, root in others:
         if "playbook" in settings and os.path.realpath(path) != os.path.realpath(settings["playbook"]):
             if path.endswith((".yml", ".yaml")) and not os.path.basename(path).startswith(("inventory", "hosts")):
@@ -424,11 +490,15 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             continue
         if _is_inventory(path, data):
             inventories.append((path, root))
-        elif path.endswith((".yml", ".yaml")) and b"hosts" in data and b"role" in data:  # roles:, include_role, import_role
-            found_plays, problem = read_playbook(path, data, root)
-            if problem and not kubernetes.is_candidate(data):  # a playbook that is not valid YAML (a manifest's is the stream's)
-                problems.append((Loc(display(path), problem.line), str(problem)))
-            plays.extend(found_plays)
+        elif path.endswith((".yml", ".yaml")) and (b"hosts" in data and b"role" in data or b"import_playbook" in data):  # roles:, include_role, import_role
+            book = read_playbook(path, data, root, problems, display)
+            if book.problem and not kubernetes.is_candidate(data):  # a playbook that is not valid YAML (a manifest's is the stream's)
+                problems.append((Loc(display(path), book.problem.line), str(book.problem)))
+            plays.extend(book.plays)
+            imported |= book.imported
+    # a playbook another imports runs as part of it, not on its own (unless bps-lint.toml names it)
+    named = os.path.realpath(settings["playbook"]) if "playbook" in settings else None
+    plays = [p for p in plays if os.path.realpath(p.top) not in imported or os.path.realpath(p.top) == named]
     if "inventory" in settings:
         inventories = [(settings["inventory"], None)]
     found = []
@@ -454,7 +524,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             continue
         nodes = []
         hostvars = HostVars(inventory, play.root, display, play.playbook, env)
-        earlier = [p for p in plays[:index] if p.playbook == play.playbook]  # whose facts the host keeps
+        earlier = [p for p in plays[:index] if p.top == play.top]  # whose facts the host keeps (one ansible-playbook run)
         for host in hosts:
             # Problems of this host's vars files: each is reported once (hosts share group_vars), and leaves the host's values unknown.
             vars_problems, walk_problems = [], []

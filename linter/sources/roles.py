@@ -38,6 +38,7 @@ class Play(NamedTuple):
     hosts: str
     node: yaml.MappingNode  # the play as written: its roles, pre_tasks, tasks, post_tasks and vars
     root: str | None = None  # the real folder checked: no file read for it may lie outside
+    top: str = ""  # the playbook ansible-playbook runs (this one, or one importing it): its plays share the hosts' facts
 
 
 class Layer(NamedTuple):
