@@ -943,3 +943,21 @@ def test_a_playbook_importing_playbooks_runs_them_in_place_and_their_facts_carry
     assert imports == {("site.yml", 6, "missing.yml"), ("site.yml", 7, "{{ env }}.yml")}
     (repo / "site.yml").write_text("- import_playbook: bps.yml\n")  # without facts.yml, bps_1 keeps its host_vars' localhost
     assert _hostname_finding(lint(repo)) == {"bps_1"}
+
+
+def test_a_plays_own_task_files_are_followed_to_the_roles_and_templates_they_run(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "tasks").mkdir()
+    (repo / "tasks" / "bps.yml").write_text("- include_role:\n    name: bps\n")
+    (repo / "site.yml").write_text("- hosts: bps\n  tasks:\n    - include_tasks: tasks/bps.yml\n    - import_tasks: tasks/none.yml\n")
+    result = lint(repo)
+    assert (result.nodes, result.clusters) == (2, 1) and ("BPS708", "bps_1", "carbon.xml.j2", 47) in found(result)
+    assert ("site.yml", 4) in {(f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if "tasks/none.yml" in f.message}
+    # a template task outside any role: its src in templates/ beside the playbook
+    (repo / "roles" / "bps" / "templates").rename(repo / "templates")
+    (repo / "tasks" / "bps.yml").write_text(
+        "- template:\n    src: carbon-home/wso2/business-process/conf/carbon.xml.j2\n    dest: /opt/bps/conf/carbon.xml\n"
+    )
+    result = lint(repo)
+    assert result.nodes == 2 and ("BPS708", "bps_1", "carbon.xml.j2", 47) in found(result)
+    assert all(f.loc.path.startswith(f"{repo}/templates/") for f in result.findings if f.rule == "BPS708")

@@ -437,6 +437,12 @@ def _import(path: str, at: int, name: str, root, problems, display, top: str, ch
     return target, book
 
 
+def _may_be_playbook(data: bytes) -> bool:
+    """Whether a YAML file may hold a play that renders BPS files: roles (roles:, include_role, import_role), task
+    files or templates, or an import of a playbook."""
+    return b"hosts" in data and any(word in data for word in (b"role", b"tasks", b"template")) or b"import_playbook" in data
+
+
 def _is_inventory(path: str, data: bytes) -> bool:
     name = os.path.basename(path)
     if name.endswith((".yml", ".yaml")):  # a YAML inventory starts from the "all" group
@@ -490,7 +496,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             continue
         if _is_inventory(path, data):
             inventories.append((path, root))
-        elif path.endswith((".yml", ".yaml")) and (b"hosts" in data and b"role" in data or b"import_playbook" in data):  # roles:, include_role, import_role
+        elif path.endswith((".yml", ".yaml")) and _may_be_playbook(data):
             book = read_playbook(path, data, root, problems, display)
             if book.problem and not kubernetes.is_candidate(data):  # a playbook that is not valid YAML (a manifest's is the stream's)
                 problems.append((Loc(display(path), book.problem.line), str(book.problem)))

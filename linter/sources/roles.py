@@ -245,6 +245,13 @@ class _Walk:
                 return folder
         return None
 
+    def outside_role(self, src: str, path: str) -> str | None:
+        """The folder whose ``templates/`` holds a template task's ``src`` named outside any role: the tasks file's, else the playbook's."""
+        for base in dict.fromkeys((os.path.dirname(path), os.path.dirname(self.play.playbook))):
+            if os.path.isfile(os.path.join(base, "templates", src)) and self.inside(base):
+                return base
+        return None
+
     def inside(self, path: str) -> bool:
         """Whether ``path`` lies in the folder checked: a role or tasks file named out of it is not read."""
         return self.play.root is None or inside(os.path.realpath(path), self.play.root)
@@ -276,14 +283,21 @@ class _Walk:
                 continue
             template = _template_src(task)
             if template is not None:
-                if folder is not None and template != "":  # where the file is rendered, with what the task sees there
-                    src = template if isinstance(template, str) and not _templated(template) else None
+                src = template if isinstance(template, str) and not _templated(template) else None
+                # outside a role (a play's tasks, a tasks file they include): templates/ beside the tasks file or the
+                # playbook, whose BPS templates then render as a role's would
+                where_from = folder or (self.outside_role(src, path) if src and self.holds(task, path, report=False) else None)
+                if where_from is not None and template != "":  # where the file is rendered, with what the task sees there
+                    if where_from not in self.run.roles:
+                        self.run.roles.append(where_from)
                     seen = self.now(_frame(task_vars, None, where))
                     if src is None:
-                        self.run.any_template[folder] = seen
+                        self.run.any_template[where_from] = seen
                     else:  # looked for in the role's templates/, then the role's folder ("templates/carbon.xml.j2")
-                        for found in (os.path.join(folder, "templates", src), os.path.join(folder, src)):
+                        for found in (os.path.join(where_from, "templates", src), os.path.join(where_from, src)):
                             self.run.templates[os.path.normpath(found)] = seen
+                    if folder is None:  # no role's end to take the other templates of that folder at
+                        self.run.ended[where_from] = self.now()
                 continue
             module, args = _module(task)
             if module is None:
@@ -308,12 +322,14 @@ class _Walk:
                     dynamic = module == "include_role"
                     frame = _frame(None if dynamic else given, given if dynamic else None, where, private=not public)
                     self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1, frame)
-            elif module in _INCLUDE_TASKS and folder is not None:
+            elif module in _INCLUDE_TASKS:
                 options = _options(args)
                 name = self.rendered(options.get("file", options.get("_raw")), path, line(task), module)
-                included = os.path.join(os.path.dirname(path), name) if isinstance(name, str) else None
-                if included is None:
+                if not isinstance(name, str):
                     continue  # reported by rendered()
+                # beside the including file; outside a role, also beside the playbook, as Ansible looks
+                places = [os.path.dirname(path)] + ([os.path.dirname(self.play.playbook)] if folder is None else [])
+                included = next((c for c in (os.path.join(p, name) for p in places) if os.path.isfile(c)), os.path.join(places[0], name))
                 if not (os.path.isfile(included) and self.inside(included)):
                     self.report(path, line(task), f"{module} '{name}': no such tasks file beside {os.path.basename(path)} in the folder checked; not followed")
                 elif (folder, included) not in self.ran and depth < MAX_DEPTH:
