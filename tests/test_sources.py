@@ -961,3 +961,32 @@ def test_a_plays_own_task_files_are_followed_to_the_roles_and_templates_they_run
     result = lint(repo)
     assert result.nodes == 2 and ("BPS708", "bps_1", "carbon.xml.j2", 47) in found(result)
     assert all(f.loc.path.startswith(f"{repo}/templates/") for f in result.findings if f.rule == "BPS708")
+
+
+def test_vars_files_rank_above_host_vars_and_play_vars(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "vars").mkdir()
+    (repo / "vars" / "dev.yml").write_text("hostname: localhost\n")
+    (repo / "dev" / "group_vars" / "bps.yml").write_text("env: dev\n")
+    (repo / "site.yml").write_text(
+        "- hosts: bps\n  vars:\n    hostname: play.example.com\n  vars_files:\n    - 'vars/{{ env }}.yml'\n    - [vars/none.yml, vars/dev.yml]\n"
+        "    - vars/missing.yml\n  roles:\n    - bps\n"
+    )
+    result = lint(repo)
+    named = {f.node: f.message for f in result.findings if f.rule == "BPS708" and "HostName" in f.message}
+    assert set(named) == {"bps_1", "bps_2"} and all(m.endswith("set in " + str(repo / "vars" / "dev.yml") + ")") for m in named.values())
+    assert {(f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if "'vars/missing.yml'" in f.message} == {("site.yml", 7)}
+
+
+def test_include_vars_hold_for_the_tasks_after_it_below_set_fact(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "roles" / "bps" / "vars").mkdir()
+    (repo / "roles" / "bps" / "vars" / "local.yml").write_text("hostname: localhost\n")
+    (repo / "roles" / "bps" / "vars" / "late.yml").write_text("hostname: late.example.com\n")
+    loop = "- template:\n    src: '{{ item.src }}'\n    dest: '{{ item.dest }}'\n  loop: '{{ config_files }}'\n"
+    _tasks(repo, "- include_vars: local.yml\n" + loop + "- include_vars:\n    file: late.yml\n- include_vars: missing.yml\n")
+    result = lint(repo)
+    assert _hostname_finding(result) == {"bps_1", "bps_2"}  # bps_2's host_vars lose to include_vars; late.yml comes after the template
+    assert ("main.yml", 8) in {(f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if "include_vars 'missing.yml'" in f.message}
+    _tasks(repo, "- set_fact:\n    hostname: fact.example.com\n- include_vars: local.yml\n" + loop)
+    assert _hostname_finding(lint(repo)) == set()  # set_fact ranks above include_vars

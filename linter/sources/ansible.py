@@ -520,7 +520,8 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         return read[folder]
 
     def vars_loader(root: str | None, found: list):
-        return lambda folder: [(path, _load_vars(path, root, display, found)) for path in _vars_files(folder, "main")]
+        """The variables of a role's ``vars/`` or ``defaults/`` folder (its main file), or of one file (``file``)."""
+        return lambda target, file=False: [(path, _load_vars(path, root, display, found)) for path in ([target] if file else _vars_files(target, "main"))]
 
     for index, play in enumerate(plays):
         if not any(role_of(folder) for folder in reachable(play)):

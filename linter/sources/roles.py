@@ -25,6 +25,7 @@ MAX_NESTING = 64  # blocks inside blocks, in one file
 _INCLUDE_ROLE = ("include_role", "import_role")
 _INCLUDE_TASKS = ("include_tasks", "import_tasks", "include")
 _SET_FACT = ("set_fact",)
+_INCLUDE_VARS = ("include_vars",)
 _TEMPLATE = ("template",)
 _BLOCK = ("block", "rescue", "always")
 _COLLECTIONS = ("ansible.builtin.", "ansible.legacy.")
@@ -89,6 +90,7 @@ class Seen(NamedTuple):
     frames: tuple[Frame, ...]
     facts: Layer
     unresolved: tuple[str, ...]  # facts set so far that could not be rendered: templates using them hold unknown values
+    included: Layer  # include_vars values read so far (below set_fact)
 
 
 class Run(NamedTuple):
@@ -100,12 +102,13 @@ class Run(NamedTuple):
     templates: dict  # template file -> Seen at the last template task naming it
     any_template: dict  # role folder -> Seen at its last template task whose src is an expression (a loop over files)
     ended: dict  # role folder -> Seen at the end of its tasks: for a template no task of the role names
+    included: Layer  # include_vars values, in task order, earlier plays' first: they outlive their play as facts do
 
     def seen(self, folder: str, template: str | None = None) -> tuple[Layer, Layer, tuple[str, ...]]:
         """The variables a role's template is rendered with: those below the inventory's (role defaults) and those
         above, and the names of facts it cannot know; from the template task that renders it, else the role's end."""
         at = self.templates.get(os.path.normpath(template or "")) or self.any_template.get(folder) or self.ended.get(folder)
-        return merge(self, at or Seen((), self.facts, tuple(self.unresolved)))
+        return merge(self, at or Seen((), self.facts, tuple(self.unresolved), self.included))
 
 
 def merge(run: Run, seen: Seen) -> tuple[Layer, Layer, tuple[str, ...]]:
@@ -113,7 +116,7 @@ def merge(run: Run, seen: Seen) -> tuple[Layer, Layer, tuple[str, ...]]:
     for layer in (run.defaults, *(f.defaults for f in seen.frames)):
         below.add(layer)
     frames = seen.frames
-    for layer in (run.role_vars, *(f.role_vars for f in frames), *(f.vars for f in frames), seen.facts, *(f.params for f in frames)):
+    for layer in (run.role_vars, *(f.role_vars for f in frames), *(f.vars for f in frames), seen.included, seen.facts, *(f.params for f in frames)):
         above.add(layer)
     return below, above, seen.unresolved
 
@@ -125,13 +128,13 @@ class _Walk:
     def __init__(self, play: Play, base: dict, display, problems: list, decide=None, load_vars=None, before: Run | None = None):
         self.play, self.base, self.display, self.problems, self.decide, self.load_vars = play, base, display, problems, decide, load_vars
         facts, unresolved = (before.facts.copy(), list(before.unresolved)) if before else (_layer(), [])  # facts outlive their play
-        self.run = Run([], _layer(), _layer(), facts, unresolved, {}, {}, {})
+        self.run = Run([], _layer(), _layer(), facts, unresolved, {}, {}, {}, before.included.copy() if before else _layer())
         self.ran: set[tuple] = set()  # (role folder, tasks file, the invocation's variables) already followed
         self.entered: dict[tuple, Frame | None] = {}  # (role folder, private include) whose dependencies are being or have been followed
         self.frames: list[Frame] = []  # the invocations and blocks the task being followed is in, outermost first
 
     def now(self, *more: Frame) -> Seen:
-        return Seen((*self.frames, *more), self.run.facts.copy(), tuple(self.run.unresolved))
+        return Seen((*self.frames, *more), self.run.facts.copy(), tuple(self.run.unresolved), self.run.included.copy())
 
     def variables(self) -> dict:
         below, above, _ = merge(self.run, self.now())
@@ -160,6 +163,9 @@ class _Walk:
         node = self.play.node
         if self.load_vars and isinstance(_plain(get(node, "vars")), dict):
             self.run.role_vars.set(_plain(get(node, "vars")), self.display(self.play.playbook))
+        if self.load_vars:  # above the play's vars, below the roles' vars
+            for entry in items(get(node, "vars_files")):
+                self.vars_file(entry)
         for section in ("pre_tasks",):
             self.tasks(items(get(node, section)), self.play.playbook, None, 0)
         for entry in items(get(node, "roles")):
@@ -167,6 +173,45 @@ class _Walk:
         for section in ("tasks", "post_tasks"):
             self.tasks(items(get(node, section)), self.play.playbook, None, 0)
         return self.run
+
+    def vars_file(self, entry) -> None:
+        """One ``vars_files:`` entry: a file relative to the playbook, or a list of them of which the first found is read."""
+        playbook, at = self.play.playbook, line(entry)
+        names = _plain(entry) if isinstance(_plain(entry), list) else [_plain(entry)]
+        for name in names:
+            name = self.rendered(name, playbook, at, "vars_files entry")
+            if name is _UNKNOWN:
+                return  # reported by rendered()
+            path = os.path.join(os.path.dirname(playbook), str(name))
+            if os.path.isfile(path) and self.inside(path):
+                for vars_path, values in self.load_vars(path, True):
+                    self.run.role_vars.set(values, self.display(vars_path))
+                return
+        shown = " or ".join(f"'{n}'" for n in names)
+        self.report(playbook, at, f"vars_files {shown}: no such file beside {os.path.basename(playbook)} in the folder checked; its variables are not read")
+
+    def include_vars(self, args, path: str, at: int, folder: str | None) -> None:
+        """An ``include_vars`` task: its file's variables (under ``name:`` when given) hold for the tasks after it."""
+        options = _options(args)
+        if "dir" in options:
+            self.report(path, at, "include_vars of a folder (dir:) is not followed; its variables are not read")
+            return
+        name = self.rendered(options.get("file", options.get("_raw")), path, at, "include_vars")
+        if name is _UNKNOWN or self.load_vars is None:
+            return  # reported by rendered()
+        # where Ansible looks: the role's vars/ and folder, the tasks file's, the playbook's
+        bases = [b for b in (folder, os.path.dirname(path), os.path.dirname(self.play.playbook)) if b]
+        found = next(
+            (c for b in dict.fromkeys(bases) for c in (os.path.join(b, "vars", str(name)), os.path.join(b, str(name))) if os.path.isfile(c) and self.inside(c)),
+            None,
+        )
+        if found is None:
+            self.report(path, at, f"include_vars '{name}': no such file in the role's vars/, beside the tasks file or the playbook in the folder checked; not read")
+            return
+        for vars_path, values in self.load_vars(found, True):
+            if isinstance(options.get("name"), str) and "_raw" not in options:
+                values = {options["name"]: values}
+            self.run.included.set(values, self.display(vars_path))
 
     def role_entry(self, entry, path: str, depth: int) -> None:
         """A role named in a play's ``roles:`` or a ``meta/main.yml`` ``dependencies:`` (a name, or a mapping)."""
@@ -310,6 +355,8 @@ class _Walk:
                 continue
             if module in _SET_FACT:
                 self.set_fact(args, path, line(task))
+            elif module in _INCLUDE_VARS:
+                self.include_vars(args, path, line(task), folder)
             elif module in _INCLUDE_ROLE:
                 options = _options(args)
                 name = self.rendered(options.get("name"), path, line(task), f"{module} name")
@@ -446,7 +493,7 @@ def _module(task) -> tuple[str | None, object]:
     for key, value in pairs(task):
         for prefix in _COLLECTIONS:
             key = key.removeprefix(prefix)
-        if key in _SET_FACT + _INCLUDE_ROLE + _INCLUDE_TASKS:
+        if key in _SET_FACT + _INCLUDE_VARS + _INCLUDE_ROLE + _INCLUDE_TASKS:
             return key, value
     return None, None
 
