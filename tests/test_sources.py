@@ -990,3 +990,26 @@ def test_include_vars_hold_for_the_tasks_after_it_below_set_fact(tmp_path):
     assert ("main.yml", 8) in {(f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if "include_vars 'missing.yml'" in f.message}
     _tasks(repo, "- set_fact:\n    hostname: fact.example.com\n- include_vars: local.yml\n" + loop)
     assert _hostname_finding(lint(repo)) == set()  # set_fact ranks above include_vars
+
+
+def test_include_role_runs_its_role_again_and_a_roles_entry_only_when_the_role_allows_duplicates(tmp_path):
+    repo = _copy(tmp_path)
+    again = "  tasks:\n    - include_role: {name: bps}\n    - set_fact: {hostname: localhost}\n    - include_role: {name: bps}\n"
+    (repo / "site.yml").write_text("- hosts: bps\n" + again)
+    assert _hostname_finding(lint(repo)) == {"bps_1", "bps_2"}  # the second run, after the fact, is the one kept
+    (repo / "site.yml").write_text("- hosts: bps\n" + again.replace("{name: bps}", "{name: bps, allow_duplicates: false}"))
+    assert _hostname_finding(lint(repo)) == {"bps_1"}
+    _tasks(repo, "- set_fact: {hostname: localhost}\n", role="common")
+    (repo / "site.yml").write_text("- hosts: bps\n  roles: [bps, common, bps]\n")
+    assert _hostname_finding(lint(repo)) == {"bps_1"}  # the same role with the same parameters runs once in a play
+    (repo / "roles" / "bps" / "meta").mkdir()
+    (repo / "roles" / "bps" / "meta" / "main.yml").write_text("allow_duplicates: true\n")
+    assert _hostname_finding(lint(repo)) == {"bps_1", "bps_2"}
+
+
+def test_roles_including_themselves_twice_stop_at_a_bound_with_a_finding(tmp_path):
+    repo = _copy(tmp_path)
+    _tasks(repo, "- include_role: {name: loop}\n- include_role: {name: loop}\n", role="loop")
+    (repo / "site.yml").write_text("- hosts: bps\n  roles: [bps]\n  tasks:\n    - include_role: {name: loop}\n")
+    result = lint(repo)
+    assert result.nodes == 2 and any("roles run more than 1000 times in one play" in f.message for f in result.findings)

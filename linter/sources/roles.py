@@ -22,6 +22,7 @@ from linter.sources.yamlnodes import documents, get, items, line, pairs, plain
 
 MAX_DEPTH = 16  # roles including roles: real playbooks nest three or four deep; a cycle stops here
 MAX_NESTING = 64  # blocks inside blocks, in one file
+MAX_ROLE_RUNS = 1000  # role runs in one play: real plays run tens
 _INCLUDE_ROLE = ("include_role", "import_role")
 _INCLUDE_TASKS = ("include_tasks", "import_tasks", "include")
 _SET_FACT = ("set_fact",)
@@ -132,6 +133,7 @@ class _Walk:
         self.ran: set[tuple] = set()  # (role folder, tasks file, the invocation's variables) already followed
         self.entered: dict[tuple, Frame | None] = {}  # (role folder, private include) whose dependencies are being or have been followed
         self.frames: list[Frame] = []  # the invocations and blocks the task being followed is in, outermost first
+        self.runs = 0  # tasks files of roles followed: includes repeating includes grow as a power of their depth
 
     def now(self, *more: Frame) -> Seen:
         return Seen((*self.frames, *more), self.run.facts.copy(), tuple(self.run.unresolved), self.run.included.copy())
@@ -225,9 +227,11 @@ class _Walk:
             frame = _frame(
                 value.get("vars") if isinstance(value.get("vars"), dict) else None, {k: v for k, v in value.items() if k not in _ROLE_KEYWORDS}, where
             )
-        self.role(name, path, line(entry), "main", depth + 1, frame)
+        self.role(name, path, line(entry), "main", depth + 1, frame, None)
 
-    def role(self, name: str, path: str, at: int, tasks_from: str, depth: int, frame: Frame) -> None:
+    def role(self, name: str, path: str, at: int, tasks_from: str, depth: int, frame: Frame, again: bool | None) -> None:
+        """``again``: whether the role runs again when it already ran with the same variables; None: as its
+        ``meta/main.yml`` ``allow_duplicates`` says (a roles: entry or a dependency)."""
         folder = self.find(name)
         if folder is None:
             self.report(
@@ -241,18 +245,20 @@ class _Walk:
             return
         self.frames.append(frame)
         try:
-            self.run_role(folder, name, path, at, tasks_from, depth, frame)
+            self.run_role(folder, name, path, at, tasks_from, depth, frame, again)
         finally:
             self.frames.pop()
 
-    def run_role(self, folder: str, name: str, path: str, at: int, tasks_from: str, depth: int, frame: Frame) -> None:
+    def run_role(self, folder: str, name: str, path: str, at: int, tasks_from: str, depth: int, frame: Frame, again: bool | None) -> None:
         # a private include_role's roles keep their defaults and vars, so each such include loads them again
         private = next((f for f in reversed(self.frames) if f.private), None)
+        meta = _first_file(os.path.join(folder, "meta"), "main")
+        doc = self.document(meta) if meta else None
+        if again is None:
+            again = _true(_plain(get(doc, "allow_duplicates")), default=False)
         if (folder, id(private)) not in self.entered:
             self.entered[(folder, id(private))] = private  # kept: its id is not reused while the walk lasts
-            meta = _first_file(os.path.join(folder, "meta"), "main")
-            if meta:
-                doc = self.document(meta)
+            if doc is not None:
                 for entry in items(get(doc, "dependencies")):
                     self.role_entry(entry, meta, depth)
             # After its dependencies, as Ansible runs it: its templates and variables win over theirs.
@@ -267,11 +273,16 @@ class _Walk:
             if tasks_from != "main":
                 self.report(path, at, f"role '{name}' has no tasks file '{tasks_from}'")
         else:
-            # a role run again with other variables runs its tasks again (Ansible's allow_duplicates for roles: entries)
+            # a roles: entry or dependency runs once per play for the same variables (lib/ansible/playbook/role:
+            # Role.load's role cache and has_run), unless its meta says allow_duplicates; an include runs each time
             key = (folder, tasks, repr(frame.vars.values), repr(frame.params.values))
-            if key not in self.ran:
+            if again or key not in self.ran:
                 self.ran.add(key)
-                self.tasks(items(self.document(tasks)), tasks, folder, depth)
+                self.runs += 1
+                if self.runs > MAX_ROLE_RUNS:
+                    self.report(path, at, f"roles run more than {MAX_ROLE_RUNS} times in one play (includes repeating each other?); '{name}' and those after it are not followed")
+                else:
+                    self.tasks(items(self.document(tasks)), tasks, folder, depth)
         self.run.ended[folder] = self.now()
 
     def find(self, name: str) -> str | None:
@@ -368,7 +379,9 @@ class _Walk:
                     public = _true(options.get("public"), default=module == "import_role")
                     dynamic = module == "include_role"
                     frame = _frame(None if dynamic else given, given if dynamic else None, where, private=not public)
-                    self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1, frame)
+                    # each include_role/import_role task runs its role again, unless it says allow_duplicates: false
+                    again = _true(options.get("allow_duplicates"), default=True) or None
+                    self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1, frame, again)
             elif module in _INCLUDE_TASKS:
                 options = _options(args)
                 name = self.rendered(options.get("file", options.get("_raw")), path, line(task), module)
