@@ -1013,3 +1013,14 @@ def test_roles_including_themselves_twice_stop_at_a_bound_with_a_finding(tmp_pat
     (repo / "site.yml").write_text("- hosts: bps\n  roles: [bps]\n  tasks:\n    - include_role: {name: loop}\n")
     result = lint(repo)
     assert result.nodes == 2 and any("roles run more than 1000 times in one play" in f.message for f in result.findings)
+
+
+def test_a_host_two_plays_configure_is_one_node_with_the_files_the_last_play_writes(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "site.yml").write_text(
+        "- hosts: bps\n  roles: [bps]\n- hosts: bps_2\n  tasks:\n    - set_fact: {hostname: localhost}\n    - include_role: {name: bps}\n"
+    )
+    result = lint(repo)
+    assert (result.nodes, result.clusters, result.cluster_names) == (2, 1, ["bps"])
+    assert sorted(f.node for f in result.findings if f.rule == "BPS301") == ["bps_1", "bps_2"]  # once per host
+    assert _hostname_finding(result) == {"bps_1", "bps_2"}  # bps_2's carbon.xml is the second play's

@@ -523,6 +523,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         """The variables of a role's ``vars/`` or ``defaults/`` folder (its main file), or of one file (``file``)."""
         return lambda target, file=False: [(path, _load_vars(path, root, display, found)) for path in ([target] if file else _vars_files(target, "main"))]
 
+    placed: dict[tuple[str, str], NodeSource] = {}  # (inventory, host) -> its node, in the cluster of the first play rendering it
     for index, play in enumerate(plays):
         if not any(role_of(folder) for folder in reachable(play)):
             continue  # no role the play may run renders BPS files
@@ -547,7 +548,13 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             problems.extend(p for p in vars_problems + walk_problems if p not in problems)
             roles = [r for r in map(role_of, run.roles) if r]
             if roles:  # none when a condition this host fails guards them
-                nodes.append(_node(env, inventory, host, roles, (base, origin), run, play, display, NodeSource, bool(vars_problems)))
+                node = _node(env, inventory, host, roles, (base, origin), run, play, display, NodeSource, bool(vars_problems))
+                earlier_node = placed.get((inventory.path, host))
+                if earlier_node is None:
+                    placed[(inventory.path, host)] = node
+                    nodes.append(node)
+                else:  # a host is one node: a later play's template of a file overwrites the earlier one's
+                    earlier_node.files.update(node.files)
         if nodes:
             name = settings.get("group") or _cluster_name(inventory, hosts, play.hosts)
             found.append(ClusterSource(name=name, path=display(play.playbook), nodes=nodes, databases={}))
