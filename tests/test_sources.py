@@ -955,9 +955,7 @@ def test_a_plays_own_task_files_are_followed_to_the_roles_and_templates_they_run
     assert ("site.yml", 4) in {(f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if "tasks/none.yml" in f.message}
     # a template task outside any role: its src in templates/ beside the playbook
     (repo / "roles" / "bps" / "templates").rename(repo / "templates")
-    (repo / "tasks" / "bps.yml").write_text(
-        "- template:\n    src: carbon-home/wso2/business-process/conf/carbon.xml.j2\n    dest: /opt/bps/conf/carbon.xml\n"
-    )
+    (repo / "tasks" / "bps.yml").write_text("- template:\n    src: carbon-home/wso2/business-process/conf/carbon.xml.j2\n    dest: /opt/bps/conf/carbon.xml\n")
     result = lint(repo)
     assert result.nodes == 2 and ("BPS708", "bps_1", "carbon.xml.j2", 47) in found(result)
     assert all(f.loc.path.startswith(f"{repo}/templates/") for f in result.findings if f.rule == "BPS708")
@@ -1024,3 +1022,25 @@ def test_a_host_two_plays_configure_is_one_node_with_the_files_the_last_play_wri
     assert (result.nodes, result.clusters, result.cluster_names) == (2, 1, ["bps"])
     assert sorted(f.node for f in result.findings if f.rule == "BPS301") == ["bps_1", "bps_2"]  # once per host
     assert _hostname_finding(result) == {"bps_1", "bps_2"}  # bps_2's carbon.xml is the second play's
+
+
+def _clustered(repo):
+    axis2 = repo / TEMPLATES / "axis2" / "axis2.xml.j2"
+    axis2.write_text(
+        axis2.read_text().replace('HazelcastClusteringAgent"\n                enable="false"', 'HazelcastClusteringAgent"\n                enable="true"')
+    )
+    return repo
+
+
+def test_hosts_on_machines_of_their_own_do_not_share_a_loopback_member_address(tmp_path):
+    """The inventory's ansible_host is the machine a node runs on, as bps-lint.toml's host is: two hosts at
+    10.0.0.11 and 10.0.0.12 advertising 127.0.0.1:4000 do not collide (BPS305) but cannot reach each other (BPS308)."""
+    repo = _clustered(_copy(tmp_path))
+    inventory = repo / "dev" / "inventory"
+    inventory.write_text(inventory.read_text().replace("bps_2 ansible_host=10.0.0.12 ", "bps_2 "))
+    (repo / "dev" / "host_vars" / "bps_2.yml").write_text("ansible_host: 10.0.0.12\n")  # the machine from host_vars
+    result = lint(repo)
+    assert not [f for f in result.findings if f.rule == "BPS305"]
+    loopback = [f for f in result.findings if f.rule == "BPS308"]
+    assert {(f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in loopback} == {("bps_1", "axis2.xml.j2", 653), ("bps_2", "axis2.xml.j2", 653)}
+    assert all("(10.0.0.11, 10.0.0.12)" in f.message for f in loopback)

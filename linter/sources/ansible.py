@@ -595,6 +595,13 @@ def _play_hosts(play: Play, group, inventories, problems, display):
     return [], None
 
 
+def _machine(host: str, variables: dict) -> str | None:
+    """The machine a host runs on, as bps-lint.toml's ``host`` gives it: its ``ansible_host`` (inventory, host_vars),
+    else the inventory name when that is an address or a DNS name (``bps1.example.com``, not ``bps_1``)."""
+    address = str(variables.get("ansible_host") or "").strip()
+    return address or (host if "." in host or ":" in host else None)
+
+
 def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, dict], run, play, display, NodeSource, unreadable: bool = False):
     """The node a host is: the templates of every role the play runs for it (a later role's template of the same
     file wins, as its task overwrites the file), each rendered with the variables its template task sees.
@@ -648,7 +655,7 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
         conf_dir=conf_shown,
         layout=role.layout,
         start_script=None,
-        settings=NodeSettings(host=str(inventory.hosts.get(host, {}).get("ansible_host") or "") or None),
+        settings=NodeSettings(host=_machine(host, variables)),
         files=files,
         product=product,
         overlay_hint=f"a template {conf_shown}/{{rel}}.j2 to the role",

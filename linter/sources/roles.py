@@ -208,7 +208,9 @@ class _Walk:
             None,
         )
         if found is None:
-            self.report(path, at, f"include_vars '{name}': no such file in the role's vars/, beside the tasks file or the playbook in the folder checked; not read")
+            self.report(
+                path, at, f"include_vars '{name}': no such file in the role's vars/, beside the tasks file or the playbook in the folder checked; not read"
+            )
             return
         for vars_path, values in self.load_vars(found, True):
             if isinstance(options.get("name"), str) and "_raw" not in options:
@@ -280,7 +282,11 @@ class _Walk:
                 self.ran.add(key)
                 self.runs += 1
                 if self.runs > MAX_ROLE_RUNS:
-                    self.report(path, at, f"roles run more than {MAX_ROLE_RUNS} times in one play (includes repeating each other?); '{name}' and those after it are not followed")
+                    self.report(
+                        path,
+                        at,
+                        f"roles run more than {MAX_ROLE_RUNS} times in one play (includes repeating each other?); '{name}' and those after it are not followed",
+                    )
                 else:
                     self.tasks(items(self.document(tasks)), tasks, folder, depth)
         self.run.ended[folder] = self.now()
