@@ -1044,3 +1044,14 @@ def test_hosts_on_machines_of_their_own_do_not_share_a_loopback_member_address(t
     loopback = [f for f in result.findings if f.rule == "BPS308"]
     assert {(f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in loopback} == {("bps_1", "axis2.xml.j2", 653), ("bps_2", "axis2.xml.j2", 653)}
     assert all("(10.0.0.11, 10.0.0.12)" in f.message for f in loopback)
+
+
+def test_a_template_several_hosts_render_gets_no_patch_giving_all_one_hosts_value(tmp_path, capsys):
+    repo = _clustered(_copy(tmp_path))
+    assert main([str(repo), "--diff", "--unsafe-fixes"]) == 1
+    out, err = capsys.readouterr()
+    assert "localMemberHost" not in out  # a patch of axis2.xml.j2 would give both hosts one host's address
+    for host, address in (("bps_1", "10.0.0.11"), ("bps_2", "10.0.0.12")):
+        shown = err.split(f"axis2.xml.j2 (rendered for {host}): ", 1)[1].split("bps-lint: ", 1)[0]
+        assert "the hosts it is rendered for need different values here" in shown
+        assert f'+        <parameter name="localMemberHost">{address}</parameter>' in shown

@@ -173,6 +173,7 @@ class Suggestion(NamedTuple):
 
     change: FileChange
     applies: bool  # the diff is of the user's file (patch applies it); else of the rendered text, for reading
+    differs: bool = False  # not applied as the hosts a template renders for need different values there
 
 
 def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
@@ -181,10 +182,14 @@ def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
     for finding in findings:
         fix = getattr(finding, "fix", None)
         if fix and fix.suggested and (fix.safe or unsafe):
-            by_source.setdefault(fix.edits[0].source, []).append((finding.rule, fix))
+            # each host's rendering apart, even when equal: one host's fix is not another's
+            entry = by_source.setdefault(id(fix.edits[0].source), (fix.edits[0].source, [], []))
+            entry[1].append((finding.rule, fix))
+            entry[2].append(finding.node)
     mapped: dict[str, list] = {}  # the user's file -> (replacements in it, fixes, rules)
     out = []
-    for source, fixes in by_source.items():
+    onto = []  # (source, FileChange of its rendered text, replacements in the user's file or None)
+    for source, fixes, nodes in by_source.values():
         edits, applied, rules = [], 0, set()
         for rule, fix in fixes:
             try:
@@ -202,18 +207,22 @@ def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
             continue
         original, problem = read_bytes(source.path) if source.path != "<stdin>" else (None, True)
         found = None if problem or original is None else _onto(original, source, rendered)
-        entry = mapped.setdefault(source.path, [original, [], 0, set()])
-        if found is not None:  # a template rendered for several hosts: the same edit once, a different one at the same place not at all
-            found = [r for r in found if r not in entry[1]]
-            if any(r.start < o.end and o.start < r.end or r.start == o.start for r in found for o in entry[1]):
-                found = None
-        if found is None:
-            name = f"{source.path} (rendered)"
-            out.append(Suggestion(FileChange(name, source.path, source.data, after, applied, frozenset(rules)), False))
+        mapped.setdefault(source.path, [original, [], 0, set()])
+        onto.append((source, FileChange(f"{source.path} (rendered)", source.path, source.data, after, applied, frozenset(rules)), found, nodes))
+    # A template rendered for several hosts: the same edit once; edits that differ at one place (each host's own
+    # address) are no patch of the template, which would give every host one host's value: each host's rendered text.
+    for source, change, found, nodes in onto:
+        others = [r for other, _, rs, _ in onto if other is not source and other.path == source.path for r in rs or ()]
+        if found is not None and any(r != o and (r.start < o.end and o.start < r.end or r.start == o.start) for r in found for o in others):
+            name = f"{source.path} (rendered for {', '.join(dict.fromkeys(n for n in nodes if n))})"
+            out.append(Suggestion(change._replace(path=name), False, True))
+        elif found is None:
+            out.append(Suggestion(change, False))
         else:
-            entry[1].extend(found)
-            entry[2] += applied
-            entry[3].update(rules)
+            entry = mapped[source.path]
+            entry[1].extend(r for r in found if r not in entry[1])
+            entry[2] += change.fixes
+            entry[3].update(change.rules)
     for path, (original, found, applied, rules) in mapped.items():
         if not found:
             continue

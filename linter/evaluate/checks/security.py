@@ -22,9 +22,7 @@ def _secrets(node: Node) -> list[tuple[str, Secret]]:
     return found
 
 
-_PASSWORD_IN_URL = (
-    "the URL of datasource {name} holds its password in plaintext ('{url}'); expected the password out of the URL, in <password> with a Secure Vault alias (svns:secretAlias)"
-)
+_PASSWORD_IN_URL = "the URL of datasource {name} holds its password in plaintext ('{url}'); expected the password out of the URL, in <password> with a Secure Vault alias (svns:secretAlias)"
 
 
 @check
