@@ -505,9 +505,19 @@ def test_kubernetes_page_shows_real_findings(monkeypatch):
     assert _covered(shown, reported) == []
 
 
-def test_ansible_page_shows_real_findings():
+def test_ansible_page_shows_real_findings(tmp_path, monkeypatch, capsys):
     shown = _shown("ansible.md")
     assert len(shown) == 3 and _covered(shown, _reported(lint(TWO_HOSTS))) == []
+    # the worked example's lines are what bps-lint prints, word for word
+    import re
+
+    (block,) = re.findall(r"```console\n\$ bps-lint ansible-ei/\n(.*?)```", (REPO / "docs" / "sources" / "ansible.md").read_text(), re.S)
+    shutil.copytree(TWO_HOSTS, tmp_path / "ansible-ei")
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["ansible-ei/"]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert [line for line in block.splitlines() if line != "..." and line not in printed] == []
 
 
 @needs_corpus
