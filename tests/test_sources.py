@@ -1020,7 +1020,21 @@ def test_roles_including_themselves_twice_stop_at_a_bound_with_a_finding(tmp_pat
     _tasks(repo, "- include_role: {name: loop}\n- include_role: {name: loop}\n", role="loop")
     (repo / "site.yml").write_text("- hosts: bps\n  roles: [bps]\n  tasks:\n    - include_role: {name: loop}\n")
     result = lint(repo)
-    assert result.nodes == 2 and any("roles run more than 1000 times in one play" in f.message for f in result.findings)
+    assert result.nodes == 2 and any("roles and tasks files run more than 1000 times in one play" in f.message for f in result.findings)
+    _tasks(repo, "- include_tasks: main.yml\n", role="loop")
+    result = lint(repo)
+    assert ("main.yml", 1) in {(f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if "(a loop)" in f.message}
+
+
+def test_a_role_run_again_follows_its_included_task_files_again(tmp_path):
+    repo = _copy(tmp_path)
+    main_yml = repo / "roles" / "bps" / "tasks" / "main.yml"
+    main_yml.rename(main_yml.with_name("configure.yml"))
+    _tasks(repo, "- include_tasks: configure.yml\n")
+    (repo / "site.yml").write_text(
+        "- hosts: bps\n  tasks:\n    - include_role: {name: bps}\n    - set_fact: {hostname: localhost}\n    - include_role: {name: bps}\n"
+    )
+    assert _hostname_finding(lint(repo)) == {"bps_1", "bps_2"}
 
 
 def test_a_host_two_plays_configure_is_one_node_with_the_files_the_last_play_writes(tmp_path):

@@ -22,7 +22,7 @@ from linter.sources.yamlnodes import documents, get, items, line, pairs, plain
 
 MAX_DEPTH = 16  # roles including roles: real playbooks nest three or four deep; a cycle stops here
 MAX_NESTING = 64  # blocks inside blocks, in one file
-MAX_ROLE_RUNS = 1000  # role runs in one play: real plays run tens
+MAX_ROLE_RUNS = 1000  # role and tasks file runs in one play: real plays run tens
 _INCLUDE_ROLE = ("include_role", "import_role")
 _INCLUDE_TASKS = ("include_tasks", "import_tasks", "include")
 _SET_FACT = ("set_fact",)
@@ -133,7 +133,8 @@ class _Walk:
         self.ran: set[tuple] = set()  # (role folder, tasks file, the invocation's variables) already followed
         self.entered: dict[tuple, Frame | None] = {}  # (role folder, private include) whose dependencies are being or have been followed
         self.frames: list[Frame] = []  # the invocations and blocks the task being followed is in, outermost first
-        self.runs = 0  # tasks files of roles followed: includes repeating includes grow as a power of their depth
+        self.runs = 0  # roles and tasks files followed (another_run)
+        self.including: list[str] = []  # the tasks files being followed, outermost first: one including itself is a loop
 
     def now(self, *more: Frame) -> Seen:
         return Seen((*self.frames, *more), self.run.facts.copy(), tuple(self.run.unresolved), self.run.included.copy())
@@ -280,16 +281,20 @@ class _Walk:
             key = (folder, tasks, repr(frame.vars.values), repr(frame.params.values))
             if again or key not in self.ran:
                 self.ran.add(key)
-                self.runs += 1
-                if self.runs > MAX_ROLE_RUNS:
-                    self.report(
-                        path,
-                        at,
-                        f"roles run more than {MAX_ROLE_RUNS} times in one play (includes repeating each other?); '{name}' and those after it are not followed",
-                    )
-                else:
+                if self.another_run(path, at, name):
                     self.tasks(items(self.document(tasks)), tasks, folder, depth)
         self.run.ended[folder] = self.now()
+
+    def another_run(self, path: str, at: int, name: str) -> bool:
+        """Whether one more role or tasks file may be followed in this play: includes repeating includes grow as a power of their depth."""
+        self.runs += 1
+        if self.runs > MAX_ROLE_RUNS:
+            self.report(
+                path,
+                at,
+                f"roles and tasks files run more than {MAX_ROLE_RUNS} times in one play (includes repeating each other?); '{name}' and those after it are not followed",
+            )
+        return self.runs <= MAX_ROLE_RUNS
 
     def find(self, name: str) -> str | None:
         """A role's folder, searched as Ansible searches: ``roles/`` beside the playbook, the ``roles_path`` of
@@ -398,14 +403,18 @@ class _Walk:
                 included = next((c for c in (os.path.join(p, name) for p in places) if os.path.isfile(c)), os.path.join(places[0], name))
                 if not (os.path.isfile(included) and self.inside(included)):
                     self.report(path, line(task), f"{module} '{name}': no such tasks file beside {os.path.basename(path)} in the folder checked; not followed")
-                elif (folder, included) not in self.ran and depth < MAX_DEPTH:
-                    self.ran.add((folder, included))
+                elif os.path.realpath(included) in self.including:
+                    self.report(path, line(task), f"{module} '{name}' includes a tasks file that includes it (a loop); not followed again")
+                elif depth < MAX_DEPTH and self.another_run(path, line(task), name):
+                    # followed each time it is reached, as Ansible runs it: a role run again includes it again
                     dynamic = module != "import_tasks"
                     self.frames.append(_frame(None if dynamic else task_vars, task_vars if dynamic else None, where))
+                    self.including.append(os.path.realpath(included))
                     try:
                         self.tasks(items(self.document(included)), included, folder, depth + 1)
                     finally:
                         self.frames.pop()
+                        self.including.pop()
 
     def set_fact(self, args, path: str, at: int) -> None:
         values = _options(args)
