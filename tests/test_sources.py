@@ -943,14 +943,15 @@ def test_a_playbook_importing_playbooks_runs_them_in_place_and_their_facts_carry
     (repo / "bps.yml").write_text("- hosts: bps\n  roles:\n    - bps\n")
     (repo / "site.yml").write_text(
         "- import_playbook: facts.yml\n- name: common\n  hosts: all\n  roles: [common]\n"
-        "- import_playbook: bps.yml\n- import_playbook: missing.yml\n- import_playbook: '{{ env }}.yml'\n"
+        "- import_playbook: bps.yml\n- import_playbook: missing.yml\n- import_playbook: '{{ env }}.yml'\n- import_playbook: ../outside.yml\n"
     )
+    (tmp_path / "outside.yml").write_text("- hosts: bps\n  roles: [bps]\n")  # out of the folder checked: not read
     result = lint(repo)
     assert (result.nodes, result.clusters) == (2, 1)  # bps.yml's play once, as site.yml runs it
     assert {f.node for f in result.findings if f.rule == "BPS301"} == {"bps_1", "bps_2"}
     assert _hostname_finding(result) == set()  # facts.yml's set_fact holds in the later play of the run
     imports = {(f.loc.path.rsplit("/", 1)[-1], f.loc.line, f.message.split("'")[1]) for f in result.findings if "import_playbook" in f.message}
-    assert imports == {("site.yml", 6, "missing.yml"), ("site.yml", 7, "{{ env }}.yml")}
+    assert imports == {("site.yml", 6, "missing.yml"), ("site.yml", 7, "{{ env }}.yml"), ("site.yml", 8, "../outside.yml")}
     (repo / "site.yml").write_text("- import_playbook: bps.yml\n")  # without facts.yml, bps_1 keeps its host_vars' localhost
     assert _hostname_finding(lint(repo)) == {"bps_1"}
 

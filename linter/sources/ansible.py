@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from linter.discover.manifest import NodeSettings
-from linter.parse.location import Loc
+from linter.parse.location import Loc, inside
 from linter.parse.xmlfile import read_bytes
 from linter.sources.files import SourceFile
 from linter.sources import kubernetes
@@ -425,7 +425,8 @@ def _import(path: str, at: int, name: str, root, problems, display, top: str, ch
     if len(chain) > MAX_IMPORT_DEPTH:
         report(f"is more than {MAX_IMPORT_DEPTH} imports deep")
         return None
-    data, problem = read_bytes(target, root) if os.path.isfile(target) else (None, None)
+    readable = os.path.isfile(target) and (root is None or inside(os.path.realpath(target), root))
+    data, problem = read_bytes(target, root) if readable else (None, None)
     if data is None:
         report(f"names no playbook beside {os.path.basename(path)} in the folder checked")
         return None
