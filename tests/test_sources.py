@@ -1014,6 +1014,8 @@ def test_include_role_runs_its_role_again_and_a_roles_entry_only_when_the_role_a
     (repo / "roles" / "bps" / "meta").mkdir()
     (repo / "roles" / "bps" / "meta" / "main.yml").write_text("allow_duplicates: true\n")
     assert _hostname_finding(lint(repo)) == {"bps_1", "bps_2"}
+    (repo / "site.yml").write_text("- hosts: bps\n" + again.replace("{name: bps}", "{name: bps, allow_duplicates: false}"))
+    assert _hostname_finding(lint(repo)) == {"bps_1"}  # the task's allow_duplicates overrides the role's meta
 
 
 def test_roles_including_themselves_twice_stop_at_a_bound_with_a_finding(tmp_path):

@@ -1,9 +1,10 @@
 """Ansible: an inventory, its group_vars/host_vars, and the roles whose Jinja2 templates render a BPS node's files.
 
-Every host a play applies such a role to is a node; the hosts of one play form one cluster. Templates are
-rendered with Jinja2 (Ansible's engine; Ansible itself is not needed). Variables come, lowest first, from the
-role's defaults, group_vars/all, group_vars of each group of the host (parents first), the inventory line,
-host_vars of the host, and the role's vars. A filter or lookup only Ansible has is one finding naming it
+Every host a play applies such a role to is a node (one node, however many plays configure it); the hosts of one
+play form one cluster. Templates are rendered with Jinja2 (Ansible's engine; Ansible itself is not needed).
+Variables come, lowest first, from the role's defaults, group_vars/all, group_vars of each group of the host
+(parents first), the inventory line, host_vars of the host, then what the play sets (roles.py: play vars,
+vars_files, role vars, include_vars, set_fact, role parameters). A filter or lookup only Ansible has is one finding naming it
 and the template line; the run goes on with the other templates."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What an Ansible play runs for one host: its roles in the order Ansible runs them, with each role's
-``meta/main.yml`` dependencies and the roles its tasks include or import, and the facts its ``set_fact``
-tasks set. A role split into several roles, or one that sets facts, then renders as Ansible would render it: a
+``meta/main.yml`` dependencies and the roles its tasks include or import, the facts its ``set_fact``
+tasks set and the files its ``vars_files`` and ``include_vars`` read. A role split into several roles, or one that sets facts, then renders as Ansible would render it: a
 ``template`` task with the variables it sees where it runs (the facts set before it, in this play or an earlier one;
 the ``vars:`` of the role invocation it is in).
 
@@ -391,7 +391,8 @@ class _Walk:
                     dynamic = module == "include_role"
                     frame = _frame(None if dynamic else given, given if dynamic else None, where, private=not public)
                     # each include_role/import_role task runs its role again, unless it says allow_duplicates: false
-                    again = _true(options.get("allow_duplicates"), default=True) or None
+                    # (which overrides the role's meta, as the module's documentation says)
+                    again = _true(options.get("allow_duplicates"), default=True)
                     self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1, frame, again)
             elif module in _INCLUDE_TASKS:
                 options = _options(args)
