@@ -1082,3 +1082,22 @@ def test_a_template_several_hosts_render_gets_no_patch_giving_all_one_hosts_valu
         shown = err.split(f"axis2.xml.j2 (rendered for {host}): ", 1)[1].split("bps-lint: ", 1)[0]
         assert "the hosts it is rendered for need different values here" in shown
         assert f'+        <parameter name="localMemberHost">{address}</parameter>' in shown
+
+
+def test_json_and_sarif_give_no_byte_patch_of_a_template_whose_hosts_need_different_values(tmp_path, capsys):
+    repo = _clustered(_copy(tmp_path))
+    main([str(repo), "--format", "json"])
+    loopback = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "BPS308"]
+    assert len(loopback) == 2 and all(f["fix"] is None for f in loopback)
+    main([str(repo), "--format", "sarif"])
+    results = [r for r in json.loads(capsys.readouterr().out)["runs"][0]["results"] if r["ruleId"] == "BPS308"]
+    assert len(results) == 2 and not any("fixes" in r for r in results)
+    # one host's own fix (bps_2's address, bps_1 keeping the one written) is no patch of the template either
+    axis2 = repo / TEMPLATES / "axis2" / "axis2.xml.j2"
+    axis2.write_text(axis2.read_text().replace('"localMemberHost">127.0.0.1<', '"localMemberHost">10.0.0.11<'))
+    main([str(repo), "--format", "json"])
+    shared = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "BPS305"]
+    assert [(f["node"], f["line"], f["fix"]) for f in shared] == [("bps_1", 653, None), ("bps_2", 653, None)]
+    assert main([str(repo), "--diff", "--unsafe-fixes"]) == 1
+    out, err = capsys.readouterr()
+    assert "localMemberHost" not in out and '+        <parameter name="localMemberHost">10.0.0.12</parameter>' in err

@@ -133,11 +133,42 @@ def unified_diff(change: FileChange) -> bytes:
     return "".join(out).encode("latin-1")
 
 
+_DIFFERING = "<differing>"  # a key of the cache no path has
+
+
+def replacement_cache(findings) -> dict:
+    """The ``cache`` of byte_replacements for a run's findings, knowing their suggested fixes in a template that
+    differ between the hosts it renders for (each host's own address): those get no byte patch of the template."""
+    cache: dict = {}
+    fixes = [f.fix for f in findings if getattr(f, "fix", None) and f.fix.suggested]
+    found = [(id(fix), fix.edits[0].source, _suggested_replacements(fix, cache)) for fix in fixes]
+    cache[_DIFFERING] = {key for key, _, rs in found if rs is not None} - _faithful(found)
+    return cache
+
+
+def _faithful(found: list[tuple[int, object, list | None]]) -> set[int]:
+    """The keys of the (key, rendered source, replacements in the user's file) whose replacements may patch that
+    file: no other rendering of it needs a different change at the same place, and when it is a template several
+    hosts render (``renderings``), each of them needs that same change; else the patch would give every host one
+    host's value (its own address), and each host's rendered text is shown instead."""
+    ok = set()
+    for key, source, rs in found:
+        if rs is None:
+            continue
+        others = [(k, r) for k, s, f in found if k != key and s.path == source.path for r in f or ()]
+        if any(r != o and (r.start < o.end and o.start < r.end or r.start == o.start) for r in rs for _, o in others):
+            continue
+        if all(1 + len({k for k, o in others if o == r}) >= getattr(source, "renderings", 1) for r in rs):
+            ok.add(key)
+    return ok
+
+
 def byte_replacements(fix, cache: dict) -> list | None:
     """The byte replacements of ``fix`` in its file as it is now (for JSON and SARIF), or None when they
-    cannot be worked out; ``cache`` keeps each file's bytes for the run."""
+    cannot be worked out or differ between the hosts its template renders for; ``cache`` keeps each file's bytes
+    for the run (replacement_cache)."""
     if fix and fix.suggested:
-        return _suggested_replacements(fix, cache)
+        return None if id(fix) in cache.get(_DIFFERING, ()) else _suggested_replacements(fix, cache)
     if not fix or not fix.writable:
         return None
     path = fix.edits[0].loc.path
@@ -209,11 +240,9 @@ def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
         found = None if problem or original is None else _onto(original, source, rendered)
         mapped.setdefault(source.path, [original, [], 0, set()])
         onto.append((source, FileChange(f"{source.path} (rendered)", source.path, source.data, after, applied, frozenset(rules)), found, nodes))
-    # A template rendered for several hosts: the same edit once; edits that differ at one place (each host's own
-    # address) are no patch of the template, which would give every host one host's value: each host's rendered text.
+    faithful = _faithful([(id(source), source, found) for source, _, found, _ in onto])
     for source, change, found, nodes in onto:
-        others = [r for other, _, rs, _ in onto if other is not source and other.path == source.path for r in rs or ()]
-        if found is not None and any(r != o and (r.start < o.end and o.start < r.end or r.start == o.start) for r in found for o in others):
+        if found is not None and id(source) not in faithful:
             name = f"{source.path} (rendered for {', '.join(dict.fromkeys(n for n in nodes if n))})"
             out.append(Suggestion(change._replace(path=name), False, True))
         elif found is None:

@@ -14,6 +14,7 @@ import json
 import os
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -560,6 +561,9 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         if nodes:
             name = settings.get("group") or _cluster_name(inventory, hosts, play.hosts)
             found.append(ClusterSource(name=name, path=display(play.playbook), nodes=nodes, databases={}))
+    renderings = Counter(f.path for node in placed.values() for f in node.files.values())
+    for node in placed.values():  # a fix in a template several hosts render is a patch of it only if each needs it
+        node.files.update({rel: f._replace(renderings=renderings[f.path]) for rel, f in node.files.items() if renderings[f.path] > 1})
     return found
 
 
