@@ -1101,3 +1101,23 @@ def test_json_and_sarif_give_no_byte_patch_of_a_template_whose_hosts_need_differ
     assert main([str(repo), "--diff", "--unsafe-fixes"]) == 1
     out, err = capsys.readouterr()
     assert "localMemberHost" not in out and '+        <parameter name="localMemberHost">10.0.0.12</parameter>' in err
+
+
+@pytest.mark.parametrize(
+    "line, machine",
+    [
+        ("bps_1 ansible_host=[ip_address] ansible_user=[ssh_user]", None),  # wso2/ansible-ei's placeholder
+        ("bps_1 ansible_host=10.0.0.11", "10.0.0.11"),
+        ("bps1.example.com", "bps1.example.com"),
+        ("bps_1", None),
+    ],
+)
+def test_a_hosts_machine_is_its_ansible_host_or_its_name_when_that_is_an_address(tmp_path, line, machine):
+    from linter.discover.walk import discover
+
+    repo = _copy(tmp_path)
+    inventory = repo / "dev" / "inventory"
+    inventory.write_text(inventory.read_text().replace("bps_1 ansible_host=10.0.0.11 ansible_user=wso2", line))
+    (repo / "dev" / "host_vars" / "bps_1.yml").rename(repo / "dev" / "host_vars" / f"{line.split()[0]}.yml")
+    hosts = {n.name: n.settings.host for c in discover([str(repo)]).clusters for n in c.nodes}
+    assert hosts == {line.split()[0]: machine, "bps_2": "10.0.0.12"}

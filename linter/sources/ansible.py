@@ -605,6 +605,8 @@ def _machine(host: str, variables: dict) -> str | None:
     """The machine a host runs on, as bps-lint.toml's ``host`` gives it: its ``ansible_host`` (inventory, host_vars),
     else the inventory name when that is an address or a DNS name (``bps1.example.com``, not ``bps_1``)."""
     address = str(variables.get("ansible_host") or "").strip()
+    if address and not re.fullmatch(r"[\w.:%-]+", address):
+        return None  # a placeholder left in the inventory ("[ip_address]" in wso2/ansible-ei): the machine is unknown
     return address or (host if "." in host or ":" in host else None)
 
 
