@@ -979,12 +979,14 @@ def test_vars_files_rank_above_host_vars_and_play_vars(tmp_path):
     (repo / "dev" / "group_vars" / "bps.yml").write_text("env: dev\n")
     (repo / "site.yml").write_text(
         "- hosts: bps\n  vars:\n    hostname: play.example.com\n  vars_files:\n    - 'vars/{{ env }}.yml'\n    - [vars/none.yml, vars/dev.yml]\n"
-        "    - vars/missing.yml\n  roles:\n    - bps\n"
+        "    - vars/missing.yml\n    - \"vars/{{ lookup('env', 'ENV') }}.yml\"\n  roles:\n    - bps\n"
     )
     result = lint(repo)
     named = {f.node: f.message for f in result.findings if f.rule == "BPS708" and "HostName" in f.message}
     assert set(named) == {"bps_1", "bps_2"} and all(m.endswith("set in " + str(repo / "vars" / "dev.yml") + ")") for m in named.values())
     assert {(f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if "'vars/missing.yml'" in f.message} == {("site.yml", 7)}
+    (lookup,) = [f for f in result.findings if "lookup('env'" in f.message]
+    assert lookup.loc.line == 8 and lookup.message.endswith("its variables are not read")
 
 
 def test_include_vars_hold_for_the_tasks_after_it_below_set_fact(tmp_path):

@@ -182,7 +182,7 @@ class _Walk:
         playbook, at = self.play.playbook, line(entry)
         names = _plain(entry) if isinstance(_plain(entry), list) else [_plain(entry)]
         for name in names:
-            name = self.rendered(name, playbook, at, "vars_files entry")
+            name = self.rendered(name, playbook, at, "vars_files entry", "its variables are not read")
             if name is _UNKNOWN:
                 return  # reported by rendered()
             path = os.path.join(os.path.dirname(playbook), str(name))
@@ -199,7 +199,7 @@ class _Walk:
         if "dir" in options:
             self.report(path, at, "include_vars of a folder (dir:) is not followed; its variables are not read")
             return
-        name = self.rendered(options.get("file", options.get("_raw")), path, at, "include_vars")
+        name = self.rendered(options.get("file", options.get("_raw")), path, at, "include_vars", "its variables are not read")
         if name is _UNKNOWN or self.load_vars is None:
             return  # reported by rendered()
         # where Ansible looks: the role's vars/ and folder, the tasks file's, the playbook's
@@ -433,15 +433,13 @@ class _Walk:
             else:
                 self.run.unresolved.append(name)
 
-    def rendered(self, value, path: str, at: int, what: str):
+    def rendered(self, value, path: str, at: int, what: str, then: str = "templates see it unset"):
         """``value`` with its Jinja2 expressions rendered for this host; _UNKNOWN (reported) when they cannot be."""
         if self.decide is None:
             return value if not _templated(value) else _UNKNOWN
         result = self.decide.render(value, self.variables())
         if result is _UNKNOWN:
-            self.report(
-                path, at, f"{what} cannot be rendered here ('{_short(value)}' needs a lookup or a value known only when Ansible runs); templates see it unset"
-            )
+            self.report(path, at, f"{what} cannot be rendered here ('{_short(value)}' needs a lookup or a value known only when Ansible runs); {then}")
         return result
 
 
