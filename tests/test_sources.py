@@ -518,9 +518,19 @@ def test_kubernetes_page_shows_real_findings(monkeypatch):
     assert _covered(shown, reported) == []
 
 
-def test_ansible_page_shows_real_findings():
+def test_ansible_page_shows_real_findings(tmp_path, monkeypatch, capsys):
     shown = _shown("ansible.md")
     assert len(shown) == 3 and _covered(shown, _reported(lint(TWO_HOSTS))) == []
+    # the worked example's lines are what bps-lint prints, word for word
+    import re
+
+    (block,) = re.findall(r"```console\n\$ bps-lint ansible-ei/\n(.*?)```", (REPO / "docs" / "sources" / "ansible.md").read_text(), re.S)
+    shutil.copytree(TWO_HOSTS, tmp_path / "ansible-ei")
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main(["ansible-ei/"]) == 1
+    printed = capsys.readouterr().out.splitlines()
+    assert [line for line in block.splitlines() if line != "..." and line not in printed] == []
 
 
 @needs_corpus
@@ -1075,3 +1085,199 @@ def test_a_kustomize_overlays_patch_is_not_a_workload_of_its_own(tmp_path, liste
     (prod / "mounts.yaml").write_text(workload.replace("  namespace: wso2\n", "").replace("image: wso2/wso2bps:3.6.0", "image: wso2/wso2bps:3.6.0-prod"))
     result = lint(tmp_path / "k8s")
     assert (result.nodes, result.clusters, result.files) == (1, 1, 2)
+
+
+# --- Ansible: playbooks importing playbooks, play-level task files, vars files, re-runs, one node per host ----
+
+
+def _hostname_finding(result):
+    """The hosts whose carbon.xml HostName BPS708 reports as 'localhost' (bps_1's host_vars set it)."""
+    return {f.node for f in result.findings if f.rule == "BPS708" and "HostName" in f.message}
+
+
+def test_a_playbook_importing_playbooks_runs_them_in_place_and_their_facts_carry(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "facts.yml").write_text("- hosts: bps\n  tasks:\n    - set_fact:\n        hostname: bps.example.com\n")
+    (repo / "bps.yml").write_text("- hosts: bps\n  roles:\n    - bps\n")
+    (repo / "site.yml").write_text(
+        "- import_playbook: facts.yml\n- name: common\n  hosts: all\n  roles: [common]\n"
+        "- import_playbook: bps.yml\n- import_playbook: missing.yml\n- import_playbook: '{{ env }}.yml'\n- import_playbook: ../outside.yml\n"
+    )
+    (tmp_path / "outside.yml").write_text("- hosts: bps\n  roles: [bps]\n")  # out of the folder checked: not read
+    result = lint(repo)
+    assert (result.nodes, result.clusters) == (2, 1)  # bps.yml's play once, as site.yml runs it
+    assert {f.node for f in result.findings if f.rule == "BPS301"} == {"bps_1", "bps_2"}
+    assert _hostname_finding(result) == set()  # facts.yml's set_fact holds in the later play of the run
+    imports = {(f.loc.path.rsplit("/", 1)[-1], f.loc.line, f.message.split("'")[1]) for f in result.findings if "import_playbook" in f.message}
+    assert imports == {("site.yml", 6, "missing.yml"), ("site.yml", 7, "{{ env }}.yml"), ("site.yml", 8, "../outside.yml")}
+    (repo / "site.yml").write_text("- import_playbook: bps.yml\n")  # without facts.yml, bps_1 keeps its host_vars' localhost
+    assert _hostname_finding(lint(repo)) == {"bps_1"}
+
+
+def test_a_plays_own_task_files_are_followed_to_the_roles_and_templates_they_run(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "tasks").mkdir()
+    (repo / "tasks" / "bps.yml").write_text("- include_role:\n    name: bps\n")
+    (repo / "site.yml").write_text("- hosts: bps\n  tasks:\n    - include_tasks: tasks/bps.yml\n    - import_tasks: tasks/none.yml\n")
+    result = lint(repo)
+    assert (result.nodes, result.clusters) == (2, 1) and ("BPS708", "bps_1", "carbon.xml.j2", 47) in found(result)
+    assert ("site.yml", 4) in {(f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if "tasks/none.yml" in f.message}
+    # a template task outside any role: its src in templates/ beside the playbook
+    (repo / "roles" / "bps" / "templates").rename(repo / "templates")
+    (repo / "tasks" / "bps.yml").write_text("- template:\n    src: carbon-home/wso2/business-process/conf/carbon.xml.j2\n    dest: /opt/bps/conf/carbon.xml\n")
+    result = lint(repo)
+    assert result.nodes == 2 and ("BPS708", "bps_1", "carbon.xml.j2", 47) in found(result)
+    assert all(f.loc.path.startswith(f"{repo}/templates/") for f in result.findings if f.rule == "BPS708")
+
+
+def test_vars_files_rank_above_host_vars_and_play_vars(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "vars").mkdir()
+    (repo / "vars" / "dev.yml").write_text("hostname: localhost\n")
+    (repo / "dev" / "group_vars" / "bps.yml").write_text("env: dev\n")
+    (repo / "site.yml").write_text(
+        "- hosts: bps\n  vars:\n    hostname: play.example.com\n  vars_files:\n    - 'vars/{{ env }}.yml'\n    - [vars/none.yml, vars/dev.yml]\n"
+        "    - vars/missing.yml\n    - \"vars/{{ lookup('env', 'ENV') }}.yml\"\n  roles:\n    - bps\n"
+    )
+    result = lint(repo)
+    named = {f.node: f.message for f in result.findings if f.rule == "BPS708" and "HostName" in f.message}
+    assert set(named) == {"bps_1", "bps_2"} and all(m.endswith("set in " + str(repo / "vars" / "dev.yml") + ")") for m in named.values())
+    assert {(f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if "'vars/missing.yml'" in f.message} == {("site.yml", 7)}
+    (lookup,) = [f for f in result.findings if "lookup('env'" in f.message]
+    assert lookup.loc.line == 8 and lookup.message.endswith("its variables are not read")
+
+
+def test_include_vars_hold_for_the_tasks_after_it_below_set_fact(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "roles" / "bps" / "vars").mkdir()
+    (repo / "roles" / "bps" / "vars" / "local.yml").write_text("hostname: localhost\n")
+    (repo / "roles" / "bps" / "vars" / "late.yml").write_text("hostname: late.example.com\n")
+    loop = "- template:\n    src: '{{ item.src }}'\n    dest: '{{ item.dest }}'\n  loop: '{{ config_files }}'\n"
+    _tasks(repo, "- include_vars: local.yml\n" + loop + "- include_vars:\n    file: late.yml\n- include_vars: missing.yml\n")
+    result = lint(repo)
+    assert _hostname_finding(result) == {"bps_1", "bps_2"}  # bps_2's host_vars lose to include_vars; late.yml comes after the template
+    assert ("main.yml", 8) in {(f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if "include_vars 'missing.yml'" in f.message}
+    _tasks(repo, "- set_fact:\n    hostname: fact.example.com\n- include_vars: local.yml\n" + loop)
+    assert _hostname_finding(lint(repo)) == set()  # set_fact ranks above include_vars
+
+
+def test_include_role_runs_its_role_again_and_a_roles_entry_only_when_the_role_allows_duplicates(tmp_path):
+    repo = _copy(tmp_path)
+    again = "  tasks:\n    - include_role: {name: bps}\n    - set_fact: {hostname: localhost}\n    - include_role: {name: bps}\n"
+    (repo / "site.yml").write_text("- hosts: bps\n" + again)
+    assert _hostname_finding(lint(repo)) == {"bps_1", "bps_2"}  # the second run, after the fact, is the one kept
+    (repo / "site.yml").write_text("- hosts: bps\n" + again.replace("{name: bps}", "{name: bps, allow_duplicates: false}"))
+    assert _hostname_finding(lint(repo)) == {"bps_1"}
+    _tasks(repo, "- set_fact: {hostname: localhost}\n", role="common")
+    (repo / "site.yml").write_text("- hosts: bps\n  roles: [bps, common, bps]\n")
+    assert _hostname_finding(lint(repo)) == {"bps_1"}  # the same role with the same parameters runs once in a play
+    (repo / "roles" / "bps" / "meta").mkdir()
+    (repo / "roles" / "bps" / "meta" / "main.yml").write_text("allow_duplicates: true\n")
+    assert _hostname_finding(lint(repo)) == {"bps_1", "bps_2"}
+    (repo / "site.yml").write_text("- hosts: bps\n" + again.replace("{name: bps}", "{name: bps, allow_duplicates: false}"))
+    assert _hostname_finding(lint(repo)) == {"bps_1"}  # the task's allow_duplicates overrides the role's meta
+
+
+def test_roles_including_themselves_twice_stop_at_a_bound_with_a_finding(tmp_path):
+    repo = _copy(tmp_path)
+    _tasks(repo, "- include_role: {name: loop}\n- include_role: {name: loop}\n", role="loop")
+    (repo / "site.yml").write_text("- hosts: bps\n  roles: [bps]\n  tasks:\n    - include_role: {name: loop}\n")
+    result = lint(repo)
+    assert result.nodes == 2 and any("roles and tasks files run more than 1000 times in one play" in f.message for f in result.findings)
+    _tasks(repo, "- include_tasks: main.yml\n", role="loop")
+    result = lint(repo)
+    assert ("main.yml", 1) in {(f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if "(a loop)" in f.message}
+
+
+def test_a_role_run_again_follows_its_included_task_files_again(tmp_path):
+    repo = _copy(tmp_path)
+    main_yml = repo / "roles" / "bps" / "tasks" / "main.yml"
+    main_yml.rename(main_yml.with_name("configure.yml"))
+    _tasks(repo, "- include_tasks: configure.yml\n")
+    (repo / "site.yml").write_text(
+        "- hosts: bps\n  tasks:\n    - include_role: {name: bps}\n    - set_fact: {hostname: localhost}\n    - include_role: {name: bps}\n"
+    )
+    assert _hostname_finding(lint(repo)) == {"bps_1", "bps_2"}
+
+
+def test_a_host_two_plays_configure_is_one_node_with_the_files_the_last_play_writes(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "site.yml").write_text(
+        "- hosts: bps\n  roles: [bps]\n- hosts: bps_2\n  tasks:\n    - set_fact: {hostname: localhost}\n    - include_role: {name: bps}\n"
+    )
+    result = lint(repo)
+    assert (result.nodes, result.clusters, result.cluster_names) == (2, 1, ["bps"])
+    assert sorted(f.node for f in result.findings if f.rule == "BPS301") == ["bps_1", "bps_2"]  # once per host
+    assert _hostname_finding(result) == {"bps_1", "bps_2"}  # bps_2's carbon.xml is the second play's
+
+
+def _clustered(repo):
+    axis2 = repo / TEMPLATES / "axis2" / "axis2.xml.j2"
+    axis2.write_text(
+        axis2.read_text().replace('HazelcastClusteringAgent"\n                enable="false"', 'HazelcastClusteringAgent"\n                enable="true"')
+    )
+    return repo
+
+
+def test_hosts_on_machines_of_their_own_do_not_share_a_loopback_member_address(tmp_path):
+    """The inventory's ansible_host is the machine a node runs on, as bps-lint.toml's host is: two hosts at
+    10.0.0.11 and 10.0.0.12 advertising 127.0.0.1:4000 do not collide (BPS305) but cannot reach each other (BPS308)."""
+    repo = _clustered(_copy(tmp_path))
+    inventory = repo / "dev" / "inventory"
+    inventory.write_text(inventory.read_text().replace("bps_2 ansible_host=10.0.0.12 ", "bps_2 "))
+    (repo / "dev" / "host_vars" / "bps_2.yml").write_text("ansible_host: 10.0.0.12\n")  # the machine from host_vars
+    result = lint(repo)
+    assert not [f for f in result.findings if f.rule == "BPS305"]
+    loopback = [f for f in result.findings if f.rule == "BPS308"]
+    assert {(f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in loopback} == {("bps_1", "axis2.xml.j2", 653), ("bps_2", "axis2.xml.j2", 653)}
+    assert all("(10.0.0.11, 10.0.0.12)" in f.message for f in loopback)
+
+
+def test_a_template_several_hosts_render_gets_no_patch_giving_all_one_hosts_value(tmp_path, capsys):
+    repo = _clustered(_copy(tmp_path))
+    assert main([str(repo), "--diff", "--unsafe-fixes"]) == 1
+    out, err = capsys.readouterr()
+    assert "localMemberHost" not in out  # a patch of axis2.xml.j2 would give both hosts one host's address
+    for host, address in (("bps_1", "10.0.0.11"), ("bps_2", "10.0.0.12")):
+        shown = err.split(f"axis2.xml.j2 (rendered for {host}): ", 1)[1].split("bps-lint: ", 1)[0]
+        assert "the hosts it is rendered for need different values here" in shown
+        assert f'+        <parameter name="localMemberHost">{address}</parameter>' in shown
+
+
+def test_json_and_sarif_give_no_byte_patch_of_a_template_whose_hosts_need_different_values(tmp_path, capsys):
+    repo = _clustered(_copy(tmp_path))
+    main([str(repo), "--format", "json"])
+    loopback = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "BPS308"]
+    assert len(loopback) == 2 and all(f["fix"] is None for f in loopback)
+    main([str(repo), "--format", "sarif"])
+    results = [r for r in json.loads(capsys.readouterr().out)["runs"][0]["results"] if r["ruleId"] == "BPS308"]
+    assert len(results) == 2 and not any("fixes" in r for r in results)
+    # one host's own fix (bps_2's address, bps_1 keeping the one written) is no patch of the template either
+    axis2 = repo / TEMPLATES / "axis2" / "axis2.xml.j2"
+    axis2.write_text(axis2.read_text().replace('"localMemberHost">127.0.0.1<', '"localMemberHost">10.0.0.11<'))
+    main([str(repo), "--format", "json"])
+    shared = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["rule"] == "BPS305"]
+    assert [(f["node"], f["line"], f["fix"]) for f in shared] == [("bps_1", 653, None), ("bps_2", 653, None)]
+    assert main([str(repo), "--diff", "--unsafe-fixes"]) == 1
+    out, err = capsys.readouterr()
+    assert "localMemberHost" not in out and '+        <parameter name="localMemberHost">10.0.0.12</parameter>' in err
+
+
+@pytest.mark.parametrize(
+    "line, machine",
+    [
+        ("bps_1 ansible_host=[ip_address] ansible_user=[ssh_user]", None),  # wso2/ansible-ei's placeholder
+        ("bps_1 ansible_host=10.0.0.11", "10.0.0.11"),
+        ("bps1.example.com", "bps1.example.com"),
+        ("bps_1", None),
+    ],
+)
+def test_a_hosts_machine_is_its_ansible_host_or_its_name_when_that_is_an_address(tmp_path, line, machine):
+    from linter.discover.walk import discover
+
+    repo = _copy(tmp_path)
+    inventory = repo / "dev" / "inventory"
+    inventory.write_text(inventory.read_text().replace("bps_1 ansible_host=10.0.0.11 ansible_user=wso2", line))
+    (repo / "dev" / "host_vars" / "bps_1.yml").rename(repo / "dev" / "host_vars" / f"{line.split()[0]}.yml")
+    hosts = {n.name: n.settings.host for c in discover([str(repo)]).clusters for n in c.nodes}
+    assert hosts == {line.split()[0]: machine, "bps_2": "10.0.0.12"}

@@ -133,11 +133,42 @@ def unified_diff(change: FileChange) -> bytes:
     return "".join(out).encode("latin-1")
 
 
+_DIFFERING = "<differing>"  # a key of the cache no path has
+
+
+def replacement_cache(findings) -> dict:
+    """The ``cache`` of byte_replacements for a run's findings, knowing their suggested fixes in a template that
+    differ between the hosts it renders for (each host's own address): those get no byte patch of the template."""
+    cache: dict = {}
+    fixes = [f.fix for f in findings if getattr(f, "fix", None) and f.fix.suggested]
+    found = [(id(fix), fix.edits[0].source, _suggested_replacements(fix, cache)) for fix in fixes]
+    cache[_DIFFERING] = {key for key, _, rs in found if rs is not None} - _faithful(found)
+    return cache
+
+
+def _faithful(found: list[tuple[int, object, list | None]]) -> set[int]:
+    """The keys of the (key, rendered source, replacements in the user's file) whose replacements may patch that
+    file: no other rendering of it needs a different change at the same place, and when it is a template several
+    hosts render (``renderings``), each of them needs that same change; else the patch would give every host one
+    host's value (its own address), and each host's rendered text is shown instead."""
+    ok = set()
+    for key, source, rs in found:
+        if rs is None:
+            continue
+        others = [(k, r) for k, s, f in found if k != key and s.path == source.path for r in f or ()]
+        if any(r != o and (r.start < o.end and o.start < r.end or r.start == o.start) for r in rs for _, o in others):
+            continue
+        if all(1 + len({k for k, o in others if o == r}) >= getattr(source, "renderings", 1) for r in rs):
+            ok.add(key)
+    return ok
+
+
 def byte_replacements(fix, cache: dict) -> list | None:
     """The byte replacements of ``fix`` in its file as it is now (for JSON and SARIF), or None when they
-    cannot be worked out; ``cache`` keeps each file's bytes for the run."""
+    cannot be worked out or differ between the hosts its template renders for; ``cache`` keeps each file's bytes
+    for the run (replacement_cache)."""
     if fix and fix.suggested:
-        return _suggested_replacements(fix, cache)
+        return None if id(fix) in cache.get(_DIFFERING, ()) else _suggested_replacements(fix, cache)
     if not fix or not fix.writable:
         return None
     path = fix.edits[0].loc.path
@@ -173,6 +204,7 @@ class Suggestion(Record):
 
     change: FileChange
     applies: bool  # the diff is of the user's file (patch applies it); else of the rendered text, for reading
+    differs: bool = False  # not applied as the hosts a template renders for need different values there
 
 
 def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
@@ -181,10 +213,14 @@ def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
     for finding in findings:
         fix = getattr(finding, "fix", None)
         if fix and fix.suggested and (fix.safe or unsafe):
-            by_source.setdefault(fix.edits[0].source, []).append((finding.rule, fix))
+            # each host's rendering apart, even when equal: one host's fix is not another's
+            entry = by_source.setdefault(id(fix.edits[0].source), (fix.edits[0].source, [], []))
+            entry[1].append((finding.rule, fix))
+            entry[2].append(finding.node)
     mapped: dict[str, list] = {}  # the user's file -> (replacements in it, fixes, rules)
     out = []
-    for source, fixes in by_source.items():
+    onto = []  # (source, FileChange of its rendered text, replacements in the user's file or None)
+    for source, fixes, nodes in by_source.values():
         edits, applied, rules = [], 0, set()
         for rule, fix in fixes:
             try:
@@ -202,18 +238,20 @@ def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
             continue
         original, problem = read_bytes(source.path) if source.path != "<stdin>" else (None, True)
         found = None if problem or original is None else _onto(original, source, rendered)
-        entry = mapped.setdefault(source.path, [original, [], 0, set()])
-        if found is not None:  # a template rendered for several hosts: the same edit once, a different one at the same place not at all
-            found = [r for r in found if r not in entry[1]]
-            if any(r.start < o.end and o.start < r.end or r.start == o.start for r in found for o in entry[1]):
-                found = None
-        if found is None:
-            name = f"{source.path} (rendered)"
-            out.append(Suggestion(FileChange(name, source.path, source.data, after, applied, frozenset(rules)), False))
+        mapped.setdefault(source.path, [original, [], 0, set()])
+        onto.append((source, FileChange(f"{source.path} (rendered)", source.path, source.data, after, applied, frozenset(rules)), found, nodes))
+    faithful = _faithful([(id(source), source, found) for source, _, found, _ in onto])
+    for source, change, found, nodes in onto:
+        if found is not None and id(source) not in faithful:
+            name = f"{source.path} (rendered for {', '.join(dict.fromkeys(n for n in nodes if n))})"
+            out.append(Suggestion(change._replace(path=name), False, True))
+        elif found is None:
+            out.append(Suggestion(change, False))
         else:
-            entry[1].extend(found)
-            entry[2] += applied
-            entry[3].update(rules)
+            entry = mapped[source.path]
+            entry[1].extend(r for r in found if r not in entry[1])
+            entry[2] += change.fixes
+            entry[3].update(change.rules)
     for path, (original, found, applied, rules) in mapped.items():
         if not found:
             continue

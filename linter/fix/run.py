@@ -123,6 +123,13 @@ def show_suggestions(result, unsafe: bool, out=None) -> int:
                 f"for {change.fixes} finding(s), to make by hand in the files it came from:\n"
             )
             sys.stderr.write(diff.decode("utf-8", errors="replace"))
+        elif suggestion.differs:
+            sys.stderr.write(
+                f"bps-lint: {clean(change.path)}: conf text rendered from a template is not written by --fix, and the hosts it is rendered for "
+                f"need different values here (a variable each host sets would give each its own); the change to this host's conf text, "
+                f"for {change.fixes} finding(s), to make by hand:\n"
+            )
+            sys.stderr.write(diff.decode("utf-8", errors="replace"))
         else:
             sys.stderr.write(
                 f"bps-lint: {clean(change.path)}: conf text held in a manifest or rendered from a template is not written by --fix, and this "

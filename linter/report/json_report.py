@@ -21,7 +21,9 @@ def _fix(fix, cache: dict) -> dict | None:
 
 
 def render(result: RunResult, engine, settings) -> str:
-    cache: dict = {}
+    from linter.fix.apply import replacement_cache
+
+    cache = replacement_cache(result.findings)  # each file read once; fixes differing between a template's hosts left out
     findings = [
         {
             "rule": f.rule,

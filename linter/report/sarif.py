@@ -57,7 +57,9 @@ def render(result: RunResult, engine, settings) -> str:
     ]
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = []
-    cache: dict = {}
+    from linter.fix.apply import replacement_cache
+
+    cache = replacement_cache(result.findings)  # each file read once; fixes differing between a template's hosts left out
     for f in result.findings:
         region = {"startLine": f.loc.line or 1}
         if f.loc.column:

@@ -1,9 +1,10 @@
 """Ansible: an inventory, its group_vars/host_vars, and the roles whose Jinja2 templates render a BPS node's files.
 
-Every host a play applies such a role to is a node; the hosts of one play form one cluster. Templates are
-rendered with Jinja2 (Ansible's engine; Ansible itself is not needed). Variables come, lowest first, from the
-role's defaults, group_vars/all, group_vars of each group of the host (parents first), the inventory line,
-host_vars of the host, and the role's vars. A filter or lookup only Ansible has is one finding naming it
+Every host a play applies such a role to is a node (one node, however many plays configure it); the hosts of one
+play form one cluster. Templates are rendered with Jinja2 (Ansible's engine; Ansible itself is not needed).
+Variables come, lowest first, from the role's defaults, group_vars/all, group_vars of each group of the host
+(parents first), the inventory line, host_vars of the host, then what the play sets (roles.py: play vars,
+vars_files, role vars, include_vars, set_fact, role parameters). A filter or lookup only Ansible has is one finding naming it
 and the template line; the run goes on with the other templates."""
 
 from __future__ import annotations
@@ -13,19 +14,21 @@ import json
 import os
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Mapping
 
 from linter.discover.manifest import NodeSettings
-from linter.parse.location import Loc
+from linter.parse.location import Loc, inside
 from linter.parse.xmlfile import read_bytes
 from linter.records import Record
 from linter.sources.files import SourceFile
 from linter.sources import kubernetes
 from linter.sources.kubernetes import place
 from linter.sources.roles import Decide, Play, follow, native, reachable
-from linter.sources.yamlnodes import MAX_EXPANDED_NODES, YamlProblem, documents, get, plain
+from linter.sources.yamlnodes import MAX_EXPANDED_NODES, YamlProblem, documents, get, pairs, plain
 
 _SCRIPT = "bin/wso2server.sh"
+MAX_IMPORT_DEPTH = 16  # playbooks importing playbooks: a loop stops here
 MAX_VAR_PASSES = 5  # a variable holding "{{ other }}" is rendered again, as Ansible does lazily
 
 
@@ -353,23 +356,94 @@ def _expand(env, variables: dict) -> dict:
     return variables
 
 
-def read_playbook(path: str, data: bytes, root: str | None = None) -> tuple[list[Play], YamlProblem | None]:
-    """The plays of a playbook, or none (a task list, a vars file); and why the file is not valid YAML, if it is not."""
+_IMPORT_PLAYBOOK = ("import_playbook", "ansible.builtin.import_playbook", "ansible.legacy.import_playbook")
+
+
+class Playbook(Record):
+    plays: list[Play]  # its plays in the order they run, those of the playbooks it imports in their place
+    problem: YamlProblem | None  # why the file is not valid YAML, if it is not
+    imported: set[str]  # the real paths of the playbooks it imports: not run on their own
+
+
+def read_playbook(path: str, data: bytes, root: str | None = None, problems: list | None = None, display=str, top: str = "", chain=()) -> Playbook:
+    """The plays of a playbook, or none (a task list, a vars file). An ``import_playbook`` is followed where it
+    stands, relative to the importing playbook; one that names a templated, missing or looping file is a finding
+    in ``problems`` and the other plays are still read."""
     docs, problem = documents(data.decode("utf-8", errors="replace"))
     if problem or not docs:
-        return [], problem
+        return Playbook([], problem, set())
     import yaml
 
-    plays = []
     if not isinstance(docs[0], yaml.SequenceNode):
-        return [], None
-    for node in docs[0].value:
-        hosts = plain(get(node, "hosts")) if isinstance(node, yaml.MappingNode) else None
+        return Playbook([], None, set())
+    entries = [node for node in docs[0].value if isinstance(node, yaml.MappingNode)]
+    if not any(get(node, "hosts") is not None or _imported_name(node) is not None for node in entries):
+        return Playbook([], None, set())  # not a playbook (a task list, a vars file)
+    plays: list[Play] = []
+    imported: set[str] = set()
+    top = top or path
+    for node in entries:
+        at = node.start_mark.line + 1
+        name = _imported_name(node)
+        if name is not None:
+            found = _import(path, at, name, root, problems, display, top, (*chain, os.path.realpath(path)))
+            if found:
+                imported.add(os.path.realpath(found[0]))
+                plays.extend(found[1].plays)
+                imported |= found[1].imported
+            continue
+        hosts = plain(get(node, "hosts"))
         if hosts is None:
-            return [], None  # not a playbook (a task list, a vars file)
+            continue  # not a play (a stray task): Ansible refuses the playbook; the plays are still checked
         hosts = ":".join(str(h) for h in hosts) if isinstance(hosts, list) else str(hosts)
-        plays.append(Play(path, node.start_mark.line + 1, hosts, node, root))
-    return plays, None
+        plays.append(Play(path, at, hosts, node, root, top))
+    return Playbook(plays, None, imported)
+
+
+def _imported_name(node):
+    """The name an ``import_playbook`` entry gives (what was written, or "" when it is not a name); None for a play."""
+    for key, value in pairs(node):
+        if key in _IMPORT_PLAYBOOK:
+            name = plain(value)
+            return name.strip() if isinstance(name, str) else ""
+    return None
+
+
+def _import(path: str, at: int, name: str, root, problems, display, top: str, chain) -> tuple[str, Playbook] | None:
+    """The playbook an ``import_playbook`` at ``path``:``at`` names, read; None (a finding) when it cannot be."""
+
+    def report(message: str) -> None:
+        problem = (Loc(display(path), at), f"import_playbook '{name}' {message}; its plays are not checked")
+        if problems is not None and problem not in problems:
+            problems.append(problem)
+
+    if not name or "{{" in name or "{%" in name:
+        report("is not a plain file name (bps-lint does not render it)")
+        return None
+    target = os.path.normpath(os.path.join(os.path.dirname(path), name))
+    if os.path.realpath(target) in chain:
+        report("imports a playbook that imports it (a loop)")
+        return None
+    if len(chain) > MAX_IMPORT_DEPTH:
+        report(f"is more than {MAX_IMPORT_DEPTH} imports deep")
+        return None
+    readable = os.path.isfile(target) and (root is None or inside(os.path.realpath(target), root))
+    data, problem = read_bytes(target, root) if readable else (None, None)
+    if data is None:
+        report(f"names no playbook beside {os.path.basename(path)} in the folder checked")
+        return None
+    book = read_playbook(target, data, root, problems, display, top, chain)
+    if book.problem and problems is not None:
+        found = (Loc(display(target), book.problem.line), str(book.problem))
+        if found not in problems:
+            problems.append(found)
+    return target, book
+
+
+def _may_be_playbook(data: bytes) -> bool:
+    """Whether a YAML file may hold a play that renders BPS files: roles (roles:, include_role, import_role), task
+    files or templates, or an import of a playbook."""
+    return b"hosts" in data and any(word in data for word in (b"role", b"tasks", b"template")) or b"import_playbook" in data
 
 
 def _is_inventory(path: str, data: bytes) -> bool:
@@ -415,6 +489,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             settings[key] = os.path.join(manifest.base_dir, value) if key in ("inventory", "playbook") else value
     inventories: list[str] = []
     plays: list[Play] = []
+    imported: set[str] = set()
     for path, root in others:
         if "playbook" in settings and os.path.realpath(path) != os.path.realpath(settings["playbook"]):
             if path.endswith((".yml", ".yaml")) and not os.path.basename(path).startswith(("inventory", "hosts")):
@@ -424,11 +499,15 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             continue
         if _is_inventory(path, data):
             inventories.append((path, root))
-        elif path.endswith((".yml", ".yaml")) and b"hosts" in data and b"role" in data:  # roles:, include_role, import_role
-            found_plays, problem = read_playbook(path, data, root)
-            if problem and not kubernetes.is_candidate(data):  # a playbook that is not valid YAML (a manifest's is the stream's)
-                problems.append((Loc(display(path), problem.line), str(problem)))
-            plays.extend(found_plays)
+        elif path.endswith((".yml", ".yaml")) and _may_be_playbook(data):
+            book = read_playbook(path, data, root, problems, display)
+            if book.problem and not kubernetes.is_candidate(data):  # a playbook that is not valid YAML (a manifest's is the stream's)
+                problems.append((Loc(display(path), book.problem.line), str(book.problem)))
+            plays.extend(book.plays)
+            imported |= book.imported
+    # a playbook another imports runs as part of it, not on its own (unless bps-lint.toml names it)
+    named = os.path.realpath(settings["playbook"]) if "playbook" in settings else None
+    plays = [p for p in plays if os.path.realpath(p.top) not in imported or os.path.realpath(p.top) == named]
     if "inventory" in settings:
         inventories = [(settings["inventory"], None)]
     found = []
@@ -444,8 +523,10 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         return read[folder]
 
     def vars_loader(root: str | None, found: list):
-        return lambda folder: [(path, _load_vars(path, root, display, found)) for path in _vars_files(folder, "main")]
+        """The variables of a role's ``vars/`` or ``defaults/`` folder (its main file), or of one file (``file``)."""
+        return lambda target, file=False: [(path, _load_vars(path, root, display, found)) for path in ([target] if file else _vars_files(target, "main"))]
 
+    placed: dict[tuple[str, str], NodeSource] = {}  # (inventory, host) -> its node, in the cluster of the first play rendering it
     for index, play in enumerate(plays):
         if not any(role_of(folder) for folder in reachable(play)):
             continue  # no role the play may run renders BPS files
@@ -454,7 +535,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             continue
         nodes = []
         hostvars = HostVars(inventory, play.root, display, play.playbook, env)
-        earlier = [p for p in plays[:index] if p.playbook == play.playbook]  # whose facts the host keeps
+        earlier = [p for p in plays[:index] if p.top == play.top]  # whose facts the host keeps (one ansible-playbook run)
         for host in hosts:
             # Problems of this host's vars files: each is reported once (hosts share group_vars), and leaves the host's values unknown.
             vars_problems, walk_problems = [], []
@@ -470,10 +551,19 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             problems.extend(p for p in vars_problems + walk_problems if p not in problems)
             roles = [r for r in map(role_of, run.roles) if r]
             if roles:  # none when a condition this host fails guards them
-                nodes.append(_node(env, inventory, host, roles, (base, origin), run, play, display, NodeSource, bool(vars_problems)))
+                node = _node(env, inventory, host, roles, (base, origin), run, play, display, NodeSource, bool(vars_problems))
+                earlier_node = placed.get((inventory.path, host))
+                if earlier_node is None:
+                    placed[(inventory.path, host)] = node
+                    nodes.append(node)
+                else:  # a host is one node: a later play's template of a file overwrites the earlier one's
+                    earlier_node.files.update(node.files)
         if nodes:
             name = settings.get("group") or _cluster_name(inventory, hosts, play.hosts)
             found.append(ClusterSource(name=name, path=display(play.playbook), nodes=nodes, databases={}))
+    renderings = Counter(f.path for node in placed.values() for f in node.files.values())
+    for node in placed.values():  # a fix in a template several hosts render is a patch of it only if each needs it
+        node.files.update({rel: f._replace(renderings=renderings[f.path]) for rel, f in node.files.items() if renderings[f.path] > 1})
     return found
 
 
@@ -509,6 +599,15 @@ def _play_hosts(play: Play, group, inventories, problems, display):
         (Loc(display(play.playbook), play.line), f"the inventory ({names}) has no host or group '{pattern}'; expected a group of the inventory or its hosts")
     )
     return [], None
+
+
+def _machine(host: str, variables: dict) -> str | None:
+    """The machine a host runs on, as bps-lint.toml's ``host`` gives it: its ``ansible_host`` (inventory, host_vars),
+    else the inventory name when that is an address or a DNS name (``bps1.example.com``, not ``bps_1``)."""
+    address = str(variables.get("ansible_host") or "").strip()
+    if address and not re.fullmatch(r"[\w.:%-]+", address):
+        return None  # a placeholder left in the inventory ("[ip_address]" in wso2/ansible-ei): the machine is unknown
+    return address or (host if "." in host or ":" in host else None)
 
 
 def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, dict], run, play, display, NodeSource, unreadable: bool = False):
@@ -564,7 +663,7 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
         conf_dir=conf_shown,
         layout=role.layout,
         start_script=None,
-        settings=NodeSettings(host=str(inventory.hosts.get(host, {}).get("ansible_host") or "") or None),
+        settings=NodeSettings(host=_machine(host, variables)),
         files=files,
         product=product,
         overlay_hint=f"a template {conf_shown}/{{rel}}.j2 to the role",

@@ -20,6 +20,7 @@ class SourceFile(Record):
     problem: str | None = None  # why the text could not be produced (a template that does not render)
     problem_kind: str = "unparseable"  # or "unreadable": the template itself could not be read
     values_unknown: bool = False  # rendered without values a vars file that cannot be read would give: cross-node rules wait
+    renderings: int = 1  # the nodes whose file is rendered from ``path`` (a template several hosts render): a patch of it is theirs
 
     def line(self, number: int | None) -> int | None:
         if number is None or not self.lines:

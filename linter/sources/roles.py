@@ -1,6 +1,6 @@
 """What an Ansible play runs for one host: its roles in the order Ansible runs them, with each role's
-``meta/main.yml`` dependencies and the roles its tasks include or import, and the facts its ``set_fact``
-tasks set. A role split into several roles, or one that sets facts, then renders as Ansible would render it: a
+``meta/main.yml`` dependencies and the roles its tasks include or import, the facts its ``set_fact``
+tasks set and the files its ``vars_files`` and ``include_vars`` read. A role split into several roles, or one that sets facts, then renders as Ansible would render it: a
 ``template`` task with the variables it sees where it runs (the facts set before it, in this play or an earlier one;
 the ``vars:`` of the role invocation it is in).
 
@@ -22,9 +22,11 @@ from linter.sources.yamlnodes import documents, get, items, line, pairs, plain
 
 MAX_DEPTH = 16  # roles including roles: real playbooks nest three or four deep; a cycle stops here
 MAX_NESTING = 64  # blocks inside blocks, in one file
+MAX_ROLE_RUNS = 1000  # role and tasks file runs in one play: real plays run tens
 _INCLUDE_ROLE = ("include_role", "import_role")
 _INCLUDE_TASKS = ("include_tasks", "import_tasks", "include")
 _SET_FACT = ("set_fact",)
+_INCLUDE_VARS = ("include_vars",)
 _TEMPLATE = ("template",)
 _BLOCK = ("block", "rescue", "always")
 _COLLECTIONS = ("ansible.builtin.", "ansible.legacy.")
@@ -38,6 +40,7 @@ class Play(Record):
     hosts: str
     node: yaml.MappingNode  # the play as written: its roles, pre_tasks, tasks, post_tasks and vars
     root: str | None = None  # the real folder checked: no file read for it may lie outside
+    top: str = ""  # the playbook ansible-playbook runs (this one, or one importing it): its plays share the hosts' facts
 
 
 class Layer(Record):
@@ -88,6 +91,7 @@ class Seen(Record):
     frames: tuple[Frame, ...]
     facts: Layer
     unresolved: tuple[str, ...]  # facts set so far that could not be rendered: templates using them hold unknown values
+    included: Layer  # include_vars values read so far (below set_fact)
 
 
 class Run(Record):
@@ -99,12 +103,13 @@ class Run(Record):
     templates: dict  # template file -> Seen at the last template task naming it
     any_template: dict  # role folder -> Seen at its last template task whose src is an expression (a loop over files)
     ended: dict  # role folder -> Seen at the end of its tasks: for a template no task of the role names
+    included: Layer  # include_vars values, in task order, earlier plays' first: they outlive their play as facts do
 
     def seen(self, folder: str, template: str | None = None) -> tuple[Layer, Layer, tuple[str, ...]]:
         """The variables a role's template is rendered with: those below the inventory's (role defaults) and those
         above, and the names of facts it cannot know; from the template task that renders it, else the role's end."""
         at = self.templates.get(os.path.normpath(template or "")) or self.any_template.get(folder) or self.ended.get(folder)
-        return merge(self, at or Seen((), self.facts, tuple(self.unresolved)))
+        return merge(self, at or Seen((), self.facts, tuple(self.unresolved), self.included))
 
 
 def merge(run: Run, seen: Seen) -> tuple[Layer, Layer, tuple[str, ...]]:
@@ -112,7 +117,7 @@ def merge(run: Run, seen: Seen) -> tuple[Layer, Layer, tuple[str, ...]]:
     for layer in (run.defaults, *(f.defaults for f in seen.frames)):
         below.add(layer)
     frames = seen.frames
-    for layer in (run.role_vars, *(f.role_vars for f in frames), *(f.vars for f in frames), seen.facts, *(f.params for f in frames)):
+    for layer in (run.role_vars, *(f.role_vars for f in frames), *(f.vars for f in frames), seen.included, seen.facts, *(f.params for f in frames)):
         above.add(layer)
     return below, above, seen.unresolved
 
@@ -124,13 +129,15 @@ class _Walk:
     def __init__(self, play: Play, base: dict, display, problems: list, decide=None, load_vars=None, before: Run | None = None):
         self.play, self.base, self.display, self.problems, self.decide, self.load_vars = play, base, display, problems, decide, load_vars
         facts, unresolved = (before.facts.copy(), list(before.unresolved)) if before else (_layer(), [])  # facts outlive their play
-        self.run = Run([], _layer(), _layer(), facts, unresolved, {}, {}, {})
+        self.run = Run([], _layer(), _layer(), facts, unresolved, {}, {}, {}, before.included.copy() if before else _layer())
         self.ran: set[tuple] = set()  # (role folder, tasks file, the invocation's variables) already followed
         self.entered: dict[tuple, Frame | None] = {}  # (role folder, private include) whose dependencies are being or have been followed
         self.frames: list[Frame] = []  # the invocations and blocks the task being followed is in, outermost first
+        self.runs = 0  # roles and tasks files followed (another_run)
+        self.including: list[str] = []  # the tasks files being followed, outermost first: one including itself is a loop
 
     def now(self, *more: Frame) -> Seen:
-        return Seen((*self.frames, *more), self.run.facts.copy(), tuple(self.run.unresolved))
+        return Seen((*self.frames, *more), self.run.facts.copy(), tuple(self.run.unresolved), self.run.included.copy())
 
     def variables(self) -> dict:
         below, above, _ = merge(self.run, self.now())
@@ -159,6 +166,9 @@ class _Walk:
         node = self.play.node
         if self.load_vars and isinstance(_plain(get(node, "vars")), dict):
             self.run.role_vars.set(_plain(get(node, "vars")), self.display(self.play.playbook))
+        if self.load_vars:  # above the play's vars, below the roles' vars
+            for entry in items(get(node, "vars_files")):
+                self.vars_file(entry)
         for section in ("pre_tasks",):
             self.tasks(items(get(node, section)), self.play.playbook, None, 0)
         for entry in items(get(node, "roles")):
@@ -166,6 +176,47 @@ class _Walk:
         for section in ("tasks", "post_tasks"):
             self.tasks(items(get(node, section)), self.play.playbook, None, 0)
         return self.run
+
+    def vars_file(self, entry) -> None:
+        """One ``vars_files:`` entry: a file relative to the playbook, or a list of them of which the first found is read."""
+        playbook, at = self.play.playbook, line(entry)
+        names = _plain(entry) if isinstance(_plain(entry), list) else [_plain(entry)]
+        for name in names:
+            name = self.rendered(name, playbook, at, "vars_files entry", "its variables are not read")
+            if name is _UNKNOWN:
+                return  # reported by rendered()
+            path = os.path.join(os.path.dirname(playbook), str(name))
+            if os.path.isfile(path) and self.inside(path):
+                for vars_path, values in self.load_vars(path, True):
+                    self.run.role_vars.set(values, self.display(vars_path))
+                return
+        shown = " or ".join(f"'{n}'" for n in names)
+        self.report(playbook, at, f"vars_files {shown}: no such file beside {os.path.basename(playbook)} in the folder checked; its variables are not read")
+
+    def include_vars(self, args, path: str, at: int, folder: str | None) -> None:
+        """An ``include_vars`` task: its file's variables (under ``name:`` when given) hold for the tasks after it."""
+        options = _options(args)
+        if "dir" in options:
+            self.report(path, at, "include_vars of a folder (dir:) is not followed; its variables are not read")
+            return
+        name = self.rendered(options.get("file", options.get("_raw")), path, at, "include_vars", "its variables are not read")
+        if name is _UNKNOWN or self.load_vars is None:
+            return  # reported by rendered()
+        # where Ansible looks: the role's vars/ and folder, the tasks file's, the playbook's
+        bases = [b for b in (folder, os.path.dirname(path), os.path.dirname(self.play.playbook)) if b]
+        found = next(
+            (c for b in dict.fromkeys(bases) for c in (os.path.join(b, "vars", str(name)), os.path.join(b, str(name))) if os.path.isfile(c) and self.inside(c)),
+            None,
+        )
+        if found is None:
+            self.report(
+                path, at, f"include_vars '{name}': no such file in the role's vars/, beside the tasks file or the playbook in the folder checked; not read"
+            )
+            return
+        for vars_path, values in self.load_vars(found, True):
+            if isinstance(options.get("name"), str) and "_raw" not in options:
+                values = {options["name"]: values}
+            self.run.included.set(values, self.display(vars_path))
 
     def role_entry(self, entry, path: str, depth: int) -> None:
         """A role named in a play's ``roles:`` or a ``meta/main.yml`` ``dependencies:`` (a name, or a mapping)."""
@@ -179,9 +230,11 @@ class _Walk:
             frame = _frame(
                 value.get("vars") if isinstance(value.get("vars"), dict) else None, {k: v for k, v in value.items() if k not in _ROLE_KEYWORDS}, where
             )
-        self.role(name, path, line(entry), "main", depth + 1, frame)
+        self.role(name, path, line(entry), "main", depth + 1, frame, None)
 
-    def role(self, name: str, path: str, at: int, tasks_from: str, depth: int, frame: Frame) -> None:
+    def role(self, name: str, path: str, at: int, tasks_from: str, depth: int, frame: Frame, again: bool | None) -> None:
+        """``again``: whether the role runs again when it already ran with the same variables; None: as its
+        ``meta/main.yml`` ``allow_duplicates`` says (a roles: entry or a dependency)."""
         folder = self.find(name)
         if folder is None:
             self.report(
@@ -195,18 +248,20 @@ class _Walk:
             return
         self.frames.append(frame)
         try:
-            self.run_role(folder, name, path, at, tasks_from, depth, frame)
+            self.run_role(folder, name, path, at, tasks_from, depth, frame, again)
         finally:
             self.frames.pop()
 
-    def run_role(self, folder: str, name: str, path: str, at: int, tasks_from: str, depth: int, frame: Frame) -> None:
+    def run_role(self, folder: str, name: str, path: str, at: int, tasks_from: str, depth: int, frame: Frame, again: bool | None) -> None:
         # a private include_role's roles keep their defaults and vars, so each such include loads them again
         private = next((f for f in reversed(self.frames) if f.private), None)
+        meta = _first_file(os.path.join(folder, "meta"), "main")
+        doc = self.document(meta) if meta else None
+        if again is None:
+            again = _true(_plain(get(doc, "allow_duplicates")), default=False)
         if (folder, id(private)) not in self.entered:
             self.entered[(folder, id(private))] = private  # kept: its id is not reused while the walk lasts
-            meta = _first_file(os.path.join(folder, "meta"), "main")
-            if meta:
-                doc = self.document(meta)
+            if doc is not None:
                 for entry in items(get(doc, "dependencies")):
                     self.role_entry(entry, meta, depth)
             # After its dependencies, as Ansible runs it: its templates and variables win over theirs.
@@ -221,12 +276,25 @@ class _Walk:
             if tasks_from != "main":
                 self.report(path, at, f"role '{name}' has no tasks file '{tasks_from}'")
         else:
-            # a role run again with other variables runs its tasks again (Ansible's allow_duplicates for roles: entries)
+            # a roles: entry or dependency runs once per play for the same variables (lib/ansible/playbook/role:
+            # Role.load's role cache and has_run), unless its meta says allow_duplicates; an include runs each time
             key = (folder, tasks, repr(frame.vars.values), repr(frame.params.values))
-            if key not in self.ran:
+            if again or key not in self.ran:
                 self.ran.add(key)
-                self.tasks(items(self.document(tasks)), tasks, folder, depth)
+                if self.another_run(path, at, name):
+                    self.tasks(items(self.document(tasks)), tasks, folder, depth)
         self.run.ended[folder] = self.now()
+
+    def another_run(self, path: str, at: int, name: str) -> bool:
+        """Whether one more role or tasks file may be followed in this play: includes repeating includes grow as a power of their depth."""
+        self.runs += 1
+        if self.runs > MAX_ROLE_RUNS:
+            self.report(
+                path,
+                at,
+                f"roles and tasks files run more than {MAX_ROLE_RUNS} times in one play (includes repeating each other?); '{name}' and those after it are not followed",
+            )
+        return self.runs <= MAX_ROLE_RUNS
 
     def find(self, name: str) -> str | None:
         """A role's folder, searched as Ansible searches: ``roles/`` beside the playbook, the ``roles_path`` of
@@ -242,6 +310,13 @@ class _Walk:
         for folder in candidates:
             if os.path.isdir(folder) and self.inside(folder):
                 return folder
+        return None
+
+    def outside_role(self, src: str, path: str) -> str | None:
+        """The folder whose ``templates/`` holds a template task's ``src`` named outside any role: the tasks file's, else the playbook's."""
+        for base in dict.fromkeys((os.path.dirname(path), os.path.dirname(self.play.playbook))):
+            if os.path.isfile(os.path.join(base, "templates", src)) and self.inside(base):
+                return base
         return None
 
     def inside(self, path: str) -> bool:
@@ -275,14 +350,21 @@ class _Walk:
                 continue
             template = _template_src(task)
             if template is not None:
-                if folder is not None and template != "":  # where the file is rendered, with what the task sees there
-                    src = template if isinstance(template, str) and not _templated(template) else None
+                src = template if isinstance(template, str) and not _templated(template) else None
+                # outside a role (a play's tasks, a tasks file they include): templates/ beside the tasks file or the
+                # playbook, whose BPS templates then render as a role's would
+                where_from = folder or (self.outside_role(src, path) if src and self.holds(task, path, report=False) else None)
+                if where_from is not None and template != "":  # where the file is rendered, with what the task sees there
+                    if where_from not in self.run.roles:
+                        self.run.roles.append(where_from)
                     seen = self.now(_frame(task_vars, None, where))
                     if src is None:
-                        self.run.any_template[folder] = seen
+                        self.run.any_template[where_from] = seen
                     else:  # looked for in the role's templates/, then the role's folder ("templates/carbon.xml.j2")
-                        for found in (os.path.join(folder, "templates", src), os.path.join(folder, src)):
+                        for found in (os.path.join(where_from, "templates", src), os.path.join(where_from, src)):
                             self.run.templates[os.path.normpath(found)] = seen
+                    if folder is None:  # no role's end to take the other templates of that folder at
+                        self.run.ended[where_from] = self.now()
                 continue
             module, args = _module(task)
             if module is None:
@@ -295,6 +377,8 @@ class _Walk:
                 continue
             if module in _SET_FACT:
                 self.set_fact(args, path, line(task))
+            elif module in _INCLUDE_VARS:
+                self.include_vars(args, path, line(task), folder)
             elif module in _INCLUDE_ROLE:
                 options = _options(args)
                 name = self.rendered(options.get("name"), path, line(task), f"{module} name")
@@ -306,23 +390,32 @@ class _Walk:
                     public = _true(options.get("public"), default=module == "import_role")
                     dynamic = module == "include_role"
                     frame = _frame(None if dynamic else given, given if dynamic else None, where, private=not public)
-                    self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1, frame)
-            elif module in _INCLUDE_TASKS and folder is not None:
+                    # each include_role/import_role task runs its role again, unless it says allow_duplicates: false
+                    # (which overrides the role's meta, as the module's documentation says)
+                    again = _true(options.get("allow_duplicates"), default=True)
+                    self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1, frame, again)
+            elif module in _INCLUDE_TASKS:
                 options = _options(args)
                 name = self.rendered(options.get("file", options.get("_raw")), path, line(task), module)
-                included = os.path.join(os.path.dirname(path), name) if isinstance(name, str) else None
-                if included is None:
+                if not isinstance(name, str):
                     continue  # reported by rendered()
+                # beside the including file; outside a role, also beside the playbook, as Ansible looks
+                places = [os.path.dirname(path)] + ([os.path.dirname(self.play.playbook)] if folder is None else [])
+                included = next((c for c in (os.path.join(p, name) for p in places) if os.path.isfile(c)), os.path.join(places[0], name))
                 if not (os.path.isfile(included) and self.inside(included)):
                     self.report(path, line(task), f"{module} '{name}': no such tasks file beside {os.path.basename(path)} in the folder checked; not followed")
-                elif (folder, included) not in self.ran and depth < MAX_DEPTH:
-                    self.ran.add((folder, included))
+                elif os.path.realpath(included) in self.including:
+                    self.report(path, line(task), f"{module} '{name}' includes a tasks file that includes it (a loop); not followed again")
+                elif depth < MAX_DEPTH and self.another_run(path, line(task), name):
+                    # followed each time it is reached, as Ansible runs it: a role run again includes it again
                     dynamic = module != "import_tasks"
                     self.frames.append(_frame(None if dynamic else task_vars, task_vars if dynamic else None, where))
+                    self.including.append(os.path.realpath(included))
                     try:
                         self.tasks(items(self.document(included)), included, folder, depth + 1)
                     finally:
                         self.frames.pop()
+                        self.including.pop()
 
     def set_fact(self, args, path: str, at: int) -> None:
         values = _options(args)
@@ -340,15 +433,13 @@ class _Walk:
             else:
                 self.run.unresolved.append(name)
 
-    def rendered(self, value, path: str, at: int, what: str):
+    def rendered(self, value, path: str, at: int, what: str, then: str = "templates see it unset"):
         """``value`` with its Jinja2 expressions rendered for this host; _UNKNOWN (reported) when they cannot be."""
         if self.decide is None:
             return value if not _templated(value) else _UNKNOWN
         result = self.decide.render(value, self.variables())
         if result is _UNKNOWN:
-            self.report(
-                path, at, f"{what} cannot be rendered here ('{_short(value)}' needs a lookup or a value known only when Ansible runs); templates see it unset"
-            )
+            self.report(path, at, f"{what} cannot be rendered here ('{_short(value)}' needs a lookup or a value known only when Ansible runs); {then}")
         return result
 
 
@@ -429,7 +520,7 @@ def _module(task) -> tuple[str | None, object]:
     for key, value in pairs(task):
         for prefix in _COLLECTIONS:
             key = key.removeprefix(prefix)
-        if key in _SET_FACT + _INCLUDE_ROLE + _INCLUDE_TASKS:
+        if key in _SET_FACT + _INCLUDE_VARS + _INCLUDE_ROLE + _INCLUDE_TASKS:
             return key, value
     return None, None
 

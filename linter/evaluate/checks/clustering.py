@@ -130,6 +130,8 @@ def local_member_unique(cluster: Cluster):
     held = [(_member_address(n), n) for n in cluster.nodes if axis2_membership(n) and _member_address(n)]
     taken = None
     for (host, port), nodes, names in shared_by_several(held):
+        if is_loopback(host) and all(n.host for n in nodes) and len({n.host.lower() for n in nodes}) == len(nodes):
+            continue  # a loopback address is each machine's own: nodes on machines of their own share nothing (BPS308's case)
         taken = _ports_taken(cluster) if taken is None else taken
         one_machine = _one_machine(nodes, host)
         for index, node in enumerate(nodes):
@@ -304,8 +306,10 @@ def local_member_loopback(cluster: Cluster):
     if not cluster.multi_node:
         return
     clustered = [n for n in cluster.nodes if axis2_membership(n)]
+    machines = {n.host.lower() for n in clustered if n.host and not is_loopback(n.host)}  # where the manifest or inventory runs them
     remote = sorted(
-        {
+        (machines if len(machines) > 1 else set())
+        | {
             n.clustering.local_member_host.text
             for n in clustered
             if known(n.clustering.local_member_host) and not is_loopback(n.clustering.local_member_host.text)
