@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from linter.parse.location import Loc
 from linter.records import Record
 

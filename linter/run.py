@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from linter.config import Settings
 from linter.discover.walk import ClusterSource, discover
 from linter.evaluate import suppress

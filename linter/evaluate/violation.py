@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from linter.model.types import Node
 from linter.parse.location import Loc
 from linter.records import Record

@@ -4,7 +4,6 @@ writes them (``linter.fix.apply``)."""
 
 from __future__ import annotations
 
-
 from linter.parse.location import Loc
 from linter.records import Record
 

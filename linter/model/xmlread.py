@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 from linter.model.types import Secret, Value
 from linter.parse.location import ElementLoc, Loc, LocFile, local_tag
 from linter.parse.xmlfile import ParsedXml

@@ -6,7 +6,6 @@ source lines), and a line whose text came from a variable notes which variable a
 
 from __future__ import annotations
 
-
 from linter.parse.location import LineIndex, Loc
 from linter.records import Record
 

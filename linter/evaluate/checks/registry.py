@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 from linter.evaluate.checks import check
 from linter.evaluate.checks.common import describe_node, deviations_by_group, settled
 from linter.evaluate.checks.jdbc import redact

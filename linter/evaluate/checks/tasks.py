@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from linter.evaluate.checks import check
 from linter.evaluate.violation import Violation
 from linter.evaluate.checks.startscript import written
