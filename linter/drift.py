@@ -172,14 +172,19 @@ def node_settings(node: Node) -> dict[str, Setting]:
         flags: dict[str, list] = {}
         for flag in node.start_script.flags:
             flags.setdefault(flag.name, []).append((flag.value if flag.value is not None else "(set)", flag.loc))
+        script = node.start_script.loc.path
         for name, uses in flags.items():
             value = Value(" ; ".join(v for v, _ in uses), uses[0][1])
+            # named as a start-script flag whatever passes it ([drift] allow lists use the name), shown where it is
+            # written: a container's JAVA_OPTS or bps-lint.toml's [properties] are not the script
+            path = getattr(value.loc, "path", script)
+            file = "bin/wso2server.sh" if path == script else _relative(node, path)
             if name[2:] in node.secret_properties:  # -Ddb.pw=... where a password element says ${db.pw}
                 c.settings.setdefault(
-                    f"wso2server.sh/{name}", Setting(f"wso2server.sh/{name}", "bin/wso2server.sh", value.text, True, "set:" + _digest(value.text), value.loc)
+                    f"wso2server.sh/{name}", Setting(f"wso2server.sh/{name}", file, value.text, True, "set:" + _digest(value.text), value.loc)
                 )
             else:
-                c.value(f"wso2server.sh/{name}", "bin/wso2server.sh", value)
+                c.value(f"wso2server.sh/{name}", file, value)
     local = node.local_registry_datasource
     url = c.settings.get(f"datasource({local.name.text or local.jndi_name.text or '?'})/url") if local is not None else None
     if url is not None:

@@ -301,3 +301,16 @@ def test_a_manifest_node_names_its_manifest_not_a_path_up_from_the_container():
     node = SimpleNamespace(conf_dir="/home/wso2carbon/wso2bps-3.6.0/repository/conf")  # the container's, in a pod
     assert _relative(node, "k8s/all.yaml") == "k8s/all.yaml"
     assert _relative(node, "/home/wso2carbon/wso2bps-3.6.0/repository/conf/axis2/axis2.xml") == "axis2/axis2.xml"
+
+
+def test_a_flag_from_a_containers_java_opts_is_shown_in_its_manifest_not_the_start_script(tmp_path):
+    """A JVM flag a Kubernetes container passes in JAVA_OPTS is written in the manifest: drift names that file."""
+    text = (REPO / "docs" / "sources" / "examples" / "manifests.yaml").read_text(encoding="utf-8")
+    workload = text[text.index("apiVersion: apps/v1") :]
+    env = '          env:\n            - name: JAVA_OPTS\n              value: "-Dbps.mode={mode}"\n          volumeMounts:\n'
+    manager = workload.replace("          volumeMounts:\n", env.format(mode="manager"), 1)
+    worker = workload.replace("name: bps\n  namespace", "name: bps-worker\n  namespace", 1).replace("          volumeMounts:\n", env.format(mode="worker"), 1)
+    (tmp_path / "bps.yaml").write_text(text[: text.index("apiVersion: apps/v1")] + manager + "---\n" + worker, encoding="utf-8")
+    drift = _drift(tmp_path)
+    (row,) = [r for r in drift.differences + drift.per_node + drift.by_role if r.setting == "wso2server.sh/-Dbps.mode"]
+    assert row.file.endswith("bps.yaml") and set(_values(row).values()) == {"manager", "worker"}
