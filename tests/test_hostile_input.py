@@ -10,7 +10,7 @@ import pytest
 from linter.cli import main
 from linter.discover.walk import display_path
 from linter.report import FORMATS
-from tests.helpers import EXAMPLE_CLUSTER, lint, node_file
+from tests.helpers import EXAMPLE_CLUSTER, REPO, lint, node_file
 
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -485,8 +485,6 @@ def test_a_fifo_among_extra_policies_is_refused_not_waited_on(cluster, tmp_path)
 
 
 def _extra_policy(cluster, tmp_path, check: str, scope: str = "node"):
-    from tests.helpers import REPO
-
     text = (REPO / "policies" / "BPS101.toml").read_text(encoding="utf-8")
     head, _, rest = text.partition("[check]\n")
     rest = rest[rest.index("[[examples]]") :]
@@ -740,3 +738,13 @@ def test_secret_parameters_are_masked_as_the_case_insensitive_pattern_masks_them
     for _ in range(20000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
         assert redact._mask_parameters(text) == reference(text), text
+
+
+def test_a_stdin_stream_over_the_limit_is_one_finding_without_a_made_up_size():
+    """stdin is read to one byte past the 16 MiB limit: the finding says it is too large, not a size it never read."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "linter", "-"], input=b"a: b\n" * (4 * 1024 * 1024), capture_output=True, cwd=REPO)
+    assert result.returncode == 1 and "Traceback" not in result.stderr.decode()
+    assert "<stdin>: BPS003 error: more than the 16,777,216 byte (16 MiB) limit of YAML bps-lint reads; not read" in result.stdout.decode()

@@ -149,7 +149,8 @@ class Stream:
     def add(self, path: str, data: bytes, always: bool = False) -> None:
         """Read one file (``always``: report invalid YAML even when nothing in it looks like a manifest, as for stdin)."""
         if len(data) > MAX_YAML_BYTES:
-            self.problems.append((Loc(path), f"file is {len(data)} bytes, larger than the {MAX_YAML_BYTES} byte limit; not read"))
+            # stdin is read only up to one byte past the limit, so its size is not known: only that it is too large
+            self.problems.append((Loc(path), f"more than the {MAX_YAML_BYTES:,} byte ({MAX_YAML_BYTES >> 20} MiB) limit of YAML bps-lint reads; not read"))
             return
         try:
             text_, utf8 = data.decode("utf-8"), data
