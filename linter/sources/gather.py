@@ -87,6 +87,8 @@ def _joined(parts: list[tuple[list[str], kubernetes.Stream]]) -> list[tuple[list
             return parts
         joined.merge(stream)
     return [([folder for where, _ in parts for folder in where], joined)]
+
+
 _READ: list = []  # [(the stdin object, its bytes)]: the stream read once, for every pass of one run
 
 
