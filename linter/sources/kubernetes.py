@@ -1,8 +1,8 @@
 """Kubernetes manifests: ConfigMaps whose keys are BPS conf files, and the Deployments or StatefulSets that mount them.
 
 Each workload that mounts at least one such file is a node of ``spec.replicas`` replicas; the workloads of
-one namespace form one cluster. A ConfigMap key lands in the conf tree by its workload's ``mountPath``
-(``…/repository/conf``, ``…/wso2/business-process/conf``, ``…/conf/axis2``, ``…/conf/datasources``,
+one namespace (of one environment: see gather.environments) form one cluster. A ConfigMap key lands in the conf
+tree by its workload's ``mountPath`` (``…/repository/conf``, ``…/wso2/business-process/conf``, ``…/conf/axis2``, ``…/conf/datasources``,
 ``…/conf/etc``, or a file path with ``subPath``). Secrets are never read."""
 
 from __future__ import annotations
