@@ -966,6 +966,61 @@ def test_a_workload_and_its_configmaps_in_files_of_their_own_are_read_together(t
     assert ("BPS401", "configmap.yaml", 14) in {(f.rule, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings}
 
 
+def _environment(folder, lock="false"):
+    """The example's documents in a folder of one environment: ConfigMaps in one file, the StatefulSet in another."""
+    docs = KUBE.read_text().split("---\n")
+    folder.mkdir(parents=True)
+    (folder / "configmap.yaml").write_text(docs[0].replace("<tns:UseDistributedLock>false", f"<tns:UseDistributedLock>{lock}") + "---\n" + docs[1])
+    (folder / "statefulset.yaml").write_text(docs[2])
+    return folder
+
+
+def test_environments_holding_the_same_objects_are_read_apart(tmp_path, monkeypatch):
+    """k8s/prod and k8s/staging each hold ConfigMap wso2/bps-conf and StatefulSet wso2/bps: one cluster cannot
+    hold both, so each folder is an environment of its own and prod's ConfigMap is not hidden by staging's."""
+    _environment(tmp_path / "k8s" / "prod")
+    _environment(tmp_path / "k8s" / "staging", lock="true")
+    monkeypatch.chdir(tmp_path)
+    result = lint("k8s")
+    assert (result.nodes, result.clusters) == (2, 2)
+    assert {(f.rule, f.loc.path, f.loc.line) for f in result.findings if f.rule == "BPS401"} == {("BPS401", "k8s/prod/configmap.yaml", 14)}
+    assert sorted(result.cluster_names) == ["namespace wso2 (k8s/prod)", "namespace wso2 (k8s/staging)"]
+
+
+def test_one_environment_split_in_subfolders_is_linked(tmp_path, monkeypatch):
+    """A base keeping its ConfigMaps and workloads in sibling subfolders is one environment: the workload finds them."""
+    docs = KUBE.read_text().split("---\n")
+    (tmp_path / "base" / "configmaps").mkdir(parents=True)
+    (tmp_path / "base" / "workloads").mkdir()
+    (tmp_path / "base" / "configmaps" / "configmap.yaml").write_text(docs[0] + "---\n" + docs[1])
+    (tmp_path / "base" / "workloads" / "statefulset.yaml").write_text(docs[2])
+    monkeypatch.chdir(tmp_path)
+    result = lint("base")
+    assert (result.nodes, result.clusters, result.files) == (1, 1, 2)
+    assert ("BPS401", "base/configmaps/configmap.yaml", 14) in {(f.rule, f.loc.path, f.loc.line) for f in result.findings}
+    assert result.cluster_names == ["namespace wso2"]  # one environment: the name as ever
+
+
+@pytest.mark.parametrize("stdin", [False, True])
+def test_the_same_configmap_twice_in_one_folder_is_reported_at_the_second(tmp_path, monkeypatch, stdin):
+    """Two ConfigMaps of one namespace and name in one folder (or stream) cannot be split into environments:
+    BPS003 at the second, which is the one read, as kubectl apply keeps it."""
+    folder = _environment(tmp_path / "k8s")
+    (folder / "more.yaml").write_text("# another\n" + (folder / "configmap.yaml").read_text().split("---\n")[0].replace(">false<", ">true<"))
+    monkeypatch.chdir(tmp_path)
+    if stdin:
+        joined = "---\n".join((folder / name).read_text() for name in ("configmap.yaml", "statefulset.yaml", "more.yaml"))
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(joined.encode())))
+        result, where = lint("-"), ("<stdin>", joined[: joined.index("# another")].count("\n") + 6)
+    else:
+        result, where = lint("k8s"), ("k8s/more.yaml", 6)
+    (clash,) = [f for f in result.findings if f.rule == "BPS003"]
+    assert (clash.loc.path, clash.loc.line) == where
+    assert "a second ConfigMap wso2/bps-conf" in clash.message
+    assert not [f for f in result.findings if f.rule == "BPS401"]  # the second map (true) is the one read
+    assert (result.nodes, result.clusters) == (1, 1)
+
+
 def _with_env(env: str, tasks: str = "<taskServerMode>STANDALONE</taskServerMode>\n      <taskServerCount>1</taskServerCount>") -> str:
     """The example's manifests with ``env`` (YAML at the container's indentation) and the tasks ConfigMap's settings."""
     indented = "".join("          " + line + "\n" for line in env.splitlines())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 import sys
@@ -15,28 +16,33 @@ STDIN_NAME = "<stdin>"
 
 
 def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display) -> list:
-    stream = kubernetes.Stream()
+    folders: dict[str, kubernetes.Stream] = {}  # folder -> the objects of its YAML files, in the order read
     patches = kustomize_patches(others)
     for path, root in others:
         if path.endswith((".yaml", ".yml")) and not in_helm_chart(path, root) and os.path.realpath(path) not in patches:
             data, _ = read_bytes(path, root)
             if data and kubernetes.is_candidate(data):
-                stream.add(display(path), data)
+                folders.setdefault(os.path.dirname(os.path.abspath(path)), kubernetes.Stream()).add(display(path), data)
+    streams = [(display(folder), stream) for folder, stream in environments(folders)]
     if stdin:
-        data = read_stdin()
-        before = len(stream.workloads) + len(stream.config_maps)
-        stream.add(STDIN_NAME, data, always=True)
-        if len(stream.workloads) + len(stream.config_maps) == before and not any(loc.path == STDIN_NAME for loc, _ in stream.problems):
+        stream = kubernetes.Stream()  # one environment: what a chart or kustomization renders
+        stream.add(STDIN_NAME, read_stdin(), always=True)
+        if not stream.workloads and not stream.config_maps and not stream.problems:
             problems.append(
                 (Loc(STDIN_NAME), "no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints")
             )
+        streams.append((STDIN_NAME, stream))
     named: dict[str, list[str]] = {}
     for manifest in manifests:
         named.update(manifest.settings.get("kubernetes", {}).get("clusters", {}))
-    found = stream.clusters(named)
+    found_in = [(label, cluster) for label, stream in streams for cluster in stream.clusters(named)]
+    counts = collections.Counter(cluster.name for _, cluster in found_in)
+    # a name two environments give (each its namespace wso2) says which environment: its folder
+    found = sorted((c._replace(name=f"{c.name} ({label})") if counts[c.name] > 1 else c for label, c in found_in), key=lambda c: c.name)
     if stdin and not any(n.path == STDIN_NAME for c in found for n in c.nodes) and stream.config_maps and not stream.problems:
         problems.append((Loc(STDIN_NAME), "no Deployment or StatefulSet on standard input mounts a ConfigMap holding BPS conf files; nothing to check"))
-    problems.extend(stream.problems)
+    for _, stream in streams:
+        problems.extend(stream.problems)
     if not others:  # only a stream on stdin: no play to find, and ansible.py (with roles.py) left unimported
         return found
     from linter.sources import ansible
@@ -46,6 +52,41 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
     except RecursionError:  # an inventory whose groups nest thousands deep
         problems.append((Loc(display(others[0][0]) if others else "."), "Ansible inventory groups nest too deeply to resolve; not checked"))
     return found
+
+
+def environments(folders: dict[str, kubernetes.Stream]) -> list[tuple[str, kubernetes.Stream]]:
+    """The objects of the folders' YAML files, as (the folder they share, their stream) per environment: what one
+    cluster holds. A cluster holds one object of a kind, namespace and name, so two such objects belong to two
+    environments (k8s/prod and k8s/staging each with ConfigMap wso2/bps-conf). Bottom-up, a folder's own files and
+    the environments of its subfolders form one environment when no two of them hold the same object (a kustomize
+    base split in configmaps/ and workloads/); else each stays apart. A folder's own files are never split."""
+    if not folders:
+        return []
+    top = os.path.commonpath(list(folders))
+    below: dict[str, set[str]] = {}  # folder -> its subfolders on the way to a folder of YAML files
+    for folder in folders:
+        while folder != top and folder not in below.get(os.path.dirname(folder), ()):
+            below.setdefault(os.path.dirname(folder), set()).add(folder)
+            folder = os.path.dirname(folder)
+    settled: dict[str, list[tuple[list[str], kubernetes.Stream]]] = {}  # folder -> its environments (their folders)
+    for folder in sorted({top, *folders, *below}, key=lambda f: -len(f.rstrip(os.sep).split(os.sep))):  # deepest first
+        subs = [settled.pop(sub) for sub in sorted(below.get(folder, ()))]
+        parts = ([([folder], folders[folder])] if folder in folders else []) + [env for envs in subs for env in envs]
+        # a subfolder split in environments (prod/ and staging/ below it) is where they are: kept apart above too
+        settled[folder] = _joined(parts) if all(len(envs) == 1 for envs in subs) else parts
+    return [(os.path.commonpath(where), stream) for where, stream in settled[top]]
+
+
+def _joined(parts: list[tuple[list[str], kubernetes.Stream]]) -> list[tuple[list[str], kubernetes.Stream]]:
+    """``parts`` as one environment, or as they are when two hold the same object."""
+    if len(parts) < 2:
+        return parts
+    joined = kubernetes.Stream()
+    for _, stream in parts:
+        if joined.clashes(stream):
+            return parts
+        joined.merge(stream)
+    return [([folder for where, _ in parts for folder in where], joined)]
 
 
 _READ: list = []  # [(the stdin object, its bytes)]: the stream read once, for every pass of one run

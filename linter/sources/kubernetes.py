@@ -1,8 +1,8 @@
 """Kubernetes manifests: ConfigMaps whose keys are BPS conf files, and the Deployments or StatefulSets that mount them.
 
 Each workload that mounts at least one such file is a node of ``spec.replicas`` replicas; the workloads of
-one namespace form one cluster. A ConfigMap key lands in the conf tree by its workload's ``mountPath``
-(``…/repository/conf``, ``…/wso2/business-process/conf``, ``…/conf/axis2``, ``…/conf/datasources``,
+one namespace (of one environment: see gather.environments) form one cluster. A ConfigMap key lands in the conf
+tree by its workload's ``mountPath`` (``…/repository/conf``, ``…/wso2/business-process/conf``, ``…/conf/axis2``, ``…/conf/datasources``,
 ``…/conf/etc``, or a file path with ``subPath``). Secrets are never read."""
 
 from __future__ import annotations
@@ -145,6 +145,9 @@ class Stream:
         self.config_map_data: dict[tuple[str, str], tuple[str, object]] = {}  # (namespace, name) -> (file, data node)
         self.workloads: list[Workload] = []
         self.problems: list[tuple[Loc, str]] = []
+        # (kind, namespace, name) -> where the object read is named; for workloads, its place in self.workloads
+        self.defined: dict[tuple[str, str, str], Loc] = {}
+        self._slot: dict[tuple[str, str, str], int] = {}
 
     def add(self, path: str, data: bytes, always: bool = False) -> None:
         """Read one file (``always``: report invalid YAML even when nothing in it looks like a manifest, as for stdin)."""
@@ -175,15 +178,57 @@ class Stream:
         return found
 
     def _object(self, path, source, doc, kind, namespace) -> bool:
+        if kind != "ConfigMap" and kind not in WORKLOAD_KINDS:
+            return False
+        named = get(doc, "metadata", "name")
+        at = Loc(path, line(named if named is not None else doc))
         if kind == "ConfigMap":
             name = text(doc, "metadata", "name") or ""
+            self._define((kind, namespace, name), at)
             self.config_maps[(namespace, name)] = _config_map(path, source, get(doc, "data"))
             self.config_map_data[(namespace, name)] = (path, get(doc, "data"))
-            return True
-        if kind in WORKLOAD_KINDS:
-            self.workloads.append(_workload(path, doc))
-            return True
-        return False
+        else:
+            workload = _workload(path, doc)
+            self._put((kind, namespace, workload.name), workload, at)
+        return True
+
+    def _define(self, key: tuple[str, str, str], at: Loc) -> None:
+        """Note an object read; one of the same kind, namespace and name read before is a problem: a cluster holds
+        one, and ``kubectl apply`` of these files keeps the last, as this reading does."""
+        first = self.defined.get(key)
+        if first is not None:
+            kind, namespace, name = key
+            self.problems.append(
+                (
+                    at,
+                    f"a second {kind} {namespace}/{name} (the first is at {first.path}:{first.line}): a cluster holds one "
+                    f"{kind} of a namespace and name, and kubectl apply keeps the last one, this one, which is what is checked",
+                )
+            )
+        self.defined[key] = at
+
+    def _put(self, key: tuple[str, str, str], workload: Workload, at: Loc) -> None:
+        self._define(key, at)
+        if key in self._slot:
+            self.workloads[self._slot[key]] = workload
+        else:
+            self._slot[key] = len(self.workloads)
+            self.workloads.append(workload)
+
+    def clashes(self, other: Stream) -> bool:
+        """Whether ``other`` holds an object of the same kind, namespace and name as one of this stream's."""
+        return not self.defined.keys().isdisjoint(other.defined)
+
+    def merge(self, other: Stream) -> None:
+        """Take the objects of ``other`` (read after this stream's) and its problems."""
+        for key, at in other.defined.items():
+            if key in other._slot:
+                self._put(key, other.workloads[other._slot[key]], at)
+            else:
+                self._define(key, at)
+        self.config_maps.update(other.config_maps)
+        self.config_map_data.update(other.config_map_data)
+        self.problems.extend(other.problems)
 
     def clusters(self, named: dict[str, list[str]] | None = None):
         """ClusterSources: one per namespace holding a workload that mounts BPS conf files, or as ``named``
