@@ -1,7 +1,7 @@
 """Ansible: an inventory, its group_vars/host_vars, and the roles whose Jinja2 templates render a BPS node's files.
 
-Every host a play applies such a role to is a node (one node, however many plays configure it); the hosts of one
-play form one cluster. Templates are rendered with Jinja2 (Ansible's engine; Ansible itself is not needed).
+Every host a play applies such a role to is a node (one node, however many plays configure it); the nodes from one
+inventory form one cluster (an inventory describes one environment), unless bps-lint.toml splits them. Templates are rendered with Jinja2 (Ansible's engine; Ansible itself is not needed).
 Variables come, lowest first, from the role's defaults, group_vars/all, group_vars of each group of the host
 (parents first), the inventory line, host_vars of the host, then what the play sets (roles.py: play vars,
 vars_files, role vars, include_vars, set_fact, role parameters). A filter or lookup only Ansible has is one finding naming it
@@ -527,6 +527,9 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         return lambda target, file=False: [(path, _load_vars(path, root, display, found)) for path in ([target] if file else _vars_files(target, "main"))]
 
     placed: dict[tuple[str, str], NodeSource] = {}  # (inventory, host) -> its node, in the cluster of the first play rendering it
+    # An inventory describes one environment: the BPS hosts the plays configure from it are one cluster, however many
+    # plays (a manager play and a worker play) configure them. inventory path -> [patterns, hosts, nodes, playbook]
+    formed: dict[str, tuple[list[str], list[str], list, str, Inventory]] = {}
     for index, play in enumerate(plays):
         if not any(role_of(folder) for folder in reachable(play)):
             continue  # no role the play may run renders BPS files
@@ -559,8 +562,13 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
                 else:  # a host is one node: a later play's template of a file overwrites the earlier one's
                     earlier_node.files.update(node.files)
         if nodes:
-            name = settings.get("group") or _cluster_name(inventory, hosts, play.hosts)
-            found.append(ClusterSource(name=name, path=display(play.playbook), nodes=nodes, databases={}))
+            patterns, members, cluster_nodes, _, _ = formed.setdefault(inventory.path, ([], [], [], display(play.playbook), inventory))
+            patterns.extend([play.hosts] if play.hosts not in patterns else [])
+            members.extend(h for h in hosts if h not in members)
+            cluster_nodes.extend(nodes)
+    for patterns, members, nodes, path, inventory in formed.values():
+        name = settings.get("group") or _cluster_name(inventory, members, patterns)
+        found.append(ClusterSource(name=name, path=path, nodes=nodes, databases={}))
     renderings = Counter(f.path for node in placed.values() for f in node.files.values())
     for node in placed.values():  # a fix in a template several hosts render is a patch of it only if each needs it
         node.files.update({rel: f._replace(renderings=renderings[f.path]) for rel, f in node.files.items() if renderings[f.path] > 1})
@@ -570,10 +578,14 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
 _PLAY_HOSTS = ("play_hosts", "ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_batch")
 
 
-def _cluster_name(inventory: Inventory, hosts: list[str], pattern: str) -> str:
-    """The smallest inventory group holding every host of the play (``bps`` for a play naming ``bps_1``), else the play's pattern."""
+def _cluster_name(inventory: Inventory, hosts: list[str], patterns: list[str]) -> str:
+    """The group one play names (``hosts: bps``), else the smallest inventory group holding every host of the plays
+    (``bps`` for plays naming ``bps_1`` and ``bps``, or ``bps_manager`` and ``bps_workers`` when both are its
+    children), else the plays' patterns."""
+    if len(patterns) == 1 and patterns[0] in inventory.groups:
+        return patterns[0]
     holding = [(len(members), group) for group in inventory.groups if set(hosts) <= set(members := _group_hosts(inventory, group, set()))]
-    return min(holding)[1] if holding and pattern not in inventory.groups else pattern
+    return min(holding)[1] if holding else ":".join(patterns)
 
 
 def _play_hosts(play: Play, group, inventories, problems, display):
