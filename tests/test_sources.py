@@ -1243,6 +1243,20 @@ def test_a_manager_and_workers_configured_by_two_plays_are_one_cluster(tmp_path,
     }
 
 
+def test_ansible_clusters_in_the_manifest_split_an_inventorys_hosts(tmp_path, capsys):
+    repo = _split(_copy(tmp_path), parent=False)
+    (repo / "bps-lint.toml").write_text('[ansible.clusters]\nmanager = ["bps_manager"]\nother = ["bps_9"]\n')
+    result = lint(repo)
+    assert (result.nodes, result.clusters, sorted(result.cluster_names)) == (2, 2, ["bps_workers", "manager"])
+    assert not [f for f in result.findings if f.rule == "BPS301"]  # two one-node clusters, as the manifest says
+    (unknown,) = [f for f in result.findings if "bps_9" in f.message]
+    assert (unknown.rule, unknown.loc.path.endswith("bps-lint.toml")) == ("BPS003", True)
+    assert unknown.message.startswith("[ansible.clusters] other: the inventory (") and "has no host or group 'bps_9'" in unknown.message
+    (repo / "bps-lint.toml").write_text('[ansible.clusters]\nmanager = "bps_manager"\n')
+    assert main([str(repo)]) == 2
+    assert "invalid manifest at 'ansible.clusters.manager'" in capsys.readouterr().err
+
+
 def test_a_play_naming_one_host_and_a_play_naming_its_group_are_one_cluster(tmp_path):
     repo = _copy(tmp_path)
     (repo / "site.yml").write_text("- hosts: bps_1\n  roles: [bps]\n- hosts: bps\n  roles: [bps]\n")

@@ -484,9 +484,11 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
     from linter.discover.walk import ClusterSource, NodeSource
 
     settings: dict = {}
+    split: tuple[str, dict[str, list[str]]] | None = None  # the manifest's [ansible.clusters], and its file
     for manifest in manifests:
         for key, value in manifest.settings.get("ansible", {}).items():
             settings[key] = os.path.join(manifest.base_dir, value) if key in ("inventory", "playbook") else value
+            split = (manifest.path, value) if key == "clusters" else split
     inventories: list[str] = []
     plays: list[Play] = []
     imported: set[str] = set()
@@ -529,7 +531,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
     placed: dict[tuple[str, str], NodeSource] = {}  # (inventory, host) -> its node, in the cluster of the first play rendering it
     # An inventory describes one environment: the BPS hosts the plays configure from it are one cluster, however many
     # plays (a manager play and a worker play) configure them. inventory path -> [patterns, hosts, nodes, playbook]
-    formed: dict[str, tuple[list[str], list[str], list, str, Inventory]] = {}
+    formed: dict[str, tuple[list[str], list[str], list[tuple], Inventory]] = {}  # inventory -> patterns, hosts, (node, playbook)
     for index, play in enumerate(plays):
         if not any(role_of(folder) for folder in reachable(play)):
             continue  # no role the play may run renders BPS files
@@ -562,13 +564,24 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
                 else:  # a host is one node: a later play's template of a file overwrites the earlier one's
                     earlier_node.files.update(node.files)
         if nodes:
-            patterns, members, cluster_nodes, _, _ = formed.setdefault(inventory.path, ([], [], [], display(play.playbook), inventory))
+            patterns, members, cluster_nodes, _ = formed.setdefault(inventory.path, ([], [], [], inventory))
             patterns.extend([play.hosts] if play.hosts not in patterns else [])
             members.extend(h for h in hosts if h not in members)
-            cluster_nodes.extend(nodes)
-    for patterns, members, nodes, path, inventory in formed.values():
-        name = settings.get("group") or _cluster_name(inventory, members, patterns)
-        found.append(ClusterSource(name=name, path=path, nodes=nodes, databases={}))
+            cluster_nodes.extend((node, display(play.playbook)) for node in nodes)
+    named = _named_clusters(split, [entry[3] for entry in formed.values()], problems, display)
+    grouped: dict[tuple, tuple[str, list]] = {}  # cluster -> its name, (node, playbook) of its nodes
+    for patterns, members, nodes, inventory in formed.values():
+        cluster_of = named.get(inventory.path, {})
+        left = [h for h in members if h not in cluster_of]
+        if left == members:
+            name = settings.get("group") or _cluster_name(inventory, members, patterns)
+        else:  # the hosts [ansible.clusters] leaves to the inventory's cluster
+            name = _cluster_name(inventory, left, [":".join(left)])
+        for node, path in nodes:
+            key = ("named", cluster_of[node.name]) if node.name in cluster_of else ("inventory", inventory.path)
+            grouped.setdefault(key, (cluster_of.get(node.name, name), []))[1].append((node, path))
+    for name, nodes in grouped.values():
+        found.append(ClusterSource(name=name, path=nodes[0][1], nodes=[node for node, _ in nodes], databases={}))
     renderings = Counter(f.path for node in placed.values() for f in node.files.values())
     for node in placed.values():  # a fix in a template several hosts render is a patch of it only if each needs it
         node.files.update({rel: f._replace(renderings=renderings[f.path]) for rel, f in node.files.items() if renderings[f.path] > 1})
@@ -576,6 +589,26 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
 
 
 _PLAY_HOSTS = ("play_hosts", "ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_batch")
+
+
+def _named_clusters(split, inventories: list[Inventory], problems: list, display) -> dict[str, dict[str, str]]:
+    """inventory -> host -> the cluster bps-lint.toml's ``[ansible.clusters]`` puts it in (its hosts and groups, the
+    first entry naming a host winning); an entry no inventory used knows is a finding at the manifest."""
+    if not split:
+        return {}
+    where, table = split
+    placed: dict[str, dict[str, str]] = {inventory.path: {} for inventory in inventories}
+    for name, patterns in table.items():
+        for pattern in patterns:
+            known = False
+            for inventory in inventories:
+                hosts = resolve(inventory, pattern) or []
+                known = known or bool(hosts)
+                placed[inventory.path].update({host: name for host in hosts if host not in placed[inventory.path]})
+            if not known and inventories:
+                names = ", ".join(display(inventory.path) for inventory in inventories)
+                problems.append((Loc(display(where)), f"[ansible.clusters] {name}: the inventory ({names}) has no host or group '{pattern}'"))
+    return placed
 
 
 def _cluster_name(inventory: Inventory, hosts: list[str], patterns: list[str]) -> str:
