@@ -1257,6 +1257,16 @@ def test_ansible_clusters_in_the_manifest_split_an_inventorys_hosts(tmp_path, ca
     assert "invalid manifest at 'ansible.clusters.manager'" in capsys.readouterr().err
 
 
+def test_hosts_of_two_inventories_are_two_clusters_named_apart(tmp_path):
+    repo = _copy(tmp_path)
+    shutil.copytree(repo / "dev", repo / "prod")
+    inventory = repo / "prod" / "inventory"
+    inventory.write_text(inventory.read_text().replace("bps_1 ", "bps_3 ").replace("bps_2 ", "bps_4 "))
+    (repo / "site.yml").write_text("- hosts: bps_1\n  roles: [bps]\n- hosts: bps_3\n  roles: [bps]\n")
+    result = lint(repo)
+    assert (result.nodes, sorted(result.cluster_names)) == (2, ["bps (dev)", "bps (prod)"])
+
+
 def test_a_play_naming_one_host_and_a_play_naming_its_group_are_one_cluster(tmp_path):
     repo = _copy(tmp_path)
     (repo / "site.yml").write_text("- hosts: bps_1\n  roles: [bps]\n- hosts: bps\n  roles: [bps]\n")

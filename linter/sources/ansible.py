@@ -580,7 +580,10 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         for node, path in nodes:
             key = ("named", cluster_of[node.name]) if node.name in cluster_of else ("inventory", inventory.path)
             grouped.setdefault(key, (cluster_of.get(node.name, name), []))[1].append((node, path))
-    for name, nodes in grouped.values():
+    names = Counter(name for name, _ in grouped.values())
+    for (kind, which), (name, nodes) in grouped.items():
+        if names[name] > 1 and kind == "inventory":  # two inventories' groups, or a group a named cluster took part of
+            name = f"{name} ({os.path.basename(os.path.dirname(os.path.abspath(which))) or display(which)})"  # bps (prod)
         found.append(ClusterSource(name=name, path=nodes[0][1], nodes=[node for node, _ in nodes], databases={}))
     renderings = Counter(f.path for node in placed.values() for f in node.files.values())
     for node in placed.values():  # a fix in a template several hosts render is a patch of it only if each needs it
