@@ -528,9 +528,9 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         """The variables of a role's ``vars/`` or ``defaults/`` folder (its main file), or of one file (``file``)."""
         return lambda target, file=False: [(path, _load_vars(path, root, display, found)) for path in ([target] if file else _vars_files(target, "main"))]
 
-    placed: dict[tuple[str, str], NodeSource] = {}  # (inventory, host) -> its node, in the cluster of the first play rendering it
+    placed: dict[tuple[str, str], NodeSource] = {}  # (inventory, host) -> its node: one, however many plays render it
     # An inventory describes one environment: the BPS hosts the plays configure from it are one cluster, however many
-    # plays (a manager play and a worker play) configure them. inventory path -> [patterns, hosts, nodes, playbook]
+    # plays (a manager play and a worker play) configure them.
     formed: dict[str, tuple[list[str], list[str], list[tuple], Inventory]] = {}  # inventory -> patterns, hosts, (node, playbook)
     for index, play in enumerate(plays):
         if not any(role_of(folder) for folder in reachable(play)):
