@@ -1268,6 +1268,68 @@ def test_a_host_two_plays_configure_is_one_node_with_the_files_the_last_play_wri
     assert _hostname_finding(result) == {"bps_1", "bps_2"}  # bps_2's carbon.xml is the second play's
 
 
+def _split(repo, parent: bool):
+    """The manager and the worker in groups of their own (under a [bps] parent or not), each configured by its own play."""
+    inventory = repo / "dev" / "inventory"
+    groups = "[bps_manager]\nbps_1 ansible_host=10.0.0.11 ansible_user=wso2\n\n[bps_workers]\nbps_2 ansible_host=10.0.0.12 ansible_user=wso2\n"
+    groups += "\n[bps:children]\nbps_manager\nbps_workers\n" if parent else ""
+    text = inventory.read_text()
+    one = "[bps]\n\nbps_1 ansible_host=10.0.0.11 ansible_user=wso2\nbps_2 ansible_host=10.0.0.12 ansible_user=wso2\n"
+    assert one in text
+    inventory.write_text(text.replace(one, groups))
+    (repo / "site.yml").write_text("- hosts: bps_manager\n  roles: [bps]\n- hosts: bps_workers\n  roles: [bps]\n")
+    return repo
+
+
+@pytest.mark.parametrize("parent, name", [(False, "bps_manager:bps_workers"), (True, "bps")])
+def test_a_manager_and_workers_configured_by_two_plays_are_one_cluster(tmp_path, parent, name):
+    """One inventory is one environment: hosts two plays configure share the databases and the axis2 cluster, so the
+    rules comparing the nodes see both (each play's hosts alone were two one-node clusters, with no error)."""
+    result = lint(_split(_copy(tmp_path), parent))
+    assert (result.nodes, result.clusters, result.cluster_names) == (2, 1, [name])
+    assert {(f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if f.rule == "BPS301"} == {
+        ("bps_1", "axis2.xml.j2", 601),
+        ("bps_2", "axis2.xml.j2", 601),
+    }
+    assert all(f.loc.path.endswith(TEMPLATES + "axis2/axis2.xml.j2") for f in result.findings if f.rule == "BPS301")
+    single = lint(TWO_HOSTS)  # the same hosts in one group of one play
+    assert {(f.rule, f.node, f.loc.line) for f in result.findings if f.severity == "error"} == {
+        (f.rule, f.node, f.loc.line) for f in single.findings if f.severity == "error"
+    }
+
+
+def test_ansible_clusters_in_the_manifest_split_an_inventorys_hosts(tmp_path, capsys):
+    repo = _split(_copy(tmp_path), parent=False)
+    (repo / "bps-lint.toml").write_text('[ansible.clusters]\nmanager = ["bps_manager"]\nother = ["bps_9"]\n')
+    result = lint(repo)
+    assert (result.nodes, result.clusters, sorted(result.cluster_names)) == (2, 2, ["bps_workers", "manager"])
+    assert not [f for f in result.findings if f.rule == "BPS301"]  # two one-node clusters, as the manifest says
+    (unknown,) = [f for f in result.findings if "bps_9" in f.message]
+    assert (unknown.rule, unknown.loc.path.endswith("bps-lint.toml")) == ("BPS003", True)
+    assert unknown.message.startswith("[ansible.clusters] other: the inventory (") and "has no host or group 'bps_9'" in unknown.message
+    (repo / "bps-lint.toml").write_text('[ansible.clusters]\nmanager = "bps_manager"\n')
+    assert main([str(repo)]) == 2
+    assert "invalid manifest at 'ansible.clusters.manager'" in capsys.readouterr().err
+
+
+def test_hosts_of_two_inventories_are_two_clusters_named_apart(tmp_path):
+    repo = _copy(tmp_path)
+    shutil.copytree(repo / "dev", repo / "prod")
+    inventory = repo / "prod" / "inventory"
+    inventory.write_text(inventory.read_text().replace("bps_1 ", "bps_3 ").replace("bps_2 ", "bps_4 "))
+    (repo / "site.yml").write_text("- hosts: bps_1\n  roles: [bps]\n- hosts: bps_3\n  roles: [bps]\n")
+    result = lint(repo)
+    assert (result.nodes, sorted(result.cluster_names)) == (2, ["bps (dev)", "bps (prod)"])
+
+
+def test_a_play_naming_one_host_and_a_play_naming_its_group_are_one_cluster(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "site.yml").write_text("- hosts: bps_1\n  roles: [bps]\n- hosts: bps\n  roles: [bps]\n")
+    result = lint(repo)
+    assert (result.nodes, result.clusters, result.cluster_names) == (2, 1, ["bps"])
+    assert sorted(f.node for f in result.findings if f.rule == "BPS301") == ["bps_1", "bps_2"]
+
+
 def _clustered(repo):
     axis2 = repo / TEMPLATES / "axis2" / "axis2.xml.j2"
     axis2.write_text(

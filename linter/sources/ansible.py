@@ -1,7 +1,7 @@
 """Ansible: an inventory, its group_vars/host_vars, and the roles whose Jinja2 templates render a BPS node's files.
 
-Every host a play applies such a role to is a node (one node, however many plays configure it); the hosts of one
-play form one cluster. Templates are rendered with Jinja2 (Ansible's engine; Ansible itself is not needed).
+Every host a play applies such a role to is a node (one node, however many plays configure it); the nodes from one
+inventory form one cluster (an inventory describes one environment), unless bps-lint.toml splits them. Templates are rendered with Jinja2 (Ansible's engine; Ansible itself is not needed).
 Variables come, lowest first, from the role's defaults, group_vars/all, group_vars of each group of the host
 (parents first), the inventory line, host_vars of the host, then what the play sets (roles.py: play vars,
 vars_files, role vars, include_vars, set_fact, role parameters). A filter or lookup only Ansible has is one finding naming it
@@ -484,9 +484,11 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
     from linter.discover.walk import ClusterSource, NodeSource
 
     settings: dict = {}
+    split: tuple[str, dict[str, list[str]]] | None = None  # the manifest's [ansible.clusters], and its file
     for manifest in manifests:
         for key, value in manifest.settings.get("ansible", {}).items():
             settings[key] = os.path.join(manifest.base_dir, value) if key in ("inventory", "playbook") else value
+            split = (manifest.path, value) if key == "clusters" else split
     inventories: list[str] = []
     plays: list[Play] = []
     imported: set[str] = set()
@@ -526,7 +528,10 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         """The variables of a role's ``vars/`` or ``defaults/`` folder (its main file), or of one file (``file``)."""
         return lambda target, file=False: [(path, _load_vars(path, root, display, found)) for path in ([target] if file else _vars_files(target, "main"))]
 
-    placed: dict[tuple[str, str], NodeSource] = {}  # (inventory, host) -> its node, in the cluster of the first play rendering it
+    placed: dict[tuple[str, str], NodeSource] = {}  # (inventory, host) -> its node: one, however many plays render it
+    # An inventory describes one environment: the BPS hosts the plays configure from it are one cluster, however many
+    # plays (a manager play and a worker play) configure them.
+    formed: dict[str, tuple[list[str], list[str], list[tuple], Inventory]] = {}  # inventory -> patterns, hosts, (node, playbook)
     for index, play in enumerate(plays):
         if not any(role_of(folder) for folder in reachable(play)):
             continue  # no role the play may run renders BPS files
@@ -559,8 +564,27 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
                 else:  # a host is one node: a later play's template of a file overwrites the earlier one's
                     earlier_node.files.update(node.files)
         if nodes:
-            name = settings.get("group") or _cluster_name(inventory, hosts, play.hosts)
-            found.append(ClusterSource(name=name, path=display(play.playbook), nodes=nodes, databases={}))
+            patterns, members, cluster_nodes, _ = formed.setdefault(inventory.path, ([], [], [], inventory))
+            patterns.extend([play.hosts] if play.hosts not in patterns else [])
+            members.extend(h for h in hosts if h not in members)
+            cluster_nodes.extend((node, display(play.playbook)) for node in nodes)
+    named = _named_clusters(split, [entry[3] for entry in formed.values()], problems, display)
+    grouped: dict[tuple, tuple[str, list]] = {}  # cluster -> its name, (node, playbook) of its nodes
+    for patterns, members, nodes, inventory in formed.values():
+        cluster_of = named.get(inventory.path, {})
+        left = [h for h in members if h not in cluster_of]
+        if left == members:
+            name = settings.get("group") or _cluster_name(inventory, members, patterns)
+        else:  # the hosts [ansible.clusters] leaves to the inventory's cluster
+            name = _cluster_name(inventory, left, [":".join(left)])
+        for node, path in nodes:
+            key = ("named", cluster_of[node.name]) if node.name in cluster_of else ("inventory", inventory.path)
+            grouped.setdefault(key, (cluster_of.get(node.name, name), []))[1].append((node, path))
+    names = Counter(name for name, _ in grouped.values())
+    for (kind, which), (name, nodes) in grouped.items():
+        if names[name] > 1 and kind == "inventory":  # two inventories' groups, or a group a named cluster took part of
+            name = f"{name} ({os.path.basename(os.path.dirname(os.path.abspath(which))) or display(which)})"  # bps (prod)
+        found.append(ClusterSource(name=name, path=nodes[0][1], nodes=[node for node, _ in nodes], databases={}))
     renderings = Counter(f.path for node in placed.values() for f in node.files.values())
     for node in placed.values():  # a fix in a template several hosts render is a patch of it only if each needs it
         node.files.update({rel: f._replace(renderings=renderings[f.path]) for rel, f in node.files.items() if renderings[f.path] > 1})
@@ -570,10 +594,34 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
 _PLAY_HOSTS = ("play_hosts", "ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_batch")
 
 
-def _cluster_name(inventory: Inventory, hosts: list[str], pattern: str) -> str:
-    """The smallest inventory group holding every host of the play (``bps`` for a play naming ``bps_1``), else the play's pattern."""
+def _named_clusters(split, inventories: list[Inventory], problems: list, display) -> dict[str, dict[str, str]]:
+    """inventory -> host -> the cluster bps-lint.toml's ``[ansible.clusters]`` puts it in (its hosts and groups, the
+    first entry naming a host winning); an entry no inventory used knows is a finding at the manifest."""
+    if not split:
+        return {}
+    where, table = split
+    placed: dict[str, dict[str, str]] = {inventory.path: {} for inventory in inventories}
+    for name, patterns in table.items():
+        for pattern in patterns:
+            known = False
+            for inventory in inventories:
+                hosts = resolve(inventory, pattern) or []
+                known = known or bool(hosts)
+                placed[inventory.path].update({host: name for host in hosts if host not in placed[inventory.path]})
+            if not known and inventories:
+                names = ", ".join(display(inventory.path) for inventory in inventories)
+                problems.append((Loc(display(where)), f"[ansible.clusters] {name}: the inventory ({names}) has no host or group '{pattern}'"))
+    return placed
+
+
+def _cluster_name(inventory: Inventory, hosts: list[str], patterns: list[str]) -> str:
+    """The group one play names (``hosts: bps``), else the smallest inventory group holding every host of the plays
+    (``bps`` for plays naming ``bps_1`` and ``bps``, or ``bps_manager`` and ``bps_workers`` when both are its
+    children), else the plays' patterns."""
+    if len(patterns) == 1 and patterns[0] in inventory.groups:
+        return patterns[0]
     holding = [(len(members), group) for group in inventory.groups if set(hosts) <= set(members := _group_hosts(inventory, group, set()))]
-    return min(holding)[1] if holding and pattern not in inventory.groups else pattern
+    return min(holding)[1] if holding else ":".join(patterns)
 
 
 def _play_hosts(play: Play, group, inventories, problems, display):
