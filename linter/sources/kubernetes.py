@@ -118,6 +118,7 @@ class Mount(Record):
     items: tuple[tuple[str | None, str | None], ...]
     path: str
     sub_path: str | None
+    at: Loc | None = None  # the mountPath line
 
 
 class Workload(Record):
@@ -233,6 +234,7 @@ class Stream:
             options = _java_opts(workload.image_container, workload.path, config_map, self.problems)
         for container in workload.other_containers:
             _environment(container, workload.path, config_map, self.problems)
+        hidden = tuple(self._hidden(workload, conf_root, layout))
         return NodeSource(
             name=workload.name,
             path=workload.path,
@@ -245,7 +247,35 @@ class Stream:
             overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {workload.name}",
             default_anchor=workload.anchor,
             jvm_options=tuple(options),
+            hidden=hidden,
         )
+
+    def _hidden(self, workload: Workload, conf_root: str | None, layout: str):
+        """The node's folders that a ConfigMap mounted without ``subPath`` replaces: in the container they hold the
+        map's keys only, the image's own files there are hidden (Kubernetes docs, "Configure a Pod to Use a
+        ConfigMap"). A map not in these files is left out: what it holds is not known."""
+        from linter.discover.walk import Hidden
+
+        if conf_root is None:
+            return
+        home = {"bps-home": posixpath.dirname(posixpath.dirname(conf_root)), "ei-profile": posixpath.dirname(conf_root)}.get(layout)
+        for mount in workload.mounts:
+            if mount.sub_path is not None or (workload.namespace, mount.config_map) not in self.config_maps:
+                continue
+            path = posixpath.normpath(mount.path)
+            if conf_root == path or conf_root.startswith(path + "/"):
+                folder = ""
+            elif path.startswith(conf_root + "/"):
+                folder = path[len(conf_root) + 1 :]
+            elif home is not None and path == posixpath.join(home, "bin"):
+                folder = "bin"
+            else:
+                continue
+            why = (
+                f"the ConfigMap {mount.config_map} mounted at {mount.path} in {workload.name} replaces that folder, hiding the "
+                "image's own file; add it to the ConfigMap, or mount single files with subPath"
+            )
+            yield Hidden(folder, path, why, mount.at)
 
 
 def _config_map(path: str, source: _Text, data) -> dict[str, SourceFile | None]:
@@ -277,7 +307,8 @@ def _workload(path: str, doc) -> Workload:
             if map_name is None:
                 continue  # a Secret or an emptyDir
             chosen = tuple((text(i, "key"), text(i, "path")) for i in items(get(volume, "configMap", "items")))
-            mounts.append(Mount(map_name, chosen, text(mount, "mountPath") or "", text(mount, "subPath")))
+            at = get(mount, "mountPath") or mount
+            mounts.append(Mount(map_name, chosen, text(mount, "mountPath") or "", text(mount, "subPath"), Loc(path, line(at), at.start_mark.column + 1)))
     replicas_text = text(doc, "spec", "replicas")
     replicas = int(replicas_text) if replicas_text and re.fullmatch(r"[0-9]{1,9}", replicas_text) else 1
     return Workload(
