@@ -704,6 +704,19 @@ def test_a_configmap_mounted_over_a_folder_a_deeper_one_fills_is_missing_only_wh
     assert "etc/tasks-config.xml" not in missing and "carbon.xml" in missing
 
 
+def test_a_secret_mounted_below_a_hidden_folder_fills_it_with_what_is_not_known(tmp_path):
+    """A Secret (never read) mounted at a file or a folder below the ConfigMap's: those files are there, not missing."""
+    secrets = (
+        f"            - name: db\n              mountPath: {_HOME}/repository/conf/datasources/master-datasources.xml\n"
+        "              subPath: master-datasources.xml\n"
+        f"            - name: db\n              mountPath: {_HOME}/repository/conf/axis2\n"
+    )
+    text = KUBE.read_text().replace(_BPS_MOUNT, f"              mountPath: {_HOME}/repository/conf\n" + secrets)
+    text = text.replace("      volumes:\n", "      volumes:\n        - name: db\n          secret:\n            secretName: bps-db\n")
+    missing = _missing(_mounted(tmp_path, text))
+    assert "carbon.xml" in missing and not {"axis2/axis2.xml", "datasources/master-datasources.xml"} & set(missing)
+
+
 def test_a_configmap_mounted_over_bin_hides_the_start_script(tmp_path):
     mount = f"            - name: tasks\n              mountPath: {_HOME}/bin\n"
     text = KUBE.read_text().replace("          volumeMounts:\n", "          volumeMounts:\n" + mount, 1)

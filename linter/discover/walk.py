@@ -20,6 +20,7 @@ class Hidden(Record):
     path: str  # the folder in the container
     why: str  # what a missing file's finding says of it
     at: Loc  # where that finding goes (the mount)
+    unknown: tuple[str, ...] = ()  # conf-relative paths ('' all) below it that another volume (a Secret) fills: not known, not missing
 
 
 class NodeSource(Record):

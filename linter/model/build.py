@@ -139,7 +139,10 @@ def _hidden_by(source: NodeSource, rel: str):
     if rel == SCRIPT:
         return next((h for h in source.hidden if h.folder == "bin"), None)
     covering = [h for h in source.hidden if h.folder != "bin" and (not h.folder or rel.startswith(h.folder + "/"))]
-    return max(covering, key=lambda h: len(h.folder), default=None)
+    deepest = max(covering, key=lambda h: len(h.folder), default=None)
+    if deepest is None or any(not other or rel == other or rel.startswith(other + "/") for other in deepest.unknown):
+        return None
+    return deepest
 
 
 def _default_hint(source: NodeSource, rel: str, path: str, product: str) -> str:
