@@ -3,7 +3,8 @@
 Each workload that mounts at least one such file is a node of ``spec.replicas`` replicas; the workloads of
 one namespace form one cluster. A ConfigMap key lands in the conf tree by its workload's ``mountPath``
 (``…/repository/conf``, ``…/wso2/business-process/conf``, ``…/conf/axis2``, ``…/conf/datasources``,
-``…/conf/etc``, or a file path with ``subPath``). Secrets are never read."""
+``…/conf/etc``, or a file path with ``subPath``); a map mounted at a folder replaces it, so the image's files there
+are missing, not the product's (``NodeSource.hidden``). Secrets are never read."""
 
 from __future__ import annotations
 
