@@ -45,9 +45,10 @@ def stream(stock: str, count: int) -> str:
             keys = [f for f in REQUIRED_FILES if os.path.dirname(f) == folder]
             data = "".join(f"  {os.path.basename(k)}: |2\n{_block(open(os.path.join(conf, k), encoding='utf-8').read(), '    ')}\n" for k in keys)
             docs.append(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf-{folder or 'top'}\n  namespace: {namespace}\ndata:\n{data}")
-        mounts = "".join(
-            f"            - name: {folder or 'top'}\n              mountPath: /home/wso2carbon/wso2bps-3.6.0/repository/conf{'/' + folder if folder else ''}\n"
-            for folder in sorted({os.path.dirname(f) for f in REQUIRED_FILES})
+        mounts = "".join(  # each file with subPath: a mount over a folder would hide the image's other files there
+            f"            - name: {os.path.dirname(f) or 'top'}\n              mountPath: /home/wso2carbon/wso2bps-3.6.0/repository/conf/{f}\n"
+            f"              subPath: {os.path.basename(f)}\n"
+            for f in REQUIRED_FILES
         )
         volumes = "".join(
             f"        - name: {folder or 'top'}\n          configMap:\n            name: conf-{folder or 'top'}\n"

@@ -643,6 +643,95 @@ def test_findings_in_files_the_image_brings_point_at_the_workload():
     assert not [f for f in findings if f.loc.path.startswith("/home/")]
 
 
+_HOME = "/home/wso2carbon/wso2bps-3.6.0"
+_BPS_MOUNT = f"              mountPath: {_HOME}/repository/conf/bps.xml\n              subPath: bps.xml\n"
+_TASKS_MOUNT = f"              mountPath: {_HOME}/repository/conf/etc/tasks-config.xml\n              subPath: tasks-config.xml\n"
+
+
+def _mounted(tmp_path, text: str) -> list:
+    assert text != KUBE.read_text()
+    (tmp_path / "manifests.yaml").write_text(text)
+    return lint(tmp_path).findings
+
+
+def _missing(findings) -> dict[str, tuple[int, str]]:
+    """conf-relative name -> (line, message) of each BPS004 finding."""
+    return {f.message.split(" is missing")[0]: (f.loc.line, f.message) for f in findings if f.rule == "BPS004"}
+
+
+def test_a_configmap_mounted_over_the_conf_folder_hides_the_images_files(tmp_path):
+    """Without subPath the ConfigMap replaces the folder: carbon.xml, axis2.xml... are not the image's, they are missing,
+    each reported at the mount's line; no product default speaks for them."""
+    text = KUBE.read_text().replace(_BPS_MOUNT, f"              mountPath: {_HOME}/repository/conf\n")
+    findings = _mounted(tmp_path, text)
+    missing = _missing(findings)
+    mount_line = text.splitlines().index(f"              mountPath: {_HOME}/repository/conf") + 1
+    expected = {
+        "carbon.xml",
+        "axis2/axis2.xml",
+        "registry.xml",
+        "user-mgt.xml",
+        "humantask.xml",
+        "datasources/master-datasources.xml",
+        "datasources/bps-datasources.xml",
+    }
+    assert set(missing) == expected  # tasks-config.xml: the etc mount's, and bps.xml: the map's
+    assert {line for line, _ in missing.values()} == {mount_line}
+    assert all(
+        f"the ConfigMap bps-conf mounted at {_HOME}/repository/conf in bps replaces that folder, hiding the image's own file; "
+        "add it to the ConfigMap, or mount single files with subPath" in message
+        for _, message in missing.values()
+    )
+    assert not [f for f in findings if "product default" in f.message or "in the image]" in f.message]
+    assert ("BPS401", 14) in {(f.rule, f.loc.line) for f in findings}  # the map's own bps.xml is still read
+
+
+def test_a_configmap_mounted_over_conf_etc_without_tasks_config_hides_it(tmp_path):
+    text = KUBE.read_text().replace(_TASKS_MOUNT, f"              mountPath: {_HOME}/repository/conf/etc\n").replace("  tasks-config.xml: |", "  jmx.xml: |")
+    findings = _mounted(tmp_path, text)
+    line = text.splitlines().index(f"              mountPath: {_HOME}/repository/conf/etc") + 1
+    assert set(_missing(findings)) == {"etc/tasks-config.xml"} and _missing(findings)["etc/tasks-config.xml"][0] == line
+    assert "the ConfigMap bps-tasks mounted at" in _missing(findings)["etc/tasks-config.xml"][1]
+    # the other files still come from the image, as the subPath mount of bps.xml leaves the conf folder as it is
+    assert any(f.rule == "BPS301" and "from the product default of bps-3.6.0" in f.message for f in findings)
+
+
+def test_a_configmap_mounted_over_a_folder_a_deeper_one_fills_is_missing_only_what_neither_holds(tmp_path):
+    """A map over conf and another over conf/etc holding tasks-config.xml: the etc file is there, carbon.xml is not."""
+    text = KUBE.read_text().replace(_BPS_MOUNT, f"              mountPath: {_HOME}/repository/conf\n")
+    text = text.replace(_TASKS_MOUNT, f"              mountPath: {_HOME}/repository/conf/etc\n")
+    missing = _missing(_mounted(tmp_path, text))
+    assert "etc/tasks-config.xml" not in missing and "carbon.xml" in missing
+
+
+def test_a_secret_mounted_below_a_hidden_folder_fills_it_with_what_is_not_known(tmp_path):
+    """A Secret (never read) mounted at a file or a folder below the ConfigMap's: those files are there, not missing."""
+    secrets = (
+        f"            - name: db\n              mountPath: {_HOME}/repository/conf/datasources/master-datasources.xml\n"
+        "              subPath: master-datasources.xml\n"
+        f"            - name: db\n              mountPath: {_HOME}/repository/conf/axis2\n"
+    )
+    text = KUBE.read_text().replace(_BPS_MOUNT, f"              mountPath: {_HOME}/repository/conf\n" + secrets)
+    text = text.replace("      volumes:\n", "      volumes:\n        - name: db\n          secret:\n            secretName: bps-db\n")
+    missing = _missing(_mounted(tmp_path, text))
+    assert "carbon.xml" in missing and not {"axis2/axis2.xml", "datasources/master-datasources.xml"} & set(missing)
+
+
+def test_a_configmap_mounted_over_bin_hides_the_start_script(tmp_path):
+    mount = f"            - name: tasks\n              mountPath: {_HOME}/bin\n"
+    text = KUBE.read_text().replace("          volumeMounts:\n", "          volumeMounts:\n" + mount, 1)
+    missing = _missing(_mounted(tmp_path, text))
+    assert set(missing) == {"bin/wso2server.sh"}
+    assert missing["bin/wso2server.sh"][0] == text.splitlines().index(f"              mountPath: {_HOME}/bin") + 1
+    assert f"expected it at {_HOME}/bin/wso2server.sh (the ConfigMap bps-tasks mounted at {_HOME}/bin in bps" in missing["bin/wso2server.sh"][1]
+
+
+def test_subpath_mounts_leave_the_images_files_in_place():
+    findings = lint(KUBE.parent).findings
+    assert not _missing(findings)
+    assert any(f.rule == "BPS301" and "from the product default of bps-3.6.0" in f.message for f in findings)
+
+
 def test_a_crlf_template_maps_rendered_lines_to_its_own():
     from linter.sources.ansible import line_map
 

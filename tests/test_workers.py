@@ -94,6 +94,9 @@ def test_a_refused_fork_leaves_the_work_to_this_process(monkeypatch):
     assert results == [(n, os.getpid()) for n in range(4)]
 
 
+_COPY = (REPO / "docs" / "sources" / "examples" / "manifests.yaml").read_text().count("\n") + 1  # lines of one copy and its "---"
+
+
 def _namespaces(count: int, between: bytes = b"") -> bytes:
     """docs/sources/examples/manifests.yaml's cluster in ``count`` namespaces, one stream; ``between`` goes in the middle."""
     docs = [(REPO / "docs" / "sources" / "examples" / "manifests.yaml").read_bytes().replace(b"namespace: wso2", b"namespace: ns%d" % i) for i in range(count)]
@@ -105,8 +108,8 @@ def _namespaces(count: int, between: bytes = b"") -> bytes:
     "between, clusters, problem",
     [
         (b"", 8, None),
-        (b"kind: ConfigMap\nkey: [unclosed\n", 4, (219, "not valid YAML: did not find expected ',' or ']'")),
-        (b'kind: ConfigMap\nkey: "open\n', 4, (219, "not valid YAML: found unexpected document indicator")),
+        (b"kind: ConfigMap\nkey: [unclosed\n", 4, (_COPY * 4 + 3, "not valid YAML: did not find expected ',' or ']'")),
+        (b'kind: ConfigMap\nkey: "open\n', 4, (_COPY * 4 + 3, "not valid YAML: found unexpected document indicator")),
     ],
 )
 def test_a_stream_linted_by_two_processes_reports_what_one_reports(monkeypatch, between, clusters, problem):
@@ -116,7 +119,7 @@ def test_a_stream_linted_by_two_processes_reports_what_one_reports(monkeypatch, 
     one, two = lint_paths(["-"], engine(), jobs=1), lint_paths(["-"], engine(), jobs=2)
     assert _report(two) == _report(one)
     assert one.clusters == clusters
-    # the fourth copy's BPS401, 54 lines (the example's 53 and a "---") after the first's
-    assert ("<stdin>", 14 + 54 * 3, "BPS401") in [(f.loc.path, f.loc.line, f.rule) for f in two.findings if f.cluster == "namespace ns3"]
+    # the fourth copy's BPS401, three copies after the first's
+    assert ("<stdin>", 14 + _COPY * 3, "BPS401") in [(f.loc.path, f.loc.line, f.rule) for f in two.findings if f.cluster == "namespace ns3"]
     if problem:
         assert [(f.loc.line, f.message) for f in two.findings if f.rule == "BPS003"] == [problem]

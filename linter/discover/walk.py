@@ -12,6 +12,17 @@ from linter.records import Record
 from linter.sources import defaults
 
 
+class Hidden(Record):
+    """A folder of the node that something mounted over it replaces (a ConfigMap without ``subPath``): the files the
+    mount does not bring are missing, not the product's."""
+
+    folder: str  # conf-relative ('' the whole conf folder), or "bin", the start script's
+    path: str  # the folder in the container
+    why: str  # what a missing file's finding says of it
+    at: Loc  # where that finding goes (the mount)
+    unknown: tuple[str, ...] = ()  # conf-relative paths ('' all) below it that another volume (a Secret) fills: not known, not missing
+
+
 class NodeSource(Record):
     """A node folder found on disk, before any file is read."""
 
@@ -30,6 +41,7 @@ class NodeSource(Record):
     default_anchor: Loc | None = None  # where a finding in a product default is reported when its own path is not the user's (a container's)
     # JVM flags the node gets outside its start script, before the script's own (a container's JAVA_OPTS): (flag, Loc)
     jvm_options: tuple = ()
+    hidden: tuple[Hidden, ...] = ()  # folders whose image files a mount hides: no product default stands in there
 
 
 class ClusterSource(Record):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 
 from linter.discover.layout import DATASOURCE_DIR, HAZELCAST_CONFIGS, OPTIONAL_FILES, REQUIRED_FILES
 from linter.discover.walk import ClusterSource, NodeSource
@@ -133,6 +134,17 @@ def _is_ei_profile(source: NodeSource) -> bool:
     return source.conf_dir.replace(os.sep, "/").rstrip("/").endswith("wso2/business-process/conf")
 
 
+def _hidden_by(source: NodeSource, rel: str):
+    """The mount that hides the folder of ``rel`` (conf-relative, or bin/wso2server.sh) in the node, the deepest one, or None."""
+    if rel == SCRIPT:
+        return next((h for h in source.hidden if h.folder == "bin"), None)
+    covering = [h for h in source.hidden if h.folder != "bin" and (not h.folder or rel.startswith(h.folder + "/"))]
+    deepest = max(covering, key=lambda h: len(h.folder), default=None)
+    if deepest is None or any(not other or rel == other or rel.startswith(other + "/") for other in deepest.unknown):
+        return None
+    return deepest
+
+
 def _default_hint(source: NodeSource, rel: str, path: str, product: str) -> str:
     where = source.overlay_hint.format(rel=rel) if source.overlay_hint else path
     return f"from the product default of {product}; add {where} to change it"
@@ -182,7 +194,9 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
             result = ParsedXml(path, problem=problem) if problem else parse_xml_bytes(path, data)
         else:
             result = parse_xml(path, source.root)
-        if result.problem and result.problem.kind == "missing":
+        # a file that a mount over its folder hides is missing in the node, whatever the product ships
+        hider = _hidden_by(source, rel) if result.problem and result.problem.kind == "missing" else None
+        if hider is None and result.problem and result.problem.kind == "missing":
             # An optional file (activiti.xml, b4p-coordination-config.xml, catalina-server.xml) that a folder holding
             # every required file leaves out is the pack's own, as the carbon.xml <Version> names the pack.
             stand_in = product or (detected if not required and not source.base else None)
@@ -198,6 +212,9 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         if result.problem and result.problem.kind == "missing":
             if required:
                 files.append(ConfFile(rel, path, "missing"))
+                if hider is not None:
+                    problems.append(FileProblem("missing", f"{rel} is missing; expected it at {path} ({hider.why})", hider.at))
+                    return
                 if product:
                     hint = f"{product} ships no stock {rel} in bps-lint; add it"
                 elif source.base:
@@ -242,6 +259,9 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         found_suppressions.extend(script_suppressions)
         if script_problem:
             problems.append(script_problem)
+    elif (hider := _hidden_by(source, SCRIPT)) is not None:
+        path = posixpath.join(hider.path, posixpath.basename(SCRIPT))
+        problems.append(FileProblem("missing", f"{SCRIPT} is missing; expected it at {path} ({hider.why})", hider.at))
     elif product and stock.has(product, SCRIPT):
         path = os.path.join(source.path, SCRIPT)
         script, _, _ = readers.start_script_bytes(path, stock.data(product, SCRIPT))

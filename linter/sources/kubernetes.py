@@ -2,8 +2,9 @@
 
 Each workload that mounts at least one such file is a node of ``spec.replicas`` replicas; the workloads of
 one namespace (of one environment: see gather.environments) form one cluster. A ConfigMap key lands in the conf
-tree by its workload's ``mountPath`` (``…/repository/conf``, ``…/wso2/business-process/conf``, ``…/conf/axis2``, ``…/conf/datasources``,
-``…/conf/etc``, or a file path with ``subPath``). Secrets are never read."""
+tree by its workload's ``mountPath`` (``…/repository/conf``, ``…/wso2/business-process/conf``, ``…/conf/axis2``,
+``…/conf/datasources``, ``…/conf/etc``, or a file path with ``subPath``); a map mounted at a folder replaces it, so
+the image's files there are missing, not the product's (``NodeSource.hidden``). Secrets are never read."""
 
 from __future__ import annotations
 
@@ -118,6 +119,7 @@ class Mount(Record):
     items: tuple[tuple[str | None, str | None], ...]
     path: str
     sub_path: str | None
+    at: Loc | None = None  # the mountPath line
 
 
 class Workload(Record):
@@ -134,6 +136,7 @@ class Workload(Record):
     # runs the image (its JAVA_OPTS reach wso2server.sh) and the others (a key they lack stops the pod too)
     image_container: object
     other_containers: tuple
+    unread_mounts: tuple[str, ...] = ()  # mountPaths of volumes not read (a Secret, an emptyDir): their files are not known
 
 
 class Stream:
@@ -279,6 +282,7 @@ class Stream:
             options = _java_opts(workload.image_container, workload.path, config_map, self.problems)
         for container in workload.other_containers:
             _environment(container, workload.path, config_map, self.problems)
+        hidden = tuple(self._hidden(workload, conf_root, layout))
         return NodeSource(
             name=workload.name,
             path=workload.path,
@@ -291,7 +295,43 @@ class Stream:
             overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {workload.name}",
             default_anchor=workload.anchor,
             jvm_options=tuple(options),
+            hidden=hidden,
         )
+
+    def _hidden(self, workload: Workload, conf_root: str | None, layout: str):
+        """The node's folders that a ConfigMap mounted without ``subPath`` replaces: in the container they hold the
+        map's keys only, the image's own files there are hidden (Kubernetes docs, "Configure a Pod to Use a
+        ConfigMap"). A map not in these files, a Secret or another volume may hold any file: what is mounted from one
+        below such a folder is not known, not missing."""
+        from linter.discover.walk import Hidden
+
+        if conf_root is None:
+            return
+        home = {"bps-home": posixpath.dirname(posixpath.dirname(conf_root)), "ei-profile": posixpath.dirname(conf_root)}.get(layout)
+        known = [m for m in workload.mounts if (workload.namespace, m.config_map) in self.config_maps]
+        unread = [*workload.unread_mounts, *(posixpath.normpath(m.path) for m in workload.mounts if m not in known)]
+        for mount in known:
+            if mount.sub_path is not None:
+                continue
+            path = posixpath.normpath(mount.path)
+            folder = _conf_folder(path, conf_root)
+            if folder is None and home is not None and path == posixpath.join(home, "bin"):
+                folder = "bin"
+            if folder is None:
+                continue
+            why = (
+                f"the ConfigMap {mount.config_map} mounted at {mount.path} in {workload.name} replaces that folder, hiding the "
+                "image's own file; add it to the ConfigMap, or mount single files with subPath"
+            )
+            below = (_conf_folder(other, conf_root) for other in unread if (other + "/").startswith(path + "/"))
+            yield Hidden(folder, path, why, mount.at, tuple(rel for rel in below if rel is not None))
+
+
+def _conf_folder(path: str, conf_root: str) -> str | None:
+    """The conf-relative folder a mount at ``path`` replaces: '' for the conf folder or one above it, None outside it."""
+    if conf_root == path or conf_root.startswith(path + "/"):
+        return ""
+    return path[len(conf_root) + 1 :] if path.startswith(conf_root + "/") else None
 
 
 def _config_map(path: str, source: _Text, data) -> dict[str, SourceFile | None]:
@@ -311,6 +351,7 @@ def _workload(path: str, doc) -> Workload:
     pod = get(doc, "spec", "template", "spec")
     volumes = {text(v, "name"): v for v in items(get(pod, "volumes"))}
     mounts: list[Mount] = []
+    unread: list[str] = []
     image, image_at, image_container, others = None, None, None, []
     for container in items(get(pod, "containers")):
         if image is None and text(container, "image"):
@@ -321,9 +362,11 @@ def _workload(path: str, doc) -> Workload:
             volume = volumes.get(text(mount, "name"))
             map_name = text(volume, "configMap", "name") if volume is not None else None
             if map_name is None:
-                continue  # a Secret or an emptyDir
+                unread.append(posixpath.normpath(text(mount, "mountPath") or "/"))  # a Secret or an emptyDir
+                continue
             chosen = tuple((text(i, "key"), text(i, "path")) for i in items(get(volume, "configMap", "items")))
-            mounts.append(Mount(map_name, chosen, text(mount, "mountPath") or "", text(mount, "subPath")))
+            at = get(mount, "mountPath") or mount
+            mounts.append(Mount(map_name, chosen, text(mount, "mountPath") or "", text(mount, "subPath"), Loc(path, line(at), at.start_mark.column + 1)))
     replicas_text = text(doc, "spec", "replicas")
     replicas = int(replicas_text) if replicas_text and re.fullmatch(r"[0-9]{1,9}", replicas_text) else 1
     return Workload(
@@ -337,6 +380,7 @@ def _workload(path: str, doc) -> Workload:
         anchor=Loc(path, line(image_at), image_at.start_mark.column + 1) if image_at is not None else Loc(path, line(doc)),
         image_container=image_container,
         other_containers=tuple(others),
+        unread_mounts=tuple(unread),
     )
 
 
