@@ -1231,6 +1231,61 @@ def test_a_kustomize_overlays_patch_is_not_a_workload_of_its_own(tmp_path, liste
     assert (result.nodes, result.clusters, result.files) == (1, 1, 2)
 
 
+_GENERATED_STS = KUBE.read_text().split("---\n")[2].replace("  namespace: wso2\n", "")  # the kustomization sets it
+
+
+def _generated_base(folder, generator: str):
+    """A kustomize base: the StatefulSet (bps.xml mounted from ConfigMap bps-conf) and its configMapGenerator."""
+    folder.mkdir(parents=True)
+    (folder / "sts.yaml").write_text(_GENERATED_STS.replace("        - name: tasks\n          configMap:\n            name: bps-tasks\n", ""))
+    (folder / "bps.xml").write_text(KUBE.read_text().split("bps.xml: |\n")[1].split("---")[0].replace("\n    ", "\n").strip() + "\n")
+    (folder / "kustomization.yaml").write_text("namespace: wso2\nresources: [sts.yaml]\nconfigMapGenerator:\n" + generator)
+    return folder
+
+
+@pytest.mark.parametrize("files", ["[bps.xml]", "[bps.xml=conf/bps.xml]"])
+def test_a_configmap_generators_files_are_the_workloads_conf_files(tmp_path, monkeypatch, files):
+    """kustomize makes ConfigMap bps-conf of bps.xml (its file name the key, or key=path): the StatefulSet mounting
+    it is the node, its findings point into the file, and the folder holding bps.xml is no bare conf folder."""
+    base = _generated_base(tmp_path / "base", f"  - name: bps-conf\n    files: {files}\n")
+    if "conf/" in files:
+        (base / "conf").mkdir()
+        (base / "bps.xml").rename(base / "conf" / "bps.xml")
+    monkeypatch.chdir(tmp_path)
+    result = lint(".")
+    shown = "base/conf/bps.xml" if "conf/" in files else "base/bps.xml"
+    lock = next(n for n, line in enumerate((tmp_path / shown).read_text().splitlines(), 1) if "UseDistributedLock" in line)
+    assert (result.nodes, result.clusters, result.cluster_names) == (1, 1, ["namespace wso2"])
+    assert ("BPS401", shown, lock) in {(f.rule, f.loc.path, f.loc.line) for f in result.findings}
+    assert not [f for f in result.findings if f.rule == "BPS004"]
+
+
+def test_a_generated_literal_java_opts_is_reported_at_its_line(tmp_path, monkeypatch):
+    env = "env:\n  - name: JAVA_OPTS\n    valueFrom:\n      configMapKeyRef: {name: bps-jvm, key: JAVA_OPTS}\n"
+    generator = "  - name: bps-conf\n    files: [bps.xml]\n  - name: bps-jvm\n    literals:\n      - JAVA_OPTS=-Xmx2g -Dsetup\n"
+    base = _generated_base(tmp_path / "base", generator)
+    indented = "".join("          " + line + "\n" for line in env.splitlines())
+    sts = (base / "sts.yaml").read_text()
+    (base / "sts.yaml").write_text(sts.replace("          image: wso2/wso2bps:3.6.0\n", "          image: wso2/wso2bps:3.6.0\n" + indented))
+    monkeypatch.chdir(tmp_path)
+    findings = lint(".").findings
+    assert {(f.rule, f.loc.path, f.loc.line, f.loc.column) for f in findings if f.rule == "BPS702"} == {
+        ("BPS702", "base/kustomization.yaml", 8, 19)
+    }  # the value after JAVA_OPTS=
+    assert not [f for f in findings if f.rule == "BPS003"]
+
+
+def test_a_generators_missing_file_is_reported_at_its_line(tmp_path, monkeypatch):
+    _generated_base(
+        tmp_path / "base", "  - name: bps-conf\n    files: [bps.xml]\n  - name: bps-more\n    files:\n      - nosuch.xml\n      - ../../../etc/passwd\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = lint(".")
+    broken = {(f.rule, f.loc.path, f.loc.line) for f in result.findings if f.rule == "BPS003"}
+    assert broken == {("BPS003", "base/kustomization.yaml", 8), ("BPS003", "base/kustomization.yaml", 9)}
+    assert result.nodes == 1
+
+
 # --- Ansible: playbooks importing playbooks, play-level task files, vars files, re-runs, one node per host ----
 
 

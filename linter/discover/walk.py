@@ -126,6 +126,8 @@ def _walk(
             continue  # a symlink back into a folder already walked: a loop or an alias
         seen.add(key)
         node = conf_dir_of(folder)
+        if node and _generated_only(node, top, root):
+            node = None  # a kustomization's ConfigMap files, read with its workloads (linter.sources.kustomize)
         if node:
             conf_real = _real_below(folder, folder_real, node[1])
             if inside(conf_real, root):
@@ -164,6 +166,26 @@ def _walk(
                     if exc.errno == errno.ELOOP:  # a link that points at itself
                         problems.append((Loc(display_path(entry.path)), "symbolic link loop; not followed"))
         stack.extend(reversed(below))  # depth first, in name order, as a recursive walk would go
+
+
+def _generated_only(node: tuple[str, str], top: str, root: str) -> bool:
+    """Whether the conf files that make a folder a node are all ones a kustomization.yaml at or above its conf
+    folder (up to ``top``) makes ConfigMaps of: they are its workloads' files, not a node of their own."""
+    layout, conf = node
+    folder, kustomizations = conf, []
+    while True:
+        kustomizations += [path for name in ("kustomization.yaml", "kustomization.yml") if os.path.isfile(path := os.path.join(folder, name))]
+        if folder == top or os.path.dirname(folder) == folder:
+            break
+        folder = os.path.dirname(folder)
+    if not kustomizations:
+        return False
+    from linter.discover.layout import ANY_MARKERS, BPS_MARKERS
+    from linter.sources.kustomize import generated_files
+
+    generated = set().union(*(generated_files(path, root) for path in kustomizations))
+    present = [path for name in (ANY_MARKERS if layout == "bps-home" else BPS_MARKERS) if os.path.lexists(path := os.path.join(conf, name))]
+    return bool(present) and all(os.path.realpath(path) in generated for path in present)
 
 
 MANIFEST_NAMES = ("bps-lint.toml", "pyproject.toml")

@@ -9,7 +9,7 @@ import sys
 
 from linter.parse.location import Loc
 from linter.parse.xmlfile import read_bytes
-from linter.sources import kubernetes
+from linter.sources import kubernetes, kustomize
 from linter.sources.yamlnodes import MAX_YAML_BYTES
 
 STDIN_NAME = "<stdin>"
@@ -17,12 +17,19 @@ STDIN_NAME = "<stdin>"
 
 def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display) -> list:
     folders: dict[str, kubernetes.Stream] = {}  # folder -> the objects of its YAML files, in the order read
-    patches = kustomize_patches(others)
+    kustomizations = kustomize.read(others)
+    patches, namespaces = kustomize.patches(kustomizations), kustomize.namespaces(kustomizations)
     for path, root in others:
-        if path.endswith((".yaml", ".yml")) and not in_helm_chart(path, root) and os.path.realpath(path) not in patches:
+        real = os.path.realpath(path) if path.endswith((".yaml", ".yml")) else ""
+        if real and not in_helm_chart(path, root) and real not in patches:
             data, _ = read_bytes(path, root)
             if data and kubernetes.is_candidate(data):
-                folders.setdefault(os.path.dirname(os.path.abspath(path)), kubernetes.Stream()).add(display(path), data)
+                folders.setdefault(os.path.dirname(os.path.abspath(path)), kubernetes.Stream()).add(display(path), data, namespace=namespaces.get(real))
+    for k in kustomizations:
+        generated = kubernetes.Stream()
+        kustomize.generate(k, generated, display)
+        if generated.defined or generated.problems:
+            folders.setdefault(os.path.dirname(os.path.abspath(k.path)), kubernetes.Stream()).merge(generated)
     streams = [(display(folder), stream) for folder, stream in environments(folders)]
     if stdin:
         stream = kubernetes.Stream()  # one environment: what a chart or kustomization renders
@@ -98,22 +105,6 @@ def read_stdin() -> bytes:
     if not _READ or _READ[0][0] is not sys.stdin:
         _READ[:] = [(sys.stdin, sys.stdin.buffer.read(MAX_YAML_BYTES + 1))]
     return _READ[0][1]
-
-
-def kustomize_patches(others: list[tuple[str, str]]) -> set[str]:
-    """Real paths of the files a kustomization.yaml applies as patches: a part of a workload or ConfigMap that
-    ``kustomize build`` merges into the one its resources hold, not one of its own."""
-    from linter.sources.yamlnodes import documents, get, items, text
-
-    found = set()
-    for path, root in others:
-        if os.path.basename(path) not in ("kustomization.yaml", "kustomization.yml"):
-            continue
-        data, _ = read_bytes(path, root)
-        for doc in documents(data.decode("utf-8", errors="replace"))[0] if data and len(data) <= MAX_YAML_BYTES else ():
-            named = [text(p) or text(p, "path") for key in ("patchesStrategicMerge", "patches") for p in items(get(doc, key))]
-            found.update(os.path.realpath(os.path.join(os.path.dirname(path), name)) for name in named if name)
-    return found
 
 
 def in_helm_chart(path: str, root: str | None) -> bool:

@@ -152,8 +152,9 @@ class Stream:
         self.defined: dict[tuple[str, str, str], Loc] = {}
         self._slot: dict[tuple[str, str, str], int] = {}
 
-    def add(self, path: str, data: bytes, always: bool = False) -> None:
-        """Read one file (``always``: report invalid YAML even when nothing in it looks like a manifest, as for stdin)."""
+    def add(self, path: str, data: bytes, always: bool = False, namespace: str | None = None) -> None:
+        """Read one file (``always``: report invalid YAML even when nothing in it looks like a manifest, as for stdin;
+        ``namespace``: the one a kustomization listing the file sets on its objects)."""
         if len(data) > MAX_YAML_BYTES:
             # stdin is read only up to one byte past the limit, so its size is not known: only that it is too large
             self.problems.append((Loc(path), f"more than the {MAX_YAML_BYTES:,} byte ({MAX_YAML_BYTES >> 20} MiB) limit of YAML bps-lint reads; not read"))
@@ -163,19 +164,19 @@ class Stream:
         except UnicodeDecodeError:
             text_, utf8 = data.decode("utf-8", errors="replace"), None
         docs, problem = documents(text_, utf8)
-        found = self._read(path, _Text(text_), docs)
+        found = self._read(path, _Text(text_), docs, namespace)
         if problem and (always or found or is_candidate(data)):
             self.problems.append((Loc(path, problem.line), str(problem)))
 
-    def _read(self, path: str, source: _Text, docs: list) -> bool:
+    def _read(self, path: str, source: _Text, docs: list, set_namespace: str | None = None) -> bool:
         """Take the ConfigMaps and workloads of ``docs``; whether there was any."""
         found = False
         for doc in docs:
             kind = text(doc, "kind")
-            namespace = text(doc, "metadata", "namespace") or "default"
+            namespace = set_namespace or text(doc, "metadata", "namespace") or "default"
             if kind == "List":  # kubectl get -o yaml
                 for item in items(get(doc, "items")):
-                    found |= self._object(path, source, item, text(item, "kind"), text(item, "metadata", "namespace") or namespace)
+                    found |= self._object(path, source, item, text(item, "kind"), set_namespace or text(item, "metadata", "namespace") or namespace)
             else:
                 found |= self._object(path, source, doc, kind, namespace)
         return found
@@ -191,9 +192,17 @@ class Stream:
             self.config_maps[(namespace, name)] = _config_map(path, source, get(doc, "data"))
             self.config_map_data[(namespace, name)] = (path, get(doc, "data"))
         else:
-            workload = _workload(path, doc)
+            workload = _workload(path, doc, namespace)
             self._put((kind, namespace, workload.name), workload, at)
         return True
+
+    def generated(self, namespace: str, name: str, at: Loc, keys: dict[str, SourceFile | None]) -> None:
+        """A ConfigMap a kustomization generates (linter.sources.kustomize), named at ``at``: each key's text as a
+        file of its own (None: not known), which the containers' environment takes at the file's first line."""
+        self._define(("ConfigMap", namespace, name), at)
+        self.config_maps[(namespace, name)] = keys
+        data = [(yaml.ScalarNode("tag:yaml.org,2002:str", key), _Held(file)) for key, file in keys.items()]
+        self.config_map_data[(namespace, name)] = (at.path, yaml.MappingNode("tag:yaml.org,2002:map", data))
 
     def _define(self, key: tuple[str, str, str], at: Loc) -> None:
         """Note an object read; one of the same kind, namespace and name read before is a problem: a cluster holds
@@ -346,8 +355,7 @@ def _config_map(path: str, source: _Text, data) -> dict[str, SourceFile | None]:
     return keys
 
 
-def _workload(path: str, doc) -> Workload:
-    namespace = text(doc, "metadata", "namespace") or "default"
+def _workload(path: str, doc, namespace: str) -> Workload:
     pod = get(doc, "spec", "template", "spec")
     volumes = {text(v, "name"): v for v in items(get(pod, "volumes"))}
     mounts: list[Mount] = []
@@ -445,8 +453,18 @@ def _environment(container, path: str, config_map, problems: list):
     return lookup
 
 
+class _Held(yaml.ScalarNode):
+    """A generated ConfigMap's value (None: not known), which may come from another file than the kustomization."""
+
+    def __init__(self, file: SourceFile | None):
+        super().__init__("tag:yaml.org,2002:str", file.data.decode("utf-8", errors="replace") if file else "")
+        self.file = file
+
+
 def _pieces(node, where: str) -> list:
     """A value as it is, not expanded (a ConfigMap's, as the kubelet takes it), or _UNKNOWN when it is not text."""
+    if isinstance(node, _Held):
+        return [(node.value, node.file.loc(Loc(node.file.path, 1, 1)))] if node.file else _UNKNOWN
     if not isinstance(node, yaml.ScalarNode):
         return _UNKNOWN
     return [(node.value, Loc(where, line(node), node.start_mark.column + 1))]
