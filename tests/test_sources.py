@@ -1286,6 +1286,27 @@ def test_a_generators_missing_file_is_reported_at_its_line(tmp_path, monkeypatch
     assert result.nodes == 1
 
 
+def test_the_pages_configmap_generator_example_reports_what_it_says(tmp_path, monkeypatch):
+    import re
+
+    page = (REPO / "docs" / "sources" / "kubernetes.md").read_text()
+    (snippet,) = re.findall(r"## kustomize configMapGenerator\n.*?```yaml\n(.*?)```", page, re.S)
+    generator = snippet.split("configMapGenerator:\n")[1]
+    base = _generated_base(tmp_path / "base", generator)
+    env = "          envFrom:\n            - configMapRef: {name: bps-jvm}\n"
+    sts = (base / "sts.yaml").read_text()
+    (base / "sts.yaml").write_text(sts.replace("          image: wso2/wso2bps:3.6.0\n", "          image: wso2/wso2bps:3.6.0\n" + env))
+    assert (base / "kustomization.yaml").read_text() == snippet.split("\n", 1)[1]  # the page's file, as it is
+    monkeypatch.chdir(tmp_path)
+    found = {(f.rule, f.loc.path, f.loc.line) for f in lint(".").findings if f.rule in ("BPS401", "BPS702", "BPS003", "BPS004")}
+    setup = 1 + snippet.split("\n", 1)[1].splitlines().index(
+        "      - JAVA_OPTS=-Xmx2g -Dsetup      # BPS702 at this line for a container taking JAVA_OPTS from bps-jvm"
+    )
+    lock = next(n for n, line in enumerate((base / "bps.xml").read_text().splitlines(), 1) if "UseDistributedLock" in line)
+    assert found == {("BPS401", "base/bps.xml", lock), ("BPS702", "base/kustomization.yaml", setup)}
+    assert f"base/bps.xml:{lock}:3: BPS401" in page
+
+
 # --- Ansible: playbooks importing playbooks, play-level task files, vars files, re-runs, one node per host ----
 
 
