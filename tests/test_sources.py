@@ -1565,3 +1565,15 @@ def test_a_hosts_machine_is_its_ansible_host_or_its_name_when_that_is_an_address
     (repo / "dev" / "host_vars" / "bps_1.yml").rename(repo / "dev" / "host_vars" / f"{line.split()[0]}.yml")
     hosts = {n.name: n.settings.host for c in discover([str(repo)]).clusters for n in c.nodes}
     assert hosts == {line.split()[0]: machine, "bps_2": "10.0.0.12"}
+
+
+def test_a_loop_of_imported_playbooks_is_one_finding_naming_its_playbooks(tmp_path):
+    repo = _copy(tmp_path)
+    (repo / "one.yml").write_text("- import_playbook: two.yml\n- hosts: bps\n  roles: [bps]\n")
+    (repo / "two.yml").write_text("- hosts: bps\n  roles: [bps]\n- import_playbook: one.yml\n")
+    result = lint(repo)
+    loops = [f for f in result.findings if "imports a playbook that imports it" in f.message]
+    assert len(loops) == 1, [f.message for f in loops]
+    (loop,) = loops
+    assert loop.rule == "BPS003" and (loop.loc.path.rsplit("/", 1)[-1], loop.loc.line) in {("one.yml", 1), ("two.yml", 3)}
+    assert "one.yml" in loop.message.split("(a loop of ")[1] and "two.yml" in loop.message.split("(a loop of ")[1]

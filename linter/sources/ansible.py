@@ -422,7 +422,10 @@ def _import(path: str, at: int, name: str, root, problems, display, top: str, ch
         return None
     target = os.path.normpath(os.path.join(os.path.dirname(path), name))
     if os.path.realpath(target) in chain:
-        report("imports a playbook that imports it (a loop)")
+        # one finding per loop, whichever of its playbooks is read first (each is a playbook of the folder too)
+        loop = f"(a loop of {', '.join(sorted(display(member) for member in chain[chain.index(os.path.realpath(target)) :]))})"
+        if not any(message.endswith(f"{loop}; its plays are not checked") for _, message in problems or ()):
+            report(f"imports a playbook that imports it {loop}")
         return None
     if len(chain) > MAX_IMPORT_DEPTH:
         report(f"is more than {MAX_IMPORT_DEPTH} imports deep")
