@@ -1577,3 +1577,19 @@ def test_a_loop_of_imported_playbooks_is_one_finding_naming_its_playbooks(tmp_pa
     (loop,) = loops
     assert loop.rule == "BPS003" and (loop.loc.path.rsplit("/", 1)[-1], loop.loc.line) in {("one.yml", 1), ("two.yml", 3)}
     assert "one.yml" in loop.message.split("(a loop of ")[1] and "two.yml" in loop.message.split("(a loop of ")[1]
+
+
+def test_hosts_rendering_the_same_unmappable_fix_get_one_diff_naming_them(tmp_path, capsys):
+    """A fix of a value a variable gives (not bytes of the template) is shown in the rendered text; when every host
+    renders the same text, one diff names them all instead of the same diff once per host."""
+    repo = _copy(tmp_path)
+    template = repo / TEMPLATES / "datasources" / "bps-datasources.xml.j2"
+    template.write_text(
+        template.read_text().replace("<defaultAutoCommit>true</defaultAutoCommit>", "<defaultAutoCommit>{{ bps_auto_commit }}</defaultAutoCommit>")
+    )
+    (repo / "dev" / "group_vars" / "bps.yml").write_text((repo / "dev" / "group_vars" / "bps.yml").read_text() + "bps_auto_commit: false\n")
+    assert {f.node for f in lint(repo).findings if f.rule == "BPS101"} == {"bps_1", "bps_2"}
+    main([str(repo), "--diff"])
+    err = capsys.readouterr().err
+    shown = [line for line in err.splitlines() if line.startswith("bps-lint: ") and "bps-datasources.xml.j2 (rendered" in line]
+    assert len(shown) == 1 and "bps-datasources.xml.j2 (rendered for bps_1, bps_2): " in shown[0] and "for 2 finding(s)" in shown[0], err

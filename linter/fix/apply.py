@@ -241,12 +241,22 @@ def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
         mapped.setdefault(source.path, [original, [], 0, set()])
         onto.append((source, FileChange(f"{source.path} (rendered)", source.path, source.data, after, applied, frozenset(rules)), found, nodes))
     faithful = _faithful([(id(source), source, found) for source, _, found, _ in onto])
+    unmapped: dict[tuple, list] = {}  # (file, text before, after) -> nodes: hosts rendering the same text get one diff
     for source, change, found, nodes in onto:
         if found is not None and id(source) not in faithful:
             name = f"{source.path} (rendered for {', '.join(dict.fromkeys(n for n in nodes if n))})"
             out.append(Suggestion(change._replace(path=name), False, True))
         elif found is None:
-            out.append(Suggestion(change, False))
+            same = unmapped.get((source.path, change.before, change.after))
+            if same is None:
+                unmapped[(source.path, change.before, change.after)] = [len(out), *nodes]
+                out.append(Suggestion(change, False))
+            else:  # another host's identical rendering: named with the first, not shown again
+                same.extend(nodes)
+                hosts = ", ".join(dict.fromkeys(n for n in same[1:] if n))
+                first = out[same[0]].change
+                merged = first._replace(path=f"{source.path} (rendered for {hosts})", fixes=first.fixes + change.fixes, rules=first.rules | change.rules)
+                out[same[0]] = Suggestion(merged, False)
         else:
             entry = mapped[source.path]
             entry[1].extend(r for r in found if r not in entry[1])
