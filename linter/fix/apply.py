@@ -220,6 +220,7 @@ def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
     mapped: dict[str, list] = {}  # the user's file -> (replacements in it, fixes, rules)
     out = []
     onto = []  # (source, FileChange of its rendered text, replacements in the user's file or None)
+    originals: dict[str, tuple] = {}  # the user's file -> read_bytes of it
     for source, fixes, nodes in by_source.values():
         edits, applied, rules = [], 0, set()
         for rule, fix in fixes:
@@ -236,7 +237,9 @@ def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
         after = apply(source.data, rendered)
         if after == source.data or parse_xml_bytes(source.path, after).problem is not None:
             continue
-        original, problem = read_bytes(source.path) if source.path != "<stdin>" else (None, True)
+        if source.path not in originals:  # a template rendered for several hosts is read once
+            originals[source.path] = read_bytes(source.path) if source.path != "<stdin>" else (None, True)
+        original, problem = originals[source.path]
         found = None if problem or original is None else _onto(original, source, rendered)
         mapped.setdefault(source.path, [original, [], 0, set()])
         onto.append((source, FileChange(f"{source.path} (rendered)", source.path, source.data, after, applied, frozenset(rules)), found, nodes))

@@ -108,8 +108,10 @@ def is_ip(host: str) -> bool:
 @functools.lru_cache(maxsize=1024)
 def is_loopback(host: str | None) -> bool:
     host = (host or "").strip("[]").lower()
-    if host == "localhost" or not is_ip(host):
-        return host == "localhost"
+    if host == "localhost":
+        return True
+    if not is_ip(host):
+        return False
     if ":" not in host:
         return host.split(".", 1)[0] == "127"  # 127.0.0.0/8
     import ipaddress
