@@ -122,6 +122,15 @@ class Mount(Record):
     at: Loc | None = None  # the mountPath line
 
 
+class MapVolume(Record):
+    """A pod's ``configMap`` volume that lists ``items``: the kubelet mounts it only when the map holds each key named
+    (or the volume is ``optional: true``), whichever container mounts it."""
+
+    config_map: str
+    optional: bool
+    keys: tuple[tuple[str, Loc], ...]  # each item's key and its line
+
+
 class Workload(Record):
     """What a node needs from a Deployment or StatefulSet: plain data, read from its document without the ConfigMaps."""
 
@@ -137,6 +146,7 @@ class Workload(Record):
     image_container: object
     other_containers: tuple
     unread_mounts: tuple[str, ...] = ()  # mountPaths of volumes not read (a Secret, an emptyDir): their files are not known
+    map_volumes: tuple[MapVolume, ...] = ()
 
 
 class Stream:
@@ -146,6 +156,7 @@ class Stream:
         # (namespace, name) -> key -> the conf text it holds (None: not a scalar)
         self.config_maps: dict[tuple[str, str], dict[str, SourceFile | None]] = {}
         self.config_map_data: dict[tuple[str, str], tuple[str, object]] = {}  # (namespace, name) -> (file, data node)
+        self.partial: set[tuple[str, str]] = set()  # generated maps whose keys are not all known (an env file not read)
         self.workloads: list[Workload] = []
         self.problems: list[tuple[Loc, str]] = []
         # (kind, namespace, name) -> where the object read is named; for workloads, its place in self.workloads
@@ -189,18 +200,27 @@ class Stream:
         if kind == "ConfigMap":
             name = text(doc, "metadata", "name") or ""
             self._define((kind, namespace, name), at)
-            self.config_maps[(namespace, name)] = _config_map(path, source, get(doc, "data"))
+            keys = _config_map(path, source, get(doc, "data"))
+            # binaryData keys are mounted as files too; their bytes are not conf text
+            keys.update({key: None for key, _ in pairs(get(doc, "binaryData")) if key not in keys})
+            self.config_maps[(namespace, name)] = keys
+            self.partial.discard((namespace, name))
             self.config_map_data[(namespace, name)] = (path, get(doc, "data"))
         else:
             workload = _workload(path, doc, namespace)
             self._put((kind, namespace, workload.name), workload, at)
         return True
 
-    def generated(self, namespace: str, name: str, at: Loc, keys: dict[str, SourceFile | None]) -> None:
+    def generated(self, namespace: str, name: str, at: Loc, keys: dict[str, SourceFile | None], complete: bool = True) -> None:
         """A ConfigMap a kustomization generates (linter.sources.kustomize), named at ``at``: each key's text as a
-        file of its own (None: not known), which the containers' environment takes at the file's first line."""
+        file of its own (None: not known), which the containers' environment takes at the file's first line;
+        ``complete``: whether every key it holds is known."""
         self._define(("ConfigMap", namespace, name), at)
         self.config_maps[(namespace, name)] = keys
+        if complete:
+            self.partial.discard((namespace, name))
+        else:
+            self.partial.add((namespace, name))
         data = [(yaml.ScalarNode("tag:yaml.org,2002:str", key), _Held(file)) for key, file in keys.items()]
         self.config_map_data[(namespace, name)] = (at.path, yaml.MappingNode("tag:yaml.org,2002:map", data))
 
@@ -240,6 +260,7 @@ class Stream:
                 self._define(key, at)
         self.config_maps.update(other.config_maps)
         self.config_map_data.update(other.config_map_data)
+        self.partial = (self.partial - other.config_maps.keys()) | other.partial
         self.problems.extend(other.problems)
 
     def clusters(self, named: dict[str, list[str]] | None = None):
@@ -250,11 +271,31 @@ class Stream:
         cluster_of = {workload: name for name, workloads in (named or {}).items() for workload in workloads}
         groups: dict[str, list] = {}
         for workload in self.workloads:
+            self._missing_items(workload)
             node = self._node(workload)
             if node is not None:
                 name = cluster_of.get(f"{workload.namespace}/{workload.name}", f"namespace {workload.namespace}")
                 groups.setdefault(name, []).append(node)
         return [ClusterSource(name=name, path=nodes[0].path, nodes=nodes, databases={}) for name, nodes in sorted(groups.items())]
+
+    def _missing_items(self, workload: Workload) -> None:
+        """A key a volume's ``items`` names that its ConfigMap (among the files) lacks: the kubelet refuses to mount
+        the volume unless it is ``optional: true`` (kubernetes pkg/volume/configmap/configmap.go, makePayload:
+        "references non-existent config key"), so the pod does not start. An optional volume skips the item."""
+        for volume in workload.map_volumes:
+            held = (workload.namespace, volume.config_map)
+            keys = self.config_maps.get(held)
+            if volume.optional or keys is None or held in self.partial:
+                continue
+            for key, at in volume.keys:
+                if key not in keys:
+                    self.problems.append(
+                        (
+                            at,
+                            f"ConfigMap {volume.config_map} has no key '{key}', which a configMap volume of {workload.name} lists in items, and the "
+                            "volume is not optional: true, so the kubelet cannot mount it (references non-existent config key) and the pod does not start",
+                        )
+                    )
 
     def _node(self, workload: Workload):
         from linter.discover.walk import NodeSource
@@ -361,6 +402,12 @@ def _workload(path: str, doc, namespace: str) -> Workload:
     mounts: list[Mount] = []
     unread: list[str] = []
     image, image_at, image_container, others = None, None, None, []
+    map_volumes = []
+    for volume in volumes.values():
+        listed = [(text(i, "key"), get(i, "key")) for i in items(get(volume, "configMap", "items"))]
+        if text(volume, "configMap", "name") and listed:
+            keys = tuple((key, Loc(path, line(node), node.start_mark.column + 1)) for key, node in listed if key)
+            map_volumes.append(MapVolume(text(volume, "configMap", "name"), text(volume, "configMap", "optional") == "true", keys))
     for container in items(get(pod, "containers")):
         if image is None and text(container, "image"):
             image, image_at, image_container = text(container, "image"), get(container, "image"), container
@@ -389,6 +436,7 @@ def _workload(path: str, doc, namespace: str) -> Workload:
         image_container=image_container,
         other_containers=tuple(others),
         unread_mounts=tuple(unread),
+        map_volumes=tuple(map_volumes),
     )
 
 

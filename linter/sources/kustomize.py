@@ -109,9 +109,11 @@ def generate(k: Kustomization, stream, display) -> None:
             continue
         namespace = text(k.doc, "namespace") or text(entry, "namespace") or "default"
         values: dict[str, SourceFile | None] = {}
+        complete = True  # every key known: an env file not read may hold any
         for env in items(get(entry, "envs")):
             data = _read(text(env) or "", folder, k.root, Loc(shown, line(env), env.start_mark.column + 1), stream, name)
             if data is None:
+                complete = False
                 continue
             for number, raw in enumerate(data.decode("utf-8", errors="replace").removeprefix("\ufeff").splitlines(), 1):
                 body = raw.lstrip()
@@ -136,7 +138,7 @@ def generate(k: Kustomization, stream, display) -> None:
             if data is not None:
                 values[key] = SourceFile(display(path), data)
         named = get(entry, "name")
-        stream.generated(namespace, name, Loc(shown, line(named), named.start_mark.column + 1), values)
+        stream.generated(namespace, name, Loc(shown, line(named), named.start_mark.column + 1), values, complete)
 
 
 def _joined(folder: str, name: str | None) -> str:
