@@ -31,7 +31,11 @@ def _line(text: str, part: str) -> int:
 @pytest.mark.parametrize("optional", ["", "            optional: true\n", "            optional: false\n"])
 def test_a_volume_item_naming_a_key_the_map_lacks_stops_the_pod_unless_optional(tmp_path, monkeypatch, optional):
     """The kubelet refuses a configMap volume whose items name a key the map lacks (not optional): BPS003 at the key."""
-    volume = CONF_VOLUME + optional + "            items:\n              - key: bps.xml\n                path: bps.xml\n              - key: nosuch.xml\n                path: x.xml\n"
+    volume = (
+        CONF_VOLUME
+        + optional
+        + "            items:\n              - key: bps.xml\n                path: bps.xml\n              - key: nosuch.xml\n                path: x.xml\n"
+    )
     text = KUBE.read_text().replace(CONF_VOLUME, volume)
     (tmp_path / "manifests.yaml").write_text(text)
     monkeypatch.chdir(tmp_path)
@@ -46,9 +50,55 @@ def test_a_volume_item_naming_a_key_the_map_lacks_stops_the_pod_unless_optional(
 
 
 def test_a_volume_item_found_in_binary_data_or_a_map_not_in_the_files_is_no_finding(tmp_path, monkeypatch):
-    volume = CONF_VOLUME + "            items:\n              - key: bps.xml\n                path: bps.xml\n              - key: logo.png\n                path: logo.png\n"
+    volume = (
+        CONF_VOLUME
+        + "            items:\n              - key: bps.xml\n                path: bps.xml\n              - key: logo.png\n                path: logo.png\n"
+    )
     text = KUBE.read_text().replace(CONF_VOLUME, volume).replace("data:\n  bps.xml", "binaryData:\n  logo.png: iVBORw0KGgo=\ndata:\n  bps.xml", 1)
     text += "        - name: other\n          configMap:\n            name: made-by-a-script\n            items: [{key: a, path: a}]\n"
     (tmp_path / "manifests.yaml").write_text(text)
     monkeypatch.chdir(tmp_path)
     assert not [f for f in lint(".").findings if f.rule == "BPS003"]
+
+
+# --- a ConfigMap a parent folder shares with environments ------------------------------------------------
+
+_DOCS = KUBE.read_text().split("---\n")  # bps-conf, bps-tasks, the StatefulSet
+
+
+@pytest.mark.parametrize("shared", ["common/cm.yaml", "cm.yaml"])
+def test_a_configmap_shared_from_a_parent_folder_is_each_environments(tmp_path, monkeypatch, shared):
+    """k8s/prod and k8s/staging hold the same StatefulSet (two environments); the ConfigMaps they mount sit in
+    k8s/common/ or k8s/ itself: each environment reads them, unless it holds its own (prod's bps-conf wins there)."""
+    k8s = tmp_path / "k8s"
+    (k8s / shared).parent.mkdir(parents=True, exist_ok=True)
+    (k8s / shared).write_text(_DOCS[0] + "---\n" + _DOCS[1])
+    for env in ("prod", "staging"):
+        (k8s / env).mkdir()
+        (k8s / env / "sts.yaml").write_text(_DOCS[2])
+    (k8s / "prod" / "cm.yaml").write_text(_DOCS[0].replace(">false<", ">true<"))  # prod's own bps-conf
+    monkeypatch.chdir(tmp_path)
+    result = lint("k8s")
+    assert (result.nodes, result.clusters) == (2, 2)
+    assert sorted(result.cluster_names) == ["namespace wso2 (k8s/prod)", "namespace wso2 (k8s/staging)"]
+    # staging takes the shared bps-conf (false: BPS401 at its line, once); prod its own (true: none)
+    lock = _rules(result.findings, "BPS401")
+    assert lock == {("BPS401", f"k8s/{shared}", 14)}
+    assert {f.cluster for f in result.findings if f.rule == "BPS401"} == {"namespace wso2 (k8s/staging)"}
+    assert result.files == 4  # bps.xml and tasks-config.xml for each node: the shared tasks map reaches both
+    assert not [f for f in result.findings if f.rule in ("BPS003", "BPS004")]
+
+
+def test_a_shared_folders_problem_is_reported_once(tmp_path, monkeypatch):
+    k8s = tmp_path / "k8s"
+    (k8s / "common").mkdir(parents=True)
+    (k8s / "common" / "cm.yaml").write_text(_DOCS[0] + "---\n" + _DOCS[1])
+    (k8s / "common" / "broken.yaml").write_text("kind: ConfigMap\nmetadata: {name: x\n")
+    for env in ("prod", "staging"):
+        (k8s / env).mkdir()
+        (k8s / env / "sts.yaml").write_text(_DOCS[2])
+        (k8s / env / "cm.yaml").write_text(_DOCS[0])  # each its own bps-conf: the two clash
+    monkeypatch.chdir(tmp_path)
+    result = lint("k8s")
+    assert result.nodes == 2
+    assert [f.loc.path for f in result.findings if "broken" in f.loc.path] == ["k8s/common/broken.yaml"]

@@ -66,7 +66,9 @@ def environments(folders: dict[str, kubernetes.Stream]) -> list[tuple[str, kuber
     cluster holds. A cluster holds one object of a kind, namespace and name, so two such objects belong to two
     environments (k8s/prod and k8s/staging each with ConfigMap wso2/bps-conf). Bottom-up, a folder's own files and
     the environments of its subfolders form one environment when no two of them hold the same object (a kustomize
-    base split in configmaps/ and workloads/); else each stays apart. A folder's own files are never split."""
+    base split in configmaps/ and workloads/); else each subfolder's environment stays apart, and each takes what the
+    folders above it hold and subfolders of no workload that clash with none (k8s/common/ of ConfigMaps), where it
+    holds no object of the same kind, namespace and name itself: its own wins. A folder's own files are never split."""
     if not folders:
         return []
     top = os.path.commonpath(list(folders))
@@ -78,22 +80,47 @@ def environments(folders: dict[str, kubernetes.Stream]) -> list[tuple[str, kuber
     settled: dict[str, list[tuple[list[str], kubernetes.Stream]]] = {}  # folder -> its environments (their folders)
     for folder in sorted({top, *folders, *below}, key=lambda f: -len(f.rstrip(os.sep).split(os.sep))):  # deepest first
         subs = [settled.pop(sub) for sub in sorted(below.get(folder, ()))]
-        parts = ([([folder], folders[folder])] if folder in folders else []) + [env for envs in subs for env in envs]
+        own = [([folder], folders[folder])] if folder in folders else []
+        joined = _joined(own + [env for envs in subs for env in envs]) if all(len(envs) == 1 for envs in subs) else None
         # a subfolder split in environments (prod/ and staging/ below it) is where they are: kept apart above too
-        settled[folder] = _joined(parts) if all(len(envs) == 1 for envs in subs) else parts
+        settled[folder] = joined if joined is not None else _shared(own, subs)
     return [(os.path.commonpath(where), stream) for where, stream in settled[top]]
 
 
-def _joined(parts: list[tuple[list[str], kubernetes.Stream]]) -> list[tuple[list[str], kubernetes.Stream]]:
-    """``parts`` as one environment, or as they are when two hold the same object."""
+def _joined(parts: list[tuple[list[str], kubernetes.Stream]]) -> list[tuple[list[str], kubernetes.Stream]] | None:
+    """``parts`` as one environment, or None when two hold the same object."""
     if len(parts) < 2:
         return parts
     joined = kubernetes.Stream()
     for _, stream in parts:
         if joined.clashes(stream):
-            return parts
+            return None
         joined.merge(stream)
     return [([folder for where, _ in parts for folder in where], joined)]
+
+
+def _shared(own: list, subs: list[list]) -> list[tuple[list[str], kubernetes.Stream]]:
+    """The environments below a folder that are kept apart, each with what is shared: the folder's own files and a
+    subfolder's single environment of no workload that clashes with neither them nor another such subfolder. What is shared is read once, for
+    its problems, and given to each environment as objects it lacks."""
+    parts = [env for envs in subs for env in envs]
+    quiet = [envs[0] for envs in subs if len(envs) == 1 and not envs[0][1].workloads]
+    common = [part for part in quiet if not any(other is not part and part[1].clashes(other[1]) for other in own + quiet)]
+    apart = [part for part in parts if not any(part is c for c in common)]
+    shared = own + common
+    if not apart or not shared:
+        return own + parts
+    problems = kubernetes.Stream()  # the shared files' problems, reported once
+    for _, stream in shared:
+        problems.problems.extend(stream.problems)
+    result = []
+    for where, stream in apart:
+        env = kubernetes.Stream()
+        env.merge(stream)
+        for _, given in shared:
+            env.take_missing(given)
+        result.append((where, env))
+    return result + [([where for where, _ in shared][0], problems)]
 
 
 _READ: list = []  # [(the stdin object, its bytes)]: the stream read once, for every pass of one run

@@ -263,6 +263,22 @@ class Stream:
         self.partial = (self.partial - other.config_maps.keys()) | other.partial
         self.problems.extend(other.problems)
 
+    def take_missing(self, other: Stream) -> None:
+        """Take the objects of ``other`` (a folder above, shared by environments) that this stream holds none of the
+        same kind, namespace and name of: its own win. Not ``other``'s problems, which are reported once."""
+        lacking = [key for key in other.defined if key not in self.defined]
+        for key in lacking:
+            if key in other._slot:
+                self._put(key, other.workloads[other._slot[key]], other.defined[key])
+            else:
+                self.defined[key] = other.defined[key]
+                held = key[1:]
+                if held in other.config_maps:
+                    self.config_maps[held] = other.config_maps[held]
+                    self.config_map_data[held] = other.config_map_data[held]
+                    if held in other.partial:
+                        self.partial.add(held)
+
     def clusters(self, named: dict[str, list[str]] | None = None):
         """ClusterSources: one per namespace holding a workload that mounts BPS conf files, or as ``named``
         (the manifest's ``[kubernetes.clusters]``: cluster name -> NAMESPACE/WORKLOAD)."""
