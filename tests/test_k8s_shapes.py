@@ -102,3 +102,28 @@ def test_a_shared_folders_problem_is_reported_once(tmp_path, monkeypatch):
     result = lint("k8s")
     assert result.nodes == 2
     assert [f.loc.path for f in result.findings if "broken" in f.loc.path] == ["k8s/common/broken.yaml"]
+
+
+# --- each kustomization.yaml parsed once -------------------------------------------------------------------
+
+
+def test_a_kustomization_is_parsed_once_a_run(tmp_path, monkeypatch):
+    """The walk reads a kustomization to tell its generator's conf files from a node folder, and the manifests'
+    reading takes its generators: one parse serves both, however many conf folders lie below it."""
+    from linter.sources import yamlnodes
+
+    base = tmp_path / "base"
+    (base / "conf").mkdir(parents=True)
+    (base / "conf" / "bps.xml").write_text(KUBE.read_text().split("bps.xml: |\n")[1].split("---")[0].replace("\n    ", "\n").strip() + "\n")
+    (base / "other" / "conf").mkdir(parents=True)
+    (base / "other" / "conf" / "bps.xml").write_text((base / "conf" / "bps.xml").read_text())
+    generator = "  - name: bps-conf\n    files: [conf/bps.xml]\n  - name: other\n    files: [other/conf/bps.xml]\n"
+    (base / "kustomization.yaml").write_text("namespace: wso2\nresources: [sts.yaml]\nconfigMapGenerator:\n" + generator)
+    (base / "sts.yaml").write_text(_DOCS[2].replace("  namespace: wso2\n", "").replace("            name: bps-tasks\n", "            name: bps-conf\n"))
+    parsed = []
+    documents = yamlnodes.documents
+    monkeypatch.setattr(yamlnodes, "documents", lambda text, *a: (parsed.append(text), documents(text, *a))[1])
+    monkeypatch.chdir(tmp_path)
+    result = lint(".")
+    assert sum("configMapGenerator" in text for text in parsed) == 1
+    assert (result.nodes, result.clusters) == (1, 1)

@@ -102,7 +102,14 @@ def _real_below(folder: str, folder_real: str, path: str) -> str:
 
 
 def _walk(
-    top: str, real: str, found: list[tuple[str, str, str, str, str]], problems: list[tuple[Loc, str]], seen: set[tuple[int, int]], exclude, others=None
+    top: str,
+    real: str,
+    found: list[tuple[str, str, str, str, str]],
+    problems: list[tuple[Loc, str]],
+    seen: set[tuple[int, int]],
+    exclude,
+    others=None,
+    kustomizations: dict | None = None,
 ) -> None:
     """Collect (folder, real folder, layout, conf folder, ``real``) of every node below ``top``, whose real path is ``real``.
 
@@ -126,7 +133,7 @@ def _walk(
             continue  # a symlink back into a folder already walked: a loop or an alias
         seen.add(key)
         node = conf_dir_of(folder)
-        if node and _generated_only(node, top, root):
+        if node and _generated_only(node, top, root, kustomizations if kustomizations is not None else {}):
             node = None  # a kustomization's ConfigMap files, read with its workloads (linter.sources.kustomize)
         if node:
             conf_real = _real_below(folder, folder_real, node[1])
@@ -168,9 +175,10 @@ def _walk(
         stack.extend(reversed(below))  # depth first, in name order, as a recursive walk would go
 
 
-def _generated_only(node: tuple[str, str], top: str, root: str) -> bool:
+def _generated_only(node: tuple[str, str], top: str, root: str, cache: dict) -> bool:
     """Whether the conf files that make a folder a node are all ones a kustomization.yaml at or above its conf
-    folder (up to ``top``) makes ConfigMaps of: they are its workloads' files, not a node of their own."""
+    folder (up to ``top``) makes ConfigMaps of: they are its workloads' files, not a node of their own. ``cache``:
+    the kustomizations parsed in this run (linter.sources.kustomize.load)."""
     layout, conf = node
     folder, kustomizations = conf, []
     while True:
@@ -181,9 +189,9 @@ def _generated_only(node: tuple[str, str], top: str, root: str) -> bool:
     if not kustomizations:
         return False
     from linter.discover.layout import ANY_MARKERS, BPS_MARKERS
-    from linter.sources.kustomize import generated_files
+    from linter.sources.kustomize import generated_files, load
 
-    generated = set().union(*(generated_files(path, root) for path in kustomizations))
+    generated = set().union(*(generated_files(k) for path in kustomizations for k in load(path, root, cache)))
     present = [path for name in (ANY_MARKERS if layout == "bps-home" else BPS_MARKERS) if os.path.lexists(path := os.path.join(conf, name))]
     return bool(present) and all(os.path.realpath(path) in generated for path in present)
 
@@ -272,11 +280,12 @@ def discover(paths: list[str], exclude=None) -> Discovery:
     manifests: dict[str, Manifest] = {}
     roots, given_dirs, file_nodes, strays = _roots(paths)
     others: list[tuple[str, str]] = []
+    kustomizations: dict = {}  # (real path, root) -> its documents: each kustomization.yaml parsed once in a run
     for root in dict.fromkeys(roots):
         manifest_path = find_manifest(root)
         if manifest_path and manifest_path not in manifests:
             manifests[manifest_path] = load_manifest(manifest_path)
-        _walk(os.path.abspath(root), os.path.realpath(root), found, problems, seen, exclude, others)
+        _walk(os.path.abspath(root), os.path.realpath(root), found, problems, seen, exclude, others, kustomizations)
     if STDIN in paths:
         manifest_path = find_manifest(os.curdir)
         if manifest_path and manifest_path not in manifests:
@@ -364,7 +373,7 @@ def discover(paths: list[str], exclude=None) -> Discovery:
     if others or STDIN in paths:  # PyYAML and Jinja2 are imported only when there is YAML to read
         from linter.sources import gather
 
-        gathered = gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path)
+        gathered = gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path, kustomizations)
         if product or base:
             gathered = [c._replace(nodes=[n if n.product or n.base else n._replace(product=product, base=base) for n in c.nodes]) for c in gathered]
         wanted.extend(gathered)

@@ -15,9 +15,10 @@ from linter.sources.yamlnodes import MAX_YAML_BYTES
 STDIN_NAME = "<stdin>"
 
 
-def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display) -> list:
+def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display, parsed: dict | None = None) -> list:
+    """``parsed``: the kustomizations the walk parsed already (linter.sources.kustomize.load)."""
     folders: dict[str, kubernetes.Stream] = {}  # folder -> the objects of its YAML files, in the order read
-    kustomizations = kustomize.read(others)
+    kustomizations = kustomize.read(others, parsed)
     patches, namespaces = kustomize.patches(kustomizations), kustomize.namespaces(kustomizations)
     for path, root in others:
         real = os.path.realpath(path) if path.endswith((".yaml", ".yml")) else ""

@@ -20,16 +20,24 @@ class Kustomization(Record):
     doc: object  # its YAML mapping node
 
 
-def read(others: list[tuple[str, str]]) -> list[Kustomization]:
+def read(others: list[tuple[str, str]], cache: dict | None = None) -> list[Kustomization]:
+    """The kustomization files among ``others``, each parsed once per run: ``cache`` ((real path, root) -> its documents)
+    holds those the walk read already to tell a generator's conf files (linter.discover.walk)."""
+    return [k for path, root in others if os.path.basename(path) in NAMES for k in load(path, root, cache)]
+
+
+def load(path: str, root: str | None, cache: dict | None = None) -> list[Kustomization]:
+    """The kustomization at ``path`` (one per YAML document), parsed once for a given ``cache``."""
     from linter.sources.yamlnodes import MAX_YAML_BYTES, documents
 
-    found = []
-    for path, root in others:
-        if os.path.basename(path) in NAMES:
-            data, _ = read_bytes(path, root)
-            for doc in documents(data.decode("utf-8", errors="replace"))[0] if data and len(data) <= MAX_YAML_BYTES else ():
-                found.append(Kustomization(path, root, doc))
-    return found
+    real = (os.path.realpath(path), root)  # a file outside the folder checked is not read
+    if cache is not None and real in cache:
+        return [Kustomization(path, root, doc) for doc in cache[real]]
+    data, _ = read_bytes(path, root)
+    docs = documents(data.decode("utf-8", errors="replace"))[0] if data and len(data) <= MAX_YAML_BYTES else []
+    if cache is not None:
+        cache[real] = docs
+    return [Kustomization(path, root, doc) for doc in docs]
 
 
 def patches(kustomizations: list[Kustomization]) -> set[str]:
@@ -77,21 +85,13 @@ def _file_sources(folder: str, entry) -> list[tuple[str, str, object]]:
     return found
 
 
-def generated_files(path: str, root: str | None) -> set[str]:
-    """Real paths of the files the kustomization at ``path`` makes ConfigMaps of: a workload's conf files, not a
-    folder of their own (a bare conf folder beside them is no node)."""
-    from linter.sources.yamlnodes import MAX_YAML_BYTES, documents, get, items
+def generated_files(k: Kustomization) -> set[str]:
+    """Real paths of the files the kustomization makes ConfigMaps of: a workload's conf files, not a folder of their
+    own (a bare conf folder beside them is no node)."""
+    from linter.sources.yamlnodes import get, items
 
-    data, _ = read_bytes(path, root)
-    if not data or b"configMapGenerator" not in data or len(data) > MAX_YAML_BYTES:
-        return set()
-    folder = os.path.dirname(path)
-    return {
-        os.path.realpath(file)
-        for doc in documents(data.decode("utf-8", errors="replace"))[0]
-        for entry in items(get(doc, "configMapGenerator"))
-        for _, file, _ in _file_sources(folder, entry)
-    }
+    folder = os.path.dirname(k.path)
+    return {os.path.realpath(file) for entry in items(get(k.doc, "configMapGenerator")) for _, file, _ in _file_sources(folder, entry)}
 
 
 def generate(k: Kustomization, stream, display) -> None:
