@@ -269,9 +269,10 @@ def cmd_check(argv: list[str]) -> int:
         sys.stderr.write(f"bps-lint: {note}\n")  # already clean
     if not result.nodes and not result.findings and all(os.path.isdir(p) for p in args.paths):
         from linter.redact import clean
+        from linter.sources.kustomize import overlay_hint
 
         # A folder with nothing to check is a mistyped or emptied path: passing it would pass CI by accident.
-        raise UsageError(f"no BPS node configuration found under {', '.join(clean(p) for p in args.paths)}")
+        raise UsageError(f"no BPS node configuration found under {', '.join(clean(p) for p in args.paths)}{overlay_hint(result.overlays)}")
     if args.write_baseline:
         from linter import baseline
 

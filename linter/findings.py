@@ -31,5 +31,6 @@ class RunResult:
         self.clusters = 0
         self.cluster_names: list[str] = []
         self.notes: list[str] = []  # said on stderr: paths given that hold nothing to check
+        self.overlays: list[str] = []  # folders of kustomize overlays read as written, not built
         self.suppressed = 0  # findings a suppression comment hid
         self.baselined = 0  # findings a baseline hid (linter.baseline)

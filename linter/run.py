@@ -65,7 +65,8 @@ def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = Non
         if path.endswith(".j2")
         else f"{clean(path)} is not a file of a BPS node (no repository/conf, conf or bps.xml folder holds it); not checked"
         for path in found.strays
-    ]
+    ] + [clean(note) for _, note in found.overlays]  # an overlay's note quotes what its kustomization names (a remote base's URL)
+    result.overlays = [clean(folder) for folder, _ in found.overlays]
     result.findings.extend(engine.problem_findings([(None, FileProblem("unreadable", message, loc)) for loc, message in found.problems]))
     outcomes = map_in_processes(lambda source: lint_cluster(source, engine), found.clusters, choose_jobs(jobs, len(found.clusters)))
     for outcome in outcomes:

@@ -41,7 +41,10 @@ def load(paths: list[str], settings, engine=None):
         from linter.sources.gather import STDIN_NAME
 
         on_stdin = next((message for loc, message in found.problems if loc.path == STDIN_NAME), None)  # why the stream held no node
-        raise UsageError(on_stdin or f"no BPS node configuration found under {', '.join(paths)}")
+        from linter.redact import clean
+        from linter.sources.kustomize import overlay_hint
+
+        raise UsageError(on_stdin or f"no BPS node configuration found under {', '.join(paths)}{overlay_hint(clean(f) for f, _ in found.overlays)}")
     findings = {}
     for f in result.findings if result else []:
         findings.setdefault(f.cluster, []).append(f)

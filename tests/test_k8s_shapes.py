@@ -3,10 +3,6 @@ shared by environments from a parent folder, and folders holding only patches.""
 
 from __future__ import annotations
 
-import io
-import json
-import sys
-
 import pytest
 
 from linter.cli import main
@@ -127,3 +123,80 @@ def test_a_kustomization_is_parsed_once_a_run(tmp_path, monkeypatch):
     result = lint(".")
     assert sum("configMapGenerator" in text for text in parsed) == 1
     assert (result.nodes, result.clusters) == (1, 1)
+
+
+# --- kustomize overlays: told, not guessed at -----------------------------------------------------------------
+
+
+def _base_and_overlay(tmp_path, overlay: str):
+    """k8s/base: the example's documents and a kustomization listing them; k8s/overlays/prod: ``overlay`` with
+    bps.xml (when its generator names it) and mounts.yaml (a patch of the StatefulSet)."""
+    base, prod = tmp_path / "k8s" / "base", tmp_path / "k8s" / "overlays" / "prod"
+    base.mkdir(parents=True)
+    prod.mkdir(parents=True)
+    for name, doc in zip(("configmap.yaml", "tasks.yaml", "sts.yaml"), _DOCS):
+        (base / name).write_text(doc)
+    (base / "kustomization.yaml").write_text("resources: [configmap.yaml, tasks.yaml, sts.yaml]\n")
+    (prod / "kustomization.yaml").write_text(overlay)
+    (prod / "mounts.yaml").write_text(_DOCS[2].replace("replicas: 2", "replicas: 3"))
+    if "bps.xml" in overlay:
+        (prod / "bps.xml").write_text(KUBE.read_text().split("bps.xml: |\n")[1].split("---")[0].replace("\n    ", "\n").replace(">false<", ">true<"))
+
+
+_OVERLAY = "namespace: prod\nresources:\n  - ../../base\npatches:\n  - path: mounts.yaml\nconfigMapGenerator:\n  - name: bps-conf\n    behavior: {behavior}\n    files: [bps.xml]\n"
+
+
+@pytest.mark.parametrize("behavior", ["merge", "replace"])
+def test_an_overlay_is_told_with_what_kustomize_build_changes(tmp_path, monkeypatch, capsys, behavior):
+    """An overlay's namespace on its base folder, its generator merging into or replacing the base's map and its
+    patches are kustomize's to apply: one note says what is not applied and how to check the build instead."""
+    _base_and_overlay(tmp_path, _OVERLAY.format(behavior=behavior))
+    monkeypatch.chdir(tmp_path)
+    result = lint("k8s")
+    (note,) = result.notes
+    assert note.startswith("k8s/overlays/prod/kustomization.yaml: kustomize build sets namespace prod on ../../base, ")
+    told = "merges its configMapGenerator bps-conf into the base's ConfigMap bps-conf" if behavior == "merge" else "replaces the base's ConfigMap bps-conf"
+    assert told in note and "applies the patches mounts.yaml" in note
+    assert note.endswith("To check what it deploys: kustomize build k8s/overlays/prod | bps-lint -")
+    # the base is checked as written, as kustomize build k8s/base makes it: its own lock finding, no other problem
+    assert (result.nodes, result.clusters) == (1, 1)
+    assert _rules(result.findings, "BPS401", "BPS003", "BPS004") == {("BPS401", "k8s/base/configmap.yaml", 14)}
+    # the overlay alone holds no node: the error says to check its build
+    assert main(["k8s/overlays/prod"]) == 2
+    err = capsys.readouterr().err
+    assert "no BPS node configuration found under k8s/overlays/prod; it holds a kustomize overlay" in err
+    assert err.rstrip().endswith("check that, kustomize build k8s/overlays/prod | bps-lint -")
+
+
+def test_a_folder_of_only_patches_says_it_is_an_overlay(tmp_path, monkeypatch, capsys):
+    _base_and_overlay(tmp_path, "resources:\n  - ../../base\npatchesStrategicMerge:\n  - mounts.yaml\n")
+    monkeypatch.chdir(tmp_path / "k8s" / "overlays")
+    assert main(["prod"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        "bps-lint: prod/kustomization.yaml: kustomize build applies the patches mounts.yaml, which bps-lint does not: its files are checked as "
+        "written. To check what it deploys: kustomize build prod | bps-lint -"
+    )
+    assert err[1].startswith("bps-lint: no BPS node configuration found under prod; it holds a kustomize overlay")
+
+
+@pytest.mark.parametrize(
+    "kustomization",
+    [
+        "namespace: wso2\nresources: [configmap.yaml, tasks.yaml, sts.yaml]\n",  # a namespace on its own files: applied
+        "resources: [configmap.yaml, tasks.yaml, sts.yaml]\nconfigMapGenerator:\n  - name: more\n    literals: [A=b]\n",
+    ],
+)
+def test_a_base_is_no_overlay(tmp_path, monkeypatch, kustomization):
+    _base_and_overlay(tmp_path, "resources: [../../base]\n")  # an overlay that changes nothing: no note either
+    (tmp_path / "k8s" / "base" / "kustomization.yaml").write_text(kustomization)
+    monkeypatch.chdir(tmp_path)
+    result = lint("k8s")
+    assert result.notes == [] and result.nodes == 1
+
+
+def test_an_overlays_note_masks_a_remote_bases_credentials(tmp_path, monkeypatch):
+    _base_and_overlay(tmp_path, "namespace: prod\nresources:\n  - https://ci:s3cr3t-t0ken@git.example.com/bps//base?ref=v1\n")
+    monkeypatch.chdir(tmp_path)
+    (note,) = lint("k8s").notes
+    assert "sets namespace prod on https://" in note and "s3cr3t" not in note

@@ -58,6 +58,7 @@ class Discovery(Record):
     clusters: list[ClusterSource]
     problems: list[tuple[Loc, str]]  # walk problems (loops, unreadable folders): reported, never fatal
     strays: tuple[str, ...] = ()  # files given that belong to no node
+    overlays: tuple[tuple[str, str], ...] = ()  # (folder, note) of each kustomize overlay read as written, not built
 
 
 def _below(folder: str, path: str) -> str | None:
@@ -370,10 +371,11 @@ def discover(paths: list[str], exclude=None) -> Discovery:
             )
         )
     wanted = [cluster for key, cluster in clusters.items() if key in asked_for]
+    overlays: list[tuple[str, str]] = []
     if others or STDIN in paths:  # PyYAML and Jinja2 are imported only when there is YAML to read
         from linter.sources import gather
 
-        gathered = gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path, kustomizations)
+        gathered = gather.clusters(others, STDIN in paths, list(manifests.values()), problems, display_path, kustomizations, overlays)
         if product or base:
             gathered = [c._replace(nodes=[n if n.product or n.base else n._replace(product=product, base=base) for n in c.nodes]) for c in gathered]
         wanted.extend(gathered)
@@ -383,7 +385,7 @@ def discover(paths: list[str], exclude=None) -> Discovery:
     # A template named (as pre-commit names a changed file) that no play renders for a node is not checked: say so.
     rendered = {os.path.realpath(f.path) for c in wanted for n in c.nodes for f in (n.files or {}).values()}
     strays.extend(p for p in paths if p.endswith(".j2") and os.path.realpath(p) not in rendered and os.path.isfile(p) and enclosing_node(p) is None)
-    return Discovery(clusters=wanted, problems=problems, strays=tuple(strays))
+    return Discovery(clusters=wanted, problems=problems, strays=tuple(strays), overlays=tuple(overlays))
 
 
 def _manifest_flags(manifests) -> tuple:

@@ -15,10 +15,22 @@ from linter.sources.yamlnodes import MAX_YAML_BYTES
 STDIN_NAME = "<stdin>"
 
 
-def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display, parsed: dict | None = None) -> list:
-    """``parsed``: the kustomizations the walk parsed already (linter.sources.kustomize.load)."""
+def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display, parsed: dict | None = None, overlays: list | None = None) -> list:
+    """``parsed``: the kustomizations the walk parsed already (linter.sources.kustomize.load); ``overlays``: (folder,
+    note) of each kustomization whose changes are not applied, for the run to say on stderr."""
     folders: dict[str, kubernetes.Stream] = {}  # folder -> the objects of its YAML files, in the order read
     kustomizations = kustomize.read(others, parsed)
+    for k in kustomizations:
+        changes = kustomize.not_applied(k)
+        if changes and overlays is not None:
+            folder = display(os.path.dirname(os.path.abspath(k.path)))
+            overlays.append(
+                (
+                    folder,
+                    f"{display(k.path)}: kustomize build {', '.join(changes)}, which bps-lint does not: its files are checked as written. "
+                    f"To check what it deploys: {kustomize.OVERLAY_HINT.format(folder=folder)}",
+                )
+            )
     patches, namespaces = kustomize.patches(kustomizations), kustomize.namespaces(kustomizations)
     for path, root in others:
         real = os.path.realpath(path) if path.endswith((".yaml", ".yml")) else ""

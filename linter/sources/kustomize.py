@@ -70,6 +70,44 @@ def namespaces(kustomizations: list[Kustomization]) -> dict[str, str]:
     return {real: namespace for real, namespace in found.items() if namespace}
 
 
+OVERLAY_HINT = "kustomize build {folder} | bps-lint -"
+
+
+def overlay_hint(folders) -> str:
+    """What "no BPS node configuration found" adds when the folders hold a kustomize overlay (whose note says what
+    it changes): its nodes are in what kustomize builds, from a base outside the folders or changed by it."""
+    builds = " or ".join(OVERLAY_HINT.format(folder=folder) for folder in folders)
+    return f"; it holds a kustomize overlay, whose nodes are in what kustomize builds of it: check that, {builds}" if builds else ""
+
+
+def not_applied(k: Kustomization) -> list[str]:
+    """What ``kustomize build`` does with this kustomization that reading its files does not: the namespace it sets
+    on the resources of a base folder it lists (``../../base``), a configMapGenerator entry that merges into or
+    replaces the base's map (kustomize api/resmap/reswrangler.go, appendReplaceOrMerge), its patches, and the replica
+    counts, images and components it changes. Each is told, not guessed at: the patch merge and what a base's own
+    kustomization does are kustomize's to compute."""
+    from linter.sources.yamlnodes import get, items, text
+
+    folder, changes = os.path.dirname(k.path), []
+    bases = [name for r in items(get(k.doc, "resources")) if (name := text(r)) and ("://" in name or os.path.isdir(_joined(folder, name)))]
+    namespace = text(k.doc, "namespace")
+    if bases and namespace:
+        changes.append(f"sets namespace {namespace} on {', '.join(bases)}")
+    for entry in items(get(k.doc, "configMapGenerator")):
+        behavior, name = text(entry, "behavior"), text(entry, "name") or "(unnamed)"
+        if behavior == "merge":
+            changes.append(f"merges its configMapGenerator {name} into the base's ConfigMap {name}")
+        elif behavior == "replace":
+            changes.append(f"replaces the base's ConfigMap {name} by its configMapGenerator {name}")
+    patched = [
+        text(p) or text(p, "path") or "an inline patch" for key in ("patchesStrategicMerge", "patches", "patchesJson6902") for p in items(get(k.doc, key))
+    ]
+    if patched:
+        changes.append(f"applies the patches {', '.join(patched)}")
+    changes.extend(f"applies its {key}" for key in ("replicas", "images", "components") if items(get(k.doc, key)))
+    return changes
+
+
 def _file_sources(folder: str, entry) -> list[tuple[str, str, object]]:
     """(key, path, node) of each ``files:`` item: ``path`` (its file name is the key) or ``key=path``."""
     from linter.sources.yamlnodes import get, items
