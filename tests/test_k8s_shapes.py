@@ -200,3 +200,65 @@ def test_an_overlays_note_masks_a_remote_bases_credentials(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     (note,) = lint("k8s").notes
     assert "sets namespace prod on https://" in note and "s3cr3t" not in note
+
+
+# --- an optional file a folder mount hides ----------------------------------------------------------------------
+
+
+def _conf_map(tmp_path, files: dict[str, str]) -> str:
+    """The example with bps-conf holding ``files`` (conf-relative name -> text), mounted over the conf folder with
+    items placing each; tasks-config.xml still its own subPath mount."""
+    import textwrap
+
+    data = "".join(f"  {name.replace('/', '__')}: |\n{textwrap.indent(text, '    ', lambda _: True)}" for name, text in files.items())
+    listed = "".join(f"              - key: {name.replace('/', '__')}\n                path: {name}\n" for name in files)
+    text = _DOCS[0].split("\ndata:\n")[0] + "\ndata:\n" + data + "---\n" + _DOCS[1] + "---\n" + _DOCS[2]
+    text = text.replace(
+        f"              mountPath: {HOME}/repository/conf/bps.xml\n              subPath: bps.xml\n", f"              mountPath: {HOME}/repository/conf\n"
+    )
+    text = text.replace(CONF_VOLUME, CONF_VOLUME + "            items:\n" + listed)
+    (tmp_path / "manifests.yaml").write_text(text)
+    return text
+
+
+def _stock(rel: str) -> str:
+    from linter.sources import defaults
+
+    return defaults.data("bps-3.6.0", rel).decode()
+
+
+_REQUIRED = ("bps.xml", "carbon.xml", "axis2/axis2.xml", "registry.xml", "user-mgt.xml", "humantask.xml")
+_DATASOURCES = ("datasources/master-datasources.xml", "datasources/bps-datasources.xml")
+
+
+@pytest.mark.parametrize(
+    "left_out, coordination, expected",
+    [
+        ("tomcat/catalina-server.xml", "false", "without it Carbon's Tomcat does not start"),
+        ("activiti.xml", "false", "without it the BPMN engine is not built"),
+        ("b4p-coordination-config.xml", "true", "without it BPEL runs with HumanTask coordination off"),
+        ("b4p-coordination-config.xml", "false", None),  # coordination off, as the stock file has it: harmless
+    ],
+)
+def test_an_optional_file_a_folder_mount_hides_is_reported_when_the_server_needs_it(tmp_path, monkeypatch, left_out, coordination, expected):
+    optional = ("tomcat/catalina-server.xml", "activiti.xml", "b4p-coordination-config.xml")
+    files = {rel: _stock(rel) for rel in (*_REQUIRED, *_DATASOURCES, *optional) if rel != left_out}
+    files["humantask.xml"] = files["humantask.xml"].replace(
+        "<TaskCoordinationEnabled>false</TaskCoordinationEnabled>", f"<TaskCoordinationEnabled>{coordination}</TaskCoordinationEnabled>"
+    )
+    text = _conf_map(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    findings = lint(".").findings
+    missing = [f for f in findings if f.rule == "BPS004"]
+    if expected is None:
+        assert not missing
+    else:
+        (finding,) = missing
+        assert (finding.loc.path, finding.loc.line) == ("manifests.yaml", _line(text, f"mountPath: {HOME}/repository/conf"))
+        assert finding.message.startswith(f"{left_out} is missing; expected it at {HOME}/repository/conf/{left_out} (the ConfigMap bps-conf mounted at")
+        assert expected in finding.message
+    from linter.discover.walk import discover
+    from linter.model.build import build_cluster
+
+    (node,) = build_cluster(discover(["."]).clusters[0]).cluster.nodes
+    assert [(f.name, f.status) for f in node.files if f.name == left_out] == [(left_out, "missing")]  # explicit in the model

@@ -145,6 +145,30 @@ def _hidden_by(source: NodeSource, rel: str):
     return deepest
 
 
+def _without_optional(rel: str, parts: dict) -> str | None:
+    """What the server does without an optional file (a mount hid it), when that is not what the stock file gives;
+    None when it falls back to the stock behaviour. ``parts``: the files read so far (the required ones)."""
+    if rel == "tomcat/catalina-server.xml":
+        # carbon-kernel org.wso2.carbon.tomcat ServerManager.init reads it with no fallback; TomcatBundleActivator.start
+        # catches what follows and logs it, and Tomcat is never configured nor started
+        return (
+            "without it Carbon's Tomcat does not start ('could not locate the file catalina-server.xml', then 'Error while starting server'), "
+            "so the node serves no HTTP or HTTPS: no services, no management console"
+        )
+    if rel == "activiti.xml":
+        # carbon-business-process org.wso2.carbon.bpmn.core.ActivitiEngineBuilder.buildEngine throws a BPSFault
+        return "without it the BPMN engine is not built ('Failed to create an Activiti engine. Activiti configuration file not found'), so no BPMN process runs"
+    humantask = parts.get("humantask.xml")
+    if rel == "b4p-coordination-config.xml" and humantask is not None and humantask.coordination_enabled.is_true():
+        # carbon-business-process b4p CoordinationConfiguration: no file is "HumanTask Coordination disabled !", the stock
+        # value, which is harmless unless humantask.xml turns coordination on
+        return (
+            "without it BPEL runs with HumanTask coordination off ('HumanTask Coordination disabled !'), "
+            "while humantask.xml sets TaskCoordinationEnabled to true: the two sides do not agree"
+        )
+    return None
+
+
 def _default_hint(source: NodeSource, rel: str, path: str, product: str) -> str:
     where = source.overlay_hint.format(rel=rel) if source.overlay_hint else path
     return f"from the product default of {product}; add {where} to change it"
@@ -224,6 +248,11 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
                 else:
                     hint = NAME_THE_PRODUCT
                 problems.append(FileProblem("missing", f"{rel} is missing; expected it at {path} ({hint})", Loc(source.path)))
+            elif hider is not None:  # an optional file a mount hides: absent in the container, whatever the image holds
+                files.append(ConfFile(rel, path, "missing"))
+                without = _without_optional(rel, parts)
+                if without:
+                    problems.append(FileProblem("missing", f"{rel} is missing; expected it at {path} ({hider.why}); {without}", hider.at))
             return
         if result.problem:
             files.append(ConfFile(rel, result.path, result.problem.kind, origin))
