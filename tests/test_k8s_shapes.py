@@ -158,6 +158,8 @@ def test_an_overlay_is_told_with_what_kustomize_build_changes(tmp_path, monkeypa
     told = "merges its configMapGenerator bps-conf into the base's ConfigMap bps-conf" if behavior == "merge" else "replaces the base's ConfigMap bps-conf"
     assert told in note and "applies the patches mounts.yaml" in note
     assert note.endswith("To check what it deploys: kustomize build k8s/overlays/prod | bps-lint -")
+    page = " ".join((REPO / "docs" / "sources" / "kubernetes.md").read_text().split())
+    assert behavior == "replace" or f"bps-lint: {note}" in page  # the page's example, as printed
     # the base is checked as written, as kustomize build k8s/base makes it: its own lock finding, no other problem
     assert (result.nodes, result.clusters) == (1, 1)
     assert _rules(result.findings, "BPS401", "BPS003", "BPS004") == {("BPS401", "k8s/base/configmap.yaml", 14)}
@@ -166,6 +168,7 @@ def test_an_overlay_is_told_with_what_kustomize_build_changes(tmp_path, monkeypa
     err = capsys.readouterr().err
     assert "no BPS node configuration found under k8s/overlays/prod; it holds a kustomize overlay" in err
     assert err.rstrip().endswith("check that, kustomize build k8s/overlays/prod | bps-lint -")
+    assert " ".join(err.splitlines()[-1].split()[1:]) in page.replace("`", "")
 
 
 def test_a_folder_of_only_patches_says_it_is_an_overlay(tmp_path, monkeypatch, capsys):
