@@ -213,7 +213,7 @@ def _conf_map(tmp_path, files: dict[str, str]) -> str:
     items placing each; tasks-config.xml still its own subPath mount."""
     import textwrap
 
-    data = "".join(f"  {name.replace('/', '__')}: |\n{textwrap.indent(text, '    ', lambda _: True)}" for name, text in files.items())
+    data = "".join(f"  {name.replace('/', '__')}: |\n{textwrap.indent(text.rstrip() + chr(10), '    ', lambda _: True)}" for name, text in files.items())
     listed = "".join(f"              - key: {name.replace('/', '__')}\n                path: {name}\n" for name in files)
     text = _DOCS[0].split("\ndata:\n")[0] + "\ndata:\n" + data + "---\n" + _DOCS[1] + "---\n" + _DOCS[2]
     text = text.replace(
@@ -252,6 +252,7 @@ def test_an_optional_file_a_folder_mount_hides_is_reported_when_the_server_needs
     text = _conf_map(tmp_path, files)
     monkeypatch.chdir(tmp_path)
     findings = lint(".").findings
+    assert not [f for f in findings if f.rule in ("BPS001", "BPS003")]  # the map is whole
     missing = [f for f in findings if f.rule == "BPS004"]
     if expected is None:
         assert not missing
@@ -265,3 +266,13 @@ def test_an_optional_file_a_folder_mount_hides_is_reported_when_the_server_needs
 
     (node,) = build_cluster(discover(["."]).clusters[0]).cluster.nodes
     assert [(f.name, f.status) for f in node.files if f.name == left_out] == [(left_out, "missing")]  # explicit in the model
+
+
+def test_a_hidden_optional_datasource_file_is_known_absent(tmp_path, monkeypatch):
+    """activiti-datasources.xml hidden by the mount defines no jdbc/ActivitiDB: activiti.xml's reference to it is
+    still judged (the file is absent, not unknown)."""
+    files = {rel: _stock(rel) for rel in (*_REQUIRED, *_DATASOURCES, "tomcat/catalina-server.xml", "activiti.xml", "b4p-coordination-config.xml")}
+    _conf_map(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    findings = lint(".").findings
+    assert any("jdbc/ActivitiDB" in f.message for f in findings), sorted({f.rule for f in findings})

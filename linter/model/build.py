@@ -249,7 +249,8 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
                     hint = NAME_THE_PRODUCT
                 problems.append(FileProblem("missing", f"{rel} is missing; expected it at {path} ({hint})", Loc(source.path)))
             elif hider is not None:  # an optional file a mount hides: absent in the container, whatever the image holds
-                files.append(ConfFile(rel, path, "missing"))
+                if rel in OPTIONAL_FILES:  # not a datasource file: "missing" there would make the names it defines unknown (Node.unread)
+                    files.append(ConfFile(rel, path, "missing"))
                 without = _without_optional(rel, parts)
                 if without:
                     problems.append(FileProblem("missing", f"{rel} is missing; expected it at {path} ({hider.why}); {without}", hider.at))
