@@ -276,3 +276,18 @@ def test_a_hidden_optional_datasource_file_is_known_absent(tmp_path, monkeypatch
     monkeypatch.chdir(tmp_path)
     findings = lint(".").findings
     assert any("jdbc/ActivitiDB" in f.message for f in findings), sorted({f.rule for f in findings})
+
+
+@pytest.mark.parametrize("source", ["files: [nosuch.xml]", "envs: [nosuch.env]"])
+def test_a_generated_map_kustomize_cannot_build_is_reported_once(tmp_path, monkeypatch, source):
+    """A generator's file that does not exist fails kustomize build (BPS003 at its line); the volume listing a key of
+    that map is not judged on top of it."""
+    base = tmp_path / "base"
+    base.mkdir()
+    sts = _DOCS[2].replace("  namespace: wso2\n", "").replace(CONF_VOLUME, CONF_VOLUME + "            items: [{key: nosuch.xml, path: bps.xml}]\n")
+    (base / "sts.yaml").write_text(sts)
+    (base / "kustomization.yaml").write_text(f"namespace: wso2\nresources: [sts.yaml]\nconfigMapGenerator:\n  - name: bps-conf\n    {source}\n")
+    monkeypatch.chdir(tmp_path)
+    broken = [f for f in lint(".").findings if f.rule == "BPS003"]
+    assert [(f.loc.path, f.loc.line) for f in broken] == [("base/kustomization.yaml", 5)]
+    assert "nosuch" in broken[0].message and "kustomize build fails" in broken[0].message

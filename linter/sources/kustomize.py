@@ -175,6 +175,8 @@ def generate(k: Kustomization, stream, display) -> None:
             data = _read(text(item) or "", folder, k.root, Loc(shown, line(item), item.start_mark.column + 1), stream, name, path)
             if data is not None:
                 values[key] = SourceFile(display(path), data)
+            else:
+                complete = False  # kustomize build fails (reported): what the map would hold is not known
         named = get(entry, "name")
         stream.generated(namespace, name, Loc(shown, line(named), named.start_mark.column + 1), values, complete)
 
