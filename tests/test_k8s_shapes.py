@@ -291,3 +291,16 @@ def test_a_generated_map_kustomize_cannot_build_is_reported_once(tmp_path, monke
     broken = [f for f in lint(".").findings if f.rule == "BPS003"]
     assert [(f.loc.path, f.loc.line) for f in broken] == [("base/kustomization.yaml", 5)]
     assert "nosuch" in broken[0].message and "kustomize build fails" in broken[0].message
+
+
+def test_a_folders_own_workload_stays_an_environment_beside_the_subfolders_taking_it(tmp_path, monkeypatch):
+    """k8s/ holds the StatefulSet and its maps (kubectl apply -f k8s/), k8s/prod/ its own bps-conf: prod reads the
+    StatefulSet with its own map, and k8s/ is still checked as it is, with its own."""
+    k8s = tmp_path / "k8s"
+    (k8s / "prod").mkdir(parents=True)
+    (k8s / "all.yaml").write_text("---\n".join(_DOCS))
+    (k8s / "prod" / "cm.yaml").write_text(_DOCS[0].replace(">false<", ">true<"))
+    monkeypatch.chdir(tmp_path)
+    result = lint("k8s")
+    assert sorted(result.cluster_names) == ["namespace wso2 (k8s)", "namespace wso2 (k8s/prod)"]
+    assert {(f.cluster, f.loc.path, f.loc.line) for f in result.findings if f.rule == "BPS401"} == {("namespace wso2 (k8s)", "k8s/all.yaml", 14)}

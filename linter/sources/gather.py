@@ -114,8 +114,9 @@ def _joined(parts: list[tuple[list[str], kubernetes.Stream]]) -> list[tuple[list
 
 def _shared(own: list, subs: list[list]) -> list[tuple[list[str], kubernetes.Stream]]:
     """The environments below a folder that are kept apart, each with what is shared: the folder's own files and a
-    subfolder's single environment of no workload that clashes with neither them nor another such subfolder. What is shared is read once, for
-    its problems, and given to each environment as objects it lacks."""
+    subfolder's single environment of no workload that clashes with neither them nor another such subfolder, given
+    to each environment as the objects it lacks. Own files holding a workload are also an environment as they are
+    (``kubectl apply -f`` of the folder); what else is shared is read once, for its problems."""
     parts = [env for envs in subs for env in envs]
     quiet = [envs[0] for envs in subs if len(envs) == 1 and not envs[0][1].workloads]
     common = [part for part in quiet if not any(other is not part and part[1].clashes(other[1]) for other in own + quiet)]
@@ -123,9 +124,6 @@ def _shared(own: list, subs: list[list]) -> list[tuple[list[str], kubernetes.Str
     shared = own + common
     if not apart or not shared:
         return own + parts
-    problems = kubernetes.Stream()  # the shared files' problems, reported once
-    for _, stream in shared:
-        problems.problems.extend(stream.problems)
     result = []
     for where, stream in apart:
         env = kubernetes.Stream()
@@ -133,7 +131,12 @@ def _shared(own: list, subs: list[list]) -> list[tuple[list[str], kubernetes.Str
         for _, given in shared:
             env.take_missing(given)
         result.append((where, env))
-    return result + [([where for where, _ in shared][0], problems)]
+    kept = [part for part in own if part[1].workloads]
+    problems = kubernetes.Stream()  # the problems of the shared files not kept as an environment, reported once
+    for _, stream in shared:
+        if not any(stream is k[1] for k in kept):
+            problems.problems.extend(stream.problems)
+    return result + kept + [([where for where, _ in shared][0], problems)]
 
 
 _READ: list = []  # [(the stdin object, its bytes)]: the stream read once, for every pass of one run
