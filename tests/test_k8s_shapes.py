@@ -24,7 +24,7 @@ def _line(text: str, part: str) -> int:
 # --- a configMap volume's items ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("optional", ["", "            optional: true\n", "            optional: false\n"])
+@pytest.mark.parametrize("optional", ["", "            optional: true\n", "            optional: yes\n", "            optional: false\n"])
 def test_a_volume_item_naming_a_key_the_map_lacks_stops_the_pod_unless_optional(tmp_path, monkeypatch, optional):
     """The kubelet refuses a configMap volume whose items name a key the map lacks (not optional): BPS003 at the key."""
     volume = (
@@ -37,7 +37,7 @@ def test_a_volume_item_naming_a_key_the_map_lacks_stops_the_pod_unless_optional(
     monkeypatch.chdir(tmp_path)
     findings = lint(".").findings
     broken = [f for f in findings if f.rule == "BPS003"]
-    if optional.strip() == "optional: true":
+    if optional.strip() in ("optional: true", "optional: yes"):
         assert not broken
     else:
         assert {(f.loc.path, f.loc.line, f.loc.column) for f in broken} == {("manifests.yaml", _line(text, "key: nosuch.xml"), 22)}
@@ -304,3 +304,19 @@ def test_a_folders_own_workload_stays_an_environment_beside_the_subfolders_takin
     result = lint("k8s")
     assert sorted(result.cluster_names) == ["namespace wso2 (k8s)", "namespace wso2 (k8s/prod)"]
     assert {(f.cluster, f.loc.path, f.loc.line) for f in result.findings if f.rule == "BPS401"} == {("namespace wso2 (k8s)", "k8s/all.yaml", 14)}
+
+
+def test_a_shared_workloads_missing_item_is_reported_once(tmp_path, monkeypatch):
+    """k8s/ holds the StatefulSet (its volume listing a key bps-conf lacks), k8s/prod and k8s/staging their own
+    bps-conf: three environments judge the StatefulSet, one finding at its key."""
+    k8s = tmp_path / "k8s"
+    sts = _DOCS[2].replace(CONF_VOLUME, CONF_VOLUME + "            items: [{key: bps.xml, path: bps.xml}, {key: nosuch.xml, path: x.xml}]\n")
+    (k8s / "all.yaml").parent.mkdir()
+    (k8s / "all.yaml").write_text(_DOCS[0] + "---\n" + _DOCS[1] + "---\n" + sts)
+    for env in ("prod", "staging"):
+        (k8s / env).mkdir()
+        (k8s / env / "cm.yaml").write_text(_DOCS[0])
+    monkeypatch.chdir(tmp_path)
+    result = lint("k8s")
+    assert result.clusters == 3
+    assert [(f.loc.path, f.loc.line) for f in result.findings if f.rule == "BPS003"] == [("k8s/all.yaml", _line((k8s / "all.yaml").read_text(), "nosuch.xml"))]

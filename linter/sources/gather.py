@@ -61,8 +61,8 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
     found = sorted((c._replace(name=f"{c.name} ({label})") if counts[c.name] > 1 else c for label, c in found_in), key=lambda c: c.name)
     if stdin and not any(n.path == STDIN_NAME for c in found for n in c.nodes) and stream.config_maps and not stream.problems:
         problems.append((Loc(STDIN_NAME), "no Deployment or StatefulSet on standard input mounts a ConfigMap holding BPS conf files; nothing to check"))
-    for _, stream in streams:
-        problems.extend(stream.problems)
+    # a workload or file that environments share is judged in each: its problem is reported once
+    problems.extend(dict.fromkeys(problem for _, stream in streams for problem in stream.problems))
     if not others:  # only a stream on stdin: no play to find, and ansible.py (with roles.py) left unimported
         return found
     from linter.sources import ansible

@@ -423,7 +423,7 @@ def _workload(path: str, doc, namespace: str) -> Workload:
         listed = [(text(i, "key"), get(i, "key")) for i in items(get(volume, "configMap", "items"))]
         if text(volume, "configMap", "name") and listed:
             keys = tuple((key, Loc(path, line(node), node.start_mark.column + 1)) for key, node in listed if key)
-            map_volumes.append(MapVolume(text(volume, "configMap", "name"), text(volume, "configMap", "optional") == "true", keys))
+            map_volumes.append(MapVolume(text(volume, "configMap", "name"), text(volume, "configMap", "optional") in _TRUE, keys))
     for container in items(get(pod, "containers")):
         if image is None and text(container, "image"):
             image, image_at, image_container = text(container, "image"), get(container, "image"), container
@@ -456,6 +456,7 @@ def _workload(path: str, doc, namespace: str) -> Workload:
     )
 
 
+_TRUE = ("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y")  # YAML 1.1 true, as the API server's YAML reads it
 _UNKNOWN = ()  # a variable set from what is not read (a Secret, a field of the pod, a ConfigMap not in the files)
 
 
