@@ -156,7 +156,7 @@ def test_an_overlay_is_told_with_what_kustomize_build_changes(tmp_path, monkeypa
     (note,) = result.notes
     assert note.startswith("k8s/overlays/prod/kustomization.yaml: kustomize build sets namespace prod on ../../base, ")
     told = "merges its configMapGenerator bps-conf into the base's ConfigMap bps-conf" if behavior == "merge" else "replaces the base's ConfigMap bps-conf"
-    assert told in note and "applies the patches mounts.yaml" in note
+    assert told in note and "applies its patches (mounts.yaml)" in note
     assert note.endswith("To check what it deploys: kustomize build k8s/overlays/prod | bps-lint -")
     page = " ".join((REPO / "docs" / "sources" / "kubernetes.md").read_text().split())
     assert behavior == "replace" or f"bps-lint: {note}" in page  # the page's example, as printed
@@ -177,7 +177,7 @@ def test_a_folder_of_only_patches_says_it_is_an_overlay(tmp_path, monkeypatch, c
     assert main(["prod"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == (
-        "bps-lint: prod/kustomization.yaml: kustomize build applies the patches mounts.yaml, which bps-lint does not: its files are checked as "
+        "bps-lint: prod/kustomization.yaml: kustomize build applies its patches (mounts.yaml), which bps-lint does not: its files are checked as "
         "written. To check what it deploys: kustomize build prod | bps-lint -"
     )
     assert err[1].startswith("bps-lint: no BPS node configuration found under prod; it holds a kustomize overlay")

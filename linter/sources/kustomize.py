@@ -100,10 +100,13 @@ def not_applied(k: Kustomization) -> list[str]:
         elif behavior == "replace":
             changes.append(f"replaces the base's ConfigMap {name} by its configMapGenerator {name}")
     patched = [
-        text(p) or text(p, "path") or "an inline patch" for key in ("patchesStrategicMerge", "patches", "patchesJson6902") for p in items(get(k.doc, key))
+        text(p) or text(p, "path") or "an inline patch"
+        for key in ("patchesStrategicMerge", "patches", "patchesJson6902")
+        for p in items(get(k.doc, key))
+        if text(p) not in ("", "null", "~")  # an empty entry patches nothing
     ]
     if patched:
-        changes.append(f"applies the patches {', '.join(patched)}")
+        changes.append(f"applies its patches ({', '.join(patched)})")
     changes.extend(f"applies its {key}" for key in ("replicas", "images", "components") if items(get(k.doc, key)))
     return changes
 
