@@ -177,7 +177,8 @@ def test_a_folder_of_only_patches_says_it_is_an_overlay(tmp_path, monkeypatch, c
     assert main(["prod"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == (
-        "bps-lint: prod/kustomization.yaml: kustomize build applies its patches (mounts.yaml), which bps-lint does not: its files are checked as "
+        "bps-lint: prod/kustomization.yaml: kustomize build takes the resources of ../../base (outside the folder checked), applies its patches "
+        "(mounts.yaml), which bps-lint does not: its files are checked as "
         "written. To check what it deploys: kustomize build prod | bps-lint -"
     )
     assert err[1].startswith("bps-lint: no BPS node configuration found under prod; it holds a kustomize overlay")
@@ -320,3 +321,15 @@ def test_a_shared_workloads_missing_item_is_reported_once(tmp_path, monkeypatch)
     result = lint("k8s")
     assert result.clusters == 3
     assert [(f.loc.path, f.loc.line) for f in result.findings if f.rule == "BPS003"] == [("k8s/all.yaml", _line((k8s / "all.yaml").read_text(), "nosuch.xml"))]
+
+
+def test_an_overlay_of_a_base_outside_the_folder_checked_says_so(tmp_path, monkeypatch, capsys):
+    """An overlay that only generates its ConfigMaps for the base's StatefulSet: linted alone, the base is outside
+    the folder checked, so there is nothing to check there; the note and the error say why and what to run."""
+    _base_and_overlay(tmp_path, "resources: [../../base]\nconfigMapGenerator:\n  - name: bps-conf\n    files: [bps.xml]\n")
+    monkeypatch.chdir(tmp_path / "k8s")
+    assert main(["overlays/prod"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("bps-lint: overlays/prod/kustomization.yaml: kustomize build takes the resources of ../../base (outside the folder checked), ")
+    assert err[1].endswith("check that, kustomize build overlays/prod | bps-lint -")
+    assert lint(".").notes == []  # with the base in the folder checked: no note

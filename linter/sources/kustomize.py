@@ -81,7 +81,8 @@ def overlay_hint(folders) -> str:
 
 
 def not_applied(k: Kustomization) -> list[str]:
-    """What ``kustomize build`` does with this kustomization that reading its files does not: the namespace it sets
+    """What ``kustomize build`` does with this kustomization that reading its files does not: the base folders it
+    builds on that lie outside the folder checked (or at a URL), the namespace it sets
     on the resources of a base folder it lists (``../../base``), a configMapGenerator entry that merges into or
     replaces the base's map (kustomize api/resmap/reswrangler.go, appendReplaceOrMerge), its patches, and the replica
     counts, images and components it changes. Each is told, not guessed at: the patch merge and what a base's own
@@ -90,6 +91,9 @@ def not_applied(k: Kustomization) -> list[str]:
 
     folder, changes = os.path.dirname(k.path), []
     bases = [name for r in items(get(k.doc, "resources")) if (name := text(r)) and ("://" in name or os.path.isdir(_joined(folder, name)))]
+    outside = [name for name in bases if "://" in name or not inside(os.path.realpath(_joined(folder, name)), k.root)]
+    if outside:
+        changes.append(f"takes the resources of {', '.join(outside)} (outside the folder checked)")
     namespace = text(k.doc, "namespace")
     if bases and namespace:
         changes.append(f"sets namespace {namespace} on {', '.join(bases)}")
