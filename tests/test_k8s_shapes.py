@@ -196,7 +196,7 @@ def test_a_base_is_no_overlay(tmp_path, monkeypatch, kustomization):
     (tmp_path / "k8s" / "base" / "kustomization.yaml").write_text(kustomization)
     monkeypatch.chdir(tmp_path)
     result = lint("k8s")
-    assert result.notes == [] and result.nodes == 1
+    assert result.notes == [] and result.nodes == 2  # the base, and the overlay building it unchanged
 
 
 def test_an_overlays_note_masks_a_remote_bases_credentials(tmp_path, monkeypatch):
@@ -333,3 +333,28 @@ def test_an_overlay_of_a_base_outside_the_folder_checked_says_so(tmp_path, monke
     assert err[0].startswith("bps-lint: overlays/prod/kustomization.yaml: kustomize build takes the resources of ../../base (outside the folder checked), ")
     assert err[1].endswith("check that, kustomize build overlays/prod | bps-lint -")
     assert lint(".").notes == []  # with the base in the folder checked: no note
+
+
+@pytest.mark.parametrize("overlays", [("prod",), ("prod", "staging")])
+def test_overlays_generating_their_base_workloads_configmaps_are_built(tmp_path, monkeypatch, overlays):
+    """k8s/base holds the StatefulSet; each overlay lists ../../base and generates bps-conf from its own bps.xml,
+    changing nothing else: kustomize build of each is the base's StatefulSet mounting the overlay's map, so each
+    overlay is a node (its findings in its bps.xml), however many overlays share the base."""
+    base = tmp_path / "k8s" / "base"
+    base.mkdir(parents=True)
+    (base / "sts.yaml").write_text(_DOCS[2].replace("        - name: tasks\n          configMap:\n            name: bps-tasks\n", ""))
+    (base / "kustomization.yaml").write_text("namespace: wso2\nresources: [sts.yaml]\n")
+    bps = KUBE.read_text().split("bps.xml: |\n")[1].split("---")[0].replace("\n    ", "\n").strip() + "\n"
+    for name in overlays:
+        overlay = tmp_path / "k8s" / "overlays" / name
+        overlay.mkdir(parents=True)
+        (overlay / "kustomization.yaml").write_text(
+            "resources: [../../base]\nconfigMapGenerator:\n  - name: bps-conf\n    namespace: wso2\n    files: [bps.xml]\n"
+        )
+        (overlay / "bps.xml").write_text(bps if name == "prod" else bps.replace(">false<", ">true<"))
+    monkeypatch.chdir(tmp_path)
+    result = lint("k8s")
+    assert result.notes == []
+    assert (result.nodes, result.clusters) == (len(overlays), len(overlays))
+    assert _rules(result.findings, "BPS401") == {("BPS401", "k8s/overlays/prod/bps.xml", 6)}
+    assert not _rules(result.findings, "BPS003", "BPS004")

@@ -20,8 +20,11 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
     note) of each kustomization whose changes are not applied, for the run to say on stderr."""
     folders: dict[str, kubernetes.Stream] = {}  # folder -> the objects of its YAML files, in the order read
     kustomizations = kustomize.read(others, parsed)
+    built: list[kustomize.Kustomization] = []  # overlays kustomize builds as base + their own objects, nothing more
     for k in kustomizations:
         changes = kustomize.not_applied(k)
+        if not changes and kustomize.bases(k):
+            built.append(k)
         if changes and overlays is not None:
             folder = display(os.path.dirname(os.path.abspath(k.path)))
             overlays.append(
@@ -43,6 +46,7 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
         kustomize.generate(k, generated, display)
         if generated.defined or generated.problems:
             folders.setdefault(os.path.dirname(os.path.abspath(k.path)), kubernetes.Stream()).merge(generated)
+    _take_bases(built, folders)
     streams = [(display(folder), stream) for folder, stream in environments(folders)]
     if stdin:
         stream = kubernetes.Stream()  # one environment: what a chart or kustomization renders
@@ -72,6 +76,32 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
     except RecursionError:  # an inventory whose groups nest thousands deep
         problems.append((Loc(display(others[0][0]) if others else "."), "Ansible inventory groups nest too deeply to resolve; not checked"))
     return found
+
+
+def _take_bases(built: list, folders: dict[str, kubernetes.Stream]) -> None:
+    """Give each overlay's folder the objects of the base folders it lists (and their subfolders), as ``kustomize
+    build`` of it holds them beside its own (its generated ConfigMaps, which the base's workloads mount): only for an
+    overlay that changes nothing else (see kustomize.not_applied), so its folder is what it deploys. Its folder then
+    holds the base's objects, so it is an environment of its own beside the base (gather.environments). A base that
+    is itself such an overlay is built first."""
+    by_folder: dict[str, list] = {}
+    for k in built:
+        by_folder.setdefault(os.path.dirname(os.path.abspath(k.path)), []).append(k)
+    done: set[str] = set()
+
+    def build(folder: str) -> None:
+        if folder in done:
+            return
+        done.add(folder)  # before its bases: a loop of overlays ends here
+        for k in by_folder.get(folder, ()):
+            for base in kustomize.bases(k):
+                build(base)
+                for other in sorted(folders):
+                    if other != folder and (other == base or other.startswith(base + os.sep)):
+                        folders.setdefault(folder, kubernetes.Stream()).take_missing(folders[other])
+
+    for folder in list(by_folder):
+        build(folder)
 
 
 def environments(folders: dict[str, kubernetes.Stream]) -> list[tuple[str, kubernetes.Stream]]:

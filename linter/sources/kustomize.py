@@ -90,7 +90,7 @@ def not_applied(k: Kustomization) -> list[str]:
     from linter.sources.yamlnodes import get, items, text
 
     folder, changes = os.path.dirname(k.path), []
-    bases = [name for r in items(get(k.doc, "resources")) if (name := text(r)) and ("://" in name or os.path.isdir(_joined(folder, name)))]
+    bases = _bases(k)
     outside = [name for name in bases if "://" in name or not inside(os.path.realpath(_joined(folder, name)), k.root)]
     if outside:
         changes.append(f"takes the resources of {', '.join(outside)} (outside the folder checked)")
@@ -113,6 +113,20 @@ def not_applied(k: Kustomization) -> list[str]:
         changes.append(f"applies its patches ({', '.join(patched)})")
     changes.extend(f"applies its {key}" for key in ("replicas", "images", "components") if items(get(k.doc, key)))
     return changes
+
+
+def _bases(k: Kustomization) -> list[str]:
+    """The ``resources:`` a kustomization lists that are folders (a base, built by its own kustomization) or URLs, as written."""
+    from linter.sources.yamlnodes import get, items, text
+
+    folder = os.path.dirname(k.path)
+    return [name for r in items(get(k.doc, "resources")) if (name := text(r)) and ("://" in name or os.path.isdir(_joined(folder, name)))]
+
+
+def bases(k: Kustomization) -> list[str]:
+    """The absolute paths of the base folders a kustomization lists, inside the folder checked."""
+    folder = os.path.dirname(os.path.abspath(k.path))
+    return [path for name in _bases(k) if "://" not in name and inside(os.path.realpath(path := _joined(folder, name)), k.root)]
 
 
 def _file_sources(folder: str, entry) -> list[tuple[str, str, object]]:
