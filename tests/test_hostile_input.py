@@ -82,6 +82,16 @@ def test_binary_file_named_axis2(cluster):
     assert {f.rule for f in result.findings} <= {"BPS001", "BPS307"}
 
 
+def test_a_file_nested_deeper_than_the_parser_reads_says_so(cluster):
+    path = node_file(cluster, "worker1", "bps.xml")
+    path.write_bytes(b"<a>" * 50_000 + b"</a>" * 50_000)  # well-formed, and 50,000 deep
+    result = lint(cluster)
+    (finding,) = _only(result, "BPS001")
+    assert os.path.realpath(finding.loc.path) == str(path) and finding.loc.line == 1
+    assert "nested deeper than 256 levels" in finding.message and "well-formed" not in finding.message
+    _assert_rest_still_checked(result, "worker1")
+
+
 def test_empty_file(cluster):
     path = node_file(cluster, "manager", "bps.xml")
     path.write_bytes(b"")
