@@ -463,6 +463,24 @@ def test_output_to_a_fifo_and_a_symlink_writes_through(cluster, tmp_path, capsys
     capsys.readouterr()
 
 
+def test_output_files_get_the_umask_mode_or_keep_their_own(cluster, tmp_path, capsys):
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.json"
+        assert main([str(cluster), "--format", "json", "--output", str(fresh)]) == 0
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # as any tool's new file; mkstemp alone gives 0600
+        kept = tmp_path / "kept.json"
+        kept.write_text("old")
+        kept.chmod(0o640)
+        assert main([str(cluster), "--format", "json", "--output", str(kept)]) == 0
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and '"findings": []' in kept.read_text()
+    finally:
+        os.umask(old)
+    capsys.readouterr()
+
+
 def test_output_that_fails_leaves_no_temporary_file(cluster, tmp_path, monkeypatch, capsys):
     import linter.report.json_report
 
