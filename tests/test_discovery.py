@@ -111,7 +111,7 @@ def test_a_manifest_node_that_names_no_node_folder_is_a_finding(tmp_path):
     result = lint(repo)
     (finding,) = result.findings
     assert finding.rule == "BPS003" and finding.loc.path.endswith("bps-lint.toml")
-    assert "[nodes.\"workr2\"]" in finding.message and "apply to no node" in finding.message
+    assert '[nodes."workr2"]' in finding.message and "apply to no node" in finding.message
 
 
 def test_manifest_in_pyproject(tmp_path):
