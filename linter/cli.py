@@ -186,12 +186,20 @@ def write_report(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            # mkstemp makes the file 0600: give it the mode it had, or the one a new file gets from the umask
+            os.fchmod(handle.fileno(), stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException as exc:
         os.unlink(tmp)
         if isinstance(exc, OSError):
             raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading it means setting it; the command line runs no other thread meanwhile
+    os.umask(mask)
+    return mask
 
 
 def use_colour(choice: str, stream=None) -> bool:

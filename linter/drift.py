@@ -34,6 +34,7 @@ MEMBER_HOST = "clustering/parameter(localMemberHost)"
 MEMBER_PORT = "clustering/parameter(localMemberPort)"
 OFFSET = "carbon/Ports/Offset"
 LOCAL_REGISTRY = "local registry database"
+MEMBERS = "clustering/members"
 # Settings the guide sets differently on the manager and the workers.
 BY_ROLE = ("registry/readOnly", "registry/remoteInstance(*)/readOnly", "carbon/DeploymentSynchronizer/AutoCommit", "wso2server.sh/-DworkerNode")
 
@@ -138,7 +139,7 @@ def node_settings(node: Node) -> dict[str, Setting]:
         c.value("clustering/enable", file, cl.enabled)
         c.value("clustering/class", file, cl.agent_class)
         members = ", ".join(sorted(f"{m.host.text}:{m.port.text}" for m in cl.members))
-        c.value("clustering/members", file, Value(members, cl.members_loc) if cl.members else Value(None, cl.members_loc))
+        c.value(MEMBERS, file, Value(members, cl.members_loc) if cl.members else Value(None, cl.members_loc))
         for parameter in cl.parameters:
             c.value(f"clustering/parameter({parameter.name})", file, parameter.value)
     if node.tasks:
@@ -374,9 +375,25 @@ def _offset_key(node: Node) -> str | None:
     return f"{host}+{node.carbon.port_offset.text or '0'}" if host else None
 
 
+def _same_membership(table: list[dict[str, Setting]], nodes: list[Node]) -> list[dict[str, Setting]]:
+    """WKA lists that name one set of members are the same setting, whether or not a node lists itself: a
+    member need not (Hazelcast joins through the others), so a playbook's "every other host" gives each node
+    a different list for one cluster. Compared then as that set."""
+    settings = [t.get(MEMBERS) for t in table]
+    if any(s is None or s.value is None for s in settings):
+        return table
+    listed = [frozenset(s.value.split(", ")) for s in settings]
+    everyone = frozenset().union(*listed)
+    own = [":".join(a) if (a := _member_address(n)) else None for n in nodes]
+    if all(members == everyone or (address is not None and members | {address} == everyone) for members, address in zip(listed, own)):
+        token = ", ".join(sorted(everyone))
+        return [{**t, MEMBERS: s._replace(token=token)} for t, s in zip(table, settings)]
+    return table
+
+
 def cluster_drift(cluster: Cluster) -> ClusterDrift:
     nodes = sorted(cluster.nodes, key=lambda n: ({"manager": 0, "worker": 1}.get(n.role, 2), n.name))
-    table = [node_settings(n) for n in nodes]
+    table = _same_membership([node_settings(n) for n in nodes], nodes)
     names = [n.name for n in nodes]
     local_names = _local_registry_names(nodes)
     per_node_names = {NODE_ID, MEMBER_HOST, MEMBER_PORT, OFFSET, LOCAL_REGISTRY} | local_names

@@ -104,6 +104,16 @@ def test_manifest_names_clusters_and_replicas(tmp_path):
     assert ("BPS305", "workers") in rules
 
 
+def test_a_manifest_node_that_names_no_node_folder_is_a_finding(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE_CLUSTER, repo)
+    (repo / "bps-lint.toml").write_text('[nodes.worker1]\nreplicas = 1\n\n[nodes."workr2"]\nreplicas = 3\n')  # a typo
+    result = lint(repo)
+    (finding,) = result.findings
+    assert finding.rule == "BPS003" and finding.loc.path.endswith("bps-lint.toml")
+    assert '[nodes."workr2"]' in finding.message and "apply to no node" in finding.message
+
+
 def test_manifest_in_pyproject(tmp_path):
     shutil.copytree(EXAMPLE_CLUSTER, tmp_path / "repo" / "cluster")
     (tmp_path / "repo" / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.bps-lint.nodes."cluster/worker1"]\nreplicas = 2\n')

@@ -45,6 +45,20 @@ def _snippets():
 SNIPPETS = list(_snippets())
 
 
+TOML_FENCE = re.compile(r"^[ \t]*```toml[^\n]*\n(?P<body>.*?)\n[ \t]*```", re.S | re.M)
+
+
+@pytest.mark.parametrize("page", ["README.md", *sorted(str(p.relative_to(REPO)) for p in (REPO / "docs").rglob("*.md"))])
+def test_fences_close_and_toml_snippets_parse(page):
+    """An unclosed fence turns the prose after it into code on the site, and mkdocs --strict does not notice."""
+    import tomllib
+
+    text = (REPO / page).read_text(encoding="utf-8")
+    assert len(re.findall(r"^[ \t]*```", text, re.M)) % 2 == 0, f"{page} has a fence that is never closed"
+    for fence in TOML_FENCE.finditer(text):
+        tomllib.loads(textwrap.dedent(fence["body"]))  # raises with the line when a snippet is not TOML
+
+
 def test_every_runbook_xml_snippet_is_annotated_or_included():
     for page in _pages():
         text = page.read_text(encoding="utf-8")

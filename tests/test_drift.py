@@ -314,3 +314,25 @@ def test_a_flag_from_a_containers_java_opts_is_shown_in_its_manifest_not_the_sta
     drift = _drift(tmp_path)
     (row,) = [r for r in drift.differences + drift.per_node + drift.by_role if r.setting == "wso2server.sh/-Dbps.mode"]
     assert row.file.endswith("bps.yaml") and set(_values(row).values()) == {"manager", "worker"}
+
+
+def _wka(tmp_path, **hosts):
+    """The example cluster with each named node's WKA member 10.0.1.<old> replaced by 10.0.1.<new>."""
+    edits = [
+        {"nodes": [node], "file": "axis2/axis2.xml", "replace": f"<hostName>10.0.1.{old}</hostName>", "with": f"<hostName>10.0.1.{new}</hostName>"}
+        for node, (old, new) in hosts.items()
+    ]
+    return materialize({"files": edits}, tmp_path)
+
+
+def test_wka_lists_of_every_other_member_are_one_membership(tmp_path, capsys):
+    # each node lists the two others (as a playbook's "the other hosts of the group" renders it): one cluster
+    cluster = _wka(tmp_path, manager=(10, 12), worker1=(11, 12))
+    assert [r.setting for r in _drift(cluster).differences] == []
+    assert _cli(capsys, cluster)[0] == 0
+
+
+def test_a_wka_list_naming_another_member_differs(tmp_path):
+    cluster = _wka(tmp_path, worker2=(11, 99))
+    row = next(r for r in _drift(cluster).differences if r.setting == "clustering/members")
+    assert _values(row)["worker2"] == "10.0.1.10:4000, 10.0.1.99:4000"

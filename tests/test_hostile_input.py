@@ -82,6 +82,16 @@ def test_binary_file_named_axis2(cluster):
     assert {f.rule for f in result.findings} <= {"BPS001", "BPS307"}
 
 
+def test_a_file_nested_deeper_than_the_parser_reads_says_so(cluster):
+    path = node_file(cluster, "worker1", "bps.xml")
+    path.write_bytes(b"<a>" * 50_000 + b"</a>" * 50_000)  # well-formed, and 50,000 deep
+    result = lint(cluster)
+    (finding,) = _only(result, "BPS001")
+    assert os.path.realpath(finding.loc.path) == str(path) and finding.loc.line == 1
+    assert "nested deeper than 256 levels" in finding.message and "well-formed" not in finding.message
+    _assert_rest_still_checked(result, "worker1")
+
+
 def test_empty_file(cluster):
     path = node_file(cluster, "manager", "bps.xml")
     path.write_bytes(b"")
@@ -450,6 +460,24 @@ def test_output_to_a_fifo_and_a_symlink_writes_through(cluster, tmp_path, capsys
     os.symlink(target, link)
     assert main([str(cluster), "--format", "json", "--output", str(link)]) == 0
     assert os.path.islink(link) and '"findings": []' in target.read_text()
+    capsys.readouterr()
+
+
+def test_output_files_get_the_umask_mode_or_keep_their_own(cluster, tmp_path, capsys):
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.json"
+        assert main([str(cluster), "--format", "json", "--output", str(fresh)]) == 0
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # as any tool's new file; mkstemp alone gives 0600
+        kept = tmp_path / "kept.json"
+        kept.write_text("old")
+        kept.chmod(0o640)
+        assert main([str(cluster), "--format", "json", "--output", str(kept)]) == 0
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and '"findings": []' in kept.read_text()
+    finally:
+        os.umask(old)
     capsys.readouterr()
 
 

@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from linter.discover.layout import HAZELCAST_CONFIGS, OPTIONAL_FILES, REQUIRED_FILES, START_SCRIPTS
 from linter.discover.walk import discover
 from tests.helpers import EXAMPLE_CLUSTER, REPO, lint, materialize
 
@@ -165,3 +166,8 @@ def test_the_hooks_run_on_bps_sources_not_on_ci_files():
         runs = lambda path: bool(re.search(hook["files"], path)) and not re.search(hook.get("exclude", "^$"), path)  # noqa: E731
         assert runs("envs/prod/worker1/repository/conf/axis2/axis2.xml") and runs("k8s/manifests.yaml") and runs("roles/bps/templates/bps.xml.j2")
         assert not runs(".pre-commit-config.yaml") and not runs(".github/workflows/lint.yml") and not runs(".gitlab-ci.yml")
+        # every file a rule reads, as it sits in a BPS home or an EI profile
+        for rel in REQUIRED_FILES + OPTIONAL_FILES + HAZELCAST_CONFIGS:
+            assert runs(f"envs/prod/worker1/repository/conf/{rel}") and runs(f"wso2/business-process/conf/{rel}"), rel
+        for script in START_SCRIPTS:
+            assert runs(f"envs/prod/worker1/{script}"), script

@@ -305,6 +305,15 @@ def discover(paths: list[str], exclude=None) -> Discovery:
         artifact_sharing = manifest.settings.get("artifact-sharing", artifact_sharing)
         properties.update(manifest.settings.get("properties", {}))
         settings.update(manifest.nodes)
+        for node_dir in manifest.nodes:
+            if node_dir not in by_real and conf_dir_of(node_dir) is None:  # a typo would otherwise set nothing, silently
+                rel = os.path.relpath(node_dir, manifest.base_dir)
+                problems.append(
+                    (
+                        Loc(display_path(manifest.path)),
+                        f"[nodes.\"{rel}\"] names folder '{display_path(node_dir)}', which holds no BPS configuration; its settings apply to no node",
+                    )
+                )
         for workload, folder in manifest.settings.get("workloads", {}).items():
             from linter.sources.gather import workload_replicas
 
