@@ -275,12 +275,15 @@ def cmd_check(argv: list[str]) -> int:
     result = lint_paths(args.paths, engine, settings, jobs=args.jobs)
     for note in result.notes:
         sys.stderr.write(f"bps-lint: {note}\n")  # already clean
-    if not result.nodes and not result.findings and all(os.path.isdir(p) for p in args.paths):
-        from linter.redact import clean
-        from linter.sources.kustomize import overlay_hint
+    if not result.nodes and all(os.path.isdir(p) or p == "-" for p in args.paths):
+        from linter.discover.walk import nothing_found
+        from linter.sources.gather import NOTHING_ON_STDIN
 
-        # A folder with nothing to check is a mistyped or emptied path: passing it would pass CI by accident.
-        raise UsageError(f"no BPS node configuration found under {', '.join(clean(p) for p in args.paths)}{overlay_hint(result.overlays)}")
+        # A folder (or a stream) with nothing to check is a mistyped path or a pipe that failed upstream: passing it
+        # would pass CI by accident. A stream that is not YAML is a finding at its line, as a broken file is.
+        on_stdin = [f.message for f in result.findings if f.message in NOTHING_ON_STDIN]
+        if len(on_stdin) == len(result.findings):
+            raise UsageError(on_stdin[0] if on_stdin else nothing_found(args.paths, result.overlays))
     if args.write_baseline:
         from linter import baseline
 
@@ -372,12 +375,15 @@ def cmd_model(argv: list[str]) -> int:
     _require_paths(args.paths)
     import json
 
-    from linter.discover.walk import discover
+    from linter.discover.walk import discover, why_no_node
     from linter.model.build import build_cluster
     from linter.model.serialize import cluster_json
 
     _started()
-    clusters = [cluster_json(build_cluster(source).cluster) for source in discover(args.paths).clusters]
+    found = discover(args.paths)
+    if not found.clusters:
+        raise UsageError(why_no_node(args.paths, found))
+    clusters = [cluster_json(build_cluster(source).cluster) for source in found.clusters]
     sys.stdout.write(json.dumps({"version": __version__, "clusters": clusters}, indent=2) + "\n")
     return EXIT_OK
 

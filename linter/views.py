@@ -38,13 +38,9 @@ def load(paths: list[str], settings, engine=None):
     found = discover(paths, exclude=settings.excluded if settings.exclude else None)
     models = [build_cluster(source).cluster for source in found.clusters]
     if not models:
-        from linter.sources.gather import STDIN_NAME
+        from linter.discover.walk import why_no_node
 
-        on_stdin = next((message for loc, message in found.problems if loc.path == STDIN_NAME), None)  # why the stream held no node
-        from linter.redact import clean
-        from linter.sources.kustomize import overlay_hint
-
-        raise UsageError(on_stdin or f"no BPS node configuration found under {', '.join(paths)}{overlay_hint(clean(f) for f, _ in found.overlays)}")
+        raise UsageError(why_no_node(paths, found))
     findings = {}
     for f in result.findings if result else []:
         findings.setdefault(f.cluster, []).append(f)

@@ -193,13 +193,31 @@ def test_paths_outside_the_current_directory(broken, monkeypatch, capsys):
     assert capsys.readouterr().out.startswith(f"{broken}/worker1/repository/conf/datasources/bps-datasources.xml:18:21: BPS705")
 
 
-def test_a_finding_of_no_node_has_no_empty_brackets(monkeypatch, capsys):
+def test_a_finding_of_no_node_has_no_empty_brackets(tmp_path, capsys):
+    shutil.copytree(EXAMPLE_CLUSTER, tmp_path / "cluster")
+    (tmp_path / "cluster" / "bps-lint.toml").write_text('[nodes."workr1"]\nreplicas = 2\n')  # names no node folder
+    main([str(tmp_path / "cluster")])
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith(f"{tmp_path}/cluster/bps-lint.toml: BPS003 error: ") and "[]" not in line and line.endswith("/rules/BPS003/)")
+
+
+@pytest.mark.parametrize("stream", [b"", b"apiVersion: v1\nkind: Service\nmetadata: {name: bps}\n"])
+def test_a_stream_with_nothing_to_check_is_a_usage_error_as_a_folder_is(monkeypatch, capsys, stream):
     import io
 
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
-    main(["-"])
-    line = capsys.readouterr().out.splitlines()[0]
-    assert line.startswith("<stdin>: BPS003 error: ") and "[]" not in line and line.endswith("/rules/BPS003/)")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stream)))
+    assert main(["-"]) == 2  # a chart that rendered nothing, or a pipe broken upstream, must not pass CI
+    assert capsys.readouterr().err == "bps-lint: no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints\n"
+
+
+def test_a_folder_of_puppet_templates_says_they_are_not_rendered(tmp_path, capsys):
+    templates = tmp_path / "puppet" / "templates" / "repository" / "conf"
+    templates.mkdir(parents=True)
+    (templates / "carbon.xml.erb").write_text("<Server><HostName><%= @hostname %></HostName></Server>\n")
+    for command in ([], ["model"], ["graph"]):
+        assert main([*command, str(tmp_path / "puppet")]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "it holds Puppet ERB templates (" in err and "carbon.xml.erb" in err, err
 
 
 def test_plain_paths_skip_argparse_but_mean_the_same(tmp_path):

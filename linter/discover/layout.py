@@ -108,3 +108,21 @@ def start_script_of(node_dir: str, conf_dir: str) -> str | None:
             return candidate
         return candidate
     return None
+
+
+_ERB_NAMES = frozenset(os.path.basename(rel) + ".erb" for rel in REQUIRED_FILES + OPTIONAL_FILES + HAZELCAST_CONFIGS + START_SCRIPTS)
+_ERB_SCAN_LIMIT = 20_000  # entries looked at: a hint on the way to an error, not a second walk of a huge tree
+
+
+def puppet_templates(folders: list[str]) -> list[str]:
+    """Puppet ERB templates of BPS files under ``folders`` (``templates/repository/conf/carbon.xml.erb``), which
+    bps-lint does not render: the first few, for the message of a run that found no node."""
+    found, seen = [], 0
+    for folder in folders:
+        for parent, dirs, files in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            seen += len(dirs) + len(files)
+            found += [os.path.join(parent, f) for f in sorted(files) if f in _ERB_NAMES]
+            if seen > _ERB_SCAN_LIMIT or len(found) >= 3:
+                return found[:3]
+    return found

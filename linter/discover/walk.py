@@ -415,3 +415,29 @@ def _product_settings(manifests) -> tuple[str | None, str | None]:
         if "base" in manifest.settings:
             base = os.path.join(manifest.base_dir, manifest.settings["base"])
     return product, base
+
+
+def nothing_found(paths: list[str], overlays) -> str:
+    """The one-line error of a run with no node to check under ``paths``, saying what they hold instead: a kustomize
+    overlay (``overlays``: its folders), or Puppet templates, which bps-lint does not render."""
+    from linter.discover.layout import puppet_templates
+    from linter.redact import clean
+    from linter.sources.kustomize import overlay_hint
+
+    message = f"no BPS node configuration found under {', '.join(clean(p) for p in paths)}{overlay_hint(overlays)}"
+    templates = puppet_templates([p for p in paths if os.path.isdir(p)])
+    if templates:
+        message += (
+            f"; it holds Puppet ERB templates ({', '.join(clean(display_path(t)) for t in templates)}), which bps-lint does not"
+            " render: render the module into a folder and check that (see the Puppet section of the overlays page of the docs)"
+        )
+    return message
+
+
+def why_no_node(paths: list[str], found: Discovery) -> str:
+    """``nothing_found`` for a view of the model (model, graph, drift), or why the stream on stdin held no node."""
+    from linter.redact import clean
+    from linter.sources.gather import STDIN_NAME
+
+    on_stdin = next((message for loc, message in found.problems if loc.path == STDIN_NAME), None)
+    return on_stdin or nothing_found(paths, [clean(folder) for folder, _ in found.overlays])

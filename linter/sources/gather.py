@@ -13,6 +13,10 @@ from linter.sources import kubernetes, kustomize
 from linter.sources.yamlnodes import MAX_YAML_BYTES
 
 STDIN_NAME = "<stdin>"
+# A stream with nothing to check: exit 2 as for an empty folder (a chart that rendered nothing, a pipe that broke).
+EMPTY_STREAM = "no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints"
+NO_NODE_IN_STREAM = "no Deployment or StatefulSet on standard input mounts a ConfigMap holding BPS conf files; nothing to check"
+NOTHING_ON_STDIN = (EMPTY_STREAM, NO_NODE_IN_STREAM)
 
 
 def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: list, display, parsed: dict | None = None, overlays: list | None = None) -> list:
@@ -53,7 +57,7 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
         stream.add(STDIN_NAME, read_stdin(), always=True)
         if not stream.workloads and not stream.config_maps and not stream.problems:
             problems.append(
-                (Loc(STDIN_NAME), "no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints")
+                (Loc(STDIN_NAME), EMPTY_STREAM)
             )
         streams.append((STDIN_NAME, stream))
     named: dict[str, list[str]] = {}
@@ -64,7 +68,7 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
     # a name two environments give (each its namespace wso2) says which environment: its folder
     found = sorted((c._replace(name=f"{c.name} ({label})") if counts[c.name] > 1 else c for label, c in found_in), key=lambda c: c.name)
     if stdin and not any(n.path == STDIN_NAME for c in found for n in c.nodes) and stream.config_maps and not stream.problems:
-        problems.append((Loc(STDIN_NAME), "no Deployment or StatefulSet on standard input mounts a ConfigMap holding BPS conf files; nothing to check"))
+        problems.append((Loc(STDIN_NAME), NO_NODE_IN_STREAM))
     # a workload or file that environments share is judged in each: its problem is reported once
     problems.extend(dict.fromkeys(problem for _, stream in streams for problem in stream.problems))
     if not others:  # only a stream on stdin: no play to find, and ansible.py (with roles.py) left unimported
