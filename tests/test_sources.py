@@ -1593,3 +1593,86 @@ def test_hosts_rendering_the_same_unmappable_fix_get_one_diff_naming_them(tmp_pa
     err = capsys.readouterr().err
     shown = [line for line in err.splitlines() if line.startswith("bps-lint: ") and "bps-datasources.xml.j2 (rendered" in line]
     assert len(shown) == 1 and "bps-datasources.xml.j2 (rendered for bps_1, bps_2): " in shown[0] and "for 2 finding(s)" in shown[0], err
+
+
+# --- Ansible: import_playbook vars and when, vars_prompt, the legacy include --------------------------------
+
+
+def test_import_playbook_vars_override_the_plays_own_and_its_when_is_decided_per_host(tmp_path):
+    """playbook_include.py: the import's vars: replace the imported plays' (entry.vars | new_obj.vars), the outer
+    import's last, and its when: guards each of their tasks and roles."""
+    repo = _copy(tmp_path)
+    (repo / "bps.yml").write_text("- hosts: bps\n  vars:\n    hostname: play.example.com\n  roles: [bps]\n")
+    (repo / "inner.yml").write_text("- import_playbook: bps.yml\n  vars:\n    hostname: localhost\n")
+    (repo / "site.yml").write_text("- import_playbook: inner.yml\n  vars:\n    hostname: outer.example.com\n")
+    assert _hostname_finding(lint(repo)) == set()  # the outer import's value wins over the inner's localhost
+    (repo / "site.yml").write_text("- import_playbook: inner.yml\n")
+    result = lint(repo)
+    assert _hostname_finding(result) == {"bps_1", "bps_2"}
+    (finding,) = [f for f in result.findings if f.rule == "BPS708" and f.node == "bps_2" and "HostName" in f.message]
+    assert finding.message.endswith("inner.yml:1 (import_playbook vars))")
+    # a when the inventory decides: bps_2 is not configured at all (ansible skips every task of the plays for it)
+    (repo / "site.yml").write_text("- import_playbook: inner.yml\n  when: inventory_hostname == 'bps_1'\n")
+    result = lint(repo)
+    assert result.nodes == 1 and {f.node for f in result.findings if f.rule == "BPS706"} == {"bps_1"}
+    assert not [f for f in result.findings if f.loc.path.endswith("site.yml")]
+    # a when only a run decides: one finding at the import, its plays not followed, as for a task's when
+    (repo / "site.yml").write_text("- hosts: bps\n  roles: [common]\n- import_playbook: inner.yml\n  when: probe.rc == 0\n")
+    result = lint(repo)
+    (problem,) = [f for f in result.findings if f.loc.path.endswith("site.yml")]
+    assert (problem.rule, problem.loc.line) == ("BPS003", 4) and "condition 'probe.rc == 0' needs values known only when Ansible runs" in problem.message
+    assert result.nodes == 0
+
+
+def test_vars_prompt_default_is_its_value_and_without_one_the_value_is_unknown(tmp_path):
+    repo = _copy(tmp_path)
+    prompt = "- hosts: bps\n  vars:\n    hostname: play.example.com\n  vars_prompt:\n    - name: hostname\n      prompt: Host name?\n{more}  roles: [bps]\n"
+    (repo / "site.yml").write_text(prompt.format(more="      default: localhost\n      private: false\n"))
+    result = lint(repo)
+    assert _hostname_finding(result) == {"bps_1", "bps_2"}  # the prompt's default replaces the play's vars
+    assert all(
+        f.message.endswith("site.yml:5 (vars_prompt default, asked for when the play runs))")
+        for f in result.findings
+        if f.rule == "BPS708" and "HostName" in f.message
+    )
+    (repo / "site.yml").write_text(prompt.format(more=""))
+    result = lint(repo)
+    assert _hostname_finding(result) == set()  # typed at run time: not the play's value, not a value made up
+    # the template using it is not checked (as one that cannot be rendered), and the rules comparing the nodes wait
+    asked = [f for f in result.findings if "which vars_prompt asks" in f.message]
+    assert {(f.rule, f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in asked} == {("BPS001", n, "carbon.xml.j2", 47) for n in ("bps_1", "bps_2")}
+    assert (
+        asked[0].message.startswith("template uses 'hostname', which vars_prompt asks for when the play runs (")
+        and "site.yml:5, no default)" in asked[0].message
+    )
+    assert not [f for f in result.findings if f.rule == "BPS605"] and [f for f in lint(TWO_HOSTS).findings if f.rule == "BPS605"]
+    assert result.nodes == 2 and ("BPS301", "bps_1", "axis2.xml.j2", 601) in found(result)  # the other files are checked
+    # a condition on it is undecided, as one on a registered result
+    (repo / "site.yml").write_text(prompt.format(more="") + "  pre_tasks:\n    - set_fact:\n        ports_offset: 3\n      when: hostname == 'x'\n")
+    (problem,) = [f for f in lint(repo).findings if f.loc.path.endswith("site.yml")]
+    assert problem.loc.line == 11
+    assert "condition 'hostname == 'x'' needs values known only when Ansible runs" in problem.message
+
+
+def test_the_legacy_include_is_a_finding_at_its_line(tmp_path):
+    """'include' of tasks: removed in ansible-core 2.16 (2.15 runs it as include_tasks, which bps-lint follows);
+    of a playbook: ansible-core reads only import_playbook (since 2.12), so the playbook is refused."""
+    repo = _copy(tmp_path)
+    (repo / "tasks").mkdir()
+    (repo / "tasks" / "bps.yml").write_text("- include_role:\n    name: bps\n")
+    (repo / "site.yml").write_text("- hosts: bps\n  tasks:\n    - include: tasks/bps.yml\n")
+    result = lint(repo)
+    (problem,) = [f for f in result.findings if f.loc.path.endswith("site.yml")]
+    assert (problem.rule, problem.loc.line) == ("BPS003", 3) and "'include' was removed in ansible-core 2.16" in problem.message
+    assert "use include_tasks (or import_tasks)" in problem.message and result.nodes == 2  # followed as include_tasks
+    (repo / "bps.yml").write_text("- hosts: bps\n  roles: [bps]\n")
+    (repo / "site.yml").write_text("- hosts: all\n  roles: [common]\n- include: bps.yml\n")
+    result = lint(repo)
+    (problem,) = [f for f in result.findings if f.loc.path.endswith("site.yml")]
+    assert problem.loc.line == 3 and "'include' of a playbook was removed in ansible-core 2.12" in problem.message and "use import_playbook" in problem.message
+    # a play beside a stray task (no hosts:): the play is checked, nothing crashes
+    (repo / "site.yml").write_text("- hosts: bps\n  roles: [bps]\n- name: stray\n  debug: msg=hi\n")
+    assert lint(repo).nodes == 2
+    # a file of include entries alone is a tasks file as much as a playbook: nothing said
+    (repo / "site.yml").write_text("- include: bps.yml\n")
+    assert not [f for f in lint(repo).findings if f.loc.path.endswith("site.yml")]

@@ -24,7 +24,7 @@ from linter.records import Record
 from linter.sources.files import SourceFile
 from linter.sources import kubernetes
 from linter.sources.kubernetes import place
-from linter.sources.roles import Decide, Play, follow, native, reachable
+from linter.sources.roles import Decide, Play, Prompted, follow, known, native, reachable
 from linter.sources.yamlnodes import MAX_EXPANDED_NODES, YamlProblem, documents, get, pairs, plain
 
 _SCRIPT = "bin/wso2server.sh"
@@ -220,6 +220,19 @@ def line_map(template: str, rendered: str) -> tuple[int, ...]:
 
 
 _EXPRESSION = re.compile(r"\{\{\s*([A-Za-z_][\w]*)")
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
+
+def _uses(source: str, names) -> tuple[str, int] | None:
+    """The first of ``names`` a Jinja2 expression or statement of ``source`` uses, and its line."""
+    if not names:
+        return None
+    for number, text in enumerate(source.split("\n"), 1):
+        for block in _JINJA.findall(text):
+            for name in names:
+                if re.search(rf"\b{re.escape(name)}\b", block):
+                    return name, number
+    return None
 
 
 class Role(Record):
@@ -357,6 +370,7 @@ def _expand(env, variables: dict) -> dict:
 
 
 _IMPORT_PLAYBOOK = ("import_playbook", "ansible.builtin.import_playbook", "ansible.legacy.import_playbook")
+_LEGACY_INCLUDE = ("include", "ansible.builtin.include", "ansible.legacy.include")
 
 
 class Playbook(Record):
@@ -389,11 +403,22 @@ def read_playbook(path: str, data: bytes, root: str | None = None, problems: lis
             found = _import(path, at, name, root, problems, display, top, (*chain, os.path.realpath(path)))
             if found:
                 imported.add(os.path.realpath(found[0]))
-                plays.extend(found[1].plays)
+                plays.extend(p._replace(imports=(*p.imports, (node, path))) for p in found[1].plays)
                 imported |= found[1].imported
             continue
-        hosts = plain(get(node, "hosts"))
+        hosts = get(node, "hosts")
+        hosts = None if hosts is None else plain(hosts)  # plain(None) raises
         if hosts is None:
+            if problems is not None and any(key in _LEGACY_INCLUDE for key, _ in pairs(node)):
+                # ansible-core reads only import_playbook entries since 2.12 (lib/ansible/playbook/__init__.py;
+                # 'include' for playbook includes was deprecated for removal in 2.12): the playbook is refused
+                problem = (
+                    Loc(display(path), at),
+                    "'include' of a playbook was removed in ansible-core 2.12 and ansible-playbook refuses this playbook; "
+                    "use import_playbook (its plays are not checked until then)",
+                )
+                if problem not in problems:
+                    problems.append(problem)
             continue  # not a play (a stray task): Ansible refuses the playbook; the plays are still checked
         hosts = ":".join(str(h) for h in hosts) if isinstance(hosts, list) else str(hosts)
         plays.append(Play(path, at, hosts, node, root, top))
@@ -670,12 +695,13 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
     base, base_origin = inventory_vars
     expanded: dict = {}  # the variables of each point of the run a template is rendered at, rendered once
 
-    def seen(folder: str, template: str | None = None) -> tuple[dict, dict, tuple]:
+    def seen(folder: str, template: str | None = None) -> tuple[dict, dict, tuple, dict]:
         below, above, unresolved = run.seen(folder, template)
         key = (repr(below.values), repr(above.values))
         if key not in expanded:
-            expanded[key] = _expand(env, {**below.values, **base, **above.values})
-        return expanded[key], {**below.origin, **base_origin, **above.origin}, unresolved
+            expanded[key] = _expand(env, known({**below.values, **base, **above.values}))
+        prompted = {name: above.origin[name] for name, value in above.values.items() if isinstance(value, Prompted)}
+        return expanded[key], {**below.origin, **base_origin, **above.origin}, unresolved, prompted
 
     templates = {rel: (role.folder, template) for role in roles for rel, template in role.templates.items()}
     role = next((r for r in roles if any(rel != _SCRIPT for rel in r.templates)), roles[0])  # where the conf files go
@@ -687,7 +713,16 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
             files[rel] = SourceFile(shown, b"", problem=problem.message if problem else "cannot read template", problem_kind="unreadable")
             continue
         source = data.decode("utf-8", errors="replace")
-        variables, origin, unknown = seen(folder, template)
+        variables, origin, unknown, prompted = seen(folder, template)
+        asked = _uses(source, prompted)
+        if asked:  # typed when the play runs: what the template renders is not known, as for one that cannot render
+            name, number = asked
+            message = (
+                f"template uses '{name}', which vars_prompt asks for when the play runs ({prompted[name].split(' (', 1)[0]}, no default): "
+                "bps-lint cannot know its value, so this file is not checked; give the prompt a default to check it with that value"
+            )
+            files[rel] = SourceFile(shown, b"", lines=(number,), problem=message)
+            continue
         out = render(env, source, variables)
         if out.text is None:
             files[rel] = SourceFile(shown, b"", lines=(out.line or 1,), problem=out.problem)

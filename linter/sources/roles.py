@@ -41,6 +41,10 @@ class Play(Record):
     node: yaml.MappingNode  # the play as written: its roles, pre_tasks, tasks, post_tasks and vars
     root: str | None = None  # the real folder checked: no file read for it may lie outside
     top: str = ""  # the playbook ansible-playbook runs (this one, or one importing it): its plays share the hosts' facts
+    # the import_playbook entries the play came through, innermost first, each (its node, the importing playbook):
+    # their vars: override the play's own and their when: guards each of its tasks and roles (ansible-core
+    # lib/ansible/playbook/playbook_include.py: entry.vars | new_obj.vars, new_obj.when + task_block.when)
+    imports: tuple = ()
 
 
 class Layer(Record):
@@ -166,6 +170,14 @@ class _Walk:
         node = self.play.node
         if self.load_vars and isinstance(_plain(get(node, "vars")), dict):
             self.run.role_vars.set(_plain(get(node, "vars")), self.display(self.play.playbook))
+        for entry, path in self.play.imports if self.load_vars else ():  # the outer import's last: its vars win
+            if isinstance(_plain(get(entry, "vars")), dict):
+                self.run.role_vars.set(_plain(get(entry, "vars")), f"{self.display(path)}:{line(entry)} (import_playbook vars)")
+        if self.load_vars:
+            self.prompts(items(get(node, "vars_prompt")))
+        # an import's when: guards every task and role of its plays: one this host fails runs none of them
+        if not all(self.holds(entry, path) for entry, path in reversed(self.play.imports)):
+            return self.run
         if self.load_vars:  # above the play's vars, below the roles' vars
             for entry in items(get(node, "vars_files")):
                 self.vars_file(entry)
@@ -176,6 +188,22 @@ class _Walk:
         for section in ("tasks", "post_tasks"):
             self.tasks(items(get(node, section)), self.play.playbook, None, 0)
         return self.run
+
+    def prompts(self, entries: list) -> None:
+        """``vars_prompt``: each variable is asked for when the play starts and set as a play variable (ansible-core
+        lib/ansible/executor/playbook_executor.py: play.vars[vname] = display.do_var_prompt(...)). bps-lint takes
+        its ``default:`` (what an empty answer gives); one without a default (or hashed with ``encrypt:``) is
+        unknown (``Prompted``): a template using it cannot be rendered, a condition on it cannot be decided."""
+        for entry in entries:
+            value = _plain(entry)
+            name = value.get("name") if isinstance(value, dict) else None
+            if not isinstance(name, str):
+                continue
+            where = f"{self.display(self.play.playbook)}:{line(entry)}"
+            if value.get("default") is not None and not value.get("encrypt"):
+                self.run.role_vars.set({name: value["default"]}, f"{where} (vars_prompt default, asked for when the play runs)")
+            else:
+                self.run.role_vars.set({name: Prompted(name)}, f"{where} (vars_prompt, typed when the play runs: unknown to bps-lint)")
 
     def vars_file(self, entry) -> None:
         """One ``vars_files:`` entry: a file relative to the playbook, or a list of them of which the first found is read."""
@@ -395,6 +423,13 @@ class _Walk:
                     again = _true(options.get("allow_duplicates"), default=True)
                     self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1, frame, again)
             elif module in _INCLUDE_TASKS:
+                if module == "include":  # ansible-core 2.15 runs it as include_tasks, with a deprecation warning
+                    self.report(
+                        path,
+                        line(task),
+                        "'include' was removed in ansible-core 2.16 (deprecated in 2.15), where this tasks file fails to load; "
+                        "use include_tasks (or import_tasks); bps-lint follows it as include_tasks",
+                    )
                 options = _options(args)
                 name = self.rendered(options.get("file", options.get("_raw")), path, line(task), module)
                 if not isinstance(name, str):
@@ -444,6 +479,24 @@ class _Walk:
 
 
 _UNKNOWN = object()
+
+
+class Prompted:
+    """The value of a ``vars_prompt`` variable without a default: typed when the play runs. Where templates and
+    conditions are rendered it is unset (``known``), but its origin still names the prompt."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Prompted({self.name!r})"
+
+
+def known(variables: dict) -> dict:
+    """``variables`` without those only a run knows (``Prompted``): a template sees them unset."""
+    return {k: v for k, v in variables.items() if not isinstance(v, Prompted)}
 
 
 def search_paths(base: str) -> tuple[list[str], list[str]]:
@@ -562,7 +615,7 @@ class Decide:
 
     def __call__(self, condition, variables: dict) -> bool | None:
         conditions = condition if isinstance(condition, list) else [condition]
-        variables = self.expand(self.env, dict(variables))
+        variables = self.expand(self.env, known(variables))
         for item in conditions:
             if isinstance(item, bool):
                 verdict = item
@@ -579,7 +632,7 @@ class Decide:
     def render(self, value, variables: dict):
         if not _templated(value):
             return value
-        variables = self.expand(self.env, dict(variables))
+        variables = self.expand(self.env, known(variables))
         if isinstance(value, str):
             out = self._render(self.env, value, variables)
             return _UNKNOWN if out.text is None else native(value, out.text)
