@@ -1676,3 +1676,20 @@ def test_the_legacy_include_is_a_finding_at_its_line(tmp_path):
     # a file of include entries alone is a tasks file as much as a playbook: nothing said
     (repo / "site.yml").write_text("- include: bps.yml\n")
     assert not [f for f in lint(repo).findings if f.loc.path.endswith("site.yml")]
+
+
+def test_two_top_level_playbooks_configuring_a_host_are_two_runs_one_checked_and_a_difference_said(tmp_path):
+    repo = _copy(tmp_path)  # site.yml applies the role to group bps
+    (repo / "alt.yml").write_text("- hosts: bps\n  vars:\n    hostname: alt.example.com\n  roles: [bps]\n")
+    result = lint(repo)
+    assert (result.nodes, result.clusters) == (2, 1)
+    assert _hostname_finding(result) == set()  # alt.yml, first in path order, is the one checked: not overwritten by site.yml
+    (said,) = [f for f in result.findings if "both configure" in f.message]
+    assert (said.rule, said.loc.path.rsplit("/", 1)[-1], said.loc.line) == ("BPS003", "site.yml", 37)  # its play of the bps hosts
+    assert said.message.startswith(
+        f"{said.loc.path} and {said.loc.path.replace('site.yml', 'alt.yml')} both configure bps_1, bps_2 and render carbon.xml differently"
+    )
+    # the same files rendered by both (a playbook of the role alone beside site.yml): nothing to say
+    (repo / "alt.yml").write_text("- hosts: bps\n  roles: [bps]\n")
+    result = lint(repo)
+    assert not [f for f in result.findings if "both configure" in f.message] and _hostname_finding(result) == {"bps_1"}

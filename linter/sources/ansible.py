@@ -557,6 +557,8 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         return lambda target, file=False: [(path, _load_vars(path, root, display, found)) for path in ([target] if file else _vars_files(target, "main"))]
 
     placed: dict[tuple[str, str], NodeSource] = {}  # (inventory, host) -> its node: one, however many plays render it
+    placed_by: dict[tuple[str, str], str] = {}  # (inventory, host) -> the playbook run whose plays made its node
+    differing: dict[tuple[str, str], tuple[Play, list[str], list[str]]] = {}  # (playbook checked, other) -> a play of the other, hosts, files
     # An inventory describes one environment: the BPS hosts the plays configure from it are one cluster, however many
     # plays (a manager play and a worker play) configure them.
     formed: dict[str, tuple[list[str], list[str], list[tuple], Inventory]] = {}  # inventory -> patterns, hosts, (node, playbook)
@@ -588,14 +590,26 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
                 earlier_node = placed.get((inventory.path, host))
                 if earlier_node is None:
                     placed[(inventory.path, host)] = node
+                    placed_by[(inventory.path, host)] = play.top
                     nodes.append(node)
-                else:  # a host is one node: a later play's template of a file overwrites the earlier one's
+                elif placed_by[(inventory.path, host)] == play.top:  # a host is one node: a later play's template of a file overwrites the earlier one's
                     earlier_node.files.update(node.files)
+                else:  # another playbook run on its own: see _alternatives
+                    _alternatives(earlier_node, node, (placed_by[(inventory.path, host)], play), differing)
         if nodes:
             patterns, members, cluster_nodes, _ = formed.setdefault(inventory.path, ([], [], [], inventory))
             patterns.extend([play.hosts] if play.hosts not in patterns else [])
             members.extend(h for h in hosts if h not in members)
             cluster_nodes.extend((node, display(play.playbook)) for node in nodes)
+    for (checked, other), (play, hosts, files) in differing.items():
+        problems.append(
+            (
+                Loc(display(play.playbook), play.line),
+                f"{display(other)} and {display(checked)} both configure {', '.join(hosts)} and render {', '.join(files)} differently; "
+                f"they are separate ansible-playbook runs, and the one run last decides; bps-lint checks {display(checked)}'s "
+                f"(to check the other, name it in bps-lint.toml: [ansible] playbook = ...)",
+            )
+        )
     named = _named_clusters(split, [entry[3] for entry in formed.values()], problems, display)
     grouped: dict[tuple, tuple[str, list]] = {}  # cluster -> its name, (node, playbook) of its nodes
     for patterns, members, nodes, inventory in formed.values():
@@ -617,6 +631,22 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
     for node in placed.values():  # a fix in a template several hosts render is a patch of it only if each needs it
         node.files.update({rel: f._replace(renderings=renderings[f.path]) for rel, f in node.files.items() if renderings[f.path] > 1})
     return found
+
+
+def _alternatives(node, other, runs: tuple[str, Play], differing: dict) -> None:
+    """A host two top-level playbooks configure (neither imports the other): ``node`` is the first's (in path
+    order), ``other`` the second's. They are two ``ansible-playbook`` runs, not one, so neither overwrites the
+    other: a file only the second renders is added (the host has it once both ran); a file both render differently
+    is the first's, and the pair is noted in ``differing`` for one finding naming both playbooks."""
+    checked, play = runs
+    for rel, rendered in other.files.items():
+        mine = node.files.get(rel)
+        if mine is None:
+            node.files[rel] = rendered
+        elif (mine.data, mine.problem) != (rendered.data, rendered.problem):
+            _, hosts, files = differing.setdefault((checked, play.top), (play, [], []))
+            hosts.extend([node.name] if node.name not in hosts else [])
+            files.extend([rel] if rel not in files else [])
 
 
 _PLAY_HOSTS = ("play_hosts", "ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_batch")
