@@ -639,7 +639,7 @@ def test_findings_in_files_the_image_brings_point_at_the_workload():
     findings = lint(KUBE.parent).findings
     clustering = next(f for f in findings if f.rule == "BPS301")
     assert clustering.loc.path.endswith("manifests.yaml") and clustering.loc.line == 40
-    assert "axis2/axis2.xml:603 in the image" in clustering.message
+    assert "axis2/axis2.xml:604 in the image" in clustering.message  # the line of its enable attribute
     assert not [f for f in findings if f.loc.path.startswith("/home/")]
 
 
@@ -1453,8 +1453,8 @@ def test_a_manager_and_workers_configured_by_two_plays_are_one_cluster(tmp_path,
     result = lint(_split(_copy(tmp_path), parent))
     assert (result.nodes, result.clusters, result.cluster_names) == (2, 1, [name])
     assert {(f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if f.rule == "BPS301"} == {
-        ("bps_1", "axis2.xml.j2", 601),
-        ("bps_2", "axis2.xml.j2", 601),
+        ("bps_1", "axis2.xml.j2", 602),
+        ("bps_2", "axis2.xml.j2", 602),
     }
     assert all(f.loc.path.endswith(TEMPLATES + "axis2/axis2.xml.j2") for f in result.findings if f.rule == "BPS301")
     single = lint(TWO_HOSTS)  # the same hosts in one group of one play
@@ -1646,7 +1646,7 @@ def test_vars_prompt_default_is_its_value_and_without_one_the_value_is_unknown(t
         and "site.yml:5, no default)" in asked[0].message
     )
     assert not [f for f in result.findings if f.rule == "BPS605"] and [f for f in lint(TWO_HOSTS).findings if f.rule == "BPS605"]
-    assert result.nodes == 2 and ("BPS301", "bps_1", "axis2.xml.j2", 601) in found(result)  # the other files are checked
+    assert result.nodes == 2 and ("BPS301", "bps_1", "axis2.xml.j2", 602) in found(result)  # the other files are checked
     # a condition on it is undecided, as one on a registered result
     (repo / "site.yml").write_text(prompt.format(more="") + "  pre_tasks:\n    - set_fact:\n        ports_offset: 3\n      when: hostname == 'x'\n")
     (problem,) = [f for f in lint(repo).findings if f.loc.path.endswith("site.yml")]
@@ -1693,3 +1693,16 @@ def test_two_top_level_playbooks_configuring_a_host_are_two_runs_one_checked_and
     (repo / "alt.yml").write_text("- hosts: bps\n  roles: [bps]\n")
     result = lint(repo)
     assert not [f for f in result.findings if "both configure" in f.message] and _hostname_finding(result) == {"bps_1"}
+
+
+def test_an_attribute_on_a_later_line_of_its_start_tag_is_reported_at_its_template_line(tmp_path, capsys):
+    """The line to edit: enable= sits on the line below <clustering class=...> in wso2/ansible-ei's axis2.xml.j2."""
+    repo = _copy(tmp_path)
+    template = repo / TEMPLATES / "axis2" / "axis2.xml.j2"
+    text = template.read_text()
+    assert '<clustering class="org.wso2.carbon.core.clustering.hazelcast.HazelcastClusteringAgent"\n                enable="false">' in text
+    template.write_text(text.replace('enable="false">', 'enable="{{ clustering_on | default(false) | lower }}">', 1))
+    assert {(f.node, f.loc.line, f.loc.column) for f in lint(repo).findings if f.rule == "BPS301"} == {("bps_1", 602, 17), ("bps_2", 602, 17)}
+    assert main(["--format", "json", str(repo)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert {(f["line"], f["node"]) for f in report["findings"] if f["rule"] == "BPS301"} == {(602, "bps_1"), (602, "bps_2")}
