@@ -1706,3 +1706,21 @@ def test_an_attribute_on_a_later_line_of_its_start_tag_is_reported_at_its_templa
     assert main(["--format", "json", str(repo)]) == 1
     report = json.loads(capsys.readouterr().out)
     assert {(f["line"], f["node"]) for f in report["findings"] if f["rule"] == "BPS301"} == {(602, "bps_1"), (602, "bps_2")}
+
+
+def test_a_run_reads_and_parses_each_playbook_task_file_and_vars_file_once(tmp_path, monkeypatch):
+    """Every host of every play follows the same task files and takes the same group_vars: read once a run (the
+    same findings; less work than a parse per host and play, and a second parse of an imported playbook)."""
+    from linter.sources import ansible, roles
+
+    repo = _copy(tmp_path)
+    (repo / "bps.yml").write_text("- hosts: bps\n  roles: [bps]\n")
+    (repo / "site.yml").write_text("- import_playbook: bps.yml\n- hosts: bps\n  tasks:\n    - include_role: {name: bps}\n")
+    before = found(lint(repo))
+    parsed = []
+    for module in (ansible, roles):
+        monkeypatch.setattr(module, "documents", lambda text, *a, _real=module.documents: parsed.append(text) or _real(text, *a))
+    assert found(lint(repo)) == before
+    tasks, playbook = (repo / "roles" / "bps" / "tasks" / "main.yml").read_text(), (repo / "bps.yml").read_text()
+    group_vars = (repo / "dev" / "group_vars" / "bps.yml").read_text()
+    assert (parsed.count(tasks), parsed.count(playbook), parsed.count(group_vars)) == (1, 1, 1)

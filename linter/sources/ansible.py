@@ -271,7 +271,21 @@ def read_role(folder: str) -> Role | None:
     return Role(os.path.basename(folder), folder, templates, layout, conf_dir)
 
 
-def _load_vars(path: str, root: str | None, display, problems) -> dict:
+def _load_vars(path: str, root: str | None, display, problems, read: dict | None = None) -> dict:
+    """A vars file's variables (a mapping), its problems added to ``problems``; ``read``: the files read so far in
+    this run (real path -> variables, problems): every host of every play takes group_vars/all, each read once."""
+    if read is None:
+        return _read_vars(path, root, display, problems)
+    key = (os.path.realpath(path), root)
+    if key not in read:
+        found: list = []
+        read[key] = (_read_vars(path, root, display, found), found)
+    values, found = read[key]
+    problems.extend(found)
+    return values
+
+
+def _read_vars(path: str, root: str | None, display, problems) -> dict:
     data, problem = read_bytes(path, root)
     if problem and problem.kind != "missing":
         problems.append((Loc(display(path)), problem.message))
@@ -296,9 +310,17 @@ def _vars_files(folder: str, name: str) -> list[str]:
 
 
 def inventory_variables(
-    inventory: Inventory, host: str, root: str | None, display, problems, playbook: str | None = None, hostvars: HostVars | None = None
+    inventory: Inventory,
+    host: str,
+    root: str | None,
+    display,
+    problems,
+    playbook: str | None = None,
+    hostvars: HostVars | None = None,
+    read: dict | None = None,
 ) -> tuple[dict, dict[str, str]]:
-    """A host's variables from the inventory, its group_vars and host_vars, and the file that set each."""
+    """A host's variables from the inventory, its group_vars and host_vars, and the file that set each; ``read``:
+    the vars files read so far in this run (``_load_vars``)."""
     variables: dict = {}
     origin: dict[str, str] = {}
     base = os.path.dirname(os.path.abspath(inventory.path))
@@ -313,11 +335,11 @@ def inventory_variables(
     for group in ["all", *groups_of(inventory, host)]:
         for folder in folders:
             for path in _vars_files(os.path.join(folder, "group_vars"), group):
-                merge(_load_vars(path, root, display, problems), display(path))
+                merge(_load_vars(path, root, display, problems, read), display(path))
     merge(inventory.hosts.get(host, {}), display(inventory.path))
     for folder in folders:
         for path in _vars_files(os.path.join(folder, "host_vars"), host):
-            merge(_load_vars(path, root, display, problems), display(path))
+            merge(_load_vars(path, root, display, problems, read), display(path))
     # Ansible's magic variables of the inventory
     variables.setdefault("inventory_hostname", host)
     variables.setdefault("inventory_hostname_short", host.split(".", 1)[0])
@@ -333,9 +355,10 @@ class HostVars(Mapping):
     """Ansible's ``hostvars``: every inventory host's variables (inventory, group_vars, host_vars), read when a
     template first asks for that host. Problems in those files are reported for the host that owns them."""
 
-    def __init__(self, inventory: Inventory, root: str | None, display, playbook: str | None, env):
+    def __init__(self, inventory: Inventory, root: str | None, display, playbook: str | None, env, read: dict | None = None):
         # private (underscored): the sandbox lets a template reach no attribute of it but the mapping's own
         self._inventory, self._root, self._display, self._playbook, self._env = inventory, root, display, playbook, env
+        self._files = read  # the vars files read so far in this run
         self._read: dict[str, dict] = {}
 
     def __getitem__(self, host: str) -> dict:
@@ -343,7 +366,7 @@ class HostVars(Mapping):
             raise KeyError(host)
         if host not in self._read:
             self._read[host] = {}  # a host's variables naming hostvars of itself see it empty, not a loop
-            values, _ = inventory_variables(self._inventory, host, self._root, self._display, [], self._playbook, self)
+            values, _ = inventory_variables(self._inventory, host, self._root, self._display, [], self._playbook, self, self._files)
             self._read[host] = _expand(self._env, values)
         return self._read[host]
 
@@ -379,11 +402,19 @@ class Playbook(Record):
     imported: set[str]  # the real paths of the playbooks it imports: not run on their own
 
 
-def read_playbook(path: str, data: bytes, root: str | None = None, problems: list | None = None, display=str, top: str = "", chain=()) -> Playbook:
+def read_playbook(
+    path: str, data: bytes, root: str | None = None, problems: list | None = None, display=str, top: str = "", chain=(), parsed: dict | None = None
+) -> Playbook:
     """The plays of a playbook, or none (a task list, a vars file). An ``import_playbook`` is followed where it
     stands, relative to the importing playbook; one that names a templated, missing or looping file is a finding
-    in ``problems`` and the other plays are still read."""
-    docs, problem = documents(data.decode("utf-8", errors="replace"))
+    in ``problems`` and the other plays are still read. ``parsed``: the YAML files parsed so far in this run ((real
+    path, root) -> documents): a playbook another imports is also read on its own, and parsed once."""
+    key = (os.path.realpath(path), root)
+    if parsed is None or key not in parsed:
+        docs, problem = documents(data.decode("utf-8", errors="replace"))
+        if parsed is not None:
+            parsed[key] = (docs, problem)
+    docs, problem = parsed[key] if parsed is not None else (docs, problem)
     if problem or not docs:
         return Playbook([], problem, set())
     import yaml
@@ -400,7 +431,7 @@ def read_playbook(path: str, data: bytes, root: str | None = None, problems: lis
         at = node.start_mark.line + 1
         name = _imported_name(node)
         if name is not None:
-            found = _import(path, at, name, root, problems, display, top, (*chain, os.path.realpath(path)))
+            found = _import(path, at, name, root, problems, display, top, (*chain, os.path.realpath(path)), parsed)
             if found:
                 imported.add(os.path.realpath(found[0]))
                 plays.extend(p._replace(imports=(*p.imports, (node, path))) for p in found[1].plays)
@@ -434,7 +465,7 @@ def _imported_name(node):
     return None
 
 
-def _import(path: str, at: int, name: str, root, problems, display, top: str, chain) -> tuple[str, Playbook] | None:
+def _import(path: str, at: int, name: str, root, problems, display, top: str, chain, parsed: dict | None = None) -> tuple[str, Playbook] | None:
     """The playbook an ``import_playbook`` at ``path``:``at`` names, read; None (a finding) when it cannot be."""
 
     def report(message: str) -> None:
@@ -460,7 +491,7 @@ def _import(path: str, at: int, name: str, root, problems, display, top: str, ch
     if data is None:
         report(f"names no playbook beside {os.path.basename(path)} in the folder checked")
         return None
-    book = read_playbook(target, data, root, problems, display, top, chain)
+    book = read_playbook(target, data, root, problems, display, top, chain, parsed)
     if book.problem and problems is not None:
         found = (Loc(display(target), book.problem.line), str(book.problem))
         if found not in problems:
@@ -519,6 +550,10 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             split = (manifest.path, value) if key == "clusters" else split
     inventories: list[str] = []
     plays: list[Play] = []
+    # What this run has read, by real path, for every play and host that asks again: YAML files parsed (playbooks,
+    # task files), vars files read (group_vars/all is every host's, in every play)
+    parsed: dict = {}
+    read_vars: dict = {}
     imported: set[str] = set()
     for path, root in others:
         if "playbook" in settings and os.path.realpath(path) != os.path.realpath(settings["playbook"]):
@@ -530,7 +565,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         if _is_inventory(path, data):
             inventories.append((path, root))
         elif path.endswith((".yml", ".yaml")) and _may_be_playbook(data):
-            book = read_playbook(path, data, root, problems, display)
+            book = read_playbook(path, data, root, problems, display, parsed=parsed)
             if book.problem and not kubernetes.is_candidate(data):  # a playbook that is not valid YAML (a manifest's is the stream's)
                 problems.append((Loc(display(path), book.problem.line), str(book.problem)))
             plays.extend(book.plays)
@@ -554,7 +589,9 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
 
     def vars_loader(root: str | None, found: list):
         """The variables of a role's ``vars/`` or ``defaults/`` folder (its main file), or of one file (``file``)."""
-        return lambda target, file=False: [(path, _load_vars(path, root, display, found)) for path in ([target] if file else _vars_files(target, "main"))]
+        return lambda target, file=False: [
+            (path, _load_vars(path, root, display, found, read_vars)) for path in ([target] if file else _vars_files(target, "main"))
+        ]
 
     placed: dict[tuple[str, str], NodeSource] = {}  # (inventory, host) -> its node: one, however many plays render it
     placed_by: dict[tuple[str, str], str] = {}  # (inventory, host) -> the playbook run whose plays made its node
@@ -563,26 +600,26 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
     # plays (a manager play and a worker play) configure them.
     formed: dict[str, tuple[list[str], list[str], list[tuple], Inventory]] = {}  # inventory -> patterns, hosts, (node, playbook)
     for index, play in enumerate(plays):
-        if not any(role_of(folder) for folder in reachable(play)):
+        if not any(role_of(folder) for folder in reachable(play, parsed)):
             continue  # no role the play may run renders BPS files
         hosts, inventory = _play_hosts(play, settings.get("group"), inventories, problems, display)
         if not hosts:
             continue
         nodes = []
-        hostvars = HostVars(inventory, play.root, display, play.playbook, env)
+        hostvars = HostVars(inventory, play.root, display, play.playbook, env, read_vars)
         earlier = [p for p in plays[:index] if p.top == play.top]  # whose facts the host keeps (one ansible-playbook run)
         for host in hosts:
             # Problems of this host's vars files: each is reported once (hosts share group_vars), and leaves the host's values unknown.
             vars_problems, walk_problems = [], []
-            base, origin = inventory_variables(inventory, host, play.root, display, vars_problems, play.playbook, hostvars)
+            base, origin = inventory_variables(inventory, host, play.root, display, vars_problems, play.playbook, hostvars, read_vars)
             before = None
             for other in earlier:  # its own findings are reported where it is checked, if it renders BPS files
                 other_hosts = resolve(inventory, other.hosts) or []
                 if host in other_hosts:
                     base.update(dict.fromkeys(_PLAY_HOSTS, other_hosts))
-                    before = follow(other, base, display, [], decide, vars_loader(other.root, []), before)
+                    before = follow(other, base, display, [], decide, vars_loader(other.root, []), before, parsed)
             base.update(dict.fromkeys(_PLAY_HOSTS, hosts))
-            run = follow(play, base, display, walk_problems, decide, vars_loader(play.root, vars_problems), before)
+            run = follow(play, base, display, walk_problems, decide, vars_loader(play.root, vars_problems), before, parsed)
             problems.extend(p for p in vars_problems + walk_problems if p not in problems)
             roles = [r for r in map(role_of, run.roles) if r]
             if roles:  # none when a condition this host fails guards them

@@ -130,8 +130,9 @@ class _Walk:
     """One play followed for one host (``decide`` given) or for every host at once (``decide`` None: every
     condition is taken to hold and nothing is reported: which roles the play may reach at all)."""
 
-    def __init__(self, play: Play, base: dict, display, problems: list, decide=None, load_vars=None, before: Run | None = None):
+    def __init__(self, play: Play, base: dict, display, problems: list, decide=None, load_vars=None, before: Run | None = None, parsed: dict | None = None):
         self.play, self.base, self.display, self.problems, self.decide, self.load_vars = play, base, display, problems, decide, load_vars
+        self.parsed = {} if parsed is None else parsed  # (real path, root) -> its YAML documents and problem: parsed once a run
         facts, unresolved = (before.facts.copy(), list(before.unresolved)) if before else (_layer(), [])  # facts outlive their play
         self.run = Run([], _layer(), _layer(), facts, unresolved, {}, {}, {}, before.included.copy() if before else _layer())
         self.ran: set[tuple] = set()  # (role folder, tasks file, the invocation's variables) already followed
@@ -352,8 +353,11 @@ class _Walk:
         return self.play.root is None or inside(os.path.realpath(path), self.play.root)
 
     def document(self, path: str):
-        data, _ = read_bytes(path, self.play.root)
-        docs, problem = documents((data or b"").decode("utf-8", errors="replace"))
+        key = (os.path.realpath(path), self.play.root)
+        if key not in self.parsed:  # each host of each play follows the same task files
+            data, _ = read_bytes(path, self.play.root)
+            self.parsed[key] = documents((data or b"").decode("utf-8", errors="replace"))
+        docs, problem = self.parsed[key]
         if problem:
             self.report(path, problem.line, str(problem))
         return docs[0] if docs else None
@@ -665,12 +669,12 @@ def native(source: str, text: str):
     return text
 
 
-def reachable(play: Play) -> list[str]:
+def reachable(play: Play, parsed: dict | None = None) -> list[str]:
     """Every role folder the play may run, whatever the host: whether it renders BPS files at all."""
-    return _Walk(play, {}, str, []).follow().roles
+    return _Walk(play, {}, str, [], parsed=parsed).follow().roles
 
 
-def follow(play: Play, base: dict, display, problems: list, decide: Decide, load_vars, before: Run | None = None) -> Run:
+def follow(play: Play, base: dict, display, problems: list, decide: Decide, load_vars, before: Run | None = None, parsed: dict | None = None) -> Run:
     """What the play runs for one host whose inventory variables are ``base``; ``before``: the host's run of the
-    playbook's previous play, whose facts it starts with."""
-    return _Walk(play, base, display, problems, decide, load_vars, before).follow()
+    playbook's previous play, whose facts it starts with; ``parsed``: the YAML files this run parsed so far."""
+    return _Walk(play, base, display, problems, decide, load_vars, before, parsed).follow()
