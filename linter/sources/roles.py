@@ -18,7 +18,7 @@ import yaml
 from linter.parse.location import Loc, inside
 from linter.parse.xmlfile import read_bytes
 from linter.records import Record
-from linter.sources.yamlnodes import documents, get, items, line, pairs, plain
+from linter.sources.yamlnodes import Vaulted, documents, get, items, line, pairs, plain
 
 MAX_DEPTH = 16  # roles including roles: real playbooks nest three or four deep; a cycle stops here
 MAX_NESTING = 64  # blocks inside blocks, in one file
@@ -503,6 +503,11 @@ def known(variables: dict) -> dict:
     return {k: v for k, v in variables.items() if not isinstance(v, Prompted)}
 
 
+def _decidable(variables: dict) -> dict:
+    """``variables`` a condition may be decided with: not a prompted value, nor an encrypted one (its stand-in)."""
+    return {k: v for k, v in variables.items() if not isinstance(v, (Prompted, Vaulted))}
+
+
 def search_paths(base: str) -> tuple[list[str], list[str]]:
     """The ``roles_path`` and ``collections_path(s)`` of the ansible.cfg beside the playbook (or in a folder above
     it), made absolute from that file's folder, then the collections beside the playbook; [] when there is none."""
@@ -619,7 +624,7 @@ class Decide:
 
     def __call__(self, condition, variables: dict) -> bool | None:
         conditions = condition if isinstance(condition, list) else [condition]
-        variables = self.expand(self.env, known(variables))
+        variables = self.expand(self.env, _decidable(variables))
         for item in conditions:
             if isinstance(item, bool):
                 verdict = item
@@ -636,7 +641,7 @@ class Decide:
     def render(self, value, variables: dict):
         if not _templated(value):
             return value
-        variables = self.expand(self.env, known(variables))
+        variables = self.expand(self.env, _decidable(variables))
         if isinstance(value, str):
             out = self._render(self.env, value, variables)
             return _UNKNOWN if out.text is None else native(value, out.text)
