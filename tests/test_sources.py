@@ -1745,3 +1745,15 @@ def test_a_vault_encrypted_value_is_read_as_a_secret_not_a_broken_vars_file(tmp_
     (repo / "site.yml").write_text("- hosts: bps\n  roles: [bps]\n  pre_tasks:\n    - set_fact: {ports_offset: 3}\n      when: db_password == 'x'\n")
     (problem,) = [f for f in lint(repo).findings if f.loc.path.endswith("site.yml")]
     assert problem.loc.line == 5 and "needs values known only when Ansible runs" in problem.message
+
+
+def test_a_suppression_above_a_start_tag_spanning_lines_covers_its_attributes_for_every_host(tmp_path):
+    """The comment above <clustering class=...> covers enable="false"> below it (where BPS301 now points), and in a
+    template both hosts render it suppresses each host's finding: no 'suppresses nothing' for the second host."""
+    repo = _copy(tmp_path)
+    template = repo / TEMPLATES / "axis2" / "axis2.xml.j2"
+    text = template.read_text()
+    template.write_text(text.replace("    <clustering class=", "    <!-- bps-lint: disable=BPS301 -->\n    <clustering class=", 1))
+    result = lint(repo)
+    assert not [f for f in result.findings if f.rule in ("BPS301", "BPS006")]
+    assert result.suppressed == 2
