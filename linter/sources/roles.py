@@ -504,7 +504,8 @@ def known(variables: dict) -> dict:
 
 
 def _decidable(variables: dict) -> dict:
-    """``variables`` a condition may be decided with: not a prompted value, nor an encrypted one (its stand-in)."""
+    """``variables`` a condition may be decided with: not a prompted value, nor an encrypted one (its stand-in
+    would decide ``db_password == 'x'``)."""
     return {k: v for k, v in variables.items() if not isinstance(v, (Prompted, Vaulted))}
 
 
@@ -641,7 +642,7 @@ class Decide:
     def render(self, value, variables: dict):
         if not _templated(value):
             return value
-        variables = self.expand(self.env, _decidable(variables))
+        variables = self.expand(self.env, known(variables))  # an encrypted value renders its stand-in, as in templates
         if isinstance(value, str):
             out = self._render(self.env, value, variables)
             return _UNKNOWN if out.text is None else native(value, out.text)
