@@ -3,8 +3,8 @@
 Every host a play applies such a role to is a node (one node, however many plays configure it); the nodes from one
 inventory form one cluster (an inventory describes one environment), unless bps-lint.toml splits them. Templates are rendered with Jinja2 (Ansible's engine; Ansible itself is not needed).
 Variables come, lowest first, from the role's defaults, group_vars/all, group_vars of each group of the host
-(parents first), the inventory line, host_vars of the host, then what the play sets (roles.py: play vars,
-vars_files, role vars, include_vars, set_fact, role parameters). A filter or lookup only Ansible has is one finding naming it
+(parents first), the inventory line, host_vars of the host, then what the play sets (roles.py: play vars, an
+import_playbook's vars, vars_prompt defaults, vars_files, role vars, include_vars, set_fact, role parameters). A filter or lookup only Ansible has is one finding naming it
 and the template line; the run goes on with the other templates."""
 
 from __future__ import annotations
@@ -273,7 +273,7 @@ def read_role(folder: str) -> Role | None:
 
 def _load_vars(path: str, root: str | None, display, problems, read: dict | None = None) -> dict:
     """A vars file's variables (a mapping), its problems added to ``problems``; ``read``: the files read so far in
-    this run (real path -> variables, problems): every host of every play takes group_vars/all, each read once."""
+    this run ((real path, root) -> variables, problems): every host of every play takes group_vars/all, read once."""
     if read is None:
         return _read_vars(path, root, display, problems)
     key = (os.path.realpath(path), root)
@@ -410,11 +410,10 @@ def read_playbook(
     in ``problems`` and the other plays are still read. ``parsed``: the YAML files parsed so far in this run ((real
     path, root) -> documents): a playbook another imports is also read on its own, and parsed once."""
     key = (os.path.realpath(path), root)
-    if parsed is None or key not in parsed:
-        docs, problem = documents(data.decode("utf-8", errors="replace"))
-        if parsed is not None:
-            parsed[key] = (docs, problem)
-    docs, problem = parsed[key] if parsed is not None else (docs, problem)
+    cached = parsed.get(key) if parsed is not None else None
+    docs, problem = cached or documents(data.decode("utf-8", errors="replace"))
+    if parsed is not None:
+        parsed[key] = (docs, problem)
     if problem or not docs:
         return Playbook([], problem, set())
     import yaml
