@@ -431,7 +431,7 @@ class _Walk:
                     self.report(
                         path,
                         line(task),
-                        "'include' was removed in ansible-core 2.16 (deprecated in 2.15), where this tasks file fails to load; "
+                        "'include' was removed in ansible-core 2.16 (deprecated in 2.15), which refuses the file holding it; "
                         "use include_tasks (or import_tasks); bps-lint follows it as include_tasks",
                     )
                 options = _options(args)
