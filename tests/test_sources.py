@@ -639,7 +639,7 @@ def test_findings_in_files_the_image_brings_point_at_the_workload():
     findings = lint(KUBE.parent).findings
     clustering = next(f for f in findings if f.rule == "BPS301")
     assert clustering.loc.path.endswith("manifests.yaml") and clustering.loc.line == 40
-    assert "axis2/axis2.xml:603 in the image" in clustering.message
+    assert "axis2/axis2.xml:604 in the image" in clustering.message  # the line of its enable attribute
     assert not [f for f in findings if f.loc.path.startswith("/home/")]
 
 
@@ -1455,8 +1455,8 @@ def test_a_manager_and_workers_configured_by_two_plays_are_one_cluster(tmp_path,
     result = lint(_split(_copy(tmp_path), parent))
     assert (result.nodes, result.clusters, result.cluster_names) == (2, 1, [name])
     assert {(f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in result.findings if f.rule == "BPS301"} == {
-        ("bps_1", "axis2.xml.j2", 601),
-        ("bps_2", "axis2.xml.j2", 601),
+        ("bps_1", "axis2.xml.j2", 602),
+        ("bps_2", "axis2.xml.j2", 602),
     }
     assert all(f.loc.path.endswith(TEMPLATES + "axis2/axis2.xml.j2") for f in result.findings if f.rule == "BPS301")
     single = lint(TWO_HOSTS)  # the same hosts in one group of one play
@@ -1595,3 +1595,170 @@ def test_hosts_rendering_the_same_unmappable_fix_get_one_diff_naming_them(tmp_pa
     err = capsys.readouterr().err
     shown = [line for line in err.splitlines() if line.startswith("bps-lint: ") and "bps-datasources.xml.j2 (rendered" in line]
     assert len(shown) == 1 and "bps-datasources.xml.j2 (rendered for bps_1, bps_2): " in shown[0] and "for 2 finding(s)" in shown[0], err
+
+
+# --- Ansible: import_playbook vars and when, vars_prompt, the legacy include --------------------------------
+
+
+def test_import_playbook_vars_override_the_plays_own_and_its_when_is_decided_per_host(tmp_path):
+    """playbook_include.py: the import's vars: replace the imported plays' (entry.vars | new_obj.vars), the outer
+    import's last, and its when: guards each of their tasks and roles."""
+    repo = _copy(tmp_path)
+    (repo / "bps.yml").write_text("- hosts: bps\n  vars:\n    hostname: play.example.com\n  roles: [bps]\n")
+    (repo / "inner.yml").write_text("- import_playbook: bps.yml\n  vars:\n    hostname: localhost\n")
+    (repo / "site.yml").write_text("- import_playbook: inner.yml\n  vars:\n    hostname: outer.example.com\n")
+    assert _hostname_finding(lint(repo)) == set()  # the outer import's value wins over the inner's localhost
+    (repo / "site.yml").write_text("- import_playbook: inner.yml\n")
+    result = lint(repo)
+    assert _hostname_finding(result) == {"bps_1", "bps_2"}
+    (finding,) = [f for f in result.findings if f.rule == "BPS708" and f.node == "bps_2" and "HostName" in f.message]
+    assert finding.message.endswith("inner.yml:1 (import_playbook vars))")
+    # a when the inventory decides: bps_2 is not configured at all (ansible skips every task of the plays for it)
+    (repo / "site.yml").write_text("- import_playbook: inner.yml\n  when: inventory_hostname == 'bps_1'\n")
+    result = lint(repo)
+    assert result.nodes == 1 and {f.node for f in result.findings if f.rule == "BPS706"} == {"bps_1"}
+    assert not [f for f in result.findings if f.loc.path.endswith("site.yml")]
+    # a when only a run decides: one finding at the import, its plays not followed, as for a task's when
+    (repo / "site.yml").write_text("- hosts: bps\n  roles: [common]\n- import_playbook: inner.yml\n  when: probe.rc == 0\n")
+    result = lint(repo)
+    (problem,) = [f for f in result.findings if f.loc.path.endswith("site.yml")]
+    assert (problem.rule, problem.loc.line) == ("BPS003", 4) and "condition 'probe.rc == 0' needs values known only when Ansible runs" in problem.message
+    assert result.nodes == 0
+
+
+def test_vars_prompt_default_is_its_value_and_without_one_the_value_is_unknown(tmp_path):
+    repo = _copy(tmp_path)
+    prompt = "- hosts: bps\n  vars:\n    hostname: play.example.com\n  vars_prompt:\n    - name: hostname\n      prompt: Host name?\n{more}  roles: [bps]\n"
+    (repo / "site.yml").write_text(prompt.format(more="      default: localhost\n      private: false\n"))
+    result = lint(repo)
+    assert _hostname_finding(result) == {"bps_1", "bps_2"}  # the prompt's default replaces the play's vars
+    assert all(
+        f.message.endswith("site.yml:5 (vars_prompt default, asked for when the play runs))")
+        for f in result.findings
+        if f.rule == "BPS708" and "HostName" in f.message
+    )
+    (repo / "site.yml").write_text(prompt.format(more=""))
+    result = lint(repo)
+    assert _hostname_finding(result) == set()  # typed at run time: not the play's value, not a value made up
+    # the template using it is not checked (as one that cannot be rendered), and the rules comparing the nodes wait
+    asked = [f for f in result.findings if "which vars_prompt asks" in f.message]
+    assert {(f.rule, f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in asked} == {("BPS001", n, "carbon.xml.j2", 47) for n in ("bps_1", "bps_2")}
+    assert (
+        asked[0].message.startswith("template uses 'hostname', which vars_prompt asks for when the play runs (")
+        and "site.yml:5, no default)" in asked[0].message
+    )
+    assert not [f for f in result.findings if f.rule == "BPS605"] and [f for f in lint(TWO_HOSTS).findings if f.rule == "BPS605"]
+    assert result.nodes == 2 and ("BPS301", "bps_1", "axis2.xml.j2", 602) in found(result)  # the other files are checked
+    # a condition on it is undecided, as one on a registered result
+    (repo / "site.yml").write_text(prompt.format(more="") + "  pre_tasks:\n    - set_fact:\n        ports_offset: 3\n      when: hostname == 'x'\n")
+    (problem,) = [f for f in lint(repo).findings if f.loc.path.endswith("site.yml")]
+    assert problem.loc.line == 11
+    assert "condition 'hostname == 'x'' needs values known only when Ansible runs" in problem.message
+
+
+def test_the_legacy_include_is_a_finding_at_its_line(tmp_path):
+    """'include' of tasks: removed in ansible-core 2.16 (2.15 runs it as include_tasks, which bps-lint follows);
+    of a playbook: ansible-core reads only import_playbook (since 2.12), so the playbook is refused."""
+    repo = _copy(tmp_path)
+    (repo / "tasks").mkdir()
+    (repo / "tasks" / "bps.yml").write_text("- include_role:\n    name: bps\n")
+    (repo / "site.yml").write_text("- hosts: bps\n  tasks:\n    - include: tasks/bps.yml\n")
+    result = lint(repo)
+    (problem,) = [f for f in result.findings if f.loc.path.endswith("site.yml")]
+    assert (problem.rule, problem.loc.line) == ("BPS003", 3) and "'include' was removed in ansible-core 2.16" in problem.message
+    assert "use include_tasks (or import_tasks)" in problem.message and result.nodes == 2  # followed as include_tasks
+    (repo / "bps.yml").write_text("- hosts: bps\n  roles: [bps]\n")
+    (repo / "site.yml").write_text("- hosts: all\n  roles: [common]\n- include: bps.yml\n")
+    result = lint(repo)
+    (problem,) = [f for f in result.findings if f.loc.path.endswith("site.yml")]
+    assert problem.loc.line == 3 and "'include' of a playbook was removed in ansible-core 2.12" in problem.message and "use import_playbook" in problem.message
+    # a play beside a stray task (no hosts:): the play is checked, nothing crashes
+    (repo / "site.yml").write_text("- hosts: bps\n  roles: [bps]\n- name: stray\n  debug: msg=hi\n")
+    assert lint(repo).nodes == 2
+    # a file of include entries alone is a tasks file as much as a playbook: nothing said
+    (repo / "site.yml").write_text("- include: bps.yml\n")
+    assert not [f for f in lint(repo).findings if f.loc.path.endswith("site.yml")]
+
+
+def test_two_top_level_playbooks_configuring_a_host_are_two_runs_one_checked_and_a_difference_said(tmp_path):
+    repo = _copy(tmp_path)  # site.yml applies the role to group bps
+    (repo / "alt.yml").write_text("- hosts: bps\n  vars:\n    hostname: alt.example.com\n  roles: [bps]\n")
+    result = lint(repo)
+    assert (result.nodes, result.clusters) == (2, 1)
+    assert _hostname_finding(result) == set()  # alt.yml, first in path order, is the one checked: not overwritten by site.yml
+    (said,) = [f for f in result.findings if "both configure" in f.message]
+    assert (said.rule, said.loc.path.rsplit("/", 1)[-1], said.loc.line) == ("BPS003", "site.yml", 37)  # its play of the bps hosts
+    assert said.message.startswith(
+        f"{said.loc.path} and {said.loc.path.replace('site.yml', 'alt.yml')} both configure bps_1, bps_2 and render carbon.xml differently"
+    )
+    # the same files rendered by both (a playbook of the role alone beside site.yml): nothing to say
+    (repo / "alt.yml").write_text("- hosts: bps\n  roles: [bps]\n")
+    result = lint(repo)
+    assert not [f for f in result.findings if "both configure" in f.message] and _hostname_finding(result) == {"bps_1"}
+
+
+def test_an_attribute_on_a_later_line_of_its_start_tag_is_reported_at_its_template_line(tmp_path, capsys):
+    """The line to edit: enable= sits on the line below <clustering class=...> in wso2/ansible-ei's axis2.xml.j2."""
+    repo = _copy(tmp_path)
+    template = repo / TEMPLATES / "axis2" / "axis2.xml.j2"
+    text = template.read_text()
+    assert '<clustering class="org.wso2.carbon.core.clustering.hazelcast.HazelcastClusteringAgent"\n                enable="false">' in text
+    template.write_text(text.replace('enable="false">', 'enable="{{ clustering_on | default(false) | lower }}">', 1))
+    assert {(f.node, f.loc.line, f.loc.column) for f in lint(repo).findings if f.rule == "BPS301"} == {("bps_1", 602, 17), ("bps_2", 602, 17)}
+    assert main(["--format", "json", str(repo)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert {(f["line"], f["node"]) for f in report["findings"] if f["rule"] == "BPS301"} == {(602, "bps_1"), (602, "bps_2")}
+
+
+def test_a_run_reads_and_parses_each_playbook_task_file_and_vars_file_once(tmp_path, monkeypatch):
+    """Every host of every play follows the same task files and takes the same group_vars: read once a run (the
+    same findings; less work than a parse per host and play, and a second parse of an imported playbook)."""
+    from linter.sources import ansible, roles
+
+    repo = _copy(tmp_path)
+    (repo / "bps.yml").write_text("- hosts: bps\n  roles: [bps]\n")
+    (repo / "site.yml").write_text("- import_playbook: bps.yml\n- hosts: bps\n  tasks:\n    - include_role: {name: bps}\n")
+    before = found(lint(repo))
+    parsed = []
+    for module in (ansible, roles):
+        monkeypatch.setattr(module, "documents", lambda text, *a, _real=module.documents: parsed.append(text) or _real(text, *a))
+    assert found(lint(repo)) == before
+    tasks, playbook = (repo / "roles" / "bps" / "tasks" / "main.yml").read_text(), (repo / "bps.yml").read_text()
+    group_vars = (repo / "dev" / "group_vars" / "bps.yml").read_text()
+    assert (parsed.count(tasks), parsed.count(playbook), parsed.count(group_vars)) == (1, 1, 1)
+
+
+def test_a_vault_encrypted_value_is_read_as_a_secret_not_a_broken_vars_file(tmp_path, capsys):
+    """``password: !vault |`` (ansible-vault inline): the file's other variables hold, the value is a masked
+    stand-in (a password the server gets in plain text), never printed, and a condition on it is undecided."""
+    repo = _copy(tmp_path)
+    template = repo / TEMPLATES / "datasources" / "master-datasources.xml.j2"
+    template.write_text(template.read_text().replace("<password>wso2carbon</password>", "<password>{{ db_password }}</password>", 1))
+    vault = "!vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6231336539666234306139346433616338376437376461363365\n"
+    with open(repo / "dev" / "group_vars" / "bps.yml", "a") as vars_file:
+        vars_file.write("db_password: " + vault)
+    result = lint(repo)
+    assert not [f for f in result.findings if f.loc.path.endswith("group_vars/bps.yml")]  # was: "expands to more than 100,000 values"
+    assert result.nodes == 2 and not [f for f in result.findings if "template does not render" in f.message]
+    plaintext = {(f.rule, f.node) for f in result.findings if f.loc.path.endswith("master-datasources.xml.j2") and f.loc.line == 19}
+    assert plaintext == {("BPS705", "bps_1"), ("BPS705", "bps_2")}  # not the default wso2carbon (BPS706) any more
+    assert main(["--format", "json", str(repo)]) == 1
+    assert "6231336539" not in capsys.readouterr().out
+    (repo / "site.yml").write_text("- hosts: bps\n  roles: [bps]\n  pre_tasks:\n    - set_fact: {ports_offset: 3}\n      when: db_password == 'x'\n")
+    (problem,) = [f for f in lint(repo).findings if f.loc.path.endswith("site.yml")]
+    assert problem.loc.line == 5 and "needs values known only when Ansible runs" in problem.message
+    # a fact set from it holds the stand-in too: nothing to report
+    (repo / "site.yml").write_text("- hosts: bps\n  roles: [bps]\n  pre_tasks:\n    - set_fact: {pw: '{{ db_password }}'}\n")
+    assert not [f for f in lint(repo).findings if f.loc.path.endswith("site.yml")]
+
+
+def test_a_suppression_above_a_start_tag_spanning_lines_covers_its_attributes_for_every_host(tmp_path):
+    """The comment above <clustering class=...> covers enable="false"> below it (where BPS301 now points), and in a
+    template both hosts render it suppresses each host's finding: no 'suppresses nothing' for the second host."""
+    repo = _copy(tmp_path)
+    template = repo / TEMPLATES / "axis2" / "axis2.xml.j2"
+    text = template.read_text()
+    template.write_text(text.replace("    <clustering class=", "    <!-- bps-lint: disable=BPS301 -->\n    <clustering class=", 1))
+    result = lint(repo)
+    assert not [f for f in result.findings if f.rule in ("BPS301", "BPS006")]
+    assert result.suppressed == 2

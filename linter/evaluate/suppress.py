@@ -49,11 +49,12 @@ def apply(findings: list[Finding], suppressions: list[tuple[str | None, str | No
                             "invalid-suppression", s.loc, f"'bps-lint: {s.text}' names unknown rule '{rule}'; 'bps-lint rules' lists them", cluster, node
                         )
                     )
-            by_path[s.loc.path].append((index, s))
+            by_path[s.loc.path].append((index, node, s))
     kept = []
     for finding in findings:
         hit = None
-        for index, s in by_path.get(finding.loc.path, ()):
+        # a template several hosts render holds one suppression per host: the finding's host's own first
+        for index, _, s in sorted(by_path.get(finding.loc.path, ()), key=lambda entry: entry[1] != finding.node):
             rule = next((r for r in s.ids if r.upper() == finding.rule or r == finding.name), None)
             if rule and s.covers(finding.loc.line):
                 hit = (index, rule)

@@ -95,7 +95,7 @@ def _parse_source(file: SourceFile) -> ParsedXml:
         result.problem = result.problem._replace(loc=file.loc(result.problem.loc))
         return result
     result.lines = MappedLines(file, result.lines._encoding)
-    result.suppressions = [s._replace(loc=file.loc(s.loc)) for s in result.suppressions]
+    result.suppressions = [s._replace(loc=file.loc(s.loc), through=file.line(s.through)) for s in result.suppressions]
     return result
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from linter.model.types import Secret, Value
-from linter.parse.location import ElementLoc, Loc, LocFile, local_tag
+from linter.parse.location import AttributeLoc, ElementLoc, Loc, LocFile, local_tag
 from linter.parse.xmlfile import ParsedXml
 
 SECURE_VAULT_NS = "http://org.wso2.securevault/configuration"
@@ -122,7 +122,12 @@ class Reader:
     def attr(self, element, name: str) -> Value:
         if element is None:
             return Value(None, self.loc(None))
-        return self.value(element.get(name), element, "attribute")
+        raw = element.get(name)
+        if raw is not None and not self._loc_file.plain and "${" not in raw:
+            # rendered text: a finding points at the template line holding the attribute, the one to edit
+            shared = self.loc(element)
+            return _new(Value, (raw, AttributeLoc(self._loc_file, element.sourceline, shared.tag, shared.element, name)))
+        return self.value(raw, element, "attribute")
 
     def secret(self, element, *names: str) -> Secret:
         found, deepest = descend(element, *names)

@@ -82,6 +82,24 @@ class ElementLoc:
         return self.resolve().column
 
 
+class AttributeLoc(ElementLoc):
+    """Where an attribute is written, in conf text rendered from a template (or held in a manifest): the line of the
+    start tag that holds it, which is the line the user edits when the tag spans lines (``<clustering class=...``
+    then ``enable="false">`` below it). Its element, tag and edits are the element's."""
+
+    __slots__ = ("attribute",)
+
+    def __init__(self, file: LocFile, end_line: int | None, tag: str, element_path: str, attribute: str):
+        super().__init__(file, end_line, tag, element_path)
+        self.attribute = attribute
+
+    def resolve(self) -> Loc:
+        if self._loc is None:
+            line, column = self._file.lines.attribute_start(self.tag, self.attribute, self._end_line or 1)
+            self._loc = Loc(self._file.path, line, column, self.element)
+        return self._loc
+
+
 def local_tag(element) -> str:
     """An element's tag without its namespace; "#node" for a comment or processing instruction."""
     tag = element.tag
@@ -189,3 +207,17 @@ class LineIndex:
                 if found:
                     return line_no, found[-1] + 1
         return end_line, None
+
+    def attribute_start(self, local: str, name: str, end_line: int) -> tuple[int, int | None]:
+        """Line and column of attribute ``name`` in the start tag of ``local`` ending at ``end_line``; the tag's
+        start when it is not found there."""
+        line, column = LineIndex.tag_start(self, local, end_line)
+        pattern = re.compile(r"(?<![\w.:-])" + re.escape(name) + r"\s*=")
+        for number in range(line, end_line + 1):
+            text = self.line(number)
+            if text is None or len(text) > MAX_SCANNED_LINE:
+                break
+            found = pattern.search(text, (column or 1) - 1 if number == line else 0)
+            if found:
+                return number, found.start() + 1
+        return line, column

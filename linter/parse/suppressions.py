@@ -24,11 +24,15 @@ class Suppression(Record):
     ids: tuple[str, ...]
     loc: Loc
     text: str
+    through: int | None = None  # the last line of the start tag of the element after it, when that tag spans lines
 
     def covers(self, line: int | None) -> bool:
         if self.kind == "disable-file":
             return True
-        return line is not None and self.loc.line is not None and line in (self.loc.line, self.loc.line + 1)
+        if line is None or self.loc.line is None:
+            return False
+        # the element after it is covered whole: a finding on an attribute of rendered text is at the attribute's line
+        return line in (self.loc.line, self.loc.line + 1) or self.through is not None and self.loc.line <= line <= self.through
 
 
 def _suppression(body: str, loc: Loc) -> Suppression:
@@ -60,8 +64,21 @@ def from_xml(path: str, data: bytes, lines) -> list[Suppression]:
         line = (comment.sourceline or 1) - text.count("\n")  # lxml gives the line where the comment ends
         first = text.split("\n", 1)[0]
         at = (lines.line(line) or "").find("<!--" + first)
-        found.append(_suppression(body[len(PREFIX) :], Loc(path, line, at + 1 if at >= 0 else None)))
-    return found
+        found.append((comment, _suppression(body[len(PREFIX) :], Loc(path, line, at + 1 if at >= 0 else None))))
+    # read once the document is parsed: the element after each comment, and the line its start tag ends on
+    return [s._replace(through=_start_tag_end(comment, s.loc.line, lines)) for comment, s in found]
+
+
+def _start_tag_end(comment, line: int, lines) -> int | None:
+    """The line the start tag of the element after ``comment`` ends on, when the tag starts on a line the comment
+    covers (``line`` or the next) and ends below them; else None."""
+    from linter.parse.location import local_tag
+
+    after = comment.getnext()
+    if after is None or not isinstance(after.tag, str) or not after.sourceline or after.sourceline <= line + 1:
+        return None
+    start, _ = lines.tag_start(local_tag(after), after.sourceline)
+    return after.sourceline if start in (line, line + 1) else None
 
 
 def from_shell(path: str, text: str) -> list[Suppression]:

@@ -3,8 +3,8 @@
 Every host a play applies such a role to is a node (one node, however many plays configure it); the nodes from one
 inventory form one cluster (an inventory describes one environment), unless bps-lint.toml splits them. Templates are rendered with Jinja2 (Ansible's engine; Ansible itself is not needed).
 Variables come, lowest first, from the role's defaults, group_vars/all, group_vars of each group of the host
-(parents first), the inventory line, host_vars of the host, then what the play sets (roles.py: play vars,
-vars_files, role vars, include_vars, set_fact, role parameters). A filter or lookup only Ansible has is one finding naming it
+(parents first), the inventory line, host_vars of the host, then what the play sets (roles.py: play vars, an
+import_playbook's vars, vars_prompt defaults, vars_files, role vars, include_vars, set_fact, role parameters). A filter or lookup only Ansible has is one finding naming it
 and the template line; the run goes on with the other templates."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from linter.records import Record
 from linter.sources.files import SourceFile
 from linter.sources import kubernetes
 from linter.sources.kubernetes import place
-from linter.sources.roles import Decide, Play, follow, native, reachable
+from linter.sources.roles import Decide, Play, Prompted, follow, known, native, reachable
 from linter.sources.yamlnodes import MAX_EXPANDED_NODES, YamlProblem, documents, get, pairs, plain
 
 _SCRIPT = "bin/wso2server.sh"
@@ -220,6 +220,19 @@ def line_map(template: str, rendered: str) -> tuple[int, ...]:
 
 
 _EXPRESSION = re.compile(r"\{\{\s*([A-Za-z_][\w]*)")
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
+
+def _uses(source: str, names) -> tuple[str, int] | None:
+    """The first of ``names`` a Jinja2 expression or statement of ``source`` uses, and its line."""
+    if not names:
+        return None
+    for number, text in enumerate(source.split("\n"), 1):
+        for block in _JINJA.findall(text):
+            for name in names:
+                if re.search(rf"\b{re.escape(name)}\b", block):
+                    return name, number
+    return None
 
 
 class Role(Record):
@@ -258,7 +271,21 @@ def read_role(folder: str) -> Role | None:
     return Role(os.path.basename(folder), folder, templates, layout, conf_dir)
 
 
-def _load_vars(path: str, root: str | None, display, problems) -> dict:
+def _load_vars(path: str, root: str | None, display, problems, read: dict | None = None) -> dict:
+    """A vars file's variables (a mapping), its problems added to ``problems``; ``read``: the files read so far in
+    this run ((real path, root) -> variables, problems): every host of every play takes group_vars/all, read once."""
+    if read is None:
+        return _read_vars(path, root, display, problems)
+    key = (os.path.realpath(path), root)
+    if key not in read:
+        found: list = []
+        read[key] = (_read_vars(path, root, display, found), found)
+    values, found = read[key]
+    problems.extend(found)
+    return values
+
+
+def _read_vars(path: str, root: str | None, display, problems) -> dict:
     data, problem = read_bytes(path, root)
     if problem and problem.kind != "missing":
         problems.append((Loc(display(path)), problem.message))
@@ -283,9 +310,17 @@ def _vars_files(folder: str, name: str) -> list[str]:
 
 
 def inventory_variables(
-    inventory: Inventory, host: str, root: str | None, display, problems, playbook: str | None = None, hostvars: HostVars | None = None
+    inventory: Inventory,
+    host: str,
+    root: str | None,
+    display,
+    problems,
+    playbook: str | None = None,
+    hostvars: HostVars | None = None,
+    read: dict | None = None,
 ) -> tuple[dict, dict[str, str]]:
-    """A host's variables from the inventory, its group_vars and host_vars, and the file that set each."""
+    """A host's variables from the inventory, its group_vars and host_vars, and the file that set each; ``read``:
+    the vars files read so far in this run (``_load_vars``)."""
     variables: dict = {}
     origin: dict[str, str] = {}
     base = os.path.dirname(os.path.abspath(inventory.path))
@@ -300,11 +335,11 @@ def inventory_variables(
     for group in ["all", *groups_of(inventory, host)]:
         for folder in folders:
             for path in _vars_files(os.path.join(folder, "group_vars"), group):
-                merge(_load_vars(path, root, display, problems), display(path))
+                merge(_load_vars(path, root, display, problems, read), display(path))
     merge(inventory.hosts.get(host, {}), display(inventory.path))
     for folder in folders:
         for path in _vars_files(os.path.join(folder, "host_vars"), host):
-            merge(_load_vars(path, root, display, problems), display(path))
+            merge(_load_vars(path, root, display, problems, read), display(path))
     # Ansible's magic variables of the inventory
     variables.setdefault("inventory_hostname", host)
     variables.setdefault("inventory_hostname_short", host.split(".", 1)[0])
@@ -320,9 +355,10 @@ class HostVars(Mapping):
     """Ansible's ``hostvars``: every inventory host's variables (inventory, group_vars, host_vars), read when a
     template first asks for that host. Problems in those files are reported for the host that owns them."""
 
-    def __init__(self, inventory: Inventory, root: str | None, display, playbook: str | None, env):
+    def __init__(self, inventory: Inventory, root: str | None, display, playbook: str | None, env, read: dict | None = None):
         # private (underscored): the sandbox lets a template reach no attribute of it but the mapping's own
         self._inventory, self._root, self._display, self._playbook, self._env = inventory, root, display, playbook, env
+        self._files = read  # the vars files read so far in this run
         self._read: dict[str, dict] = {}
 
     def __getitem__(self, host: str) -> dict:
@@ -330,7 +366,7 @@ class HostVars(Mapping):
             raise KeyError(host)
         if host not in self._read:
             self._read[host] = {}  # a host's variables naming hostvars of itself see it empty, not a loop
-            values, _ = inventory_variables(self._inventory, host, self._root, self._display, [], self._playbook, self)
+            values, _ = inventory_variables(self._inventory, host, self._root, self._display, [], self._playbook, self, self._files)
             self._read[host] = _expand(self._env, values)
         return self._read[host]
 
@@ -357,6 +393,7 @@ def _expand(env, variables: dict) -> dict:
 
 
 _IMPORT_PLAYBOOK = ("import_playbook", "ansible.builtin.import_playbook", "ansible.legacy.import_playbook")
+_LEGACY_INCLUDE = ("include", "ansible.builtin.include", "ansible.legacy.include")
 
 
 class Playbook(Record):
@@ -365,11 +402,18 @@ class Playbook(Record):
     imported: set[str]  # the real paths of the playbooks it imports: not run on their own
 
 
-def read_playbook(path: str, data: bytes, root: str | None = None, problems: list | None = None, display=str, top: str = "", chain=()) -> Playbook:
+def read_playbook(
+    path: str, data: bytes, root: str | None = None, problems: list | None = None, display=str, top: str = "", chain=(), parsed: dict | None = None
+) -> Playbook:
     """The plays of a playbook, or none (a task list, a vars file). An ``import_playbook`` is followed where it
     stands, relative to the importing playbook; one that names a templated, missing or looping file is a finding
-    in ``problems`` and the other plays are still read."""
-    docs, problem = documents(data.decode("utf-8", errors="replace"))
+    in ``problems`` and the other plays are still read. ``parsed``: the YAML files parsed so far in this run ((real
+    path, root) -> documents): a playbook another imports is also read on its own, and parsed once."""
+    key = (os.path.realpath(path), root)
+    cached = parsed.get(key) if parsed is not None else None
+    docs, problem = cached or documents(data.decode("utf-8", errors="replace"))
+    if parsed is not None:
+        parsed[key] = (docs, problem)
     if problem or not docs:
         return Playbook([], problem, set())
     import yaml
@@ -386,14 +430,25 @@ def read_playbook(path: str, data: bytes, root: str | None = None, problems: lis
         at = node.start_mark.line + 1
         name = _imported_name(node)
         if name is not None:
-            found = _import(path, at, name, root, problems, display, top, (*chain, os.path.realpath(path)))
+            found = _import(path, at, name, root, problems, display, top, (*chain, os.path.realpath(path)), parsed)
             if found:
                 imported.add(os.path.realpath(found[0]))
-                plays.extend(found[1].plays)
+                plays.extend(p._replace(imports=(*p.imports, (node, path))) for p in found[1].plays)
                 imported |= found[1].imported
             continue
-        hosts = plain(get(node, "hosts"))
+        hosts = get(node, "hosts")
+        hosts = None if hosts is None else plain(hosts)  # plain(None) raises
         if hosts is None:
+            if problems is not None and any(key in _LEGACY_INCLUDE for key, _ in pairs(node)):
+                # ansible-core reads only import_playbook entries since 2.12 (lib/ansible/playbook/__init__.py;
+                # 'include' for playbook includes was deprecated for removal in 2.12): the playbook is refused
+                problem = (
+                    Loc(display(path), at),
+                    "'include' of a playbook was removed in ansible-core 2.12 and ansible-playbook refuses this playbook; "
+                    "use import_playbook (its plays are not checked until then)",
+                )
+                if problem not in problems:
+                    problems.append(problem)
             continue  # not a play (a stray task): Ansible refuses the playbook; the plays are still checked
         hosts = ":".join(str(h) for h in hosts) if isinstance(hosts, list) else str(hosts)
         plays.append(Play(path, at, hosts, node, root, top))
@@ -409,7 +464,7 @@ def _imported_name(node):
     return None
 
 
-def _import(path: str, at: int, name: str, root, problems, display, top: str, chain) -> tuple[str, Playbook] | None:
+def _import(path: str, at: int, name: str, root, problems, display, top: str, chain, parsed: dict | None = None) -> tuple[str, Playbook] | None:
     """The playbook an ``import_playbook`` at ``path``:``at`` names, read; None (a finding) when it cannot be."""
 
     def report(message: str) -> None:
@@ -435,7 +490,7 @@ def _import(path: str, at: int, name: str, root, problems, display, top: str, ch
     if data is None:
         report(f"names no playbook beside {os.path.basename(path)} in the folder checked")
         return None
-    book = read_playbook(target, data, root, problems, display, top, chain)
+    book = read_playbook(target, data, root, problems, display, top, chain, parsed)
     if book.problem and problems is not None:
         found = (Loc(display(target), book.problem.line), str(book.problem))
         if found not in problems:
@@ -494,6 +549,10 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
             split = (manifest.path, value) if key == "clusters" else split
     inventories: list[str] = []
     plays: list[Play] = []
+    # What this run has read, by real path, for every play and host that asks again: YAML files parsed (playbooks,
+    # task files), vars files read (group_vars/all is every host's, in every play)
+    parsed: dict = {}
+    read_vars: dict = {}
     imported: set[str] = set()
     for path, root in others:
         if "playbook" in settings and os.path.realpath(path) != os.path.realpath(settings["playbook"]):
@@ -505,7 +564,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         if _is_inventory(path, data):
             inventories.append((path, root))
         elif path.endswith((".yml", ".yaml")) and _may_be_playbook(data):
-            book = read_playbook(path, data, root, problems, display)
+            book = read_playbook(path, data, root, problems, display, parsed=parsed)
             if book.problem and not kubernetes.is_candidate(data):  # a playbook that is not valid YAML (a manifest's is the stream's)
                 problems.append((Loc(display(path), book.problem.line), str(book.problem)))
             plays.extend(book.plays)
@@ -529,33 +588,37 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
 
     def vars_loader(root: str | None, found: list):
         """The variables of a role's ``vars/`` or ``defaults/`` folder (its main file), or of one file (``file``)."""
-        return lambda target, file=False: [(path, _load_vars(path, root, display, found)) for path in ([target] if file else _vars_files(target, "main"))]
+        return lambda target, file=False: [
+            (path, _load_vars(path, root, display, found, read_vars)) for path in ([target] if file else _vars_files(target, "main"))
+        ]
 
     placed: dict[tuple[str, str], NodeSource] = {}  # (inventory, host) -> its node: one, however many plays render it
+    placed_by: dict[tuple[str, str], str] = {}  # (inventory, host) -> the playbook run whose plays made its node
+    differing: dict[tuple[str, str], tuple[Play, list[str], list[str]]] = {}  # (playbook checked, other) -> a play of the other, hosts, files
     # An inventory describes one environment: the BPS hosts the plays configure from it are one cluster, however many
     # plays (a manager play and a worker play) configure them.
     formed: dict[str, tuple[list[str], list[str], list[tuple], Inventory]] = {}  # inventory -> patterns, hosts, (node, playbook)
     for index, play in enumerate(plays):
-        if not any(role_of(folder) for folder in reachable(play)):
+        if not any(role_of(folder) for folder in reachable(play, parsed)):
             continue  # no role the play may run renders BPS files
         hosts, inventory = _play_hosts(play, settings.get("group"), inventories, problems, display)
         if not hosts:
             continue
         nodes = []
-        hostvars = HostVars(inventory, play.root, display, play.playbook, env)
+        hostvars = HostVars(inventory, play.root, display, play.playbook, env, read_vars)
         earlier = [p for p in plays[:index] if p.top == play.top]  # whose facts the host keeps (one ansible-playbook run)
         for host in hosts:
             # Problems of this host's vars files: each is reported once (hosts share group_vars), and leaves the host's values unknown.
             vars_problems, walk_problems = [], []
-            base, origin = inventory_variables(inventory, host, play.root, display, vars_problems, play.playbook, hostvars)
+            base, origin = inventory_variables(inventory, host, play.root, display, vars_problems, play.playbook, hostvars, read_vars)
             before = None
             for other in earlier:  # its own findings are reported where it is checked, if it renders BPS files
                 other_hosts = resolve(inventory, other.hosts) or []
                 if host in other_hosts:
                     base.update(dict.fromkeys(_PLAY_HOSTS, other_hosts))
-                    before = follow(other, base, display, [], decide, vars_loader(other.root, []), before)
+                    before = follow(other, base, display, [], decide, vars_loader(other.root, []), before, parsed)
             base.update(dict.fromkeys(_PLAY_HOSTS, hosts))
-            run = follow(play, base, display, walk_problems, decide, vars_loader(play.root, vars_problems), before)
+            run = follow(play, base, display, walk_problems, decide, vars_loader(play.root, vars_problems), before, parsed)
             problems.extend(p for p in vars_problems + walk_problems if p not in problems)
             roles = [r for r in map(role_of, run.roles) if r]
             if roles:  # none when a condition this host fails guards them
@@ -563,14 +626,26 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
                 earlier_node = placed.get((inventory.path, host))
                 if earlier_node is None:
                     placed[(inventory.path, host)] = node
+                    placed_by[(inventory.path, host)] = play.top
                     nodes.append(node)
-                else:  # a host is one node: a later play's template of a file overwrites the earlier one's
+                elif placed_by[(inventory.path, host)] == play.top:  # a host is one node: a later play's template of a file overwrites the earlier one's
                     earlier_node.files.update(node.files)
+                else:  # another playbook run on its own: see _alternatives
+                    _alternatives(earlier_node, node, (placed_by[(inventory.path, host)], play), differing)
         if nodes:
             patterns, members, cluster_nodes, _ = formed.setdefault(inventory.path, ([], [], [], inventory))
             patterns.extend([play.hosts] if play.hosts not in patterns else [])
             members.extend(h for h in hosts if h not in members)
             cluster_nodes.extend((node, display(play.playbook)) for node in nodes)
+    for (checked, other), (play, hosts, files) in differing.items():
+        problems.append(
+            (
+                Loc(display(play.playbook), play.line),
+                f"{display(other)} and {display(checked)} both configure {', '.join(hosts)} and render {', '.join(files)} differently; "
+                f"they are separate ansible-playbook runs, and the one run last decides; bps-lint checks {display(checked)}'s "
+                f"(to check the other, name it in bps-lint.toml: [ansible] playbook = ...)",
+            )
+        )
     named = _named_clusters(split, [entry[3] for entry in formed.values()], problems, display)
     grouped: dict[tuple, tuple[str, list]] = {}  # cluster -> its name, (node, playbook) of its nodes
     for patterns, members, nodes, inventory in formed.values():
@@ -592,6 +667,22 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
     for node in placed.values():  # a fix in a template several hosts render is a patch of it only if each needs it
         node.files.update({rel: f._replace(renderings=renderings[f.path]) for rel, f in node.files.items() if renderings[f.path] > 1})
     return found
+
+
+def _alternatives(node, other, runs: tuple[str, Play], differing: dict) -> None:
+    """A host two top-level playbooks configure (neither imports the other): ``node`` is the first's (in path
+    order), ``other`` the second's. They are two ``ansible-playbook`` runs, not one, so neither overwrites the
+    other: a file only the second renders is added (the host has it once both ran); a file both render differently
+    is the first's, and the pair is noted in ``differing`` for one finding naming both playbooks."""
+    checked, play = runs
+    for rel, rendered in other.files.items():
+        mine = node.files.get(rel)
+        if mine is None:
+            node.files[rel] = rendered
+        elif (mine.data, mine.problem) != (rendered.data, rendered.problem):
+            _, hosts, files = differing.setdefault((checked, play.top), (play, [], []))
+            hosts.extend([node.name] if node.name not in hosts else [])
+            files.extend([rel] if rel not in files else [])
 
 
 _PLAY_HOSTS = ("play_hosts", "ansible_play_hosts", "ansible_play_hosts_all", "ansible_play_batch")
@@ -670,12 +761,13 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
     base, base_origin = inventory_vars
     expanded: dict = {}  # the variables of each point of the run a template is rendered at, rendered once
 
-    def seen(folder: str, template: str | None = None) -> tuple[dict, dict, tuple]:
+    def seen(folder: str, template: str | None = None) -> tuple[dict, dict, tuple, dict]:
         below, above, unresolved = run.seen(folder, template)
         key = (repr(below.values), repr(above.values))
         if key not in expanded:
-            expanded[key] = _expand(env, {**below.values, **base, **above.values})
-        return expanded[key], {**below.origin, **base_origin, **above.origin}, unresolved
+            expanded[key] = _expand(env, known({**below.values, **base, **above.values}))
+        prompted = {name: above.origin[name] for name, value in above.values.items() if isinstance(value, Prompted)}
+        return expanded[key], {**below.origin, **base_origin, **above.origin}, unresolved, prompted
 
     templates = {rel: (role.folder, template) for role in roles for rel, template in role.templates.items()}
     role = next((r for r in roles if any(rel != _SCRIPT for rel in r.templates)), roles[0])  # where the conf files go
@@ -687,7 +779,16 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
             files[rel] = SourceFile(shown, b"", problem=problem.message if problem else "cannot read template", problem_kind="unreadable")
             continue
         source = data.decode("utf-8", errors="replace")
-        variables, origin, unknown = seen(folder, template)
+        variables, origin, unknown, prompted = seen(folder, template)
+        asked = _uses(source, prompted)
+        if asked:  # typed when the play runs: what the template renders is not known, as for one that cannot render
+            name, number = asked
+            message = (
+                f"template uses '{name}', which vars_prompt asks for when the play runs ({prompted[name].split(' (', 1)[0]}, no default): "
+                "bps-lint cannot know its value, so this file is not checked; give the prompt a default to check it with that value"
+            )
+            files[rel] = SourceFile(shown, b"", lines=(number,), problem=message)
+            continue
         out = render(env, source, variables)
         if out.text is None:
             files[rel] = SourceFile(shown, b"", lines=(out.line or 1,), problem=out.problem)

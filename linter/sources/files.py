@@ -44,3 +44,7 @@ class MappedLines(LineIndex):
     def tag_start(self, local: str, end_line: int) -> tuple[int, int | None]:
         line, column = super().tag_start(local, end_line)
         return self.source.line(line), (column + self.source.column if column else column)
+
+    def attribute_start(self, local: str, name: str, end_line: int) -> tuple[int, int | None]:
+        line, column = super().attribute_start(local, name, end_line)
+        return self.source.line(line), (column + self.source.column if column else column)

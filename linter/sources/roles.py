@@ -18,7 +18,7 @@ import yaml
 from linter.parse.location import Loc, inside
 from linter.parse.xmlfile import read_bytes
 from linter.records import Record
-from linter.sources.yamlnodes import documents, get, items, line, pairs, plain
+from linter.sources.yamlnodes import Vaulted, documents, get, items, line, pairs, plain
 
 MAX_DEPTH = 16  # roles including roles: real playbooks nest three or four deep; a cycle stops here
 MAX_NESTING = 64  # blocks inside blocks, in one file
@@ -41,6 +41,10 @@ class Play(Record):
     node: yaml.MappingNode  # the play as written: its roles, pre_tasks, tasks, post_tasks and vars
     root: str | None = None  # the real folder checked: no file read for it may lie outside
     top: str = ""  # the playbook ansible-playbook runs (this one, or one importing it): its plays share the hosts' facts
+    # the import_playbook entries the play came through, innermost first, each (its node, the importing playbook):
+    # their vars: override the play's own and their when: guards each of its tasks and roles (ansible-core
+    # lib/ansible/playbook/playbook_include.py: entry.vars | new_obj.vars, new_obj.when + task_block.when)
+    imports: tuple = ()
 
 
 class Layer(Record):
@@ -126,8 +130,9 @@ class _Walk:
     """One play followed for one host (``decide`` given) or for every host at once (``decide`` None: every
     condition is taken to hold and nothing is reported: which roles the play may reach at all)."""
 
-    def __init__(self, play: Play, base: dict, display, problems: list, decide=None, load_vars=None, before: Run | None = None):
+    def __init__(self, play: Play, base: dict, display, problems: list, decide=None, load_vars=None, before: Run | None = None, parsed: dict | None = None):
         self.play, self.base, self.display, self.problems, self.decide, self.load_vars = play, base, display, problems, decide, load_vars
+        self.parsed = {} if parsed is None else parsed  # (real path, root) -> its YAML documents and problem: parsed once a run
         facts, unresolved = (before.facts.copy(), list(before.unresolved)) if before else (_layer(), [])  # facts outlive their play
         self.run = Run([], _layer(), _layer(), facts, unresolved, {}, {}, {}, before.included.copy() if before else _layer())
         self.ran: set[tuple] = set()  # (role folder, tasks file, the invocation's variables) already followed
@@ -166,6 +171,14 @@ class _Walk:
         node = self.play.node
         if self.load_vars and isinstance(_plain(get(node, "vars")), dict):
             self.run.role_vars.set(_plain(get(node, "vars")), self.display(self.play.playbook))
+        for entry, path in self.play.imports if self.load_vars else ():  # the outer import's last: its vars win
+            if isinstance(_plain(get(entry, "vars")), dict):
+                self.run.role_vars.set(_plain(get(entry, "vars")), f"{self.display(path)}:{line(entry)} (import_playbook vars)")
+        if self.load_vars:
+            self.prompts(items(get(node, "vars_prompt")))
+        # an import's when: guards every task and role of its plays: one this host fails runs none of them
+        if not all(self.holds(entry, path) for entry, path in reversed(self.play.imports)):
+            return self.run
         if self.load_vars:  # above the play's vars, below the roles' vars
             for entry in items(get(node, "vars_files")):
                 self.vars_file(entry)
@@ -176,6 +189,22 @@ class _Walk:
         for section in ("tasks", "post_tasks"):
             self.tasks(items(get(node, section)), self.play.playbook, None, 0)
         return self.run
+
+    def prompts(self, entries: list) -> None:
+        """``vars_prompt``: each variable is asked for when the play starts and set as a play variable (ansible-core
+        lib/ansible/executor/playbook_executor.py: play.vars[vname] = display.do_var_prompt(...)). bps-lint takes
+        its ``default:`` (what an empty answer gives); one without a default (or hashed with ``encrypt:``) is
+        unknown (``Prompted``): a template using it cannot be rendered, a condition on it cannot be decided."""
+        for entry in entries:
+            value = _plain(entry)
+            name = value.get("name") if isinstance(value, dict) else None
+            if not isinstance(name, str):
+                continue
+            where = f"{self.display(self.play.playbook)}:{line(entry)}"
+            if value.get("default") is not None and not value.get("encrypt"):
+                self.run.role_vars.set({name: value["default"]}, f"{where} (vars_prompt default, asked for when the play runs)")
+            else:
+                self.run.role_vars.set({name: Prompted(name)}, f"{where} (vars_prompt, typed when the play runs: unknown to bps-lint)")
 
     def vars_file(self, entry) -> None:
         """One ``vars_files:`` entry: a file relative to the playbook, or a list of them of which the first found is read."""
@@ -324,8 +353,11 @@ class _Walk:
         return self.play.root is None or inside(os.path.realpath(path), self.play.root)
 
     def document(self, path: str):
-        data, _ = read_bytes(path, self.play.root)
-        docs, problem = documents((data or b"").decode("utf-8", errors="replace"))
+        key = (os.path.realpath(path), self.play.root)
+        if key not in self.parsed:  # each host of each play follows the same task files
+            data, _ = read_bytes(path, self.play.root)
+            self.parsed[key] = documents((data or b"").decode("utf-8", errors="replace"))
+        docs, problem = self.parsed[key]
         if problem:
             self.report(path, problem.line, str(problem))
         return docs[0] if docs else None
@@ -395,6 +427,13 @@ class _Walk:
                     again = _true(options.get("allow_duplicates"), default=True)
                     self.role(name, path, line(task), str(options.get("tasks_from") or "main").removesuffix(".yml"), depth + 1, frame, again)
             elif module in _INCLUDE_TASKS:
+                if module == "include":  # ansible-core 2.15 runs it as include_tasks, with a deprecation warning
+                    self.report(
+                        path,
+                        line(task),
+                        "'include' was removed in ansible-core 2.16 (deprecated in 2.15), which refuses the file holding it; "
+                        "use include_tasks (or import_tasks); bps-lint follows it as include_tasks",
+                    )
                 options = _options(args)
                 name = self.rendered(options.get("file", options.get("_raw")), path, line(task), module)
                 if not isinstance(name, str):
@@ -444,6 +483,30 @@ class _Walk:
 
 
 _UNKNOWN = object()
+
+
+class Prompted:
+    """The value of a ``vars_prompt`` variable without a default: typed when the play runs. Where templates and
+    conditions are rendered it is unset (``known``), but its origin still names the prompt."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Prompted({self.name!r})"
+
+
+def known(variables: dict) -> dict:
+    """``variables`` without those only a run knows (``Prompted``): a template sees them unset."""
+    return {k: v for k, v in variables.items() if not isinstance(v, Prompted)}
+
+
+def _decidable(variables: dict) -> dict:
+    """``variables`` a condition may be decided with: not a prompted value, nor an encrypted one (its stand-in
+    would decide ``db_password == 'x'``)."""
+    return {k: v for k, v in variables.items() if not isinstance(v, (Prompted, Vaulted))}
 
 
 def search_paths(base: str) -> tuple[list[str], list[str]]:
@@ -562,7 +625,7 @@ class Decide:
 
     def __call__(self, condition, variables: dict) -> bool | None:
         conditions = condition if isinstance(condition, list) else [condition]
-        variables = self.expand(self.env, dict(variables))
+        variables = self.expand(self.env, _decidable(variables))
         for item in conditions:
             if isinstance(item, bool):
                 verdict = item
@@ -579,7 +642,7 @@ class Decide:
     def render(self, value, variables: dict):
         if not _templated(value):
             return value
-        variables = self.expand(self.env, dict(variables))
+        variables = self.expand(self.env, known(variables))  # an encrypted value renders its stand-in, as in templates
         if isinstance(value, str):
             out = self._render(self.env, value, variables)
             return _UNKNOWN if out.text is None else native(value, out.text)
@@ -612,12 +675,12 @@ def native(source: str, text: str):
     return text
 
 
-def reachable(play: Play) -> list[str]:
+def reachable(play: Play, parsed: dict | None = None) -> list[str]:
     """Every role folder the play may run, whatever the host: whether it renders BPS files at all."""
-    return _Walk(play, {}, str, []).follow().roles
+    return _Walk(play, {}, str, [], parsed=parsed).follow().roles
 
 
-def follow(play: Play, base: dict, display, problems: list, decide: Decide, load_vars, before: Run | None = None) -> Run:
+def follow(play: Play, base: dict, display, problems: list, decide: Decide, load_vars, before: Run | None = None, parsed: dict | None = None) -> Run:
     """What the play runs for one host whose inventory variables are ``base``; ``before``: the host's run of the
-    playbook's previous play, whose facts it starts with."""
-    return _Walk(play, base, display, problems, decide, load_vars, before).follow()
+    playbook's previous play, whose facts it starts with; ``parsed``: the YAML files this run parsed so far."""
+    return _Walk(play, base, display, problems, decide, load_vars, before, parsed).follow()

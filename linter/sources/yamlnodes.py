@@ -102,11 +102,29 @@ def expanded_size(node, budget: int = MAX_EXPANDED_NODES) -> int:
     return count
 
 
+class Vaulted(str):
+    """A value encrypted with ansible-vault (``password: !vault |``): bps-lint has no key to decrypt it and never
+    prints it. Templates render a masked stand-in (a password the server gets in plain text, not a default one);
+    a condition on it is undecided."""
+
+    def __new__(cls):
+        return super().__new__(cls, "********")
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """The safe loader, with the tags Ansible's variables files use: ``!vault`` (an encrypted value) and
+    ``!unsafe`` (a string Ansible does not template)."""
+
+
+_PlainLoader.add_constructor("!vault", lambda loader, node: Vaulted())
+_PlainLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node) if isinstance(node, yaml.ScalarNode) else None)
+
+
 def plain(node):
     """A node as plain Python data (variables files); None for what cannot be constructed or is too large once expanded."""
     if expanded_size(node) > MAX_EXPANDED_NODES:
         return None
     try:
-        return yaml.SafeLoader("").construct_document(node)
+        return _PlainLoader("").construct_document(node)
     except (yaml.YAMLError, RecursionError, TypeError, ValueError):
         return None
