@@ -22,7 +22,10 @@ _SECRET_NAME = re.compile(_SECRET_WORD)
 # ``name=value`` with such a name: JDBC/URL parameters (MySQL/MariaDB password, password1, password2;
 # PostgreSQL password, sslpassword; MSSQL password, pwd; DB2 password; H2 PASSWORD) and -D flags.
 # The match starts at the secret word (trustStore|Password=): a leading [\w.]* would be retried at every offset.
-_SECRET_PARAM = rf"(?P<key>(?:{_SECRET_WORD})[\w.\-]*)(?P<sep>\s*=\s*)(?P<value>\"[^\"]*\"?|'[^']*'?|[^;&\s'\"<>]*)"
+# Also ``name == 'value'`` and ``!=``: a comparison in an Ansible condition a message quotes.
+_SECRET_PARAM = rf"(?P<key>(?:{_SECRET_WORD})[\w.\-]*)(?P<sep>\s*[!=]?=\s*)(?P<value>\"[^\"]*\"?|'[^']*'?|[^;&\s'\"<>]*)"
+# The comparison the other way round: ``'value' == name``.
+_SECRET_COMPARED = rf"(?P<value>\"[^\"]*\"|'[^']*')(?P<sep>\s*[!=]=\s*)(?P<key>[\w.\-]*(?:{_SECRET_WORD}))"
 # scheme://user:password@host; the password may hold '/' or ':', the user cannot.
 _USERINFO = re.compile(r"(?P<head>//[^/@:\s'\"]*:)[^@\s'\"?#]*@")
 # A registry cacheId written user:password@jdbc:... (Carbon's form is user@jdbc-url).
@@ -70,11 +73,14 @@ def _mask_parameters(text: str) -> str:
     if not any(word in folded for word in _SECRET_WORDS):
         return text
     # Lower case keeps every position unless a character grows (İ): then the pattern, case-insensitive, reads the text.
-    matches = re.finditer(_SECRET_PARAM, folded) if len(folded) == len(text) else re.finditer("(?i)" + _SECRET_PARAM, text)
+    source, flags = (folded, 0) if len(folded) == len(text) else (text, re.I)
+    matches = list(re.finditer(_SECRET_PARAM, source, flags))
+    if "==" in text or "!=" in text:
+        matches = sorted(matches + list(re.finditer(_SECRET_COMPARED, source, flags)), key=lambda m: m.start("value"))
     pieces, done = [], 0
     for match in matches:
         start, end = match.span("value")
-        if start == end:
+        if start == end or start < done:
             continue
         value = text[start:end]
         quote = value[0] if value[0] in "\"'" else ""

@@ -768,6 +768,22 @@ def test_secret_parameters_are_masked_as_the_case_insensitive_pattern_masks_them
         assert redact._mask_parameters(text) == reference(text), text
 
 
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("vault_db_password == 'Zq7Secret' and api_token != \"Tk9Leak\"", "vault_db_password == '****' and api_token != \"****\""),
+        ("'Zq7Secret' == db_password", "'****' == db_password"),
+        ("db_password=='Zq7Secret'", "db_password=='****'"),
+        ("inventory_hostname == 'bps_1'", "inventory_hostname == 'bps_1'"),  # not a secret's name: kept
+    ],
+)
+def test_a_secret_compared_in_a_condition_is_masked(text, shown):
+    """An Ansible condition a message quotes: ``password == 'x'`` printed ``=**** 'x'`` (the second '=' masked)."""
+    from linter import redact
+
+    assert redact.redact(text) == shown
+
+
 def test_a_stdin_stream_over_the_limit_is_one_finding_without_a_made_up_size():
     """stdin is read to one byte past the 16 MiB limit: the finding says it is too large, not a size it never read."""
     import subprocess
