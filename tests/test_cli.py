@@ -207,7 +207,9 @@ def test_a_stream_with_nothing_to_check_is_a_usage_error_as_a_folder_is(monkeypa
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stream)))
     assert main(["-"]) == 2  # a chart that rendered nothing, or a pipe broken upstream, must not pass CI
-    assert capsys.readouterr().err == "bps-lint: no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints\n"
+    assert (
+        capsys.readouterr().err == "bps-lint: no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints\n"
+    )
 
 
 def test_a_folder_of_puppet_templates_says_they_are_not_rendered(tmp_path, capsys):

@@ -14,7 +14,7 @@ import pytest
 from linter.cli import main
 from linter.sources import defaults
 from linter.sources.ansible import line_map
-from tests.helpers import CORPUS, REPO, lint
+from tests.helpers import CORPUS, REPO, STOCK, lint
 
 ANSIBLE = CORPUS / "ansible-ei-57fab49"
 TWO_HOSTS = REPO / "tests" / "fixtures" / "ansible-ei-2hosts"
@@ -487,7 +487,7 @@ def test_a_changed_template_checks_its_whole_cluster(tmp_path):
 
 # --- the site's pages: every finding a worked example shows is one bps-lint reports --------------------
 
-_SHOWN = __import__("re").compile(r"^(\S+):(\d+):\d+: (BPS\d+) ", __import__("re").M)
+_SHOWN = __import__("re").compile(r"^(\S+?):(\d+)(?::\d+)?: (BPS\d+) ", __import__("re").M)
 
 
 def _shown(page: str) -> set[tuple[str, int, str]]:
@@ -547,10 +547,32 @@ def test_templates_are_sandboxed_and_links_out_are_not_followed(tmp_path):
     with open(conf / "registry.xml.j2", "a") as handle:
         handle.write("{{ ''.__class__.__mro__[1].__subclasses__() }}\n")
     (conf / "datasources" / "x-datasources.xml.j2").symlink_to("/etc/passwd")
+    listed = repo / "dev" / "group_vars" / "bps.yml"  # the role renders the templates config_files lists
+    listed.write_text(
+        listed.read_text().replace(
+            "config_files:\n", "config_files:\n  - { src: 'carbon-home/wso2/business-process/conf/datasources/x-datasources.xml.j2', dest: '/x' }\n", 1
+        )
+    )
     result = lint(repo)
     assert any("SecurityError" in f.message and f.loc.path.endswith("registry.xml.j2") for f in result.findings)
     assert any(f.rule == "BPS003" and f.loc.path.endswith("x-datasources.xml.j2") for f in result.findings)
     assert not any("root:" in f.message for f in result.findings)
+
+
+def test_a_template_the_roles_loop_does_not_list_is_not_rendered(tmp_path):
+    """WSO2's role renders the files its config_files list names: a bps.xml.j2 added to templates/ but not to the list
+    is not deployed, so the host keeps the pack's bps.xml (was taken as rendered: a false clean)."""
+    repo = _copy(tmp_path)
+    (repo / TEMPLATES / "bps.xml.j2").write_text((STOCK / "repository/conf/bps.xml").read_text())
+    unlisted = {(f.rule, f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in lint(repo).findings if f.rule == "BPS401"}
+    assert unlisted == {("BPS401", "bps_1", "main.yml", 57), ("BPS401", "bps_2", "main.yml", 57)}  # at the task that renders the role's files
+    (finding,) = [f for f in lint(repo).findings if f.rule == "BPS401" and f.node == "bps_1"]
+    assert "an entry for it to 'config_files'" in finding.message and "[carbon-home/wso2/business-process/conf/bps.xml:19 in the pack]" in finding.message
+    listed = repo / "dev" / "group_vars" / "bps.yml"
+    entry = "  - { src: 'carbon-home/wso2/business-process/conf/bps.xml.j2', dest: '{{ carbon_home }}/wso2/business-process/conf/bps.xml' }\n"
+    listed.write_text(listed.read_text().replace("config_files:\n", "config_files:\n" + entry, 1))
+    rendered = [f for f in lint(repo).findings if f.rule == "BPS401"]
+    assert rendered and all(f.loc.path.endswith(TEMPLATES + "bps.xml.j2") for f in rendered)  # now the template's own lines
 
 
 def test_alias_bomb_in_a_vars_file_is_a_finding(tmp_path):
@@ -1350,7 +1372,8 @@ def test_a_plays_own_task_files_are_followed_to_the_roles_and_templates_they_run
     result = lint(repo)
     assert result.nodes == 2 and ("BPS708", "bps_1", "carbon.xml.j2", 47) in found(result)
     templates = os.path.join(os.path.realpath(repo / "templates"), "")  # paths print relative when they share a folder with cwd
-    assert all(os.path.realpath(f.loc.path).startswith(templates) for f in result.findings if f.rule == "BPS708")
+    task = os.path.realpath(repo / "tasks" / "bps.yml")  # where a product default's finding goes: the template task
+    assert all(os.path.realpath(f.loc.path).startswith(templates) or os.path.realpath(f.loc.path) == task for f in result.findings if f.rule == "BPS708")
 
 
 def test_vars_files_rank_above_host_vars_and_play_vars(tmp_path):
@@ -1460,8 +1483,10 @@ def test_a_manager_and_workers_configured_by_two_plays_are_one_cluster(tmp_path,
     }
     assert all(f.loc.path.endswith(TEMPLATES + "axis2/axis2.xml.j2") for f in result.findings if f.rule == "BPS301")
     single = lint(TWO_HOSTS)  # the same hosts in one group of one play
-    assert {(f.rule, f.node, f.loc.line) for f in result.findings if f.severity == "error"} == {
-        (f.rule, f.node, f.loc.line) for f in single.findings if f.severity == "error"
+    # (a product default's finding is placed at the role's template task only where the play reaches it: the split
+    # inventory's hosts are not in group ei, whose condition guards that task, so there it stays at the file)
+    assert {(f.rule, f.node, f.loc.line if f.loc.path.endswith(".j2") else None) for f in result.findings if f.severity == "error"} == {
+        (f.rule, f.node, f.loc.line if f.loc.path.endswith(".j2") else None) for f in single.findings if f.severity == "error"
     }
 
 

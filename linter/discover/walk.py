@@ -39,6 +39,8 @@ class NodeSource(Record):
     base: str | None = None  # an unpacked pack (a node folder) whose files stand in for missing ones instead
     overlay_hint: str | None = None  # how to add a missing file to this source, e.g. "a template of {rel} in roles/bps/templates"
     default_anchor: Loc | None = None  # where a finding in a product default is reported when its own path is not the user's (a container's)
+    # how a finding moved there names its place in the default file ({path}, {rel} and {line} filled in): a container image's
+    default_place: str = "{path}:{line} in the image"
     # JVM flags the node gets outside its start script, before the script's own (a container's JAVA_OPTS): (flag, Loc)
     jvm_options: tuple = ()
     hidden: tuple[Hidden, ...] = ()  # folders whose image files a mount hides: no product default stands in there

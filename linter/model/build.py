@@ -44,8 +44,9 @@ def annotate(findings: list, notes: dict) -> list:
         if note and note not in finding.message:
             finding = finding._replace(message=f"{finding.message} ({note})")
         anchor = notes.get((*key, ANCHOR))
-        if anchor is not None:  # the file is inside an image: point where the user can act, the workload
-            finding = finding._replace(loc=anchor, message=f"{finding.message} [{finding.loc.path}:{finding.loc.line or 1} in the image]")
+        if anchor is not None:  # the file is inside an image or a pack: point where the user can act, the workload or the task
+            at, place = anchor
+            finding = finding._replace(loc=at, message=f"{finding.message} [{place.replace('{line}', str(finding.loc.line or 1))}]")
         annotated.append(finding)
     return annotated
 
@@ -232,7 +233,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
                     result.lines.rendered = True  # not a file on disk: no fix edits it (its finding says which file to add)
                 notes[(path, None)] = _default_hint(source, rel, path, stand_in)
                 if source.default_anchor is not None:
-                    notes[(path, ANCHOR)] = source.default_anchor
+                    notes[(path, ANCHOR)] = (source.default_anchor, source.default_place.replace("{rel}", rel).replace("{path}", path))
         if result.problem and result.problem.kind == "missing":
             if required:
                 files.append(ConfFile(rel, path, "missing"))
@@ -298,7 +299,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         script_origin = "default"
         notes[(path, None)] = _default_hint(source, SCRIPT, path, product)
         if source.default_anchor is not None:
-            notes[(path, ANCHOR)] = source.default_anchor
+            notes[(path, ANCHOR)] = (source.default_anchor, source.default_place.replace("{rel}", SCRIPT).replace("{path}", path))
 
     if source.jvm_options:  # a container's JAVA_OPTS: on the command line before the script's flags, which override them
         given = tuple(JvmFlag(flag, loc, False) for flag, loc in source.jvm_options)

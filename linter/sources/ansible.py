@@ -220,6 +220,7 @@ def line_map(template: str, rendered: str) -> tuple[int, ...]:
 
 
 _EXPRESSION = re.compile(r"\{\{\s*([A-Za-z_][\w]*)")
+_ONE_NAME = re.compile(r"\{\{\s*([A-Za-z_]\w*)\s*\}\}")  # a loop written as one variable: "{{ config_files }}"
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 
 
@@ -773,6 +774,8 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
     role = next((r for r in roles if any(rel != _SCRIPT for rel in r.templates)), roles[0])  # where the conf files go
     files = {}
     for rel, (folder, template) in templates.items():
+        if not run.renders(folder, template):
+            continue  # no task of the play renders it: the host keeps the pack's file
         shown = display(template)
         data, problem = read_bytes(template, root)
         if data is None:
@@ -809,6 +812,13 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
         candidate = ("ei-" if "ei" in name else "bps-") + version
         product = candidate if candidate in defaults.products() else None
     conf_shown = display(role.conf_dir)
+    hint = f"a template {conf_shown}/{{rel}}.j2 to the role"
+    if role.folder in run.looped:  # the role renders what its list names: the file must be listed too
+        loop = run.looped[role.folder][2]
+        named = _ONE_NAME.fullmatch(loop)
+        listed = f"'{named[1]}'" if named else "the list"
+        hint += f" and an entry for it to {listed}, which the role's template task loops over"
+    task = run.template_task.get(role.folder)
     return NodeSource(
         name=host,
         path=display(os.path.join(role.folder, "templates")),
@@ -818,5 +828,8 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
         settings=NodeSettings(host=_machine(host, variables)),
         files=files,
         product=product,
-        overlay_hint=f"a template {conf_shown}/{{rel}}.j2 to the role",
+        overlay_hint=hint,
+        default_anchor=Loc(display(task[0]), task[1]) if task else None,  # a pack file is made where the role's files are
+        # the pack's file where the role puts its templates' (carbon-home/wso2/business-process/conf/bps.xml)
+        default_place=os.path.relpath(role.conf_dir, os.path.join(role.folder, "templates")).replace(os.sep, "/") + "/{rel}:{line} in the pack",
     )

@@ -56,9 +56,7 @@ def clusters(others: list[tuple[str, str]], stdin: bool, manifests, problems: li
         stream = kubernetes.Stream()  # one environment: what a chart or kustomization renders
         stream.add(STDIN_NAME, read_stdin(), always=True)
         if not stream.workloads and not stream.config_maps and not stream.problems:
-            problems.append(
-                (Loc(STDIN_NAME), EMPTY_STREAM)
-            )
+            problems.append((Loc(STDIN_NAME), EMPTY_STREAM))
         streams.append((STDIN_NAME, stream))
     named: dict[str, list[str]] = {}
     for manifest in manifests:

@@ -108,6 +108,16 @@ class Run(Record):
     any_template: dict  # role folder -> Seen at its last template task whose src is an expression (a loop over files)
     ended: dict  # role folder -> Seen at the end of its tasks: for a template no task of the role names
     included: Layer  # include_vars values, in task order, earlier plays' first: they outlive their play as facts do
+    # role folder -> (tasks file, line, the loop as written) of a template task whose loop was worked out for this host:
+    # that role renders the files its template tasks name, and no other of its templates
+    looped: dict
+    template_task: dict  # role folder -> (tasks file, line) of its last template task: where its files are made
+
+    def renders(self, folder: str, template: str) -> bool:
+        """Whether the play renders ``template`` of the role in ``folder``: a template file no task names is not
+        deployed (WSO2's roles render the files their ``config_files`` list names, whatever else templates/ holds).
+        Said only of a role whose template tasks bps-lint worked out: with a src it could not, any may be."""
+        return folder not in self.looped or folder in self.any_template or os.path.normpath(template) in self.templates
 
     def seen(self, folder: str, template: str | None = None) -> tuple[Layer, Layer, tuple[str, ...]]:
         """The variables a role's template is rendered with: those below the inventory's (role defaults) and those
@@ -134,7 +144,7 @@ class _Walk:
         self.play, self.base, self.display, self.problems, self.decide, self.load_vars = play, base, display, problems, decide, load_vars
         self.parsed = {} if parsed is None else parsed  # (real path, root) -> its YAML documents and problem: parsed once a run
         facts, unresolved = (before.facts.copy(), list(before.unresolved)) if before else (_layer(), [])  # facts outlive their play
-        self.run = Run([], _layer(), _layer(), facts, unresolved, {}, {}, {}, before.included.copy() if before else _layer())
+        self.run = Run([], _layer(), _layer(), facts, unresolved, {}, {}, {}, before.included.copy() if before else _layer(), {}, {})
         self.ran: set[tuple] = set()  # (role folder, tasks file, the invocation's variables) already followed
         self.entered: dict[tuple, Frame | None] = {}  # (role folder, private include) whose dependencies are being or have been followed
         self.frames: list[Frame] = []  # the invocations and blocks the task being followed is in, outermost first
@@ -390,7 +400,14 @@ class _Walk:
                     if where_from not in self.run.roles:
                         self.run.roles.append(where_from)
                     seen = self.now(_frame(task_vars, None, where))
-                    if src is None:
+                    self.run.template_task[where_from] = (path, line(task))
+                    listed = self.looped(task, template, task_vars, where) if src is None else None
+                    if listed:
+                        self.run.looped[where_from] = (path, line(task), _short(_plain(get(task, listed[0]))))
+                        for each, at_item in listed[1].items():
+                            for found in (os.path.join(where_from, "templates", each), os.path.join(where_from, each)):
+                                self.run.templates[os.path.normpath(found)] = at_item
+                    elif src is None:
                         self.run.any_template[where_from] = seen
                     else:  # looked for in the role's templates/, then the role's folder ("templates/carbon.xml.j2")
                         for found in (os.path.join(where_from, "templates", src), os.path.join(where_from, src)):
@@ -455,6 +472,28 @@ class _Walk:
                     finally:
                         self.frames.pop()
                         self.including.pop()
+
+    def looped(self, task, template: str, task_vars: dict | None, where: str):
+        """(loop key, {src: Seen}) of a template task whose src is an expression of its loop item (``src: "{{
+        item.src }}"`` with ``loop: "{{ config_files }}"``): each file it renders, with what the task sees for that
+        item; None when the loop or a src cannot be worked out for this host (then any template of the role may be)."""
+        key = next((k for k, _ in pairs(task) if k in ("loop", "with_items", "with_list")), None)
+        if key is None or self.decide is None:
+            return None
+        looped = self.decide.render(_plain(get(task, key)), self.variables())
+        if not isinstance(looped, list):
+            return None
+        if key == "with_items":  # with_items flattens one level, as its lookup does
+            looped = [x for entry in looped for x in (entry if isinstance(entry, list) else [entry])]
+        control = _plain(get(task, "loop_control"))
+        name = str(control.get("loop_var") or "item") if isinstance(control, dict) else "item"
+        rendered = {}
+        for entry in looped:
+            src = self.decide.render(template, {**self.variables(), name: entry})
+            if not isinstance(src, str) or not src or _templated(src):
+                return None
+            rendered[src] = self.now(_frame({**(task_vars or {}), name: entry}, None, where))
+        return key, rendered
 
     def set_fact(self, args, path: str, at: int) -> None:
         values = _options(args)
