@@ -41,6 +41,8 @@ class NodeSource(Record):
     default_anchor: Loc | None = None  # where a finding in a product default is reported when its own path is not the user's (a container's)
     # JVM flags the node gets outside its start script, before the script's own (a container's JAVA_OPTS): (flag, Loc)
     jvm_options: tuple = ()
+    per_pod_properties: frozenset = frozenset()  # system properties jvm_options set from a pod's own name or IP: each replica's differs
+    unknown: tuple[str, ...] = ()  # conf-relative paths ('' all) a volume not read fills: its files are not known, not the image's
     hidden: tuple[Hidden, ...] = ()  # folders whose image files a mount hides: no product default stands in there
 
 

@@ -286,12 +286,15 @@ class Stream:
         if not any(rel != _SCRIPT for rel in files):
             return None
         options: list = []
+        per_pod: frozenset = frozenset()
         config_map = lambda map_name: self.config_map_data.get((workload.namespace, map_name))  # noqa: E731
         if workload.image_container is not None:
-            options = _java_opts(workload.image_container, workload.path, config_map, self.problems)
+            options, per_pod = _java_opts(workload.image_container, workload.path, config_map, self.problems)
         for container in workload.other_containers:
             _environment(container, workload.path, config_map, self.problems)
         hidden = tuple(self._hidden(workload, conf_root, layout))
+        # what another volume (an emptyDir an init container fills, a Secret) puts in the conf folder is not known
+        filled = {_conf_folder(path, conf_root) for path in workload.unread_mounts} - {None} if conf_root else set()
         return NodeSource(
             name=workload.name,
             path=workload.path,
@@ -304,6 +307,8 @@ class Stream:
             overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {workload.name}",
             default_anchor=workload.anchor,
             jvm_options=tuple(options),
+            per_pod_properties=per_pod,
+            unknown=tuple(sorted(filled)),
             hidden=hidden,
         )
 
@@ -393,6 +398,12 @@ def _workload(path: str, doc, namespace: str) -> Workload:
 
 
 _UNKNOWN = ()  # a variable set from what is not read (a Secret, a field of the pod, a ConfigMap not in the files)
+# fieldRef paths no two pods share (kubernetes pkg/kubelet/kubelet_pods.go podFieldSelectorRuntimeValue: the pod's
+# name, uid and IPs; a StatefulSet's pod-name label is its name). The others are the same on every replica or not
+# known here (spec.nodeName and status.hostIP, shared by the pods of a machine; metadata.namespace, labels,
+# annotations, spec.serviceAccountName; resourceFieldRef's limits and requests): unknown.
+_PER_POD_FIELDS = frozenset(("metadata.name", "metadata.uid", "status.podIP", "status.podIPs", "metadata.labels['statefulset.kubernetes.io/pod-name']"))
+_PER_POD = re.compile("\x00([^\x00]*)\x00")  # the text a per-pod variable NAME stands for in a value: NUL NAME NUL
 
 
 def _environment(container, path: str, config_map, problems: list):
@@ -426,8 +437,11 @@ def _environment(container, path: str, config_map, problems: list):
             continue
         value = get(variable, "value")
         ref = get(variable, "valueFrom", "configMapKeyRef")
+        field = get(variable, "valueFrom", "fieldRef", "fieldPath")
         if value is not None and text(variable, "value"):
             env[name] = _expand(value, path, lookup)
+        elif isinstance(field, yaml.ScalarNode) and field.value in _PER_POD_FIELDS:
+            env[name] = [(f"\x00{name}\x00", Loc(path, line(field), field.start_mark.column + 1))]
         elif ref is not None:
             held = config_map(text(ref, "name"))
             key = get(ref, "key")
@@ -497,16 +511,17 @@ def _expand(node, where: str, lookup) -> list:
     return [*pieces, ("".join(kept), at)]
 
 
-def _java_opts(container, path: str, config_map, problems: list) -> list:
+def _java_opts(container, path: str, config_map, problems: list) -> tuple[list, frozenset]:
     """(flag, Loc) of each JVM flag in the container's JAVA_OPTS environment variable, which the image's
     wso2server.sh passes to the JVM before its own flags, each at the line of the value that holds it (a ConfigMap's
-    data line, or an ``env`` value). No flag when JAVA_OPTS is unset or not known (see _environment)."""
+    data line, or an ``env`` value). No flag when JAVA_OPTS is unset or not known (see _environment). And the
+    system properties a flag sets from a per-pod field (``-DPOD_NAME=$(POD_NAME)``): different on every replica."""
     import io
     import shlex
 
     pieces = _environment(container, path, config_map, problems)("JAVA_OPTS")
     if not pieces:
-        return []
+        return [], frozenset()
     value = "".join(piece for piece, _ in pieces)
     ends, end = [], 0  # where each piece ends in the value, to tell which one a word starts in
     for piece, _ in pieces:
@@ -514,13 +529,17 @@ def _java_opts(container, path: str, config_map, problems: list) -> list:
         ends.append(end)
     lexer = shlex.shlex(io.StringIO(value), posix=True)
     lexer.whitespace_split, lexer.commenters = True, ""
-    flags, position = [], 0
+    flags, per_pod, position = [], set(), 0
     try:
         while (word := lexer.get_token()) is not None:
             start = len(value) - len(value[position:].lstrip(lexer.whitespace))
             position = lexer.instream.tell()
             if word.startswith("-"):
+                if "\x00" in word:  # shown as written, $(NAME): its value is only known in each pod
+                    if word.startswith("-D"):
+                        per_pod.add(word[2:].partition("=")[0])
+                    word = _PER_POD.sub(r"$(\1)", word)
                 flags.append((word, pieces[next((n for n, e in enumerate(ends) if start < e), len(pieces) - 1)][1]))
     except ValueError:  # an unbalanced quote: the shell would refuse it too
-        return []
-    return flags
+        return [], frozenset()
+    return flags, frozenset(per_pod)

@@ -10,7 +10,7 @@ from linter.evaluate.checks.common import deviations_by_group, host_address, sha
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
 from linter.fix import add_child, set_text
-from linter.model.types import Cluster, Datasource, Node, Value
+from linter.model.types import Cluster, Datasource, Node, PerReplica, Value
 from linter.redact import listing
 
 
@@ -266,7 +266,12 @@ def user_store_shared(node: Node, cluster: Cluster):
 @check
 def local_registry_per_node(cluster: Cluster):
     pools = {n.name: n.local_registry_datasource for n in cluster.nodes}
-    held = ((pools[n.name].url.text, n) for n in cluster.nodes if pools[n.name] and pools[n.name].url.present and not is_embedded(pools[n.name].url.text))
+    # a URL naming each pod's own database (bps_local_${POD_NAME}, the property from the pod's name) is no pod's but its own
+    held = (
+        (pools[n.name].url.text, n)
+        for n in cluster.nodes
+        if pools[n.name] and pools[n.name].url.present and not is_embedded(pools[n.name].url.text) and not isinstance(pools[n.name].url, PerReplica)
+    )
     for url, nodes, names in shared_by_several(held):
         shared = names if len(nodes) > 1 else f"the {nodes[0].replicas} replicas of {nodes[0].name}"
         for node in nodes:

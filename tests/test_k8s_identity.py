@@ -1,0 +1,178 @@
+"""Kubernetes manifests as an operator writes them: per-pod identity from the downward API, mounts the kubelet
+refuses, and the places findings point at in a stream."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import lint
+
+# A StatefulSet of 3 whose local registry database (WSO2_CARBON_DB, registry.xml's currentDBConfig in the image)
+# is named by a system property; {env} is the container's env, {node_id} bps.xml's NodeId.
+_LOCAL_DB = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: bps-conf
+  namespace: wso2
+data:
+  bps.xml: |
+    <tns:WSO2BPS xmlns:tns="http://wso2.org/bps/config">
+      <tns:DataBaseConfig mode="EXTERNAL">
+        <tns:DataSource name="bpsds"/>
+      </tns:DataBaseConfig>
+      <tns:UseDistributedLock>true</tns:UseDistributedLock>
+      {node_id}
+    </tns:WSO2BPS>
+  master-datasources.xml: |
+    <datasources-configuration>
+      <providers><provider>org.wso2.carbon.ndatasource.rdbms.RDBMSDataSourceReader</provider></providers>
+      <datasources>
+        <datasource>
+          <name>WSO2_CARBON_DB</name>
+          <jndiConfig><name>jdbc/WSO2CarbonDB</name></jndiConfig>
+          <definition type="RDBMS">
+            <configuration>
+              <url>jdbc:mysql://mysql.bps.internal:3306/bps_local_${{POD_NAME}}</url>
+              <driverClassName>com.mysql.jdbc.Driver</driverClassName>
+            </configuration>
+          </definition>
+        </datasource>
+      </datasources>
+    </datasources-configuration>
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: bps-worker
+  namespace: wso2
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - name: bps
+          image: wso2/wso2bps:3.6.0
+          env:
+{env}
+          volumeMounts:
+            - name: conf
+              mountPath: /home/wso2carbon/wso2bps-3.6.0/repository/conf/bps.xml
+              subPath: bps.xml
+            - name: conf
+              mountPath: /home/wso2carbon/wso2bps-3.6.0/repository/conf/datasources/master-datasources.xml
+              subPath: master-datasources.xml
+{more_mounts}
+      volumes:
+        - name: conf
+          configMap:
+            name: bps-conf
+{more_volumes}
+"""
+
+
+def _env(field: str, java_opts: str = "-DPOD_NAME=$(POD_NAME)", ref: str = "fieldRef") -> str:
+    lines = ["- name: POD_NAME", "  valueFrom:", f"    {ref}:", f'      {"fieldPath" if ref == "fieldRef" else "resource"}: "{field}"']
+    lines += ["- name: JAVA_OPTS", f'  value: "{java_opts}"']
+    return "\n".join("            " + line for line in lines)
+
+
+def _manifest(tmp_path, env: str, node_id: str = "", more_mounts: str = "", more_volumes: str = ""):
+    text = _LOCAL_DB.format(env=env, node_id=node_id, more_mounts=more_mounts, more_volumes=more_volumes)
+    (tmp_path / "bps.yaml").write_text(text)
+    return text
+
+
+def _rules(result) -> set[tuple[str, int]]:
+    assert result.nodes == 1 and not [f for f in result.findings if f.rule == "BPS003"]
+    return {(f.rule, f.loc.line) for f in result.findings if f.loc.path.endswith("bps.yaml")}
+
+
+def _line(text: str, part: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if part in line)
+
+
+@pytest.mark.parametrize(
+    "field, shared",
+    [
+        ("metadata.name", False),  # each pod's own name: bps-worker-0, -1, -2
+        ("metadata.uid", False),
+        ("status.podIP", False),
+        ("status.podIPs", False),
+        ("metadata.labels['statefulset.kubernetes.io/pod-name']", False),  # the StatefulSet's label of the pod's name
+        ("spec.nodeName", True),  # two pods on one machine share it: not known to differ
+        ("status.hostIP", True),
+        ("metadata.namespace", True),  # the same on every replica
+        ("spec.serviceAccountName", True),
+    ],
+)
+def test_a_local_registry_named_by_a_per_pod_field_is_each_replicas_own(tmp_path, monkeypatch, field, shared):
+    """JAVA_OPTS=-DPOD_NAME=$(POD_NAME) with POD_NAME from the pod's name or IP gives each replica its own local
+    registry database (Carbon substitutes ${POD_NAME} in the datasource's URL): no BPS108. A field the replicas
+    share, or may share, is no identity: BPS108 stays."""
+    text = _manifest(tmp_path, _env(field))
+    monkeypatch.chdir(tmp_path)
+    found = _rules(lint(tmp_path))
+    assert (("BPS108", _line(text, "bps_local_")) in found) is shared
+
+
+def test_a_resource_field_is_the_same_on_every_replica(tmp_path, monkeypatch):
+    text = _manifest(tmp_path, _env("limits.cpu", ref="resourceFieldRef"))
+    monkeypatch.chdir(tmp_path)
+    assert ("BPS108", _line(text, "bps_local_")) in _rules(lint(tmp_path))
+
+
+@pytest.mark.parametrize(
+    "java_opts, shared",
+    [
+        ("-DPOD_NAME=bps-$(POD_NAME)", False),  # the pod's name in a longer value is still the pod's own
+        ("-DPOD_NAME=$$(POD_NAME)", True),  # $$ escapes it: the text $(POD_NAME) itself on every replica
+        ("-DPOD_NAME=worker", True),  # a literal: one database for the 3
+        ("-DPOD_NAME=$(POD_NAME) -DPOD_NAME=worker", True),  # the JVM keeps the last
+        ("-Dother=$(POD_NAME)", True),  # POD_NAME itself is no system property: ${POD_NAME} stays as written
+    ],
+)
+def test_only_a_property_the_jvm_ends_with_from_the_pod_is_per_replica(tmp_path, monkeypatch, java_opts, shared):
+    text = _manifest(tmp_path, _env("metadata.name", java_opts))
+    monkeypatch.chdir(tmp_path)
+    assert (("BPS108", _line(text, "bps_local_")) in _rules(lint(tmp_path))) is shared
+
+
+def test_a_node_id_placeholder_in_bps_xml_is_the_same_text_on_every_replica_and_says_how_to_render_it(tmp_path, monkeypatch):
+    """bps.xml is parsed as written (BPELServerConfiguration, XMLBeans): ${POD_NAME} is no pod's name, so the 3
+    replicas share the id '${POD_NAME}': BPS404, saying why and what works on Kubernetes."""
+    text = _manifest(tmp_path, _env("metadata.name"), node_id="<tns:NodeId>${POD_NAME}</tns:NodeId>")
+    monkeypatch.chdir(tmp_path)
+    (finding,) = [f for f in lint(tmp_path).findings if f.rule == "BPS404"]
+    assert finding.loc.line == _line(text, "<tns:NodeId>")
+    assert "bps.xml is read as written, without ${...} substitution, so each of them gets the text '${POD_NAME}' itself" in finding.message
+    assert "entrypoint or init container that writes the pod's name into NodeId" in finding.message
+
+
+def test_a_literal_node_id_on_replicas_does_not_speak_of_substitution(tmp_path, monkeypatch):
+    _manifest(tmp_path, _env("metadata.name"), node_id="<tns:NodeId>worker</tns:NodeId>")
+    monkeypatch.chdir(tmp_path)
+    (finding,) = [f for f in lint(tmp_path).findings if f.rule == "BPS404"]
+    assert "substitution" not in finding.message
+
+
+_RENDERED = """\
+            - name: rendered
+              mountPath: /home/wso2carbon/wso2bps-3.6.0/repository/conf/bps.xml
+              subPath: bps.xml"""
+
+
+@pytest.mark.parametrize("volume", ["emptyDir: {}", "secret: {secretName: bps-per-pod}"])
+def test_a_bps_xml_an_init_container_renders_per_pod_is_not_the_images(tmp_path, monkeypatch, volume):
+    """The way to a per-pod NodeId: an init container (or the entrypoint) writes bps.xml into a volume mounted at
+    its path. Its text is not in the manifests: neither the image's bps.xml (no BPS401/BPS403 from the product
+    default) nor missing."""
+    text = _LOCAL_DB.format(env=_env("metadata.name"), node_id="", more_mounts="", more_volumes="")
+    text = text.replace(
+        "            - name: conf\n              mountPath: /home/wso2carbon/wso2bps-3.6.0/repository/conf/bps.xml\n              subPath: bps.xml", _RENDERED
+    )
+    text = text.replace("      volumes:\n", f"      volumes:\n        - name: rendered\n          {volume}\n")
+    (tmp_path / "bps.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    rules = {f.rule for f in lint(tmp_path).findings}
+    assert not rules & {"BPS401", "BPS403", "BPS404", "BPS001"}, rules
