@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import lint
+from tests.helpers import REPO, lint
 
 # A StatefulSet of 3 whose local registry database (WSO2_CARBON_DB, registry.xml's currentDBConfig in the image)
 # is named by a system property; {env} is the container's env, {node_id} bps.xml's NodeId.
@@ -176,3 +176,52 @@ def test_a_bps_xml_an_init_container_renders_per_pod_is_not_the_images(tmp_path,
     monkeypatch.chdir(tmp_path)
     rules = {f.rule for f in lint(tmp_path).findings}
     assert not rules & {"BPS401", "BPS403", "BPS404", "BPS001"}, rules
+
+
+KUBE = REPO / "docs" / "sources" / "examples" / "manifests.yaml"
+_USER_MGT_MOUNT = """\
+            - name: conf
+              mountPath: /home/wso2carbon/wso2bps-3.6.0/repository/conf/user-mgt.xml
+              subPath: user-mgt.xml
+"""
+
+
+def _with_mount(mount: str = _USER_MGT_MOUNT, data: str = "") -> str:
+    """The example's manifests with one more volumeMount of bps-conf, and more of its data."""
+    text = KUBE.read_text().replace("      volumes:\n", mount + "      volumes:\n", 1)
+    return text.replace("  bps.xml: |\n", data + "  bps.xml: |\n", 1)
+
+
+def test_a_subpath_mount_of_a_key_the_configmap_lacks_stops_the_pod_and_is_no_product_default(tmp_path, monkeypatch):
+    """bps-conf holds no user-mgt.xml: the kubelet mounts an empty directory at the subPath, which cannot go over
+    the image's user-mgt.xml. BPS003 at the mountPath line; the image's user-mgt.xml is not what runs, so it is not
+    judged (no BPS112, no BPS706 on its admin password from the product default)."""
+    text = _with_mount()
+    (tmp_path / "manifests.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    findings = lint(tmp_path).findings
+    (broken,) = [f for f in findings if f.rule == "BPS003"]
+    assert (broken.loc.path, broken.loc.line) == ("manifests.yaml", _line(text, "conf/user-mgt.xml"))
+    assert "ConfigMap bps-conf has no key 'user-mgt.xml', which the subPath mount at" in broken.message
+    assert "so the container does not start" in broken.message
+    assert not [f for f in findings if "user-mgt.xml" in f.message and f.rule != "BPS003"]
+
+
+@pytest.mark.parametrize(
+    "mount, data",
+    [
+        # the key is there
+        (_USER_MGT_MOUNT, "  user-mgt.xml: |\n    <UserManager><Realm><Configuration/></Realm></UserManager>\n"),
+        # bytes the map holds (binaryData) are not read, but the key is there
+        (_USER_MGT_MOUNT, ""),
+        # not a conf file: what the image has there is not known
+        ("            - name: conf\n              mountPath: /opt/extra/notes.txt\n              subPath: notes.txt\n", ""),
+    ],
+)
+def test_a_subpath_mount_of_a_key_the_map_holds_or_outside_the_conf_is_no_problem(tmp_path, monkeypatch, mount, data):
+    text = _with_mount(mount, data)
+    if not data and "user-mgt" in mount:
+        text = text.replace("data:\n  bps.xml: |\n", "binaryData:\n  user-mgt.xml: PFVzZXJNYW5hZ2VyLz4=\ndata:\n  bps.xml: |\n", 1)
+    (tmp_path / "manifests.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert not [f for f in lint(tmp_path).findings if f.rule == "BPS003"]

@@ -189,7 +189,8 @@ class Stream:
         if kind == "ConfigMap":
             name = text(doc, "metadata", "name") or ""
             self._define((kind, namespace, name), at)
-            self.config_maps[(namespace, name)] = _config_map(path, source, get(doc, "data"))
+            self.config_maps[(namespace, name)] = held = _config_map(path, source, get(doc, "data"))
+            held.update({key: None for key, _ in pairs(get(doc, "binaryData")) if key not in held})  # bytes: not read
             self.config_map_data[(namespace, name)] = (path, get(doc, "data"))
         else:
             workload = _workload(path, doc, namespace)
@@ -283,6 +284,7 @@ class Stream:
                 files[placed.rel] = file
                 if placed.rel != _SCRIPT:
                     layout, conf_root = placed.layout, placed.conf_root
+        lacking = self._lacking_keys(workload)
         if not any(rel != _SCRIPT for rel in files):
             return None
         options: list = []
@@ -295,6 +297,7 @@ class Stream:
         hidden = tuple(self._hidden(workload, conf_root, layout))
         # what another volume (an emptyDir an init container fills, a Secret) puts in the conf folder is not known
         filled = {_conf_folder(path, conf_root) for path in workload.unread_mounts} - {None} if conf_root else set()
+        filled.update(lacking)  # the pod does not start: what the image holds there is not what runs
         return NodeSource(
             name=workload.name,
             path=workload.path,
@@ -311,6 +314,39 @@ class Stream:
             unknown=tuple(sorted(filled)),
             hidden=hidden,
         )
+
+    def _lacking_keys(self, workload: Workload) -> list[str]:
+        """The conf files (conf-relative) a subPath mount takes from a key its ConfigMap, among these files, lacks;
+        each a problem at the mount. The kubelet then mounts an empty directory at the path instead of a file
+        (kubernetes/kubernetes#126186; ``optional: true`` does not change it, #54514), which the container runtime
+        cannot mount over a file of the image ("not a directory"): the container does not start."""
+        lacking = []
+        for mount in workload.mounts:
+            keys = self.config_maps.get((workload.namespace, mount.config_map))
+            if keys is None or mount.sub_path is None:
+                continue
+            names = [target or "" for _, target in mount.items] if mount.items else list(keys)
+            sub_path = posixpath.normpath(mount.sub_path)
+            if any(name == sub_path or name.startswith(sub_path + "/") for name in names):
+                continue  # a key there (or the folder of items' paths)
+            placed = place(mount.path)
+            if placed is None:
+                continue
+            lacking.append(placed.rel)
+            image_has = workload.product is not None and defaults.has(workload.product, placed.rel)
+            outcome = (
+                f"the container runtime cannot mount it over the image's {placed.rel} (not a directory), so the container does not start"
+                if image_has
+                else f"{placed.rel} is then a directory, not the file"
+            )
+            self.problems.append(
+                (
+                    mount.at,
+                    f"ConfigMap {mount.config_map} has no key '{mount.sub_path}', which the subPath mount at {mount.path} in {workload.name} takes: "
+                    f"the kubelet mounts an empty directory there instead and {outcome}; add the key to the ConfigMap, or drop the mount",
+                )
+            )
+        return lacking
 
     def _hidden(self, workload: Workload, conf_root: str | None, layout: str):
         """The node's folders that a ConfigMap mounted without ``subPath`` replaces: in the container they hold the
