@@ -20,7 +20,7 @@ from linter.parse.location import Loc
 from linter.records import Record
 from linter.sources import defaults
 from linter.sources.files import SourceFile
-from linter.sources.yamlnodes import MAX_YAML_BYTES, documents, get, items, line, pairs, text
+from linter.sources.yamlnodes import MAX_YAML_BYTES, documents, duplicate_keys, get, items, line, pairs, text
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 # What makes a YAML file worth parsing: a kind, and one that matters here (a workload's file names no ConfigMap
@@ -167,6 +167,17 @@ class Stream:
         found = self._read(path, _Text(text_), docs, namespace)
         if problem and (always or found or is_candidate(data)):
             self.problems.append((Loc(path, problem.line), str(problem)))
+        if always or found:
+            for doc in docs:
+                repeated = duplicate_keys(doc)
+                top = [key.value for key, _, at_root in repeated if at_root]
+                for key, first, at_root in repeated:
+                    if at_root and key.value != top[0]:
+                        continue  # one document run into another repeats its keys: said once, at the first
+                    more = f"; {', '.join(top[1:])} too" if at_root and len(top) > 1 else ""
+                    hint = "; a missing '---' between documents?" if at_root else ""
+                    message = f"duplicate key '{key.value}' (first at line {line(first)}{more}), which Kubernetes refuses (mapping key already defined){hint}"
+                    self.problems.append((Loc(path, line(key), key.start_mark.column + 1), message))
 
     def _read(self, path: str, source: _Text, docs: list, set_namespace: str | None = None) -> bool:
         """Take the ConfigMaps and workloads of ``docs``; whether there was any."""

@@ -3,8 +3,13 @@ refuses, and the places findings point at in a stream."""
 
 from __future__ import annotations
 
+import io
+import json
+import sys
+
 import pytest
 
+from linter.cli import main
 from tests.helpers import REPO, lint
 
 # A StatefulSet of 3 whose local registry database (WSO2_CARBON_DB, registry.xml's currentDBConfig in the image)
@@ -225,3 +230,40 @@ def test_a_subpath_mount_of_a_key_the_map_holds_or_outside_the_conf_is_no_proble
     (tmp_path / "manifests.yaml").write_text(text)
     monkeypatch.chdir(tmp_path)
     assert not [f for f in lint(tmp_path).findings if f.rule == "BPS003"]
+
+
+def test_two_documents_run_together_without_a_separator_are_one_finding_at_the_second(monkeypatch, capsys):
+    """`cat a.yaml b.yaml | bps-lint -` without '---': PyYAML would take one document with repeated keys, which
+    Kubernetes refuses. BPS003 once, at the second document's first key, naming the others."""
+    docs = KUBE.read_text().split("---\n")
+    stream = docs[0] + docs[2]  # bps-conf, then the StatefulSet, no separator
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stream.encode())))
+    assert main(["-", "--format", "json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    second = len(docs[0].splitlines()) + 1
+    assert [(f["rule"], f["line"], f["column"]) for f in findings] == [("BPS003", second, 1)]
+    assert findings[0]["message"] == (
+        "duplicate key 'apiVersion' (first at line 2; kind, metadata too), which Kubernetes refuses (mapping key already defined); "
+        "a missing '---' between documents?"
+    )
+
+
+def test_a_key_repeated_inside_a_document_is_a_finding_at_the_second(tmp_path, monkeypatch):
+    text = KUBE.read_text().replace("  namespace: wso2\ndata:\n", "  namespace: wso2\n  namespace: wso2\ndata:\n", 1)
+    (tmp_path / "manifests.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    broken = [f for f in lint(tmp_path).findings if f.rule == "BPS003"]
+    first = _line(text, "  namespace: wso2")
+    assert [(f.loc.line, f.loc.column, f.message) for f in broken] == [
+        (first + 1, 3, f"duplicate key 'namespace' (first at line {first}), which Kubernetes refuses (mapping key already defined)")
+    ]
+
+
+def test_an_alias_repeated_many_times_is_looked_at_once():
+    """A mapping that aliases one node a million times over costs one visit per node, not per reference."""
+    from linter.sources.yamlnodes import documents, duplicate_keys
+
+    text = "a: &a {x: 1, x: 2}\n" + "".join(f"b{i}: &b{i} [*{'a' if i == 0 else f'b{i - 1}'}, *{'a' if i == 0 else f'b{i - 1}'}]\n" for i in range(40))
+    (doc,), problem = documents(text)
+    assert problem is None
+    assert [(key.value, key.start_mark.line) for key, _, _ in duplicate_keys(doc)] == [("x", 0)]
