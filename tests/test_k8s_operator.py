@@ -267,3 +267,40 @@ def test_an_alias_repeated_many_times_is_looked_at_once():
     (doc,), problem = documents(text)
     assert problem is None
     assert [(key.value, key.start_mark.line) for key, _, _ in duplicate_keys(doc)] == [("x", 0)]
+
+
+_ACTIVITI = "    <datasources-configuration><datasources/></datasources-configuration>\n"
+_MOUNTED_HINT = (
+    "ConfigMap bps-conf holds it as key {key}, but no volumeMount of bps places it: mount it at "
+    "/home/wso2carbon/wso2bps-3.6.0/repository/conf/datasources/activiti-datasources.xml with subPath: {key} to change it"
+)
+
+
+@pytest.mark.parametrize(
+    "text_of, expected",
+    [
+        # a key of a mounted map that no volumeMount places: where to mount it
+        (lambda: _with_mount("", f"  activiti-datasources.xml: |\n{_ACTIVITI}"), _MOUNTED_HINT.format(key="activiti-datasources.xml")),
+        (lambda: _with_mount("", f"  datasources_activiti-datasources.xml: |\n{_ACTIVITI}"), _MOUNTED_HINT.format(key="datasources_activiti-datasources.xml")),
+        # a map of the namespace the workload does not mount: the usual advice, and that the map holds one
+        (
+            lambda: KUBE.read_text() + f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n  namespace: wso2\ndata:\n"
+            f"  activiti-datasources.xml: |\n{_ACTIVITI}",
+            "add datasources/activiti-datasources.xml to a ConfigMap mounted under /home/wso2carbon/wso2bps-3.6.0/repository/conf in bps to "
+            "change it (ConfigMap other, which bps does not mount, holds one as key activiti-datasources.xml)",
+        ),
+        # a key of another name is not taken for the file
+        (
+            lambda: _with_mount("", f"  my-activiti-datasources.xml: |\n{_ACTIVITI}"),
+            "add datasources/activiti-datasources.xml to a ConfigMap mounted under /home/wso2carbon/wso2bps-3.6.0/repository/conf in bps to change it",
+        ),
+    ],
+    ids=["key", "flattened-key", "map-not-mounted", "another-name"],
+)
+def test_a_default_files_finding_names_the_configmap_key_that_holds_it_unmounted(tmp_path, monkeypatch, text_of, expected):
+    """BPS107 on the image's activiti-datasources.xml (H2) tells how to change it: when a ConfigMap already holds the
+    file under a key of its name that no volumeMount places, it says so and where to mount it."""
+    (tmp_path / "manifests.yaml").write_text(text_of())
+    monkeypatch.chdir(tmp_path)
+    (finding,) = [f for f in lint(tmp_path).findings if f.rule == "BPS107" and "ACTIVITI_DB" in f.message]
+    assert f"(from the product default of bps-3.6.0; {expected})" in finding.message, finding.message

@@ -38,6 +38,7 @@ class NodeSource(Record):
     product: str | None = None  # the product whose stock files stand in for missing ones ("bps-3.6.0"); None: detect
     base: str | None = None  # an unpacked pack (a node folder) whose files stand in for missing ones instead
     overlay_hint: str | None = None  # how to add a missing file to this source, e.g. "a template of {rel} in roles/bps/templates"
+    unmounted: tuple = ()  # (rel, how to place it): files the source already holds where the node does not take them from
     default_anchor: Loc | None = None  # where a finding in a product default is reported when its own path is not the user's (a container's)
     # JVM flags the node gets outside its start script, before the script's own (a container's JAVA_OPTS): (flag, Loc)
     jvm_options: tuple = ()

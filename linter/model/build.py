@@ -146,6 +146,9 @@ def _hidden_by(source: NodeSource, rel: str):
 
 
 def _default_hint(source: NodeSource, rel: str, path: str, product: str) -> str:
+    held = dict(source.unmounted).get(rel) if source.unmounted else None
+    if held:
+        return f"from the product default of {product}; {held}"
     where = source.overlay_hint.format(rel=rel) if source.overlay_hint else path
     return f"from the product default of {product}; add {where} to change it"
 

@@ -319,12 +319,43 @@ class Stream:
             files=files,
             product=workload.product,
             overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {workload.name}",
+            unmounted=tuple(self._unmounted(workload, files, conf_root)),
             default_anchor=workload.anchor,
             jvm_options=tuple(options),
             per_pod_properties=per_pod,
             unknown=tuple(sorted(filled)),
             hidden=hidden,
         )
+
+    def _unmounted(self, workload: Workload, files: dict, conf_root: str | None):
+        """(rel, how to place it) for each file the product brings that the node takes from the image while a
+        ConfigMap of its namespace holds it under a key of its name (``activiti-datasources.xml``, or flattened
+        ``datasources_activiti-datasources.xml``) that no volumeMount places: the maps the workload mounts first."""
+        if workload.product is None or conf_root is None:
+            return
+        wanted = {posixpath.basename(rel): rel for rel in defaults.files(workload.product) if rel not in files}
+        mounted = {m.config_map: m for m in workload.mounts}
+        maps = sorted((ns_name[1] not in mounted, ns_name[1]) for ns_name in self.config_maps if ns_name[0] == workload.namespace)
+        told = set()
+        for _, map_name in maps:
+            for key, file in self.config_maps[(workload.namespace, map_name)].items():
+                base = next((b for b in (key, key.rpartition("_")[2]) if b in wanted), None)
+                rel = wanted.get(base) if base else None
+                if rel is None or rel in told or file is None or key not in (base, rel.replace("/", "_")):
+                    continue
+                told.add(rel)
+                if map_name in mounted:
+                    listed = "list the key in the volume's items and " if mounted[map_name].items else ""
+                    where = f"{listed}mount it at {posixpath.join(conf_root, rel)} with subPath: {key}"
+                    yield rel, f"ConfigMap {map_name} holds it as key {key}, but no volumeMount of {workload.name} places it: {where} to change it"
+                else:  # another workload's map, maybe: say it is there, and what the node itself needs
+                    yield (
+                        rel,
+                        (
+                            f"add {rel} to a ConfigMap mounted under {conf_root} in {workload.name} to change it "
+                            f"(ConfigMap {map_name}, which {workload.name} does not mount, holds one as key {key})"
+                        ),
+                    )
 
     def _lacking_keys(self, workload: Workload) -> list[str]:
         """The conf files (conf-relative) a subPath mount takes from a key its ConfigMap, among these files, lacks;
