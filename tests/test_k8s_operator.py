@@ -304,3 +304,59 @@ def test_a_default_files_finding_names_the_configmap_key_that_holds_it_unmounted
     monkeypatch.chdir(tmp_path)
     (finding,) = [f for f in lint(tmp_path).findings if f.rule == "BPS107" and "ACTIVITI_DB" in f.message]
     assert f"(from the product default of bps-3.6.0; {expected})" in finding.message, finding.message
+
+
+_BPS_XML = (
+    '<tns:WSO2BPS xmlns:tns="http://wso2.org/bps/config">   \n'  # trailing blanks: a dumper quotes the text
+    '  <tns:DataBaseConfig mode="EXTERNAL">\n'
+    '    <tns:DataSource name="bpsds"/>\n'
+    "  </tns:DataBaseConfig>\n"
+    "  <tns:UseDistributedLock>false</tns:UseDistributedLock>\n"
+    "  <tns:NodeId>bps</tns:NodeId>\n"
+    "</tns:WSO2BPS>\n"
+)
+
+
+def _quoted_stream(bps_xml: str) -> str:
+    """The example's documents as `kubectl kustomize` prints them: the ConfigMap's text double-quoted (emitted by
+    PyYAML, which quotes text with trailing blanks as go-yaml does)."""
+    import yaml
+
+    docs = list(yaml.safe_load_all(KUBE.read_text()))
+    docs[0]["data"]["bps.xml"] = bps_xml
+    text = yaml.safe_dump_all(docs, sort_keys=False)
+    assert '  bps.xml: "<tns:WSO2BPS' in text  # a real double-quoted scalar, folded over several lines
+    return text
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+def test_a_finding_in_conf_text_held_in_a_quoted_scalar_is_at_its_key_naming_the_line_of_the_text(tmp_path, monkeypatch, capsys, source):
+    """A quoted scalar's lines are not the text's: BPS401 on bps.xml line 5 is at the key's line and column, and
+    says which line of which file it is; --style full shows the key's line with the caret under the key."""
+    text = _quoted_stream(_BPS_XML)
+    key_line = _line(text, "  bps.xml:")
+    monkeypatch.chdir(tmp_path)
+    if source == "file":
+        (tmp_path / "manifests.yaml").write_text(text)
+        args, path = ["manifests.yaml"], "manifests.yaml"
+    else:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+        args, path = ["-"], "<stdin>"
+    main([*args, "--format", "json"])
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    (lock,) = [f for f in findings if f["rule"] == "BPS401"]
+    assert (lock["path"], lock["line"], lock["column"]) == (path, key_line, 3)
+    assert lock["message"].endswith("(bps.xml line 5 in ConfigMap bps-conf key bps.xml)")
+    if source == "file":
+        main([*args, "--style", "full"])
+        out = capsys.readouterr().out
+        assert f'{key_line} |   bps.xml: "<tns:WSO2BPS' in out and "\n  |   ^\n" in out
+
+
+def test_malformed_xml_in_a_quoted_scalar_names_the_line_of_the_text(tmp_path, monkeypatch):
+    text = _quoted_stream(_BPS_XML.replace("  <tns:NodeId>bps</tns:NodeId>\n", "  <tns:NodeId>bps</tns:Node>\n"))
+    (tmp_path / "manifests.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    (broken,) = [f for f in lint(tmp_path).findings if f.rule == "BPS001"]
+    assert (broken.loc.line, broken.loc.column) == (_line(text, "  bps.xml:"), 3)
+    assert broken.message.endswith("(bps.xml line 6 in ConfigMap bps-conf key bps.xml)"), broken.message

@@ -92,7 +92,8 @@ def _parse_source(file: SourceFile) -> ParsedXml:
         return ParsedXml(file.path, problem=FileProblem(file.problem_kind, file.problem, Loc(file.path, file.line(1))))
     result = parse_xml_bytes(file.path, file.data)
     if result.problem:
-        result.problem = result.problem._replace(loc=file.loc(result.problem.loc))
+        held = file.place_in_text(result.problem.loc.line) if file.within is not None else ""
+        result.problem = result.problem._replace(loc=file.loc(result.problem.loc), message=result.problem.message + held)
         return result
     result.lines = MappedLines(file, result.lines._encoding)
     result.suppressions = [s._replace(loc=file.loc(s.loc)) for s in result.suppressions]

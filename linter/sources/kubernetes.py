@@ -200,7 +200,7 @@ class Stream:
         if kind == "ConfigMap":
             name = text(doc, "metadata", "name") or ""
             self._define((kind, namespace, name), at)
-            self.config_maps[(namespace, name)] = held = _config_map(path, source, get(doc, "data"))
+            self.config_maps[(namespace, name)] = held = _config_map(path, source, get(doc, "data"), name)
             held.update({key: None for key, _ in pairs(get(doc, "binaryData")) if key not in held})  # bytes: not read
             self.config_map_data[(namespace, name)] = (path, get(doc, "data"))
         else:
@@ -292,6 +292,8 @@ class Stream:
                 file = keys[key]
                 if file is None:
                     continue
+                if file.within is not None:  # which file the text is, for the findings at its key's line
+                    file = file._replace(within=f"{posixpath.basename(placed.rel)} line {{line}} in {file.within}")
                 files[placed.rel] = file
                 if placed.rel != _SCRIPT:
                     layout, conf_root = placed.layout, placed.conf_root
@@ -426,15 +428,23 @@ def _conf_folder(path: str, conf_root: str) -> str | None:
     return path[len(conf_root) + 1 :] if path.startswith(conf_root + "/") else None
 
 
-def _config_map(path: str, source: _Text, data) -> dict[str, SourceFile | None]:
-    """Each key of a ConfigMap's ``data`` and the text it holds, mapped to its lines in the YAML file (the last of a repeated key)."""
+def _config_map(path: str, source: _Text, data, name: str = "") -> dict[str, SourceFile | None]:
+    """Each key of a ConfigMap's ``data`` and the text it holds, mapped to its lines in the YAML file (the last of a
+    repeated key). Text in a quoted or plain scalar (``kubectl kustomize`` quotes text with trailing blanks) has no
+    line of its own to map to: its places are the key's, and a finding says which line of the text (``within``)."""
     keys: dict[str, SourceFile | None] = {}
-    for key, value in pairs(data):
-        if isinstance(value, yaml.ScalarNode):
+    for key_node, value in data.value if isinstance(data, yaml.MappingNode) else ():
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        key = key_node.value
+        if not isinstance(value, yaml.ScalarNode):
+            keys[key] = None
+        elif value.style in ("|", ">"):
             lines, indent = _block(value, source)
             keys[key] = SourceFile(path, value.value.encode("utf-8"), lines, indent)
         else:
-            keys[key] = None
+            at = (line(key_node),)
+            keys[key] = SourceFile(path, value.value.encode("utf-8"), at, key_node.start_mark.column + 1, within=f"ConfigMap {name} key {key}")
     return keys
 
 
