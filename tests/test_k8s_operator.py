@@ -360,3 +360,42 @@ def test_malformed_xml_in_a_quoted_scalar_names_the_line_of_the_text(tmp_path, m
     (broken,) = [f for f in lint(tmp_path).findings if f.rule == "BPS001"]
     assert (broken.loc.line, broken.loc.column) == (_line(text, "  bps.xml:"), 3)
     assert broken.message.endswith("(bps.xml line 6 in ConfigMap bps-conf key bps.xml)"), broken.message
+
+
+def test_a_shared_database_named_by_a_per_pod_field_is_one_database_per_pod(tmp_path, monkeypatch):
+    """BPS_DS must be one database for the cluster: a URL holding the pod's own name gives each replica its own
+    (BPS106 at the URL), where a property bps-lint cannot know is not compared."""
+    text = _manifest(tmp_path, _env("metadata.name"))
+    text = text.replace("  master-datasources.xml: |\n", "  bps-datasources.xml: |\n" + _BPS_DS + "  master-datasources.xml: |\n", 1)
+    text = text.replace(
+        "              subPath: master-datasources.xml\n",
+        "              subPath: master-datasources.xml\n            - name: conf\n"
+        "              mountPath: /home/wso2carbon/wso2bps-3.6.0/repository/conf/datasources/bps-datasources.xml\n"
+        "              subPath: bps-datasources.xml\n",
+        1,
+    )
+    (tmp_path / "bps.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    assert ("BPS106", _line(text, "bps_${POD_NAME}")) in _rules(lint(tmp_path))
+    (tmp_path / "bps.yaml").write_text(text.replace("-DPOD_NAME=$(POD_NAME)", "-DOTHER=$(POD_NAME)"))
+    assert "BPS106" not in {rule for rule, _ in _rules(lint(tmp_path))}
+
+
+_BPS_DS = """\
+    <datasources-configuration>
+      <providers><provider>org.wso2.carbon.ndatasource.rdbms.RDBMSDataSourceReader</provider></providers>
+      <datasources>
+        <datasource>
+          <name>BPS_DS</name>
+          <jndiConfig><name>bpsds</name></jndiConfig>
+          <definition type="RDBMS">
+            <configuration>
+              <url>jdbc:mysql://mysql.bps.internal:3306/bps_${POD_NAME}</url>
+              <driverClassName>com.mysql.jdbc.Driver</driverClassName>
+              <defaultAutoCommit>true</defaultAutoCommit>
+            </configuration>
+          </definition>
+        </datasource>
+      </datasources>
+    </datasources-configuration>
+"""

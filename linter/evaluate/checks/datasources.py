@@ -170,6 +170,16 @@ def shared_db_same_url(cluster: Cluster):
         for role, pool in shared_pools(n).items()
         if pool.url.present and role != "the shared registry" and "${" not in pool.url.raw  # an unknown property: not compared
     ]
+    if cluster.multi_node:  # a URL naming each pod's own name or IP (PerReplica) is a database per pod, whatever the others say
+        for n in cluster.nodes:
+            for role, pool in shared_pools(n).items():
+                if role != "the shared registry" and isinstance(pool.url, PerReplica):
+                    yield Violation(
+                        pool.url.loc,
+                        f"{_label(role, pool)} URL on {n.name} is '{redact(pool.url.text)}', whose system property each pod sets to its own name or IP, "
+                        "so every pod reaches a database of its own; expected the same database on every node",
+                        n,
+                    )
     by_key = {(role, n.name): pool for role, n, pool in pools}
     databases = [_same_database(pool.url.text, cluster) for _, _, pool in pools]  # once each, not again per deviation
     urls = ((role, n, Value(database, pool.url.loc)) for (role, n, pool), database in zip(pools, databases))
