@@ -399,3 +399,16 @@ _BPS_DS = """\
       </datasources>
     </datasources-configuration>
 """
+
+
+def test_a_bps_xml_chosen_per_pod_with_subpathexpr_is_not_the_images(tmp_path, monkeypatch):
+    """A ConfigMap with a bps.xml per pod (keys bps-worker-0, bps-worker-1, ...), each pod mounting its own with
+    subPathExpr: $(POD_NAME): which one a pod gets is not known here, and it is not the image's."""
+    text = _LOCAL_DB.format(env=_env("metadata.name"), node_id="", more_mounts="", more_volumes="")
+    text = text.replace("  bps.xml: |\n", "  bps-worker-0: |\n", 1)
+    text = text.replace("subPath: bps.xml", "subPathExpr: $(POD_NAME)", 1)
+    (tmp_path / "bps.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    result = lint(tmp_path)
+    assert result.nodes == 1
+    assert not {f.rule for f in result.findings} & {"BPS401", "BPS403", "BPS404", "BPS004"}

@@ -462,8 +462,9 @@ def _workload(path: str, doc, namespace: str) -> Workload:
         for mount in items(get(container, "volumeMounts")):
             volume = volumes.get(text(mount, "name"))
             map_name = text(volume, "configMap", "name") if volume is not None else None
-            if map_name is None:
-                unread.append(posixpath.normpath(text(mount, "mountPath") or "/"))  # a Secret or an emptyDir
+            # a Secret or an emptyDir; or a key chosen per pod (subPathExpr: $(POD_NAME)), which each pod's name decides
+            if map_name is None or get(mount, "subPathExpr") is not None:
+                unread.append(posixpath.normpath(text(mount, "mountPath") or "/"))
                 continue
             chosen = tuple((text(i, "key"), text(i, "path")) for i in items(get(volume, "configMap", "items")))
             at = get(mount, "mountPath") or mount
