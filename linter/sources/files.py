@@ -26,7 +26,7 @@ class SourceFile(Record):
 
     def place_in_text(self, number: int | None) -> str:
         """What a finding adds for line ``number`` of text held ``within`` another file."""
-        return f" ({self.within.format(line=number or 1)})"
+        return f" ({self.within.replace('{line}', str(number or 1), 1)})"  # not format(): a key may hold braces
 
     def line(self, number: int | None) -> int | None:
         if number is None or not self.lines:
