@@ -367,7 +367,7 @@ class Stream:
         lacking = []
         for mount in workload.mounts:
             keys = self.config_maps.get((workload.namespace, mount.config_map))
-            if keys is None or mount.sub_path is None:
+            if keys is None or not mount.sub_path:  # subPath: "" is the whole volume
                 continue
             names = [target or "" for _, target in mount.items] if mount.items else list(keys)
             sub_path = posixpath.normpath(mount.sub_path)
