@@ -412,3 +412,29 @@ def test_a_bps_xml_chosen_per_pod_with_subpathexpr_is_not_the_images(tmp_path, m
     result = lint(tmp_path)
     assert result.nodes == 1
     assert not {f.rule for f in result.findings} & {"BPS401", "BPS403", "BPS404", "BPS004"}
+
+
+PER_POD = REPO / "tests" / "fixtures" / "k8s-per-pod"
+
+
+def test_the_reviewers_statefulset_has_a_local_registry_per_pod_and_one_node_id_for_all(tmp_path, monkeypatch):
+    """The review's StatefulSet: bps_local_${POD_NAME} is each pod's own (no BPS108); NodeId ${POD_NAME} in bps.xml
+    is the same text on the 3 pods (BPS404, saying bps.xml is read as written)."""
+    monkeypatch.chdir(PER_POD)
+    found = {(f.rule, f.loc.path, f.loc.line): f.message for f in lint(".").findings}
+    assert not [key for key in found if key[0] == "BPS108"]
+    assert "bps.xml is read as written" in found[("BPS404", "configmap-worker.yaml", 802)]
+
+
+def test_a_shared_registry_named_by_a_per_pod_field_is_a_registry_per_pod(tmp_path, monkeypatch):
+    """The shared registry (WSO2_REG_DB, behind the /_system/config and /_system/governance mounts) must be one
+    database: named after each pod it is one per pod, BPS202 once at its URL."""
+    for name in ("configmap-worker.yaml", "statefulset-worker.yaml"):
+        (tmp_path / name).write_bytes((PER_POD / name).read_bytes())
+    conf = tmp_path / "configmap-worker.yaml"
+    text = conf.read_text().replace("3306/bps_registry?autoReconnect=true</url>", "3306/bps_registry_${POD_NAME}?autoReconnect=true</url>")
+    conf.write_text(text)
+    monkeypatch.chdir(tmp_path)
+    registry = [f for f in lint(".").findings if f.rule == "BPS202"]
+    assert [(f.loc.path, f.loc.line) for f in registry] == [("configmap-worker.yaml", _line(text, "bps_registry_${POD_NAME}"))]
+    assert "whose system property each pod sets to its own name or IP, so every pod has a registry database of its own" in registry[0].message
