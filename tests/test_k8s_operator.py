@@ -438,3 +438,14 @@ def test_a_shared_registry_named_by_a_per_pod_field_is_a_registry_per_pod(tmp_pa
     registry = [f for f in lint(".").findings if f.rule == "BPS202"]
     assert [(f.loc.path, f.loc.line) for f in registry] == [("configmap-worker.yaml", _line(text, "bps_registry_${POD_NAME}"))]
     assert "whose system property each pod sets to its own name or IP, so every pod has a registry database of its own" in registry[0].message
+
+
+def test_three_documents_run_together_are_a_finding_at_each_one_run_in(tmp_path, monkeypatch):
+    docs = KUBE.read_text().split("---\n")
+    text = "".join(docs)  # bps-conf, bps-tasks and the StatefulSet, no separator
+    (tmp_path / "manifests.yaml").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    broken = [f for f in lint(tmp_path).findings if f.rule == "BPS003"]
+    starts = [n for n, line in enumerate(text.splitlines(), 1) if line.startswith("apiVersion:")]
+    assert [f.loc.line for f in broken] == starts[1:]
+    assert all("(first at line 2; kind, metadata, data too)" in f.message for f in broken), broken[0].message  # spec: the StatefulSet's only

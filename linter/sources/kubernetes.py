@@ -170,10 +170,10 @@ class Stream:
         if always or found:
             for doc in docs:
                 repeated = duplicate_keys(doc)
-                top = [key.value for key, _, at_root in repeated if at_root]
+                top = list(dict.fromkeys(key.value for key, _, at_root in repeated if at_root))  # each name once
                 for key, first, at_root in repeated:
                     if at_root and key.value != top[0]:
-                        continue  # one document run into another repeats its keys: said once, at the first
+                        continue  # a document run into another repeats its keys: said once, at its first
                     more = f"; {', '.join(top[1:])} too" if at_root and len(top) > 1 else ""
                     hint = "; a missing '---' between documents?" if at_root else ""
                     message = f"duplicate key '{key.value}' (first at line {line(first)}{more}), which Kubernetes refuses (mapping key already defined){hint}"
