@@ -38,11 +38,14 @@ class NodeSource(Record):
     product: str | None = None  # the product whose stock files stand in for missing ones ("bps-3.6.0"); None: detect
     base: str | None = None  # an unpacked pack (a node folder) whose files stand in for missing ones instead
     overlay_hint: str | None = None  # how to add a missing file to this source, e.g. "a template of {rel} in roles/bps/templates"
+    unmounted: tuple = ()  # (rel, how to place it): files the source already holds where the node does not take them from
     default_anchor: Loc | None = None  # where a finding in a product default is reported when its own path is not the user's (a container's)
     # how a finding moved there names its place in the default file ({path}, {rel} and {line} filled in): a container image's
     default_place: str = "{path}:{line} in the image"
     # JVM flags the node gets outside its start script, before the script's own (a container's JAVA_OPTS): (flag, Loc)
     jvm_options: tuple = ()
+    per_pod_properties: frozenset = frozenset()  # system properties jvm_options set from a pod's own name or IP: each replica's differs
+    unknown: tuple[str, ...] = ()  # conf-relative paths ('' all) a volume not read fills: its files are not known, not the image's
     hidden: tuple[Hidden, ...] = ()  # folders whose image files a mount hides: no product default stands in there
 
 

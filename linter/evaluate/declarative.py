@@ -16,7 +16,7 @@ from linter.evaluate.checks.common import deviations, settled, shared_by_several
 from linter.evaluate.conditions import applies
 from linter.evaluate.violation import Violation
 from linter.fix import add_attribute, add_child, set_text
-from linter.model.types import Cluster, Node, Value
+from linter.model.types import Cluster, Node, PerReplica, Value
 
 # The message fields of each kind: the value as found ('x' or "not set"); for cross-node kinds the
 # plain text, the node, the other nodes' value, or the nodes that hold it.
@@ -193,7 +193,8 @@ def _visible(text: str | None) -> str | None:
 
 def check_unique(spec: dict, cluster: Cluster):
     """ "Unique per node": every node holding a value that another node (or another replica) holds too."""
-    held = [(value.text, node) for node, value in _node_values(spec, cluster) if value.text]  # a blank value is no identity
+    # a blank value is no identity; one from each pod's own name (PerReplica) is every replica's own
+    held = [(value.text, node) for node, value in _node_values(spec, cluster) if value.text and not isinstance(value, PerReplica)]
     taken = {text for text, _ in held}
     derive = (spec.get("autofix") or {}).get("derive") == "node-name"
     for text, nodes, names in shared_by_several(held):
@@ -206,7 +207,10 @@ def check_unique(spec: dict, cluster: Cluster):
                 if new:
                     taken.add(new)
                     edits = set_text(value, new)
-            yield Violation(value.loc, render(spec["message"], value=text, nodes=names), node, edits=edits)
+            message = render(spec["message"], value=text, nodes=names)
+            if "as_written" in spec and "${" in text and value.loc not in node.substitutable:  # a placeholder no one fills in
+                message += render(spec["as_written"], value=text, nodes=names)
+            yield Violation(value.loc, message, node, edits=edits)
 
 
 def _derived(text: str, holder: str, name: str, taken: set) -> str | None:

@@ -13,7 +13,7 @@ from linter.evaluate.violation import Violation
 from linter.findings import Finding
 from linter.fix import AddChild, Fix, SetAttr
 from linter.model.types import Cluster, Node
-from linter.parse.location import Loc, as_loc
+from linter.parse.location import ElementLoc, Loc, as_loc
 from linter.parse.xmlfile import FileProblem
 from linter.resources import policies_dir
 
@@ -142,6 +142,8 @@ class Engine:
 
     def finding(self, policy: Policy, loc: Loc, message: str, cluster: str | None, node: str | None, edits: tuple = ()) -> Finding:
         fix = None
+        if isinstance(loc, ElementLoc) and loc.source is not None and loc.source.within is not None:
+            message += loc.source.place_in_text(loc.rendered().line)  # the text's lines are all its key's line
         loc = as_loc(loc)
         if edits and policy.autofix.get("safety"):
             fix = Fix(policy.autofix["title"], policy.autofix["safety"], edits).resolved()

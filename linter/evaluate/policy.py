@@ -204,3 +204,6 @@ def _check_workable(policy: Policy, checks: dict, builtin_rules: dict) -> None:
         problem = template_problem(check["message"], kind)
         if problem:
             refuse("check.message", problem)
+        problem = template_problem(check["as_written"], kind) if "as_written" in check else None
+        if problem:
+            refuse("check.as_written", problem)

@@ -56,7 +56,7 @@ ANCHOR = "anchor"  # a notes key: where a default file's findings are reported i
 
 def files_read(cluster: Cluster) -> int:
     """The user's files read for a cluster: not the product defaults that stood in for missing ones."""
-    conf = sum(1 for n in cluster.nodes for f in n.files if f.status != "missing" and f.origin != "default")
+    conf = sum(1 for n in cluster.nodes for f in n.files if f.status not in ("missing", "unknown") and f.origin != "default")
     return conf + sum(1 for n in cluster.nodes if n.start_script and n.start_script_origin != "default")
 
 
@@ -93,7 +93,8 @@ def _parse_source(file: SourceFile) -> ParsedXml:
         return ParsedXml(file.path, problem=FileProblem(file.problem_kind, file.problem, Loc(file.path, file.line(1))))
     result = parse_xml_bytes(file.path, file.data)
     if result.problem:
-        result.problem = result.problem._replace(loc=file.loc(result.problem.loc))
+        held = file.place_in_text(result.problem.loc.line) if file.within is not None else ""
+        result.problem = result.problem._replace(loc=file.loc(result.problem.loc), message=result.problem.message + held)
         return result
     result.lines = MappedLines(file, result.lines._encoding)
     result.suppressions = [s._replace(loc=file.loc(s.loc), through=file.line(s.through)) for s in result.suppressions]
@@ -171,6 +172,9 @@ def _without_optional(rel: str, parts: dict) -> str | None:
 
 
 def _default_hint(source: NodeSource, rel: str, path: str, product: str) -> str:
+    held = dict(source.unmounted).get(rel) if source.unmounted else None
+    if held:
+        return f"from the product default of {product}; {held}"
     where = source.overlay_hint.format(rel=rel) if source.overlay_hint else path
     return f"from the product default of {product}; add {where} to change it"
 
@@ -219,6 +223,9 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
             result = ParsedXml(path, problem=problem) if problem else parse_xml_bytes(path, data)
         else:
             result = parse_xml(path, source.root)
+        if result.problem and result.problem.kind == "missing" and any(not u or rel == u or rel.startswith(u + "/") for u in source.unknown):
+            files.append(ConfFile(rel, path, "unknown"))  # a volume not read holds it (rendered per pod): not checked, not missing
+            return
         # a file that a mount over its folder hides is missing in the node, whatever the product ships
         hider = _hidden_by(source, rel) if result.problem and result.problem.kind == "missing" else None
         if hider is None and result.problem and result.problem.kind == "missing":
@@ -264,7 +271,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         unresolved = source.files is not None and getattr(source.files.get(rel), "values_unknown", False)
         files.append(ConfFile(rel, result.path, "unresolved" if unresolved else "ok", origin))
         found_suppressions.extend(result.suppressions)
-        result.properties, result.substituted = known, _substitution(rel)
+        result.properties, result.substituted, result.per_replica = known, _substitution(rel), per_replica
         if reader is readers.datasources:
             datasources.extend(reader(result))
         else:
@@ -301,20 +308,24 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         if source.default_anchor is not None:
             notes[(path, ANCHOR)] = (source.default_anchor, source.default_place.replace("{rel}", SCRIPT).replace("{path}", path))
 
-    if source.jvm_options:  # a container's JAVA_OPTS: on the command line before the script's flags, which override them
-        given = tuple(JvmFlag(flag, loc, False) for flag, loc in source.jvm_options)
+    given = tuple(JvmFlag(flag, loc, False) for flag, loc in source.jvm_options)
+    if given:  # a container's JAVA_OPTS: on the command line before the script's flags, which override them
         script = script._replace(flags=given + script.flags) if script else StartScript(given[0].loc, given)
 
     # Carbon substitutes ${name} with the JVM's system properties: the start script's -D flags and those
     # the manifest says the JVMs get elsewhere (JAVA_OPTS). Read the script first to know them.
     known = dict(properties or {})
+    per_replica: set[str] = set()  # properties each replica sets to its own pod's name or IP (see NodeSource)
     for flag in script.flags if script else ():
         if flag.conditional:
             continue
         name, value = flag.setting()
         if name and value is not None:  # the JVM keeps the last of a repeated -D flag
+            per_replica.discard(name)
             if "$" in value or "`" in value:  # a shell expansion is only known when the script runs
                 known.pop(name, None)
+                if name in source.per_pod_properties and flag in given:
+                    per_replica.add(name)
             else:
                 known[name] = value
 

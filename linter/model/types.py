@@ -88,6 +88,13 @@ class Value(Record):
         return f"'{self.raw}'" if self.raw != self.text or not self.text else f"'{self.text}'"
 
 
+class PerReplica(Value):
+    """A value holding a system property that each replica sets to its own pod's name or IP (a container's
+    JAVA_OPTS from the downward API): different on every replica, and from every other pod's, whatever its text."""
+
+    __slots__ = ()
+
+
 class Secret(Record):
     """What we know of a password without keeping it: absent, empty, plaintext, a Secure Vault alias, or a
     ${placeholder} (the name of the system property that holds it is in Node.secret_properties)."""
@@ -316,7 +323,7 @@ class ConfFile(Record):
 
     name: str
     path: str
-    status: str  # ok | missing | unreadable | unparseable | doctype | unresolved (rendered without some of its values)
+    status: str  # ok | missing | unknown (a volume not read holds it) | unreadable | unparseable | doctype | unresolved (rendered without some of its values)
     origin: str = "repository"  # repository | default (the product's stock file) | base (the manifest's base folder)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from linter.model.types import Secret, Value
+from linter.model.types import PerReplica, Secret, Value
 from linter.parse.location import AttributeLoc, ElementLoc, Loc, LocFile, local_tag
 from linter.parse.xmlfile import ParsedXml
 
@@ -35,6 +35,17 @@ def descend(element, *names: str):
             return None, current
         current = nxt
     return current, current
+
+
+def _per_replica(raw: str, known: dict, per_replica: set) -> bool:
+    """Whether Carbon substitutes a property of ``per_replica`` in ``raw``: it takes the placeholders in order and
+    stops at the first property that is not set (CarbonUtils.resolveSystemProperty)."""
+    for name in PLACEHOLDER.findall(raw):
+        if name in per_replica:
+            return True
+        if name not in known:
+            return False
+    return False
 
 
 class Password(str):
@@ -91,7 +102,9 @@ class Reader:
         if known:
             resolved = PLACEHOLDER.sub(lambda m: known.get(m.group(1), m.group(0)), raw)
             if resolved != raw:
-                return Value(resolved, value.loc)
+                value = Value(resolved, value.loc)
+        if known is not None and self.parsed.per_replica and _per_replica(raw, known, self.parsed.per_replica):
+            return PerReplica(*value)
         return value
 
     def text(self, element, *names: str, place: str = "text") -> Value:

@@ -42,7 +42,19 @@ class FileProblem(Record):
 class ParsedXml:
     """A parsed file, or the problem that stopped it. ``root`` is None when ``problem`` is set."""
 
-    __slots__ = ("path", "root", "problem", "lines", "suppressions", "placeholders", "properties", "substituted", "secret_properties", "substitutable")
+    __slots__ = (
+        "path",
+        "root",
+        "problem",
+        "lines",
+        "suppressions",
+        "placeholders",
+        "properties",
+        "substituted",
+        "secret_properties",
+        "substitutable",
+        "per_replica",
+    )
 
     def __init__(self, path: str, root: etree._Element | None = None, problem: FileProblem | None = None, lines: LineIndex | None = None):
         self.path = path
@@ -57,6 +69,7 @@ class ParsedXml:
         self.substituted: str | None = None
         self.secret_properties: set[str] = set()  # system properties a password element takes its value from
         self.substitutable: set = set()  # locations of the placeholders that stand where Carbon substitutes
+        self.per_replica: set[str] = set()  # properties whose value differs on every replica of the node (a pod's name)
 
 
 _NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)

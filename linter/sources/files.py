@@ -20,6 +20,13 @@ class SourceFile(Record):
     problem_kind: str = "unparseable"  # or "unreadable": the template itself could not be read
     values_unknown: bool = False  # rendered without values a vars file that cannot be read would give: cross-node rules wait
     renderings: int = 1  # the nodes whose file is rendered from ``path`` (a template several hosts render): a patch of it is theirs
+    # Text whose lines have no lines of ``path`` (a quoted YAML scalar): every place is lines[0] at ``column``, and a
+    # finding adds where in the text it is, this with {line} filled in ("axis2.xml line {line} in ConfigMap c key k")
+    within: str | None = None
+
+    def place_in_text(self, number: int | None) -> str:
+        """What a finding adds for line ``number`` of text held ``within`` another file."""
+        return f" ({self.within.replace('{line}', str(number or 1), 1)})"  # not format(): a key may hold braces
 
     def line(self, number: int | None) -> int | None:
         if number is None or not self.lines:
@@ -28,6 +35,8 @@ class SourceFile(Record):
 
     def loc(self, loc: Loc) -> Loc:
         """``loc`` (a place in ``data``) as a place in ``path``."""
+        if self.within is not None:
+            return Loc(self.path, self.line(loc.line), self.column)
         column = loc.column + self.column if loc.column else loc.column
         return Loc(self.path, self.line(loc.line), column)
 
@@ -43,6 +52,8 @@ class MappedLines(LineIndex):
 
     def tag_start(self, local: str, end_line: int) -> tuple[int, int | None]:
         line, column = super().tag_start(local, end_line)
+        if self.source.within is not None:
+            return self.source.line(line), self.source.column
         return self.source.line(line), (column + self.source.column if column else column)
 
     def attribute_start(self, local: str, name: str, end_line: int) -> tuple[int, int | None]:

@@ -20,7 +20,7 @@ from linter.parse.location import Loc
 from linter.records import Record
 from linter.sources import defaults
 from linter.sources.files import SourceFile
-from linter.sources.yamlnodes import MAX_YAML_BYTES, documents, get, items, line, pairs, text
+from linter.sources.yamlnodes import MAX_YAML_BYTES, documents, duplicate_keys, get, items, line, pairs, text
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 # What makes a YAML file worth parsing: a kind, and one that matters here (a workload's file names no ConfigMap
@@ -178,6 +178,17 @@ class Stream:
         found = self._read(path, _Text(text_), docs, namespace)
         if problem and (always or found or is_candidate(data)):
             self.problems.append((Loc(path, problem.line), str(problem)))
+        if always or found:
+            for doc in docs:
+                repeated = duplicate_keys(doc)
+                top = list(dict.fromkeys(key.value for key, _, at_root in repeated if at_root))  # each name once
+                for key, first, at_root in repeated:
+                    if at_root and key.value != top[0]:
+                        continue  # a document run into another repeats its keys: said once, at its first
+                    more = f"; {', '.join(top[1:])} too" if at_root and len(top) > 1 else ""
+                    hint = "; a missing '---' between documents?" if at_root else ""
+                    message = f"duplicate key '{key.value}' (first at line {line(first)}{more}), which Kubernetes refuses (mapping key already defined){hint}"
+                    self.problems.append((Loc(path, line(key), key.start_mark.column + 1), message))
 
     def _read(self, path: str, source: _Text, docs: list, set_namespace: str | None = None) -> bool:
         """Take the ConfigMaps and workloads of ``docs``; whether there was any."""
@@ -200,7 +211,7 @@ class Stream:
         if kind == "ConfigMap":
             name = text(doc, "metadata", "name") or ""
             self._define((kind, namespace, name), at)
-            keys = _config_map(path, source, get(doc, "data"))
+            keys = _config_map(path, source, get(doc, "data"), name)
             # binaryData keys are mounted as files too; their bytes are not conf text
             keys.update({key: None for key, _ in pairs(get(doc, "binaryData")) if key not in keys})
             self.config_maps[(namespace, name)] = keys
@@ -337,18 +348,25 @@ class Stream:
                 file = keys[key]
                 if file is None:
                     continue
+                if file.within is not None:  # which file the text is, for the findings at its key's line
+                    file = file._replace(within=f"{posixpath.basename(placed.rel)} line {{line}} in {file.within}")
                 files[placed.rel] = file
                 if placed.rel != _SCRIPT:
                     layout, conf_root = placed.layout, placed.conf_root
+        lacking = self._lacking_keys(workload)
         if not any(rel != _SCRIPT for rel in files):
             return None
         options: list = []
+        per_pod: frozenset = frozenset()
         config_map = lambda map_name: self.config_map_data.get((workload.namespace, map_name))  # noqa: E731
         if workload.image_container is not None:
-            options = _java_opts(workload.image_container, workload.path, config_map, self.problems)
+            options, per_pod = _java_opts(workload.image_container, workload.path, config_map, self.problems)
         for container in workload.other_containers:
             _environment(container, workload.path, config_map, self.problems)
         hidden = tuple(self._hidden(workload, conf_root, layout))
+        # what another volume (an emptyDir an init container fills, a Secret) puts in the conf folder is not known
+        filled = {_conf_folder(path, conf_root) for path in workload.unread_mounts} - {None} if conf_root else set()
+        filled.update(lacking)  # the pod does not start: what the image holds there is not what runs
         return NodeSource(
             name=workload.name,
             path=workload.path,
@@ -359,10 +377,76 @@ class Stream:
             files=files,
             product=workload.product,
             overlay_hint=f"{{rel}} to a ConfigMap mounted under {conf_root} in {workload.name}",
+            unmounted=tuple(self._unmounted(workload, files, conf_root)),
             default_anchor=workload.anchor,
             jvm_options=tuple(options),
+            per_pod_properties=per_pod,
+            unknown=tuple(sorted(filled)),
             hidden=hidden,
         )
+
+    def _unmounted(self, workload: Workload, files: dict, conf_root: str | None):
+        """(rel, how to place it) for each file the product brings that the node takes from the image while a
+        ConfigMap of its namespace holds it under a key of its name (``activiti-datasources.xml``, or flattened
+        ``datasources_activiti-datasources.xml``) that no volumeMount places: the maps the workload mounts first."""
+        if workload.product is None or conf_root is None:
+            return
+        wanted = {posixpath.basename(rel): rel for rel in defaults.files(workload.product) if rel not in files}
+        mounted = {m.config_map: m for m in workload.mounts}
+        maps = sorted((ns_name[1] not in mounted, ns_name[1]) for ns_name in self.config_maps if ns_name[0] == workload.namespace)
+        told = set()
+        for _, map_name in maps:
+            for key, file in self.config_maps[(workload.namespace, map_name)].items():
+                base = next((b for b in (key, key.rpartition("_")[2]) if b in wanted), None)
+                rel = wanted.get(base) if base else None
+                if rel is None or rel in told or file is None or key not in (base, rel.replace("/", "_")):
+                    continue
+                told.add(rel)
+                if map_name in mounted:
+                    listed = "list the key in the volume's items and " if mounted[map_name].items else ""
+                    where = f"{listed}mount it at {posixpath.join(conf_root, rel)} with subPath: {key}"
+                    yield rel, f"ConfigMap {map_name} holds it as key {key}, but no volumeMount of {workload.name} places it: {where} to change it"
+                else:  # another workload's map, maybe: say it is there, and what the node itself needs
+                    yield (
+                        rel,
+                        (
+                            f"add {rel} to a ConfigMap mounted under {conf_root} in {workload.name} to change it "
+                            f"(ConfigMap {map_name}, which {workload.name} does not mount, holds one as key {key})"
+                        ),
+                    )
+
+    def _lacking_keys(self, workload: Workload) -> list[str]:
+        """The conf files (conf-relative) a subPath mount takes from a key its ConfigMap, among these files, lacks;
+        each a problem at the mount. The kubelet then mounts an empty directory at the path instead of a file
+        (kubernetes/kubernetes#126186; ``optional: true`` does not change it, #54514), which the container runtime
+        cannot mount over a file of the image ("not a directory"): the container does not start."""
+        lacking = []
+        for mount in workload.mounts:
+            keys = self.config_maps.get((workload.namespace, mount.config_map))
+            if keys is None or not mount.sub_path:  # subPath: "" is the whole volume
+                continue
+            names = [target or "" for _, target in mount.items] if mount.items else list(keys)
+            sub_path = posixpath.normpath(mount.sub_path)
+            if any(name == sub_path or name.startswith(sub_path + "/") for name in names):
+                continue  # a key there (or the folder of items' paths)
+            placed = place(mount.path)
+            if placed is None:
+                continue
+            lacking.append(placed.rel)
+            image_has = workload.product is not None and defaults.has(workload.product, placed.rel)
+            outcome = (
+                f"the container runtime cannot mount it over the image's {placed.rel} (not a directory), so the container does not start"
+                if image_has
+                else f"{placed.rel} is then a directory, not the file"
+            )
+            self.problems.append(
+                (
+                    mount.at,
+                    f"ConfigMap {mount.config_map} has no key '{mount.sub_path}', which the subPath mount at {mount.path} in {workload.name} takes: "
+                    f"the kubelet mounts an empty directory there instead and {outcome}; add the key to the ConfigMap, or drop the mount",
+                )
+            )
+        return lacking
 
     def _hidden(self, workload: Workload, conf_root: str | None, layout: str):
         """The node's folders that a ConfigMap mounted without ``subPath`` replaces: in the container they hold the
@@ -400,15 +484,23 @@ def _conf_folder(path: str, conf_root: str) -> str | None:
     return path[len(conf_root) + 1 :] if path.startswith(conf_root + "/") else None
 
 
-def _config_map(path: str, source: _Text, data) -> dict[str, SourceFile | None]:
-    """Each key of a ConfigMap's ``data`` and the text it holds, mapped to its lines in the YAML file (the last of a repeated key)."""
+def _config_map(path: str, source: _Text, data, name: str = "") -> dict[str, SourceFile | None]:
+    """Each key of a ConfigMap's ``data`` and the text it holds, mapped to its lines in the YAML file (the last of a
+    repeated key). Text in a quoted or plain scalar (``kubectl kustomize`` quotes text with trailing blanks) has no
+    line of its own to map to: its places are the key's, and a finding says which line of the text (``within``)."""
     keys: dict[str, SourceFile | None] = {}
-    for key, value in pairs(data):
-        if isinstance(value, yaml.ScalarNode):
+    for key_node, value in data.value if isinstance(data, yaml.MappingNode) else ():
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        key = key_node.value
+        if not isinstance(value, yaml.ScalarNode):
+            keys[key] = None
+        elif value.style in ("|", ">"):
             lines, indent = _block(value, source)
             keys[key] = SourceFile(path, value.value.encode("utf-8"), lines, indent)
         else:
-            keys[key] = None
+            at = (line(key_node),)
+            keys[key] = SourceFile(path, value.value.encode("utf-8"), at, key_node.start_mark.column + 1, within=f"ConfigMap {name} key {key}")
     return keys
 
 
@@ -432,8 +524,9 @@ def _workload(path: str, doc, namespace: str) -> Workload:
         for mount in items(get(container, "volumeMounts")):
             volume = volumes.get(text(mount, "name"))
             map_name = text(volume, "configMap", "name") if volume is not None else None
-            if map_name is None:
-                unread.append(posixpath.normpath(text(mount, "mountPath") or "/"))  # a Secret or an emptyDir
+            # a Secret or an emptyDir; or a key chosen per pod (subPathExpr: $(POD_NAME)), which each pod's name decides
+            if map_name is None or get(mount, "subPathExpr") is not None:
+                unread.append(posixpath.normpath(text(mount, "mountPath") or "/"))
                 continue
             chosen = tuple((text(i, "key"), text(i, "path")) for i in items(get(volume, "configMap", "items")))
             at = get(mount, "mountPath") or mount
@@ -458,6 +551,12 @@ def _workload(path: str, doc, namespace: str) -> Workload:
 
 _TRUE = ("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y")  # YAML 1.1 true, as the API server's YAML reads it
 _UNKNOWN = ()  # a variable set from what is not read (a Secret, a field of the pod, a ConfigMap not in the files)
+# fieldRef paths no two pods share (kubernetes pkg/kubelet/kubelet_pods.go podFieldSelectorRuntimeValue: the pod's
+# name, uid and IPs; a StatefulSet's pod-name label is its name). The others are the same on every replica or not
+# known here (spec.nodeName and status.hostIP, shared by the pods of a machine; metadata.namespace, labels,
+# annotations, spec.serviceAccountName; resourceFieldRef's limits and requests): unknown.
+_PER_POD_FIELDS = frozenset(("metadata.name", "metadata.uid", "status.podIP", "status.podIPs", "metadata.labels['statefulset.kubernetes.io/pod-name']"))
+_PER_POD = re.compile("\x00([^\x00]*)\x00")  # the text a per-pod variable NAME stands for in a value: NUL NAME NUL
 
 
 def _environment(container, path: str, config_map, problems: list):
@@ -491,8 +590,11 @@ def _environment(container, path: str, config_map, problems: list):
             continue
         value = get(variable, "value")
         ref = get(variable, "valueFrom", "configMapKeyRef")
+        field = get(variable, "valueFrom", "fieldRef", "fieldPath")
         if value is not None and text(variable, "value"):
             env[name] = _expand(value, path, lookup)
+        elif isinstance(field, yaml.ScalarNode) and field.value in _PER_POD_FIELDS:
+            env[name] = [(f"\x00{name}\x00", Loc(path, line(field), field.start_mark.column + 1))]
         elif ref is not None:
             held = config_map(text(ref, "name"))
             key = get(ref, "key")
@@ -562,16 +664,17 @@ def _expand(node, where: str, lookup) -> list:
     return [*pieces, ("".join(kept), at)]
 
 
-def _java_opts(container, path: str, config_map, problems: list) -> list:
+def _java_opts(container, path: str, config_map, problems: list) -> tuple[list, frozenset]:
     """(flag, Loc) of each JVM flag in the container's JAVA_OPTS environment variable, which the image's
     wso2server.sh passes to the JVM before its own flags, each at the line of the value that holds it (a ConfigMap's
-    data line, or an ``env`` value). No flag when JAVA_OPTS is unset or not known (see _environment)."""
+    data line, or an ``env`` value). No flag when JAVA_OPTS is unset or not known (see _environment). And the
+    system properties a flag sets from a per-pod field (``-DPOD_NAME=$(POD_NAME)``): different on every replica."""
     import io
     import shlex
 
     pieces = _environment(container, path, config_map, problems)("JAVA_OPTS")
     if not pieces:
-        return []
+        return [], frozenset()
     value = "".join(piece for piece, _ in pieces)
     ends, end = [], 0  # where each piece ends in the value, to tell which one a word starts in
     for piece, _ in pieces:
@@ -579,13 +682,17 @@ def _java_opts(container, path: str, config_map, problems: list) -> list:
         ends.append(end)
     lexer = shlex.shlex(io.StringIO(value), posix=True)
     lexer.whitespace_split, lexer.commenters = True, ""
-    flags, position = [], 0
+    flags, per_pod, position = [], set(), 0
     try:
         while (word := lexer.get_token()) is not None:
             start = len(value) - len(value[position:].lstrip(lexer.whitespace))
             position = lexer.instream.tell()
             if word.startswith("-"):
+                if "\x00" in word:  # shown as written, $(NAME): its value is only known in each pod
+                    if word.startswith("-D"):
+                        per_pod.add(word[2:].partition("=")[0])
+                    word = _PER_POD.sub(r"$(\1)", word)
                 flags.append((word, pieces[next((n for n, e in enumerate(ends) if start < e), len(pieces) - 1)][1]))
     except ValueError:  # an unbalanced quote: the shell would refuse it too
-        return []
-    return flags
+        return [], frozenset()
+    return flags, frozenset(per_pod)

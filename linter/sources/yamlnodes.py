@@ -50,6 +50,33 @@ def _documents(stream: str | bytes, text: str) -> tuple[list, YamlProblem | None
     return docs, None
 
 
+def duplicate_keys(root):
+    """(key node, the same key's first node, whether at the root) for each key a mapping of the document ``root``
+    repeats, in document order. PyYAML's composer keeps both pairs of a repeated key (its constructor would keep the
+    last); Kubernetes' YAML reader (sigs.k8s.io/yaml, go-yaml) refuses them: 'mapping key "kind" already defined'.
+    Each node is visited once, so an alias shared a billion times costs one visit."""
+    found, seen, stack = [], set(), [root]
+    scalar, mapping = yaml.ScalarNode, yaml.MappingNode
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, mapping):
+            first: dict = {}
+            for key, value in node.value:
+                if isinstance(key, scalar) and key.tag != "tag:yaml.org,2002:merge":
+                    if key.value in first:
+                        found.append((key, first[key.value], node is root))
+                    else:
+                        first[key.value] = key
+                if not isinstance(value, scalar):  # a ConfigMap's data is mostly text: nothing below it
+                    stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(child for child in node.value if not isinstance(child, scalar))
+    return sorted(found, key=lambda item: item[0].start_mark.index)
+
+
 def get(node, *keys):
     """The node at ``keys`` below a mapping node, or None."""
     for key in keys:

@@ -10,7 +10,7 @@ from linter.evaluate.checks.common import deviations_by_group, host_address, sha
 from linter.evaluate.checks.jdbc import DRIVER_PREFIXES, differing_part, is_embedded, kind, redact, server, url_parts
 from linter.evaluate.violation import Violation
 from linter.fix import add_child, set_text
-from linter.model.types import Cluster, Datasource, Node, Value
+from linter.model.types import Cluster, Datasource, Node, PerReplica, Value
 from linter.redact import listing
 
 
@@ -170,6 +170,16 @@ def shared_db_same_url(cluster: Cluster):
         for role, pool in shared_pools(n).items()
         if pool.url.present and role != "the shared registry" and "${" not in pool.url.raw  # an unknown property: not compared
     ]
+    if cluster.multi_node:  # a URL naming each pod's own name or IP (PerReplica) is a database per pod, whatever the others say
+        for n in cluster.nodes:
+            for role, pool in shared_pools(n).items():
+                if role != "the shared registry" and isinstance(pool.url, PerReplica):
+                    yield Violation(
+                        pool.url.loc,
+                        f"{_label(role, pool)} URL on {n.name} is '{redact(pool.url.text)}', whose system property each pod sets to its own name or IP, "
+                        "so every pod reaches a database of its own; expected the same database on every node",
+                        n,
+                    )
     by_key = {(role, n.name): pool for role, n, pool in pools}
     databases = [_same_database(pool.url.text, cluster) for _, _, pool in pools]  # once each, not again per deviation
     urls = ((role, n, Value(database, pool.url.loc)) for (role, n, pool), database in zip(pools, databases))
@@ -266,7 +276,12 @@ def user_store_shared(node: Node, cluster: Cluster):
 @check
 def local_registry_per_node(cluster: Cluster):
     pools = {n.name: n.local_registry_datasource for n in cluster.nodes}
-    held = ((pools[n.name].url.text, n) for n in cluster.nodes if pools[n.name] and pools[n.name].url.present and not is_embedded(pools[n.name].url.text))
+    # a URL naming each pod's own database (bps_local_${POD_NAME}, the property from the pod's name) is no pod's but its own
+    held = (
+        (pools[n.name].url.text, n)
+        for n in cluster.nodes
+        if pools[n.name] and pools[n.name].url.present and not is_embedded(pools[n.name].url.text) and not isinstance(pools[n.name].url, PerReplica)
+    )
     for url, nodes, names in shared_by_several(held):
         shared = names if len(nodes) > 1 else f"the {nodes[0].replicas} replicas of {nodes[0].name}"
         for node in nodes:

@@ -9,7 +9,7 @@ from linter.evaluate.checks.common import describe_node, deviations_by_group, se
 from linter.evaluate.checks.jdbc import redact
 from linter.evaluate.violation import Violation
 from linter.fix import set_text
-from linter.model.types import Cluster, Node, Value
+from linter.model.types import Cluster, Node, PerReplica, Value
 from linter.redact import listing
 
 REQUIRED_MOUNTS = ("/_system/config", "/_system/governance")
@@ -61,19 +61,33 @@ def registry_cache_id(node: Node, cluster: Cluster):
             )
 
 
-def _shared_registry_pools(node: Node):
-    """(mount path, datasource) of each mount served by a shared (non-local) registry database."""
+def _shared_registry_pools(node: Node, per_pod: bool = False):
+    """(mount path, datasource) of each mount served by a shared (non-local) registry database; ``per_pod``: those
+    whose URL holds a property each pod sets to its own name or IP (PerReplica), else those bps-lint can compare."""
     for mount in node.registry.mounts if node.registry else ():
         instance = node.registry.instance(mount.instance_id.text)
         if instance is None or not mount.path.text or node.is_local_instance(instance):
             continue
         pool = node.instance_datasource(instance)
-        if pool is not None and pool.url.text and pool.username.text and "${" not in pool.url.text + pool.username.text:
+        if pool is None or not pool.url.text:
+            continue
+        if per_pod:
+            if isinstance(pool.url, PerReplica):
+                yield mount.path.text.rstrip("/"), pool
+        elif pool.username.text and "${" not in pool.url.text + pool.username.text:
             yield mount.path.text.rstrip("/"), pool  # (a value from a property bps-lint cannot see is not compared)
 
 
 @check
 def registry_cache_id_consistent(cluster: Cluster):
+    for node in cluster.nodes if cluster.multi_node else ():  # each pod a registry of its own
+        for path, pool in {id(pool): (path, pool) for path, pool in _shared_registry_pools(node, per_pod=True)}.values():
+            yield Violation(
+                pool.url.loc,
+                f"the registry database mounted at {path} is reached as '{redact(pool.url.text)}' on {node.name}, whose system property each pod sets "
+                f"to its own name or IP, so every pod has a registry database of its own; expected the same database in {pool.name.text} on every node",
+                node,
+            )
     keyed = [
         (path, n, Value(cache_key(pool.username.text, pool.url.text), pool.url.loc), pool) for n in cluster.nodes for path, pool in _shared_registry_pools(n)
     ]
