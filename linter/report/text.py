@@ -12,6 +12,7 @@ import re
 from collections import Counter
 
 from linter.findings import Finding
+from linter.fix import candidate, candidates
 from linter.redact import clean, is_secret_name
 from linter.report.summary import counts
 from linter.findings import RunResult
@@ -50,7 +51,7 @@ def scope_label(f: Finding) -> str:
 
 
 def finding_line(f: Finding, colour: bool = False, url: bool = True, fixable: bool = False) -> str:
-    mark = " [*]" if fixable and f.fix and f.fix.writable and f.fix.safe else ""  # ruff's mark: --fix corrects it
+    mark = " [*]" if fixable and candidate(f) else ""  # ruff's mark: --fix corrects it
     scope = scope_label(f)
     head = (
         f"{_paint(_where(f), 'path', colour)}: {_paint(f.rule, 'rule', colour)}{mark} {_paint(f.severity, f.severity, colour)}: {f.message}"
@@ -114,8 +115,8 @@ def summary_line(result: RunResult) -> str:
 
 def fixable_line(findings) -> str:
     """What --fix would correct: "; 3 fixable with --fix (1 more with --unsafe-fixes)", or nothing."""
-    safe = sum(1 for f in findings if f.fix and f.fix.writable and f.fix.safe)
-    unsafe = sum(1 for f in findings if f.fix and f.fix.writable and not f.fix.safe)
+    safe = len(candidates(findings))
+    unsafe = len(candidates(findings, unsafe=True)) - safe
     if not safe and not unsafe:
         return ""
     more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
@@ -125,7 +126,7 @@ def fixable_line(findings) -> str:
 def statistics(result: RunResult) -> str:
     """A count per rule, most frequent first (``--statistics``); a fixable column joins once rules have fixes."""
     by_rule = Counter((f.rule, f.name, f.severity) for f in result.findings)
-    fixable = {f.rule for f in result.findings if f.fix and f.fix.writable and f.fix.safe}
+    fixable = {f.rule for f in candidates(result.findings)}
     rows = sorted(by_rule.items(), key=lambda item: (-item[1], item[0][0]))
     width = max((len(str(n)) for n in by_rule.values()), default=1)
     mark = "[*] " if fixable else ""  # the column appears once something is fixable
