@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from typing import Callable, Iterator
 
 from linter.evaluate.checks import CHECKS
@@ -152,7 +153,9 @@ class Engine:
             fix = Fix(policy.autofix["title"], policy.autofix["safety"], edits).resolved()
             if len(fix.edits) == 1 and isinstance(fix.edits[0], (AddChild, SetAttr)) and fix.writable:
                 loc = _edited_place(fix.edits[0], loc, self._documents) or loc
-        return Finding(policy.id, policy.name, policy.severity, message, loc, cluster, node, self.help_url(policy), fix)
+        # One copy of each message: a fleet's findings repeat a few hundred messages thousands of times, and are all
+        # kept (and sent back by the workers, which pickle a string once) until the report is sorted.
+        return Finding(policy.id, policy.name, policy.severity, sys.intern(message), loc, cluster, node, self.help_url(policy), fix)
 
     def problem_findings(self, problems: list[tuple[Node | None, FileProblem]], cluster: str | None = None) -> list[Finding]:
         findings = (

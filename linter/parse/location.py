@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from typing import Iterator
 
 from linter.records import Record
@@ -77,7 +78,7 @@ class ElementLoc:
     def resolve(self) -> Loc:
         if self._loc is None:
             line, column = self._file.lines.tag_start(self.tag, self._end_line or 1)
-            self._loc = Loc(self._file.path, line, column, self.element)
+            self._loc = Loc(self._file.path, line, column, sys.intern(self.element))  # a few paths, in every node's findings
         return self._loc
 
     @property

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import islice
+from typing import Iterator
 
 from linter.findings import Finding
 from linter.fix import candidate, candidates
@@ -134,18 +136,30 @@ def statistics(result: RunResult) -> str:
 
 
 def render(result: RunResult, engine=None, settings=None, style: str = "concise", colour: bool = False) -> str:
+    return "".join(pieces(result, style, colour))
+
+
+def pieces(result: RunResult, style: str = "concise", colour: bool = False) -> Iterator[str]:
+    """The report in pieces of a hundred lines, each ending in a newline: written as they come, the report of a
+    large fleet (a megabyte of text) is never held whole, nor encoded whole."""
+    lines = _lines(result, style, colour)
+    while batch := list(islice(lines, 100)):
+        yield "\n".join(batch) + "\n"
+
+
+def _lines(result: RunResult, style: str, colour: bool) -> Iterator[str]:
     if style != "full":
-        return "\n".join([*(finding_line(f, colour, fixable=True) for f in result.findings), summary_line(result)]) + "\n"
+        yield from (finding_line(f, colour, fixable=True) for f in result.findings)
+        yield summary_line(result)
+        return
     sources = _Sources()
-    out = []
     urls: dict[str, str] = {}
     for f in result.findings:
-        out.append(finding_line(f, colour, url=False, fixable=True))
-        out.extend(_snippet(f, sources, colour))
-        out.append("")
+        yield finding_line(f, colour, url=False, fixable=True)
+        yield from _snippet(f, sources, colour)
+        yield ""
         urls.setdefault(f.rule, f.help_url)
     if urls:
-        out.extend(f"{_paint(rule, 'rule', colour)}: {url}" for rule, url in sorted(urls.items()))
-        out.append("")
-    out.append(summary_line(result))
-    return "\n".join(out) + "\n"
+        yield from (f"{_paint(rule, 'rule', colour)}: {url}" for rule, url in sorted(urls.items()))
+        yield ""
+    yield summary_line(result)
