@@ -117,8 +117,9 @@ def summary_line(result: RunResult) -> str:
 
 def fixable_line(findings) -> str:
     """What --fix would correct: "; 3 fixable with --fix (1 more with --unsafe-fixes)", or nothing."""
-    safe = len(candidates(findings))
-    unsafe = len(candidates(findings, unsafe=True)) - safe
+    made = candidates(findings, unsafe=True)
+    safe = sum(1 for f in made if f.fix.safe)
+    unsafe = len(made) - safe
     if not safe and not unsafe:
         return ""
     more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
