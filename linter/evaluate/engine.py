@@ -155,7 +155,8 @@ class Engine:
                 loc = _edited_place(fix.edits[0], loc, self._documents) or loc
         # One copy of each message: a fleet's findings repeat a few hundred messages thousands of times, and are all
         # kept (and sent back by the workers, which pickle a string once) until the report is sorted.
-        return Finding(policy.id, policy.name, policy.severity, sys.intern(message), loc, cluster, node, self.help_url(policy), fix)
+        url = self._help_urls.get(policy.id) or self.help_url(policy)  # the call only for a rule's first finding
+        return Finding(policy.id, policy.name, policy.severity, sys.intern(message), loc, cluster, node, url, fix)
 
     def problem_findings(self, problems: list[tuple[Node | None, FileProblem]], cluster: str | None = None) -> list[Finding]:
         findings = (

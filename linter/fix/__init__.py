@@ -81,8 +81,8 @@ class Fix(Record):
 
 def candidate(finding, unsafe: bool = False) -> bool:
     """Whether ``--fix`` (with ``unsafe``: ``--fix --unsafe-fixes``) makes the finding's fix."""
-    fix = getattr(finding, "fix", None)
-    return bool(fix) and (fix.safe or unsafe) and fix.writable
+    fix = finding.fix  # called for every finding a report prints: no getattr, no bool()
+    return fix is not None and (fix.safe or unsafe) and fix.writable
 
 
 def candidates(findings, unsafe: bool = False) -> list:

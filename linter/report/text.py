@@ -55,10 +55,12 @@ def scope_label(f: Finding) -> str:
 def finding_line(f: Finding, colour: bool = False, url: bool = True, fixable: bool = False) -> str:
     mark = " [*]" if fixable and candidate(f) else ""  # ruff's mark: --fix corrects it
     scope = scope_label(f)
-    head = (
-        f"{_paint(_where(f), 'path', colour)}: {_paint(f.rule, 'rule', colour)}{mark} {_paint(f.severity, f.severity, colour)}: {f.message}"
-        + (f" [{scope}]" if scope else "")  # a finding of no node (standard input with nothing on it) has none
-    )
+    where, rule, severity = _where(f), f.rule, f.severity
+    if colour:  # plain text costs no call a part: a fleet's report has thousands of lines
+        where, rule, severity = _paint(where, "path", colour), _paint(rule, "rule", colour), _paint(severity, severity, colour)
+    head = f"{where}: {rule}{mark} {severity}: {f.message}"
+    if scope:  # a finding of no node (standard input with nothing on it) has none
+        head += f" [{scope}]"
     return f"{head} ({f.help_url})" if url else head
 
 
