@@ -93,7 +93,7 @@ def test_a_value_changed_since_the_check_is_not_edited():
 
 
 def test_utf16_is_not_edited():
-    with pytest.raises(FixError):
+    with pytest.raises(FixError, match="encoding UTF-16 is not edited"):
         _text("<?xml version='1.0' encoding='UTF-16'?><a/>".encode("utf-16"), 1, "a", "", "x")
 
 

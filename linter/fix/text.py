@@ -29,9 +29,11 @@ _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 def encoding(data: bytes) -> str:
     """The file's encoding; only ASCII-compatible ones are edited (the bytes searched for are ASCII)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte order mark (the declaration is not ASCII then)
+        raise FixError("file encoding UTF-16 is not edited")
     match = _DECLARED.match(data)
     name = (match.group(1).decode("ascii") if match else "utf-8").lower().replace("_", "-")
-    if name not in _ASCII_COMPATIBLE or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if name not in _ASCII_COMPATIBLE:
         raise FixError(f"file encoding {name} is not edited")
     return name
 
