@@ -187,8 +187,8 @@ def main(argv=None) -> int:
             runs["compared_fleet"]["cpu_median_s"] / runs["parse_floor_equal_processes"]["cpu_median_s"]
         )
         results["ratios"]["compared_one_cluster_vs_lxml_import"] = runs["compared_one_cluster"]["median_s"] / runs["bare_lxml_import"]["median_s"]
-    # Memory: flat where there is nothing to report; with findings, only the report (about 2 KB a
-    # finding, all of them sorted before printing) may grow.
+    # Memory: flat where there is nothing to report; with findings, only the report (about 330 bytes a
+    # finding, all of them kept until they are sorted; the text is printed as it is made) may grow.
     results["targets"] = {
         "fleet_vs_equal_process_floor_wall": 1.3,
         "fleet_vs_equal_process_floor_cpu": 1.5,

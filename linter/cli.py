@@ -220,12 +220,12 @@ def _text_renderer(args):
 
     colour = use_colour(args.color)
 
-    def render(result, engine, settings):
+    def render(result, engine, settings):  # in pieces (text.pieces), to be written one by one
         if args.quiet:
-            return text.summary_line(result) + "\n" if result.findings else ""
+            return [text.summary_line(result) + "\n" if result.findings else ""]
         if args.statistics:
-            return text.statistics(result) + text.summary_line(result) + "\n"
-        return text.render(result, engine, settings, style=args.style, colour=colour)
+            return [text.statistics(result) + text.summary_line(result) + "\n"]
+        return text.pieces(result, style=args.style, colour=colour)
 
     return render
 
@@ -308,12 +308,12 @@ def cmd_check(argv: list[str]) -> int:
 
         result, _ = apply_fixes(result, fix_roots(args.paths), args.unsafe_fixes, relint)
     text = _text_renderer(args)
-    report = text(result, engine, settings) if args.format == "text" else renderer(args.format)(result, engine, settings)
+    report = text(result, engine, settings) if args.format == "text" else [renderer(args.format)(result, engine, settings)]
     if args.output:
-        write_report(args.output, report)
-        sys.stdout.write(text(result, engine, settings))
-    else:
-        sys.stdout.write(report)
+        write_report(args.output, "".join(report))
+        report = text(result, engine, settings)
+    for piece in report:
+        sys.stdout.write(piece)
     if args.exit_zero:
         return EXIT_OK
     return EXIT_FINDINGS if any(settings.fails(f.severity) for f in result.findings) else EXIT_OK

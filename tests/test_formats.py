@@ -118,3 +118,26 @@ def test_output_to_an_unwritable_place_is_a_usage_error(tmp_path, capsys):
     (tmp_path / "file").write_text("")  # a folder cannot be made below a file
     code = main([str(BROKEN), "--output", str(tmp_path / "file" / "dir" / "r.json")])
     assert code == 2 and "cannot write" in capsys.readouterr().err
+
+
+def test_a_long_text_report_is_written_in_pieces_each_of_whole_lines(tmp_path, monkeypatch):
+    # A fleet's report is a megabyte of text: written a piece at a time, it is never held (or encoded) whole.
+    import io
+    import shutil
+
+    for index in range(8):
+        shutil.copytree(BROKEN, tmp_path / "envs" / f"env{index}")
+    writes = []
+
+    class Recorder(io.StringIO):
+        def write(self, text):
+            writes.append(text)
+            return super().write(text)
+
+    for style in ("concise", "full"):
+        writes.clear()
+        monkeypatch.setattr("sys.stdout", Recorder())
+        assert main([str(tmp_path / "envs"), "--jobs", "1", "--style", style]) == 1
+        assert len(writes) > 1 and all(piece.endswith("\n") for piece in writes)
+        lines = "".join(writes).splitlines()
+        assert len([line for line in lines if " BPS101 " in line]) == 8 and lines[-1].startswith("96 errors, ")

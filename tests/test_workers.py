@@ -43,6 +43,17 @@ def test_two_processes_report_what_one_reports(fleet):
     assert {os.path.basename(f.cluster) for f in one.findings if f.severity == "error"} == {"env1", "env3", "env5"}
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_findings_kept_for_the_report_share_their_messages_and_element_paths(fleet):
+    # A fleet's findings repeat a few hundred messages thousands of times and are all kept until the report is sorted:
+    # each process keeps one copy of a message or an element path, however many findings carry it.
+    result = lint_paths([str(fleet)], engine(), jobs=2)
+    for field in (lambda f: f.message, lambda f: f.loc.element):
+        values = [field(f) for f in result.findings if field(f)]
+        assert len(values) > 2 * len(set(values))  # the three broken clusters' findings say the same things
+        assert len({id(v) for v in values}) <= 2 * len(set(values))  # at most one copy in each process
+
+
 def _slow_pid(n):
     time.sleep(0.05)  # long enough that every process gets items from the queue
     return n, os.getpid()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from typing import Callable, Iterator
 
 from linter.evaluate.checks import CHECKS
@@ -91,17 +92,22 @@ def policy_url(docs_url: str, policy: Policy) -> str:
     return f"{DEFAULT_DOCS_URL}{docs_version()}/usage/#your-own-policies"
 
 
-def _edited_place(edit, loc: Loc, texts: dict) -> Loc | None:
+def _edited_place(edit, loc: Loc, documents: dict) -> Loc | None:
     """Where the user edits, when the fix says it is not the element's start (``linter.fix.text.edited_place``):
-    the commented-out stock entry an absent element's fix uncomments, the attribute a fix changes. ``texts``
-    keeps each file read for the cluster being evaluated (read as the linting read it: ``--diff`` holds its own)."""
-    from linter.fix.text import edited_place
+    the commented-out stock entry an absent element's fix uncomments, the attribute a fix changes. ``documents``
+    keeps each file read for the cluster being evaluated (read as the linting read it: ``--diff`` holds its own),
+    ready to search, or None for one that cannot be read or edited."""
+    from linter.fix.text import Document, FixError, edited_place
     from linter.parse.xmlfile import read_bytes
 
     path = edit.loc.path
-    if path not in texts:
-        texts[path] = read_bytes(path)[0]
-    place = edited_place(texts[path], edit) if texts[path] is not None else None
+    if path not in documents:
+        data = read_bytes(path)[0]
+        try:
+            documents[path] = None if data is None else Document(data)
+        except FixError:  # an encoding no fix edits
+            documents[path] = None
+    place = edited_place(documents[path], edit) if documents[path] is not None else None
     return loc._replace(line=place[0], column=place[1]) if place else None  # the same element anchors a baseline
 
 
@@ -117,7 +123,7 @@ class Engine:
         self._running = {key for p in policies for key in (p.id, p.name)}
         self.docs_url = docs_url.rstrip("/") + "/"
         self._help_urls: dict[str, str] = {}  # one string per rule, shared by all its findings
-        self._texts: dict[str, bytes | None] = {}  # see evaluate
+        self._documents: dict = {}  # see evaluate
 
     def knows(self, rule: str) -> bool:
         return rule in self._known or rule.upper() in self._known
@@ -148,8 +154,11 @@ class Engine:
         if edits and policy.autofix.get("safety"):
             fix = Fix(policy.autofix["title"], policy.autofix["safety"], edits).resolved()
             if len(fix.edits) == 1 and isinstance(fix.edits[0], (AddChild, SetAttr)) and fix.writable:
-                loc = _edited_place(fix.edits[0], loc, self._texts) or loc
-        return Finding(policy.id, policy.name, policy.severity, message, loc, cluster, node, self.help_url(policy), fix)
+                loc = _edited_place(fix.edits[0], loc, self._documents) or loc
+        # One copy of each message: a fleet's findings repeat a few hundred messages thousands of times, and are all
+        # kept (and sent back by the workers, which pickle a string once) until the report is sorted.
+        url = self._help_urls.get(policy.id) or self.help_url(policy)  # the call only for a rule's first finding
+        return Finding(policy.id, policy.name, policy.severity, sys.intern(message), loc, cluster, node, url, fix)
 
     def problem_findings(self, problems: list[tuple[Node | None, FileProblem]], cluster: str | None = None) -> list[Finding]:
         findings = (
@@ -159,7 +168,7 @@ class Engine:
 
     def evaluate(self, cluster: Cluster) -> list[Finding]:
         findings = []
-        self._texts = {}  # files read to place findings, for this cluster only: --fix lints again after writing
+        self._documents = {}  # files read to place findings, for this cluster only: --fix lints again after writing
         # A file that cannot be read or parsed leaves its node's values unknown, not absent: a cross-node rule would
         # compare the others with nothing (a node with no role, no writable mount). Those rules wait for the file,
         # whose own finding (BPS001, BPS002, BPS003) is an error; the rules of each node still run.

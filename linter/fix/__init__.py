@@ -79,6 +79,17 @@ class Fix(Record):
         return self._replace(edits=tuple(e._replace(loc=as_loc(e.loc)) for e in self.edits))
 
 
+def candidate(finding, unsafe: bool = False) -> bool:
+    """Whether ``--fix`` (with ``unsafe``: ``--fix --unsafe-fixes``) makes the finding's fix."""
+    fix = finding.fix  # called for every finding a report prints: no getattr, no bool()
+    return fix is not None and (fix.safe or unsafe) and fix.writable
+
+
+def candidates(findings, unsafe: bool = False) -> list:
+    """The findings whose fixes ``--fix`` (with ``unsafe``: ``--fix --unsafe-fixes``) makes."""
+    return [f for f in findings if candidate(f, unsafe)]
+
+
 def local_name(tag: str) -> str:
     return tag.rpartition("}")[2]
 

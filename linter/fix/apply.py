@@ -9,8 +9,9 @@ import re
 import stat
 import tempfile
 
+from linter.fix import candidates
 from linter.fix.text import FixError, Replacement, apply, replacements
-from linter.parse.location import inside
+from linter.parse.location import STDIN_NAME, inside
 from linter.parse.xmlfile import parse_xml_bytes, read_bytes
 from linter.records import Record
 
@@ -42,11 +43,6 @@ def well_formed(path: str, data: bytes) -> bool:
     return not path.endswith(".xml") or parse_xml_bytes(path, data).problem is None
 
 
-def candidates(findings, unsafe: bool = False) -> list:
-    """The findings whose fixes ``--fix`` (with ``unsafe``: ``--fix --unsafe-fixes``) makes."""
-    return [f for f in findings if getattr(f, "fix", None) and (f.fix.safe or unsafe) and f.fix.writable]
-
-
 def plan(findings, roots: list[str], unsafe: bool = False, originals: dict | None = None):
     """(changes, refused): the change to each file the fixes of ``findings`` make, and (path, why) for the files left alone.
 
@@ -64,15 +60,7 @@ def plan(findings, roots: list[str], unsafe: bool = False, originals: dict | Non
                 raise FixError(problem.message)
             if not well_formed(path, before):
                 raise FixError("not well-formed; not edited")
-            edits, applied, rules = [], 0, set()
-            for rule, fix in fixes:  # one at a time, so a fix that clashes with an earlier one is skipped alone
-                try:
-                    replacements(before, [*edits, *fix.edits])
-                except FixError:
-                    continue
-                edits.extend(fix.edits)
-                applied += 1
-                rules.add(rule)
+            edits, applied, rules = _together(before, fixes)
             found = replacements(before, edits)
             after = apply(before, found)
             if after == before:
@@ -83,6 +71,21 @@ def plan(findings, roots: list[str], unsafe: bool = False, originals: dict | Non
         except (FixError, OSError, UnicodeError) as exc:
             refused.append((path, str(exc)))
     return changes, refused
+
+
+def _together(data: bytes, fixes: list) -> tuple[list, int, set]:
+    """(edits, how many fixes, their rules) of the (rule, fix) pairs that can be made together in ``data``: one at a
+    time, so a fix that clashes with an earlier one (or cannot be made) is skipped alone."""
+    edits, applied, rules = [], 0, set()
+    for rule, fix in fixes:
+        try:
+            replacements(data, [*edits, *fix.edits])
+        except (FixError, UnicodeError):
+            continue
+        edits.extend(fix.edits)
+        applied += 1
+        rules.add(rule)
+    return edits, applied, rules
 
 
 def _written_lines(after: bytes, found) -> frozenset:
@@ -187,7 +190,7 @@ def _suggested_replacements(fix, cache: dict) -> list | None:
     """A fix in rendered conf text as byte replacements in the manifest or template it comes from, when each edit
     falls on bytes written there as they are; else None (the diff of the rendered text is for reading only)."""
     source = fix.edits[0].source
-    if source.path == "<stdin>" or any(getattr(e, "source", None) is not source for e in fix.edits):
+    if source.path == STDIN_NAME or any(getattr(e, "source", None) is not source for e in fix.edits):
         return None
     if source.path not in cache:
         data, problem = read_bytes(source.path)
@@ -222,15 +225,7 @@ def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
     onto = []  # (source, FileChange of its rendered text, replacements in the user's file or None)
     originals: dict[str, tuple] = {}  # the user's file -> read_bytes of it
     for source, fixes, nodes in by_source.values():
-        edits, applied, rules = [], 0, set()
-        for rule, fix in fixes:
-            try:
-                replacements(source.data, [*edits, *fix.edits])
-            except (FixError, UnicodeError):
-                continue
-            edits.extend(fix.edits)
-            applied += 1
-            rules.add(rule)
+        edits, applied, rules = _together(source.data, fixes)
         if not edits:
             continue
         rendered = replacements(source.data, edits)
@@ -238,7 +233,7 @@ def suggestions(findings, unsafe: bool = False) -> list[Suggestion]:
         if after == source.data or parse_xml_bytes(source.path, after).problem is not None:
             continue
         if source.path not in originals:  # a template rendered for several hosts is read once
-            originals[source.path] = read_bytes(source.path) if source.path != "<stdin>" else (None, True)
+            originals[source.path] = read_bytes(source.path) if source.path != STDIN_NAME else (None, True)
         original, problem = originals[source.path]
         found = None if problem or original is None else _onto(original, source, rendered)
         mapped.setdefault(source.path, [original, [], 0, set()])

@@ -99,7 +99,7 @@ def show_suggestions(result, unsafe: bool, out=None) -> int:
     of the file you edit where it maps byte for byte (on ``out`` with the other diffs, or without ``out`` on standard
     error), else of the rendered text (on standard error, for reading). The number of such files."""
     from linter.fix.apply import suggestions
-    from linter.sources.gather import STDIN_NAME
+    from linter.parse.location import STDIN_NAME
 
     found = suggestions(result.findings, unsafe)
     for suggestion in found:
@@ -174,7 +174,7 @@ def _one_pass(result, roots: list[str], unsafe: bool, relint, tried: set, write=
     line just written) is found by trying halves of the fixes in turn, and only it is put back; the others stay.
     ``tried`` holds the fixes earlier passes made or put back: one whose finding is still there did not help, and
     is not made again."""
-    from linter.fix.apply import candidates
+    from linter.fix import candidates
 
     fixes = [f for f in candidates(result.findings, unsafe) if _fix_key(f) not in tried]
     tried.update(_fix_key(f) for f in fixes)
@@ -184,7 +184,7 @@ def _one_pass(result, roots: list[str], unsafe: bool, relint, tried: set, write=
         return result, 0
     trial = _Trial(result, roots, relint, {c.real: c.before for c in changes}, write)
     try:
-        if trial.keeps(fixes):
+        if trial.keeps(fixes, changes):
             return trial.after, trial.fixed
         kept, dropped = [], []
         _bisect(trial, fixes, kept, dropped, known_bad=True)
@@ -223,9 +223,11 @@ class _Trial:
     def restore(self) -> None:
         self._write(self.originals)
 
-    def keeps(self, fixes: list) -> bool:
-        """Apply ``fixes`` (and nothing else of this pass); whether the tree then has no new finding they caused."""
-        changes, _ = plan(fixes, self.roots, unsafe=True, originals=self.originals)
+    def keeps(self, fixes: list, changes: list | None = None) -> bool:
+        """Apply ``fixes`` (and nothing else of this pass; ``changes``: their plan, when already made from the files
+        as they were); whether the tree then has no new finding they caused."""
+        if changes is None:
+            changes, _ = plan(fixes, self.roots, unsafe=True, originals=self.originals)
         wanted = dict(self.originals)
         wanted.update({c.real: c.after for c in changes})
         self._write(wanted)

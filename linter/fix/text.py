@@ -29,9 +29,11 @@ _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 def encoding(data: bytes) -> str:
     """The file's encoding; only ASCII-compatible ones are edited (the bytes searched for are ASCII)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte order mark (the declaration is not ASCII then)
+        raise FixError("file encoding UTF-16 is not edited")
     match = _DECLARED.match(data)
     name = (match.group(1).decode("ascii") if match else "utf-8").lower().replace("_", "-")
-    if name not in _ASCII_COMPATIBLE or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if name not in _ASCII_COMPATIBLE:
         raise FixError(f"file encoding {name} is not edited")
     return name
 
@@ -213,13 +215,19 @@ def add_child(doc: Document, edit) -> Replacement:
     return _after(doc, children[-1], element)
 
 
-def _after(doc: Document, child: tuple[int, int], element: bytes) -> Replacement:
-    """A new line after ``child``'s line (a comment ending that line stays with it), indented like it."""
-    child_start, child_end = child
+def _sibling_line(doc: Document, child_start: int) -> tuple[int, bytes]:
+    """(where the sibling's line starts, the sibling's indent); FixError when something else comes before it there."""
     line_start = _line_start(doc, child_start)
     indent = doc.data[line_start:child_start]
     if indent.strip(b" \t"):
         raise FixError("the sibling shares its line")
+    return line_start, indent
+
+
+def _after(doc: Document, child: tuple[int, int], element: bytes) -> Replacement:
+    """A new line after ``child``'s line (a comment ending that line stays with it), indented like it."""
+    child_start, child_end = child
+    line_start, indent = _sibling_line(doc, child_start)
     at = child_end
     line_end = doc.data.find(b"\n", at)
     line_end = len(doc.data) if line_end < 0 else line_end
@@ -238,10 +246,8 @@ def _span_end(doc: Document, offset: int) -> int:
 
 def _before(doc: Document, child: tuple[int, int], element: bytes) -> Replacement:
     """A new line before ``child``'s line, indented like it."""
-    child_start, _ = child
-    line_start = _line_start(doc, child_start)
-    indent = doc.data[line_start:child_start]
-    if indent.strip(b" \t") or not line_start:
+    line_start, indent = _sibling_line(doc, child[0])
+    if not line_start:  # the sibling opens the file: no line of its own to put one before
         raise FixError("the sibling shares its line")
     return Replacement(line_start, line_start, indent + element + _newline(doc, line_start))
 
@@ -269,11 +275,11 @@ def edit_line(doc: Document, edit: EditLine) -> Replacement:
     return Replacement(at, stop, b"")
 
 
-def edited_place(data: bytes, edit) -> tuple[int, int] | None:
+def edited_place(doc: Document, edit) -> tuple[int, int] | None:
     """(line, column) where the user edits for an edit whose place is not its element's start: the stock entry,
     commented out, that an AddChild uncomments (an absent element's finding otherwise points at its parent); the
     attribute a SetAttr changes (on the element's second line, say). None when the element's start is the place."""
-    doc = Document(data)
+    data = doc.data
     try:
         if isinstance(edit, AddChild):
             found = add_child(doc, edit).start

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 from typing import Iterator
 
 from linter.records import Record
@@ -22,13 +23,20 @@ class Loc(Record):
 class LocFile:
     """What the locations of one file's elements share: the file, its lines, and whether a fix may edit it."""
 
-    __slots__ = ("path", "lines", "plain", "source")
+    __slots__ = ("path", "lines", "plain", "source", "_rendered_lines")
 
     def __init__(self, parsed):
         self.path = parsed.path
         self.lines = parsed.lines
         self.plain = not parsed.lines.rendered  # in a file as written, which a fix may edit
         self.source = getattr(parsed.lines, "source", None)  # for rendered text, its SourceFile: a fix is only suggested
+        self._rendered_lines = None
+
+    def rendered_lines(self) -> LineIndex:
+        """The lines of the rendered text (``source``), split once for all the file's elements."""
+        if self._rendered_lines is None:
+            self._rendered_lines = LineIndex(self.source.data, "utf-8")
+        return self._rendered_lines
 
 
 class ElementLoc:
@@ -64,13 +72,13 @@ class ElementLoc:
         source = self._file.source
         if source is None:
             return None
-        line, column = LineIndex(source.data, "utf-8").tag_start(self.tag, self._end_line or 1)
+        line, column = self._file.rendered_lines().tag_start(self.tag, self._end_line or 1)
         return Loc(source.path, line, column)
 
     def resolve(self) -> Loc:
         if self._loc is None:
             line, column = self._file.lines.tag_start(self.tag, self._end_line or 1)
-            self._loc = Loc(self._file.path, line, column, self.element)
+            self._loc = Loc(self._file.path, line, column, sys.intern(self.element))  # a few paths, in every node's findings
         return self._loc
 
     @property
@@ -110,6 +118,8 @@ def inside(real: str, root: str) -> bool:
     """Whether real path ``real`` is ``root`` or below it."""
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
+
+STDIN_NAME = "<stdin>"  # the path of a stream read from standard input (linter.sources.gather)
 
 OUTSIDE = "symbolic link to a place outside the checked folder; not followed"
 

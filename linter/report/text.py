@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import islice
+from typing import Iterator
 
 from linter.findings import Finding
+from linter.fix import candidate, candidates
 from linter.redact import clean, is_secret_name
 from linter.report.summary import counts
 from linter.findings import RunResult
@@ -50,12 +53,14 @@ def scope_label(f: Finding) -> str:
 
 
 def finding_line(f: Finding, colour: bool = False, url: bool = True, fixable: bool = False) -> str:
-    mark = " [*]" if fixable and f.fix and f.fix.writable and f.fix.safe else ""  # ruff's mark: --fix corrects it
+    mark = " [*]" if fixable and candidate(f) else ""  # ruff's mark: --fix corrects it
     scope = scope_label(f)
-    head = (
-        f"{_paint(_where(f), 'path', colour)}: {_paint(f.rule, 'rule', colour)}{mark} {_paint(f.severity, f.severity, colour)}: {f.message}"
-        + (f" [{scope}]" if scope else "")  # a finding of no node (standard input with nothing on it) has none
-    )
+    where, rule, severity = _where(f), f.rule, f.severity
+    if colour:  # plain text costs no call a part: a fleet's report has thousands of lines
+        where, rule, severity = _paint(where, "path", colour), _paint(rule, "rule", colour), _paint(severity, severity, colour)
+    head = f"{where}: {rule}{mark} {severity}: {f.message}"
+    if scope:  # a finding of no node (standard input with nothing on it) has none
+        head += f" [{scope}]"
     return f"{head} ({f.help_url})" if url else head
 
 
@@ -114,8 +119,9 @@ def summary_line(result: RunResult) -> str:
 
 def fixable_line(findings) -> str:
     """What --fix would correct: "; 3 fixable with --fix (1 more with --unsafe-fixes)", or nothing."""
-    safe = sum(1 for f in findings if f.fix and f.fix.writable and f.fix.safe)
-    unsafe = sum(1 for f in findings if f.fix and f.fix.writable and not f.fix.safe)
+    made = candidates(findings, unsafe=True)
+    safe = sum(1 for f in made if f.fix.safe)
+    unsafe = len(made) - safe
     if not safe and not unsafe:
         return ""
     more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
@@ -125,7 +131,7 @@ def fixable_line(findings) -> str:
 def statistics(result: RunResult) -> str:
     """A count per rule, most frequent first (``--statistics``); a fixable column joins once rules have fixes."""
     by_rule = Counter((f.rule, f.name, f.severity) for f in result.findings)
-    fixable = {f.rule for f in result.findings if f.fix and f.fix.writable and f.fix.safe}
+    fixable = {f.rule for f in candidates(result.findings)}
     rows = sorted(by_rule.items(), key=lambda item: (-item[1], item[0][0]))
     width = max((len(str(n)) for n in by_rule.values()), default=1)
     mark = "[*] " if fixable else ""  # the column appears once something is fixable
@@ -133,18 +139,30 @@ def statistics(result: RunResult) -> str:
 
 
 def render(result: RunResult, engine=None, settings=None, style: str = "concise", colour: bool = False) -> str:
+    return "".join(pieces(result, style, colour))
+
+
+def pieces(result: RunResult, style: str = "concise", colour: bool = False) -> Iterator[str]:
+    """The report in pieces of a hundred lines, each ending in a newline: written as they come, the report of a
+    large fleet (a megabyte of text) is never held whole, nor encoded whole."""
+    lines = _lines(result, style, colour)
+    while batch := list(islice(lines, 100)):
+        yield "\n".join(batch) + "\n"
+
+
+def _lines(result: RunResult, style: str, colour: bool) -> Iterator[str]:
     if style != "full":
-        return "\n".join([*(finding_line(f, colour, fixable=True) for f in result.findings), summary_line(result)]) + "\n"
+        yield from (finding_line(f, colour, fixable=True) for f in result.findings)
+        yield summary_line(result)
+        return
     sources = _Sources()
-    out = []
     urls: dict[str, str] = {}
     for f in result.findings:
-        out.append(finding_line(f, colour, url=False, fixable=True))
-        out.extend(_snippet(f, sources, colour))
-        out.append("")
+        yield finding_line(f, colour, url=False, fixable=True)
+        yield from _snippet(f, sources, colour)
+        yield ""
         urls.setdefault(f.rule, f.help_url)
     if urls:
-        out.extend(f"{_paint(rule, 'rule', colour)}: {url}" for rule, url in sorted(urls.items()))
-        out.append("")
-    out.append(summary_line(result))
-    return "\n".join(out) + "\n"
+        yield from (f"{_paint(rule, 'rule', colour)}: {url}" for rule, url in sorted(urls.items()))
+        yield ""
+    yield summary_line(result)

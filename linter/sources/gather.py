@@ -7,12 +7,11 @@ import os
 import re
 import sys
 
-from linter.parse.location import Loc
+from linter.parse.location import STDIN_NAME, Loc
 from linter.parse.xmlfile import read_bytes
 from linter.sources import kubernetes, kustomize
 from linter.sources.yamlnodes import MAX_YAML_BYTES
 
-STDIN_NAME = "<stdin>"
 # A stream with nothing to check: exit 2 as for an empty folder (a chart that rendered nothing, a pipe that broke).
 EMPTY_STREAM = "no Kubernetes ConfigMap or workload found on standard input; expected YAML such as 'helm template CHART' prints"
 NO_NODE_IN_STREAM = "no Deployment or StatefulSet on standard input mounts a ConfigMap holding BPS conf files; nothing to check"

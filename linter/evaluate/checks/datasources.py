@@ -387,25 +387,24 @@ def shared_pool_validation(node: Node, cluster: Cluster):
             )
 
 
-# The cheapest statement each database answers (Tomcat JDBC pool runs it to test a connection).
-VALIDATION_QUERIES = (
-    ("jdbc:oracle:", "SELECT 1 FROM DUAL"),
-    ("jdbc:db2:", "SELECT 1 FROM SYSIBM.SYSDUMMY1"),
-    ("jdbc:derby:", "VALUES 1"),
-    ("jdbc:hsqldb:", "SELECT 1 FROM INFORMATION_SCHEMA.SYSTEM_USERS"),
-    ("jdbc:mysql:", "SELECT 1"),
-    ("jdbc:mariadb:", "SELECT 1"),
-    ("jdbc:postgresql:", "SELECT 1"),
-    ("jdbc:sqlserver:", "SELECT 1"),
-    ("jdbc:jtds:", "SELECT 1"),
-    ("jdbc:h2:", "SELECT 1"),
-)
+# The cheapest statement each database answers (Tomcat JDBC pool runs it to test a connection), by jdbc.kind.
+VALIDATION_QUERIES = {
+    "oracle": "SELECT 1 FROM DUAL",
+    "db2": "SELECT 1 FROM SYSIBM.SYSDUMMY1",
+    "derby": "VALUES 1",
+    "hsqldb": "SELECT 1 FROM INFORMATION_SCHEMA.SYSTEM_USERS",
+    "mysql": "SELECT 1",
+    "mariadb": "SELECT 1",
+    "postgresql": "SELECT 1",
+    "sqlserver": "SELECT 1",
+    "jtds": "SELECT 1",  # jTDS's other databases (jdbc:jtds:sybase:); its SQL Server URLs are kind sqlserver
+    "h2": "SELECT 1",
+}
 
 
 def validation_query(url: str | None) -> str | None:
     """The validation query for the database at ``url``; None for a vendor not known here (a choice then)."""
-    url = (url or "").strip().lower()
-    return next((query for prefix, query in VALIDATION_QUERIES if url.startswith(prefix)), None)
+    return VALIDATION_QUERIES.get(kind(url))
 
 
 def _set_or_add(value: Value, element: str, new: str) -> tuple:
