@@ -441,8 +441,8 @@ def nothing_found(paths: list[str], overlays) -> str:
 
 def why_no_node(paths: list[str], found: Discovery) -> str:
     """``nothing_found`` for a view of the model (model, graph, drift), or why the stream on stdin held no node."""
+    from linter.parse.location import STDIN_NAME
     from linter.redact import clean
-    from linter.sources.gather import STDIN_NAME
 
     on_stdin = next((message for loc, message in found.problems if loc.path == STDIN_NAME), None)
     return on_stdin or nothing_found(paths, [clean(folder) for folder, _ in found.overlays])
