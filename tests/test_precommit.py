@@ -146,6 +146,12 @@ def test_the_documented_snippet_works_as_written(config_repo, pre_commit_home, t
     subprocess.run(["git", "clone", "-q", "--no-checkout", str(REPO), str(clone)], check=True, capture_output=True)
     exists = subprocess.run(["git", "-C", str(clone), "cat-file", "-e", f"{rev}^{{commit}}"], capture_output=True)
     assert exists.returncode == 0, f"rev {rev} is not a commit of the repository"
+    # the pinned commit has what the README describes: these hooks (their file patterns) and the Action
+    pinned = subprocess.run(["git", "-C", str(clone), "show", f"{rev}:.pre-commit-hooks.yaml"], capture_output=True, text=True)
+    assert pinned.stdout == (REPO / ".pre-commit-hooks.yaml").read_text(), f"rev {rev} has other hooks than this checkout: pin a newer commit"
+    assert subprocess.run(["git", "-C", str(clone), "cat-file", "-e", f"{rev}:action.yml"], capture_output=True).returncode == 0
+    for page in (REPO / "README.md", REPO / "docs" / "usage.md"):  # the Action's snippet pins the same commit
+        assert set(re.findall(r"uses: bps-lint/bps-lint@(\w+)", page.read_text(encoding="utf-8"))) == {rev}, page
     _git(config_repo, "init", "-q")
     _git(config_repo, "add", "-A")
     _git(config_repo, "commit", "-qm", "clusters")
@@ -154,7 +160,7 @@ def test_the_documented_snippet_works_as_written(config_repo, pre_commit_home, t
         ["pre-commit", "try-repo", str(clone), "bps-lint", "--ref", rev, "--all-files"], cwd=config_repo, capture_output=True, text=True, env=env, timeout=600
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "BPS602 error: AutoCommit is true on worker1" in done.stdout
+    assert "BPS602 [*] error: AutoCommit is true on worker1" in done.stdout
 
 
 def test_the_hooks_run_on_bps_sources_not_on_ci_files():
