@@ -155,3 +155,26 @@ def _manager_flags(tmp_path, flags):
 def test_the_last_of_a_repeated_flag_is_the_one_the_jvm_keeps(tmp_path):
     assert _manager_flags(tmp_path / "a", "-DworkerNode=true -DworkerNode=false") == []
     assert _manager_flags(tmp_path / "b", "-DworkerNode=false -DworkerNode=true") == [("BPS707", 315)]
+
+
+def test_the_model_of_a_node_with_several_substituted_placeholders_prints(tmp_path, capsys):
+    """``bps-lint model`` sorted where the placeholders stood, locations that have no order: an internal error."""
+    import json
+
+    from linter.cli import main
+
+    url = "jdbc:mysql://mysql.bps.internal:3306/{db}?autoReconnect=true"
+    files = [
+        {
+            "nodes": ["manager"],
+            "file": f"datasources/{name}",
+            "replace": f"<url>{url.format(db=db)}</url>",
+            "with": f"<url>{url.format(db=db).replace('mysql.bps.internal', '${db.host}')}</url>",
+        }
+        for name, db in (("bps-datasources.xml", "bps_db"), ("activiti-datasources.xml", "bps_activiti"))
+    ]
+    cluster = materialize({"files": files, "manifest": '[properties]\n"db.host" = "mysql.bps.internal"\n'}, tmp_path)
+    assert main(["model", str(cluster)]) == 0
+    model = json.loads(capsys.readouterr().out)
+    (manager,) = [n for n in model["clusters"][0]["nodes"] if n["name"] == "manager"]
+    assert len(manager["placeholders"]) == 2

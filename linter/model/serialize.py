@@ -48,17 +48,18 @@ def to_json(obj, secret: bool = False):
     if isinstance(obj, Parameter):
         return {"name": clean(obj.name), "value": _value(obj.value, secret or is_secret_name(obj.name))}
     if hasattr(obj, "_fields"):  # a model record (a named tuple), before plain tuples
-        data = {name: to_json(getattr(obj, name), secret or is_secret_name(name)) for name in obj._fields}
+        # a node's substitutable (where placeholders stood) is the check's bookkeeping, already in "placeholders"
+        skipped = ("substitutable",) if isinstance(obj, Node) else ()
+        data = {name: to_json(getattr(obj, name), secret or is_secret_name(name)) for name in obj._fields if name not in skipped}
         if isinstance(obj, Node):
-            del data["substitutable"]  # where placeholders stood: the check's bookkeeping, already in "placeholders"
             data["role"] = obj.role
             _mark_origins(data, obj)
         if isinstance(obj, Cluster):
             del data["instances"]  # the builder's cache of instance_count
             data["instance_count"] = obj.instance_count
         return data
-    if isinstance(obj, frozenset):
-        return sorted(obj)
+    if isinstance(obj, frozenset):  # in a stable order, whatever its members are
+        return sorted((to_json(i, secret) for i in obj), key=repr)
     if isinstance(obj, (list, tuple)):
         return [to_json(i, secret) for i in obj]
     if isinstance(obj, dict):
