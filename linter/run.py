@@ -28,7 +28,8 @@ def lint_cluster(source: ClusterSource, engine: Engine) -> ClusterOutcome:
     built = build_cluster(source)
     cluster = built.cluster
     files = files_read(cluster)
-    findings = engine.problem_findings(_once(built.problems)) + engine.evaluate(cluster)
+    evaluated = engine.evaluate(cluster)  # first: it tells which cross-node rules wait for a file that cannot be used
+    findings = engine.problem_findings(_once(built.problems), waiting=engine.waiting) + evaluated
     found = len(findings)
     findings = annotate(suppress.apply(findings, [(cluster.name, node.name, s) for node, s in built.suppressions], engine), built.notes)
     suppressed = found - sum(1 for f in findings if f.name not in ("invalid-suppression", "unused-suppression"))

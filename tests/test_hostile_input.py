@@ -92,6 +92,19 @@ def test_a_file_nested_deeper_than_the_parser_reads_says_so(cluster):
     _assert_rest_still_checked(result, "worker1")
 
 
+@pytest.mark.parametrize("options", [["--select", "BPS404"], ["--ignore", "BPS001"]])
+def test_a_broken_file_that_stops_the_cross_node_rules_is_reported_whatever_is_selected(cluster, capsys, options):
+    """A broken file makes the rules comparing the nodes wait; with BPS001 not selected the run passed, BPS404 unrun."""
+    node_file(cluster, "worker2", "bps.xml").write_text(node_file(cluster, "worker1", "bps.xml").read_text())  # a shared NodeId
+    assert main([str(cluster), "--select", "BPS404"]) == 1  # found while every file reads
+    capsys.readouterr()
+    with open(node_file(cluster, "worker1", "user-mgt.xml"), "a") as handle:
+        handle.write("broken <")
+    assert main([str(cluster), *options]) == 1
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "BPS001" in line]
+    assert "user-mgt.xml" in line and "the rules comparing this cluster's nodes wait for it (" + ("BPS404)" if "--select" in options else "BPS105, ") in line
+
+
 def test_empty_file(cluster):
     path = node_file(cluster, "manager", "bps.xml")
     path.write_bytes(b"")

@@ -12,6 +12,7 @@ from linter.evaluate.declarative import check_consistent, check_unique, check_va
 from linter.evaluate.policy import Policy
 from linter.evaluate.violation import Violation
 from linter.findings import Finding
+from linter.redact import listing
 from linter.fix import AddChild, Fix, SetAttr
 from linter.model.types import Cluster, Node
 from linter.parse.location import ElementLoc, Loc, as_loc
@@ -29,6 +30,7 @@ BUILTIN_RULES = {
     "unused-suppression": ("suppress", None),
 }
 UNREAD = ("unreadable", "unparseable", "doctype", "unresolved")  # file problems that leave a node's values unknown
+WAITED_FOR = ("unreadable", "unparseable", "doctype")  # those of them a finding of its own reports
 PROBLEM_RULES = {problem: name for name, (_, problem) in BUILTIN_RULES.items() if problem}
 # The cross-node declarative kinds: fn(spec, cluster) -> violations naming their node.
 CLUSTER_KINDS = {"consistent": check_consistent, "unique": check_unique}
@@ -119,6 +121,8 @@ class Engine:
         self._checks = [(p, check) for p in policies for check in [cluster_check(p)] if check]
         self.removed = {key: p for p in removed or () for key in (p.id, p.name)}  # for suppressions naming one
         self.by_name = {p.name: p for p in policies}
+        self._loaded = {p.name: p for p in known or policies}
+        self.waiting: tuple[str, ...] = ()  # the cross-node rules of the cluster evaluated last that could not run
         self._known = {key for p in (known or policies) for key in (p.id, p.name)}
         self._running = {key for p in policies for key in (p.id, p.name)}
         self.docs_url = docs_url.rstrip("/") + "/"
@@ -160,11 +164,22 @@ class Engine:
         url = self._help_urls.get(policy.id) or self.help_url(policy)  # the call only for a rule's first finding
         return Finding(policy.id, policy.name, policy.severity, sys.intern(message), loc, cluster, node, url, fix)
 
-    def problem_findings(self, problems: list[tuple[Node | None, FileProblem]], cluster: str | None = None) -> list[Finding]:
-        findings = (
-            self.builtin(PROBLEM_RULES[p.kind], p.loc, p.message, node.cluster if node else cluster, node.name if node else None) for node, p in problems
-        )
-        return [f for f in findings if f is not None]
+    def problem_findings(self, problems: list[tuple[Node | None, FileProblem]], cluster: str | None = None, waiting: tuple = ()) -> list[Finding]:
+        """The findings of files that could not be used. One the cross-node rules of its cluster wait for (``waiting``,
+        as ``evaluate`` left them) is reported whatever rules are selected, naming them: else ``--select BPS404`` or
+        ``--ignore BPS001`` on a cluster with a broken file would pass, with BPS404 never run."""
+        findings = []
+        for node, p in problems:
+            name, message = PROBLEM_RULES[p.kind], p.message
+            if waiting and p.kind in WAITED_FOR:
+                message += f"; the rules comparing this cluster's nodes wait for it ({listing(waiting)})"
+                policy = self.by_name.get(name) or self._loaded.get(name)
+                finding = self.finding(policy, p.loc, message, node.cluster if node else cluster, node.name if node else None) if policy else None
+            else:
+                finding = self.builtin(name, p.loc, message, node.cluster if node else cluster, node.name if node else None)
+            if finding is not None:
+                findings.append(finding)
+        return findings
 
     def evaluate(self, cluster: Cluster) -> list[Finding]:
         findings = []
@@ -173,6 +188,7 @@ class Engine:
         # compare the others with nothing (a node with no role, no writable mount). Those rules wait for the file,
         # whose own finding (BPS001, BPS002, BPS003) is an error; the rules of each node still run.
         unread = len(cluster.nodes) > 1 and any(f.status in UNREAD for node in cluster.nodes for f in node.files)
+        self.waiting = tuple(p.id for p, _ in self._checks if p.scope == "cluster") if unread else ()
         for policy, check in self._checks:
             if unread and policy.scope == "cluster":
                 continue
