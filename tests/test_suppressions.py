@@ -57,15 +57,20 @@ def test_blanket_and_unknown_suppressions_are_rejected(tmp_path):
 
 
 def test_start_script_suppression(tmp_path):
-    found = _lint(
-        tmp_path,
-        {"file": "bin/wso2server.sh", "replace": "    -DworkerNode=true \\", "with": "    -Dsetup -DworkerNode=true \\\n    # bps-lint: disable=BPS702"},
-    )
-    assert found == [("BPS702", 315), ("BPS006", 316)]  # a comment after the flag covers lines 316-317 only
-    found = _lint(
-        tmp_path / "again",
-        {"file": "bin/wso2server.sh", "replace": "    -DworkerNode=true \\", "with": "    # bps-lint: disable=BPS702\n    -Dsetup -DworkerNode=true \\"},
-    )
+    # A comment line among the lines of a command continued with '\\' ends the command there (the review's
+    # "-Dsetup: command not found"): reported, suppressing nothing, whether after the flag or before it.
+    flag = {"file": "bin/wso2server.sh", "replace": "    -DworkerNode=true \\", "with": "    -Dsetup -DworkerNode=true \\\n    # bps-lint: disable=BPS702"}
+    assert _lint(tmp_path, flag) == [("BPS702", 315), ("BPS005", 316)]
+    flag = {"file": "bin/wso2server.sh", "replace": "    -DworkerNode=true \\", "with": "    # bps-lint: disable=BPS702\n    -Dsetup -DworkerNode=true \\"}
+    assert _lint(tmp_path / "inside", flag) == [("BPS005", 315), ("BPS702", 316)]
+    # on the line before the command, it covers the whole command: the flag 31 lines below
+    before = {"file": "bin/wso2server.sh", "replace": "    $JAVACMD \\", "with": "    # bps-lint: disable=BPS702 -Dsetup is our support team's switch\n    $JAVACMD \\"}
+    setup = {"file": "bin/wso2server.sh", "replace": "    -DworkerNode=true \\", "with": "    -Dsetup -DworkerNode=true \\"}
+    assert _lint(tmp_path / "before", before, setup) == []
+
+
+def test_a_reason_after_the_rules_is_not_read_as_rules(tmp_path):
+    found = _lint(tmp_path, {"file": DS, "replace": ON, "with": OFF + " <!-- bps-lint: disable=BPS101 reason: the vendor's pool commits itself -->"})
     assert found == []
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from linter.findings import Finding
-from linter.parse.suppressions import KINDS, Suppression
+from linter.parse.suppressions import BREAKS_COMMAND, KINDS, Suppression
 
 
 def apply(findings: list[Finding], suppressions: list[tuple[str | None, str | None, Suppression]], engine) -> list[Finding]:
@@ -21,7 +21,13 @@ def apply(findings: list[Finding], suppressions: list[tuple[str | None, str | No
     used: set[tuple[int, str]] = set()
     extra = []
     for index, (cluster, node, s) in enumerate(suppressions):
-        if s.kind not in KINDS:
+        if s.kind == BREAKS_COMMAND:
+            message = (
+                "this comment line ends the command the line above continues with '\\': the script would run it without "
+                "the lines after; put the comment on the line before the command, where it covers the whole command"
+            )
+            extra.append(engine.builtin("invalid-suppression", s.loc, message, cluster, node))
+        elif s.kind not in KINDS:
             extra.append(
                 engine.builtin(
                     "invalid-suppression",

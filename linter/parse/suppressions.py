@@ -15,7 +15,8 @@ from linter.records import Record
 
 PREFIX = "bps-lint:"
 _SHELL = re.compile(r"#[ \t]*bps-lint:")
-_DIRECTIVE = re.compile(r"^(?P<kind>[a-z-]+)\s*(?:=\s*(?P<ids>.*))?$")
+# disable=RULE[,RULE...] then, after a space, the reason in any words ("disable=BPS101 vendor's own pool")
+_DIRECTIVE = re.compile(r"^(?P<kind>[a-z-]+)\s*(?:=\s*(?P<ids>[^\s,]*(?:\s*,\s*[^\s,]+)*)(?:\s+(?P<reason>.*))?)?$")
 KINDS = ("disable", "disable-file")
 
 
@@ -39,7 +40,7 @@ def _suppression(body: str, loc: Loc) -> Suppression:
     body = " ".join(body.split())
     directive = _DIRECTIVE.match(body)
     kind = directive["kind"] if directive else body
-    ids = tuple(i for i in re.split(r"[\s,]+", (directive["ids"] or "") if directive else "") if i)
+    ids = tuple(i for i in re.split(r"[\s,]+", (directive["ids"] or "") if directive else "") if i)  # the reason is not read
     return Suppression(kind, ids, loc, body)
 
 
@@ -81,15 +82,31 @@ def _start_tag_end(comment, line: int, lines) -> int | None:
     return after.sourceline if start in (line, line + 1) else None
 
 
+BREAKS_COMMAND = "inside-command"  # a comment line within a command continued with '\\': it ends the command there
+
+
 def from_shell(path: str, text: str) -> list[Suppression]:
-    """The ``# bps-lint: ...`` comments of a start script, one per line at most."""
+    """The ``# bps-lint: ...`` comments of a start script, one per line at most. One on the line before a command
+    continued over several lines with ``\\`` ($JAVACMD \\ and its -D flags) covers the whole command: a comment
+    line cannot go among those lines, where it would end the command (``BREAKS_COMMAND``, reported)."""
     found = []
     if PREFIX not in text:
         return found
-    for number, line in enumerate(text.split("\n"), start=1):
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
         if PREFIX not in line:
             continue
         match = _SHELL.search(line)
-        if match:
-            found.append(_suppression(line[match.end() :].strip(), Loc(path, number, match.start() + 1)))
+        if not match:
+            continue
+        suppression = _suppression(line[match.end() :].strip(), Loc(path, number, match.start() + 1))
+        own_line = not line[: match.start()].strip()
+        if own_line and number > 1 and lines[number - 2].rstrip().endswith("\\"):
+            suppression = suppression._replace(kind=BREAKS_COMMAND)
+        elif own_line:
+            last = number + 1
+            while last <= len(lines) and lines[last - 1].rstrip().endswith("\\"):
+                last += 1
+            suppression = suppression._replace(through=min(last, len(lines))) if last > number + 1 else suppression
+        found.append(suppression)
     return found
