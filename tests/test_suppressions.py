@@ -64,7 +64,11 @@ def test_start_script_suppression(tmp_path):
     flag = {"file": "bin/wso2server.sh", "replace": "    -DworkerNode=true \\", "with": "    # bps-lint: disable=BPS702\n    -Dsetup -DworkerNode=true \\"}
     assert _lint(tmp_path / "inside", flag) == [("BPS005", 315), ("BPS702", 316)]
     # on the line before the command, it covers the whole command: the flag 31 lines below
-    before = {"file": "bin/wso2server.sh", "replace": "    $JAVACMD \\", "with": "    # bps-lint: disable=BPS702 -Dsetup is our support team's switch\n    $JAVACMD \\"}
+    before = {
+        "file": "bin/wso2server.sh",
+        "replace": "    $JAVACMD \\",
+        "with": "    # bps-lint: disable=BPS702 -Dsetup is our support team's switch\n    $JAVACMD \\",
+    }
     setup = {"file": "bin/wso2server.sh", "replace": "    -DworkerNode=true \\", "with": "    -Dsetup -DworkerNode=true \\"}
     assert _lint(tmp_path / "before", before, setup) == []
 
