@@ -253,6 +253,16 @@ def test_parse_errors_do_not_quote_the_document(cluster, capsys):
             assert secret not in output, fmt
 
 
+def test_an_undeclared_secure_vault_prefix_says_which_declaration_is_missing(cluster):
+    # the runbook's <Password svns:secretAlias=...> pasted into the stock user-mgt.xml, which declares no svns
+    path = node_file(cluster, "worker1", "user-mgt.xml")
+    path.write_text(path.read_text().replace('xmlns:svns="http://org.wso2.securevault/configuration"', ""))
+    (finding,) = _only(lint(cluster), "BPS001")
+    assert os.path.realpath(finding.loc.path) == str(path)
+    assert "namespace prefix 'svns' of svns:secretAlias on <Password> is not declared" in finding.message
+    assert 'expected xmlns:svns="http://org.wso2.securevault/configuration" on the root element' in finding.message
+
+
 def test_control_characters_are_escaped_in_every_format(cluster, capsys):
     _replace(
         node_file(cluster, "worker1", "bps.xml"),

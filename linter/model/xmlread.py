@@ -6,9 +6,8 @@ import re
 
 from linter.model.types import PerReplica, Secret, Value
 from linter.parse.location import AttributeLoc, ElementLoc, Loc, LocFile, local_tag
-from linter.parse.xmlfile import ParsedXml
+from linter.parse.xmlfile import SECURE_VAULT_NS, ParsedXml
 
-SECURE_VAULT_NS = "http://org.wso2.securevault/configuration"
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 # _new(Value, (raw, loc)) is Value(raw, loc) without the named tuple's __new__, a Python function that
 # costs several times the tuple itself: a model reads about 120 values a node.

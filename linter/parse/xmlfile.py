@@ -77,6 +77,9 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXE
 MAX_FILE_BYTES = 16 * 1024 * 1024  # real conf files are < 100 KiB; refuse to slurp a stray dump
 # The stock axis2.xml, the largest file, has about 600 elements; a tree of this many takes ~10 MB.
 MAX_ELEMENTS = 100_000
+_NS_UNDEFINED = 201  # libxml2's XML_NS_ERR_UNDEFINED_NAMESPACE, and its text for it
+_UNDECLARED = re.compile(r"Namespace prefix ([\w.-]+) (?:for|on) ([\w.-]+)(?: on ([\w.-]+))? is not defined")
+SECURE_VAULT_NS = "http://org.wso2.securevault/configuration"
 MAX_DEPTH = 256  # libxml2's nesting limit without huge-tree mode, which stays off
 
 
@@ -213,8 +216,14 @@ def parse_xml_bytes(path: str, data: bytes) -> ParsedXml:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (None, None)
+        undeclared = _UNDECLARED.match(exc.msg or "") if exc.code == _NS_UNDEFINED else None
         if "Excessive depth" in (exc.msg or ""):  # libxml2's fixed text: a well-formed file can nest too deep
             message = f"elements are nested deeper than {MAX_DEPTH} levels, more than bps-lint reads (real conf files nest fewer than 10); it is not checked"
+        elif undeclared:  # names of markup, never values: svns:secretAlias on <Password> without xmlns:svns
+            prefix, name, element = undeclared.groups()
+            uri = f'="{SECURE_VAULT_NS}"' if prefix == "svns" else '="..."'
+            what = f"{prefix}:{name} on <{element}>" if element else f"<{prefix}:{name}>"
+            message = f"not well-formed XML: namespace prefix '{prefix}' of {what} is not declared; expected xmlns:{prefix}{uri} on the root element"
         else:
             message = f"not well-formed XML: {syntax_error(exc.code)}"
         return ParsedXml(path, problem=FileProblem("unparseable", message, Loc(path, line or None, column or None)))
