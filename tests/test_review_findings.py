@@ -307,3 +307,12 @@ def test_a_password_in_a_jdbc_url_is_plaintext_and_never_printed(tmp_path):
     findings = _findings(tmp_path, (ALL, "datasources/bps-datasources.xml", url, url + "&amp;user=bpsuser&amp;password=Xyz123secret"))
     assert _at(findings, "BPS705") == [("BPS705", n, "bps-datasources.xml", 16) for n in ALL]
     assert not any("Xyz123secret" in f.message for f in findings)
+
+
+def test_a_load_balancer_set_on_the_http_connector_only_is_reported_at_the_https_one(tmp_path):
+    """proxyPort="80" on the HTTP connector and none on the HTTPS one: HTTPS URLs (HumanTask callbacks) keep 9443."""
+    half = (["worker1"], "tomcat/catalina-server.xml", '                   proxyPort="443"\n', "")
+    findings = [f for f in _findings(tmp_path, half) if f.rule == "BPS708"]
+    assert _at(findings) == [("BPS708", "worker1", "catalina-server.xml", 54)]  # the HTTPS <Connector
+    assert "the HTTPS connector in tomcat/catalina-server.xml sets no proxyPort, while the HTTP one sets '80'" in findings[0].message
+    assert 'expected proxyPort="443" on it too' in findings[0].message

@@ -193,7 +193,9 @@ def tomcat(parsed: ParsedXml) -> Tomcat:
     r = Reader(parsed)
     service = child(parsed.root, "Service")
     connectors = children(service, "Connector") if service is not None else []
-    return Tomcat(loc=r.loc(service), proxy_ports=tuple(r.attr(c, "proxyPort") for c in connectors))
+    # Tomcat's own tests: a connector is the HTTPS one with SSLEnabled="true" (or scheme="https", secure="true")
+    https = tuple(any((c.get(a) or "").strip().lower() == v for a, v in (("SSLEnabled", "true"), ("scheme", "https"), ("secure", "true"))) for c in connectors)
+    return Tomcat(loc=r.loc(service), proxy_ports=tuple(r.attr(c, "proxyPort") for c in connectors), https=https)
 
 
 def activiti(parsed: ParsedXml) -> Activiti:

@@ -239,10 +239,11 @@ class Coordination(Record):
 
 
 class Tomcat(Record):
-    """tomcat/catalina-server.xml: the proxyPort of each HTTP(S) connector."""
+    """tomcat/catalina-server.xml: the proxyPort of each HTTP(S) connector, and whether it is the HTTPS one."""
 
     loc: Loc
     proxy_ports: tuple[Value, ...]
+    https: tuple[bool, ...] = ()
 
 
 class Activiti(Record):

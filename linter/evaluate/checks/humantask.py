@@ -27,7 +27,20 @@ def load_balancer_host(node: Node, cluster: Cluster):
     worker_ports = [
         n for n, p in (("WorkerHttpProxyPort", carbon.worker_http_proxy_port), ("WorkerHttpsProxyPort", carbon.worker_https_proxy_port)) if p and not p.is_blank
     ]
-    if node.tomcat is None or not node.tomcat.proxy_ports or any(p.present for p in node.tomcat.proxy_ports):
+    if node.tomcat is None or not node.tomcat.proxy_ports:
+        return
+    set_on = [(p, https) for p, https in zip(node.tomcat.proxy_ports, node.tomcat.https or (False,) * len(node.tomcat.proxy_ports)) if p.present]
+    if set_on:  # a load balancer set up for one connector and not the other: the other's URLs carry the node's port
+        for port, https in zip(node.tomcat.proxy_ports, node.tomcat.https):
+            if not port.present:
+                other, other_https = set_on[0]
+                name, wanted = ("HTTPS", "443") if https else ("HTTP", "80")
+                yield Violation(
+                    port.loc,
+                    f"the {name} connector in tomcat/catalina-server.xml sets no proxyPort, while the {'HTTPS' if other_https else 'HTTP'} one sets "
+                    f"{other.shown()}, so the {name} URLs this node hands out (HumanTask callbacks among them) carry its own port; "
+                    f'expected proxyPort="{wanted}" on it too',
+                )
         return
     first = node.tomcat.proxy_ports[0].loc  # the first connector, where proxyPort goes (no longer its <Service>)
     if worker_ports:
