@@ -449,3 +449,25 @@ def test_three_documents_run_together_are_a_finding_at_each_one_run_in(tmp_path,
     starts = [n for n, line in enumerate(text.splitlines(), 1) if line.startswith("apiVersion:")]
     assert [f.loc.line for f in broken] == starts[1:]
     assert all("(first at line 2; kind, metadata, data too)" in f.message for f in broken), broken[0].message  # spec: the StatefulSet's only
+
+
+def test_a_member_host_from_java_opts_in_env_from_is_the_same_text_on_every_replica(tmp_path, monkeypatch):
+    """localMemberHost ${POD_NAME}: each replica its own with JAVA_OPTS in env (the kubelet expands $(POD_NAME));
+    with JAVA_OPTS from a ConfigMap through envFrom, not expanded, every replica advertises '$(POD_NAME)' (BPS305)."""
+    import shutil
+
+    fixture = REPO / "tests" / "fixtures" / "k8s-per-pod"
+    shutil.copytree(fixture, tmp_path / "k8s")
+    conf = tmp_path / "k8s" / "configmap-worker.yaml"
+    marker = "            <!-- The host name or IP address of this member -->\n"
+    conf.write_text(conf.read_text().replace(marker, marker + '            <parameter name="localMemberHost">${POD_NAME}</parameter>\n', 1))
+    monkeypatch.chdir(tmp_path)
+    assert not [f for f in lint("k8s").findings if f.rule == "BPS305"]
+    workload = tmp_path / "k8s" / "statefulset-worker.yaml"
+    java_opts = '            - name: JAVA_OPTS\n              value: "-DPOD_NAME=$(POD_NAME)"\n'
+    assert java_opts in workload.read_text()
+    workload.write_text(workload.read_text().replace(java_opts, "          envFrom:\n            - configMapRef: {name: bps-env}\n"))
+    env_map = '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: bps-env, namespace: wso2}\ndata:\n  JAVA_OPTS: "-DPOD_NAME=$(POD_NAME)"\n'
+    (tmp_path / "k8s" / "env.yaml").write_text(env_map)
+    (found,) = [f for f in lint("k8s").findings if f.rule == "BPS305"]
+    assert "$(POD_NAME):4000 is used by" in found.message

@@ -322,7 +322,12 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         name, value = flag.setting()
         if name and value is not None:  # the JVM keeps the last of a repeated -D flag
             per_replica.discard(name)
-            if "$" in value or "`" in value:  # a shell expansion is only known when the script runs
+            if flag in given and name not in source.per_pod_properties:
+                # JAVA_OPTS reaches java through the script's unquoted $JAVA_OPTS, which splits words and expands no
+                # $ again; the kubelet expands $(NAME) in an env value only, not in what envFrom brings (kubernetes
+                # #69113): a $ left in it is the text the JVM gets, the same on every replica
+                known[name] = value
+            elif "$" in value or "`" in value:  # a shell expansion is only known when the script runs
                 known.pop(name, None)
                 if name in source.per_pod_properties and flag in given:
                     per_replica.add(name)
