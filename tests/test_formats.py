@@ -69,6 +69,13 @@ def test_github_workflow_commands(relative_cwd, capsys):
     assert (setup[1], setup["file"], setup["line"], setup["col"]) == ("notice", "examples/broken-cluster/worker1/bin/wso2server.sh", "315", "5")
 
 
+@pytest.mark.parametrize("fmt", ["github", "gitlab", "checkstyle"])
+def test_annotation_formats_name_the_node_as_the_text_report_does(relative_cwd, capsys, fmt):
+    """A template or ConfigMap several nodes read gives one annotation per node: each must say which."""
+    _, out = _out(capsys, "examples/broken-cluster", "--format", fmt)
+    assert "did you mean 'localMemberHost'? [examples/broken-cluster/worker1]" in out, out
+
+
 def test_github_escapes_data_and_properties():
     from linter.report.github import _data, _property
 

@@ -8,6 +8,7 @@ from lxml import etree
 
 from linter.redact import escape
 from linter.run import RunResult
+from linter.report.text import with_scope
 
 
 def render(result: RunResult, engine=None, settings=None) -> str:
@@ -21,6 +22,6 @@ def render(result: RunResult, engine=None, settings=None) -> str:
                 if f.loc.column:
                     error.set("column", str(f.loc.column))
             error.set("severity", f.severity)
-            error.set("message", escape(f"{f.message} ({f.help_url})"))
+            error.set("message", escape(f"{with_scope(f)} ({f.help_url})"))
             error.set("source", f"bps-lint.{f.rule}.{f.name}")
     return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="UTF-8").decode("utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from linter.report.text import summary_line
 from linter.findings import RunResult
+from linter.report.text import with_scope
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -25,6 +26,6 @@ def render(result: RunResult, engine, settings) -> str:
             if f.loc.column:
                 props.append(f"col={f.loc.column}")
         props.append(f"title={_property(f'{f.rule} {f.name}')}")
-        lines.append(f"::{COMMANDS[f.severity]} {','.join(props)}::{_data(f'{f.message} ({f.help_url})')}")
+        lines.append(f"::{COMMANDS[f.severity]} {','.join(props)}::{_data(f'{with_scope(f)} ({f.help_url})')}")
     lines.append(summary_line(result))
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ from collections import Counter
 
 from linter.baseline import fingerprint, relative_path
 from linter.run import RunResult
+from linter.report.text import with_scope
 
 SEVERITIES = {"error": "major", "warning": "minor", "info": "info"}
 
@@ -27,7 +28,7 @@ def render(result: RunResult, engine=None, settings=None) -> str:
             fp = f"{fp}-{seen[fp]}"
         issues.append(
             {
-                "description": f"{f.rule} {f.message}",
+                "description": f"{f.rule} {with_scope(f)}",
                 "check_name": f"{f.rule} {f.name}",
                 "fingerprint": fp,
                 "severity": SEVERITIES[f.severity],

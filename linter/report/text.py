@@ -52,6 +52,14 @@ def scope_label(f: Finding) -> str:
     return "/".join(p for p in (cluster, f.node) if p)
 
 
+def with_scope(f: Finding) -> str:
+    """The message with ``[cluster/node]`` after it, as the text report prints it: the annotation formats (GitHub,
+    GitLab, Checkstyle) carry no node of their own, and a template or ConfigMap several nodes read would otherwise
+    give identical annotations."""
+    scope = scope_label(f)
+    return f"{f.message} [{scope}]" if scope else f.message
+
+
 def finding_line(f: Finding, colour: bool = False, url: bool = True, fixable: bool = False) -> str:
     mark = " [*]" if fixable and candidate(f) else ""  # ruff's mark: --fix corrects it
     scope = scope_label(f)
