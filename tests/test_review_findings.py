@@ -316,3 +316,17 @@ def test_a_load_balancer_set_on_the_http_connector_only_is_reported_at_the_https
     assert _at(findings) == [("BPS708", "worker1", "catalina-server.xml", 54)]  # the HTTPS <Connector
     assert "the HTTPS connector in tomcat/catalina-server.xml sets no proxyPort, while the HTTP one sets '80'" in findings[0].message
     assert 'expected proxyPort="443" on it too' in findings[0].message
+
+
+def test_the_password_of_an_embedded_file_database_is_not_judged(tmp_path):
+    """The runbook keeps the stock H2 local registry (wso2carbon): a file database takes no connection from the
+    network, so its stock password is no BPS706 (nor BPS705); one that also serves others (AUTO_SERVER) is."""
+    h2 = "jdbc:h2:./repository/database/WSO2CARBON_DB;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=60000"
+    local = "<url>jdbc:mysql://mysql.bps.internal:3306/bps_local_worker1?autoReconnect=true</url>"
+    stock = (["worker1"], "datasources/master-datasources.xml", local, f"<url>{h2}</url>")
+    alias = '<password svns:secretAlias="Datasources.WSO2_CARBON_DB.Password"></password>'
+    password = (["worker1"], "datasources/master-datasources.xml", alias, "<password>wso2carbon</password>")
+    judged = lambda findings: [f.rule for f in findings if f.rule in ("BPS705", "BPS706") and "WSO2_CARBON_DB" in f.message]  # noqa: E731
+    assert judged(_findings(tmp_path, stock, password)) == []
+    served = (["worker1"], "datasources/master-datasources.xml", local, f"<url>{h2};AUTO_SERVER=TRUE</url>")
+    assert judged(_findings(tmp_path / "served", served, password)) == ["BPS706"]
