@@ -180,3 +180,13 @@ def test_manifest_properties_are_flags_the_jvm_gets(tmp_path):
     (tmp_path / "c" / "bps-lint.toml").write_text('[properties]\n"setup" = ""\n')
     found = {(f.rule, f.node, os.path.basename(f.loc.path)) for f in lint(tmp_path / "c").findings}
     assert found == {("BPS702", n, "bps-lint.toml") for n in ("manager", "worker1", "worker2")}
+
+
+def test_installed_packages_beside_the_clusters_are_not_walked(tmp_path):
+    """`python -m venv venv` in the repository, then `bps-lint .`: the venv's site-packages holds bps-lint's own
+    examples (a broken cluster among them), which are not the repository's clusters."""
+    shutil.copytree(EXAMPLE_CLUSTER, tmp_path / "cluster")
+    installed = tmp_path / "venv" / "lib" / "python3.11" / "site-packages" / "linter" / "_data" / "examples"
+    shutil.copytree(EXAMPLE_CLUSTER.parent / "broken-cluster", installed / "broken-cluster")
+    result = lint(tmp_path)
+    assert (result.clusters, result.nodes, result.findings) == (1, 3, [])

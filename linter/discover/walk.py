@@ -107,6 +107,9 @@ def _real_below(folder: str, folder_real: str, path: str) -> str:
     return real
 
 
+_NOT_CONFIGURATION = frozenset(("site-packages", "dist-packages", "node_modules", "__pycache__"))
+
+
 def _walk(
     top: str,
     real: str,
@@ -155,8 +158,8 @@ def _walk(
             continue
         below = []
         for entry in entries:
-            if entry.name.startswith("."):
-                continue  # .git, .venv, editor folders
+            if entry.name.startswith(".") or entry.name in _NOT_CONFIGURATION:
+                continue  # .git, .venv, editor folders; installed packages (a venv/ beside the clusters holds bps-lint's examples)
             try:
                 is_dir = entry.is_dir()  # follows symlinks; loops are caught by ``seen``
             except OSError:
