@@ -567,7 +567,8 @@ def test_a_template_the_roles_loop_does_not_list_is_not_rendered(tmp_path):
     unlisted = {(f.rule, f.node, f.loc.path.rsplit("/", 1)[-1], f.loc.line) for f in lint(repo).findings if f.rule == "BPS401"}
     assert unlisted == {("BPS401", "bps_1", "main.yml", 57), ("BPS401", "bps_2", "main.yml", 57)}  # at the task that renders the role's files
     (finding,) = [f for f in lint(repo).findings if f.rule == "BPS401" and f.node == "bps_1"]
-    assert "an entry for it to 'config_files'" in finding.message and "[carbon-home/wso2/business-process/conf/bps.xml:19 in the pack]" in finding.message
+    assert "bps.xml.j2, but 'config_files', which its template task loops over, does not name it: add an entry for it" in finding.message
+    assert "[carbon-home/wso2/business-process/conf/bps.xml:19 in the pack]" in finding.message
     listed = repo / "dev" / "group_vars" / "bps.yml"
     entry = "  - { src: 'carbon-home/wso2/business-process/conf/bps.xml.j2', dest: '{{ carbon_home }}/wso2/business-process/conf/bps.xml' }\n"
     listed.write_text(listed.read_text().replace("config_files:\n", "config_files:\n" + entry, 1))

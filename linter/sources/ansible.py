@@ -773,9 +773,11 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
     templates = {rel: (role.folder, template) for role in roles for rel, template in role.templates.items()}
     role = next((r for r in roles if any(rel != _SCRIPT for rel in r.templates)), roles[0])  # where the conf files go
     files = {}
+    unlisted = []  # (rel, how to deploy it): templates of the role its template task's list does not name
     for rel, (folder, template) in templates.items():
-        if not run.renders(folder, template):
-            continue  # no task of the play renders it: the host keeps the pack's file
+        if not run.renders(folder, template):  # no task of the play renders it: the host keeps the pack's file
+            unlisted.append((rel, display(template)))
+            continue
         shown = display(template)
         data, problem = read_bytes(template, root)
         if data is None:
@@ -813,11 +815,16 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
         product = candidate if candidate in defaults.products() else None
     conf_shown = display(role.conf_dir)
     hint = f"a template {conf_shown}/{{rel}}.j2 to the role"
+    held = ()
     if role.folder in run.looped:  # the role renders what its list names: the file must be listed too
         loop = run.looped[role.folder][2]
         named = _ONE_NAME.fullmatch(loop)
         listed = f"'{named[1]}'" if named else "the list"
         hint += f" and an entry for it to {listed}, which the role's template task loops over"
+        held = tuple(
+            (rel, f"the role has {shown}, but {listed}, which its template task loops over, does not name it: add an entry for it to change it")
+            for rel, shown in unlisted
+        )
     task = run.template_task.get(role.folder)
     return NodeSource(
         name=host,
@@ -829,6 +836,7 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
         files=files,
         product=product,
         overlay_hint=hint,
+        unmounted=held,
         default_anchor=Loc(display(task[0]), task[1]) if task else None,  # a pack file is made where the role's files are
         # the pack's file where the role puts its templates' (carbon-home/wso2/business-process/conf/bps.xml)
         default_place=os.path.relpath(role.conf_dir, os.path.join(role.folder, "templates")).replace(os.sep, "/") + "/{rel}:{line} in the pack",
