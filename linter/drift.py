@@ -172,10 +172,13 @@ def node_settings(node: Node) -> dict[str, Setting]:
     if node.start_script:
         flags: dict[str, list] = {}
         for flag in node.start_script.flags:
-            flags.setdefault(flag.name, []).append((flag.value if flag.value is not None else "(set)", flag.loc))
+            flags.setdefault(flag.name, []).append((flag.value if flag.value is not None else "(set)", flag.loc, flag.conditional))
         script = node.start_script.loc.path
         for name, uses in flags.items():
-            value = Value(" ; ".join(v for v, _ in uses), uses[0][1])
+            # the JVM keeps the last -D of a name: compared by that one (an unconditional one), all shown when several
+            last = next((use for use in reversed(uses) if not use[2]), uses[-1])
+            shown = last[0] if len(uses) == 1 else f"{last[0]} (the last of {' ; '.join(v for v, _, _ in uses)})"
+            value = Value(shown, last[1])
             # named as a start-script flag whatever passes it ([drift] allow lists use the name), shown where it is
             # written: a container's JAVA_OPTS or bps-lint.toml's [properties] are not the script
             path = getattr(value.loc, "path", script)
@@ -186,6 +189,9 @@ def node_settings(node: Node) -> dict[str, Setting]:
                 )
             else:
                 c.value(f"wso2server.sh/{name}", file, value)
+                setting = c.settings[f"wso2server.sh/{name}"]
+                if not setting.secret:
+                    c.settings[setting.name] = setting._replace(token=last[0])
     local = node.local_registry_datasource
     url = c.settings.get(f"datasource({local.name.text or local.jndi_name.text or '?'})/url") if local is not None else None
     if url is not None:

@@ -336,3 +336,19 @@ def test_a_wka_list_naming_another_member_differs(tmp_path):
     cluster = _wka(tmp_path, worker2=(11, 99))
     row = next(r for r in _drift(cluster).differences if r.setting == "clustering/members")
     assert _values(row)["worker2"] == "10.0.1.10:4000, 10.0.1.99:4000"
+
+
+def test_a_repeated_flag_is_compared_by_the_value_the_jvm_keeps(tmp_path):
+    """-DworkerNode=true then -DworkerNode=false: the JVM keeps false (BPS707's point), so that node and the
+    manager's plain false agree; both values are shown."""
+    flags = {
+        "nodes": ["worker1", "worker2"],
+        "file": "bin/wso2server.sh",
+        "replace": "    -DworkerNode=true \\",
+        "with": "    -DworkerNode=true -DworkerNode=false \\",
+    }
+    drift = _drift(materialize({"files": [flags]}, tmp_path))
+    assert not [r for r in drift.differences + drift.by_role if r.setting == "wso2server.sh/-DworkerNode"]
+    drift = _drift(materialize({"files": []}, tmp_path / "plain"))
+    (row,) = [r for r in drift.by_role if r.setting == "wso2server.sh/-DworkerNode"]  # true on the workers, as the guide says
+    assert _values(row) == {"manager": "false", "worker1": "true", "worker2": "true"}
