@@ -14,7 +14,7 @@ import os
 import re
 from collections import Counter
 
-from linter.findings import Finding
+from linter.findings import UNUSABLE_INPUT, Finding
 from linter.records import Record
 
 FORMAT = 1
@@ -71,7 +71,7 @@ def entry(finding: Finding, base_dir: str) -> dict:
 
 def render(findings: list[Finding], base_dir: str) -> str:
     """The baseline file's text: sorted, one entry per finding, readable in a review."""
-    entries = sorted((entry(f, base_dir) for f in findings), key=lambda e: (e["path"], e["rule"], e["fingerprint"]))
+    entries = sorted((entry(f, base_dir) for f in findings if f.name not in UNUSABLE_INPUT), key=lambda e: (e["path"], e["rule"], e["fingerprint"]))
     return json.dumps({"tool": "bps-lint", "format": FORMAT, "findings": entries}, indent=2) + "\n"
 
 
@@ -102,7 +102,7 @@ def apply(findings: list[Finding], entries: list[dict], base_dir: str) -> Filter
     new, known = [], 0
     for f in findings:
         fp = fingerprint(f, base_dir)
-        if budget[fp] > 0:
+        if budget[fp] > 0 and f.name not in UNUSABLE_INPUT:  # a file that cannot be used is never accepted
             budget[fp] -= 1
             known += 1
         else:

@@ -6,7 +6,7 @@ from linter.config import Settings
 from linter.discover.walk import ClusterSource, discover
 from linter.evaluate import suppress
 from linter.evaluate.engine import Engine
-from linter.findings import Finding, RunResult
+from linter.findings import UNUSABLE_INPUT, Finding, RunResult
 from linter.model.build import annotate, build_cluster, files_read
 from linter.parse.xmlfile import FileProblem
 from linter.records import Record
@@ -78,7 +78,7 @@ def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = Non
         result.findings.extend(outcome.findings)
         result.suppressed += outcome.suppressed
     if settings.per_path_ignores:
-        result.findings = [f for f in result.findings if not settings.path_ignores(f.loc.path, f.rule, f.name)]
+        result.findings = [f for f in result.findings if f.name in UNUSABLE_INPUT or not settings.path_ignores(f.loc.path, f.rule, f.name)]
     # The output boundary: whatever a check or a file name holds, no format prints a credential or a control character.
     result.findings = [clean_finding(f) for f in result.findings]
     result.findings.sort(key=Finding.sort_key)

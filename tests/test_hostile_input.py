@@ -105,6 +105,26 @@ def test_a_broken_file_that_stops_the_cross_node_rules_is_reported_whatever_is_s
     assert "user-mgt.xml" in line and "the rules comparing this cluster's nodes wait for it (" + ("BPS404)" if "--select" in options else "BPS105, ") in line
 
 
+def test_a_broken_file_is_not_hidden_by_a_per_path_ignore_or_the_baseline(cluster, capsys, tmp_path):
+    with open(node_file(cluster, "worker1", "user-mgt.xml"), "a") as handle:
+        handle.write("broken <")
+    (cluster / "bps-lint.toml").write_text('[per-path-ignores]\n"**" = ["BPS001"]\n')
+    assert main([str(cluster)]) == 1 and "BPS001" in capsys.readouterr().out
+    baseline = tmp_path / "baseline.json"
+    assert main([str(cluster), "--write-baseline", str(baseline)]) == 0
+    capsys.readouterr()
+    assert main([str(cluster), "--baseline", str(baseline)]) == 1 and "BPS001" in capsys.readouterr().out
+
+
+def test_a_stream_that_is_not_valid_yaml_is_reported_whatever_is_ignored(monkeypatch, capsys):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a: [\n")))
+    assert main(["-", "--ignore", "BPS003"]) == 1
+    assert "<stdin>:2: BPS003 error: not valid YAML" in capsys.readouterr().out
+
+
 def test_empty_file(cluster):
     path = node_file(cluster, "manager", "bps.xml")
     path.write_bytes(b"")

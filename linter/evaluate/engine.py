@@ -11,7 +11,7 @@ from linter.evaluate.checks import CHECKS
 from linter.evaluate.declarative import check_consistent, check_unique, check_value
 from linter.evaluate.policy import Policy
 from linter.evaluate.violation import Violation
-from linter.findings import Finding
+from linter.findings import UNUSABLE_INPUT, Finding
 from linter.redact import listing
 from linter.fix import AddChild, Fix, SetAttr
 from linter.model.types import Cluster, Node
@@ -165,14 +165,14 @@ class Engine:
         return Finding(policy.id, policy.name, policy.severity, sys.intern(message), loc, cluster, node, url, fix)
 
     def problem_findings(self, problems: list[tuple[Node | None, FileProblem]], cluster: str | None = None, waiting: tuple = ()) -> list[Finding]:
-        """The findings of files that could not be used. One the cross-node rules of its cluster wait for (``waiting``,
-        as ``evaluate`` left them) is reported whatever rules are selected, naming them: else ``--select BPS404`` or
-        ``--ignore BPS001`` on a cluster with a broken file would pass, with BPS404 never run."""
+        """The findings of files that could not be used, reported whatever rules are selected (``UNUSABLE_INPUT``); one
+        the cross-node rules of its cluster wait for (``waiting``, as ``evaluate`` left them) names them."""
         findings = []
         for node, p in problems:
             name, message = PROBLEM_RULES[p.kind], p.message
             if waiting and p.kind in WAITED_FOR:
-                message += f"; the rules comparing this cluster's nodes wait for it ({listing(waiting)})"
+                message += f"; the rules comparing this cluster's nodes wait for it ({listing(waiting, limit=len(waiting))})"
+            if name in UNUSABLE_INPUT:  # reported whatever is selected (see UNUSABLE_INPUT)
                 policy = self.by_name.get(name) or self._loaded.get(name)
                 finding = self.finding(policy, p.loc, message, node.cluster if node else cluster, node.name if node else None) if policy else None
             else:
