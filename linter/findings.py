@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from linter.parse.location import Loc
+from linter.records import Record
 
 # Findings that say bps-lint could not use part of the input (BPS001, BPS002, BPS003): the rules that needed it did
 # not run, so no selection, per-path ignore or baseline hides them (a run would pass with rules unrun); a file meant
 # to be left out is excluded instead (exclude in bps-lint.toml), and is then not read at all.
 UNUSABLE_INPUT = frozenset(("xml-not-well-formed", "xml-doctype", "file-unreadable"))
-from linter.records import Record
 
 
 class Finding(Record):
