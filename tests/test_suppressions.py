@@ -78,6 +78,12 @@ def test_a_reason_after_the_rules_is_not_read_as_rules(tmp_path):
     assert found == []
 
 
+def test_a_suppression_over_two_lines_covers_the_line_after_it(tmp_path):
+    comment = "<!-- bps-lint: disable=BPS101\n     the vendor's pool commits itself -->\n"
+    found = _lint(tmp_path, {"file": DS, "replace": ON, "with": comment + OFF})
+    assert found == []
+
+
 def test_unused_suppression_of_an_ignored_rule_is_not_reported(tmp_path):
     from linter.config import Settings, apply_settings
     from linter.evaluate.engine import Engine
@@ -131,6 +137,8 @@ def test_suppression_in_a_utf16_file(tmp_path):
     assert [(f.rule, f.loc.line, f.loc.column) for f in lint(cluster).findings] == [("BPS101", 25, 21)]
 
 
-def test_multi_line_suppression_comment_counts_from_its_first_line(tmp_path):
+def test_multi_line_suppression_comment_covers_its_lines_and_the_next(tmp_path):
     found = _lint(tmp_path, {"file": DS, "replace": "  " + ON, "with": "<!-- bps-lint:\n  disable=BPS101 -->\n" + OFF})
-    assert found == [("BPS006", 25), ("BPS101", 27)]  # the comment starts on line 25: it covers 25 and 26
+    assert found == []  # the comment is on lines 25-26: it covers them and 27, the element after it
+    found = _lint(tmp_path / "apart", {"file": DS, "replace": "  " + ON, "with": "<!-- bps-lint:\n  disable=BPS101 -->\n\n" + OFF})
+    assert found == [("BPS006", 25), ("BPS101", 28)]  # a blank line between: the element is not the next line

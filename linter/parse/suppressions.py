@@ -62,17 +62,19 @@ def from_xml(path: str, data: bytes, lines) -> list[Suppression]:
         body = text.lstrip()
         if not body.startswith(PREFIX):
             continue
-        line = (comment.sourceline or 1) - text.count("\n")  # lxml gives the line where the comment ends
+        end = comment.sourceline or 1  # lxml gives the line where the comment ends
+        line = end - text.count("\n")
         first = text.split("\n", 1)[0]
         at = (lines.line(line) or "").find("<!--" + first)
-        found.append((comment, _suppression(body[len(PREFIX) :], Loc(path, line, at + 1 if at >= 0 else None))))
-    # read once the document is parsed: the element after each comment, and the line its start tag ends on
-    return [s._replace(through=_start_tag_end(comment, s.loc.line, lines)) for comment, s in found]
+        found.append((comment, end, _suppression(body[len(PREFIX) :], Loc(path, line, at + 1 if at >= 0 else None))))
+    # read once the document is parsed: the element after each comment, and the line its start tag ends on; a comment
+    # over several lines (a reason on the next) covers them and the line after its end
+    return [s._replace(through=_start_tag_end(comment, end, lines) or (end + 1 if end > s.loc.line else None)) for comment, end, s in found]
 
 
 def _start_tag_end(comment, line: int, lines) -> int | None:
-    """The line the start tag of the element after ``comment`` ends on, when the tag starts on a line the comment
-    covers (``line`` or the next) and ends below them; else None."""
+    """The line the start tag of the element after ``comment`` (which ends on ``line``) ends on, when the tag starts
+    on that line or the next and ends below them; else None."""
     from linter.parse.location import local_tag
 
     after = comment.getnext()
