@@ -314,8 +314,11 @@ def test_a_load_balancer_set_on_the_http_connector_only_is_reported_at_the_https
     half = (["worker1"], "tomcat/catalina-server.xml", '                   proxyPort="443"\n', "")
     findings = [f for f in _findings(tmp_path, half) if f.rule == "BPS708"]
     assert _at(findings) == [("BPS708", "worker1", "catalina-server.xml", 54)]  # the HTTPS <Connector
-    assert "the HTTPS connector in tomcat/catalina-server.xml sets no proxyPort, while the HTTP one sets '80'" in findings[0].message
+    assert "the HTTPS connector in tomcat/catalina-server.xml sets no proxyPort, while the HTTP one sets '80'; so the HTTPS URLs" in findings[0].message
     assert 'expected proxyPort="443" on it too' in findings[0].message
+    ports = (["worker1"], "carbon.xml", THRIFT, THRIFT + "\n    <WorkerHttpsProxyPort>443</WorkerHttpsProxyPort>")
+    (endpoints,) = [f for f in _findings(tmp_path / "ports", half, ports) if f.rule == "BPS708"]  # callbacks take it: only attachment links left
+    assert "Ports/WorkerHttpsProxyPort gives the service endpoints the load balancer's port, but the HTTPS URLs built from the connector" in endpoints.message
 
 
 def test_the_password_of_an_embedded_file_database_is_not_judged(tmp_path):

@@ -34,12 +34,17 @@ def load_balancer_host(node: Node, cluster: Cluster):
         for port, https in zip(node.tomcat.proxy_ports, node.tomcat.https):
             if not port.present:
                 other, other_https = set_on[0]
-                name, wanted = ("HTTPS", "443") if https else ("HTTP", "80")
+                name, wanted, worker_port = ("HTTPS", "443", "WorkerHttpsProxyPort") if https else ("HTTP", "80", "WorkerHttpProxyPort")
+                carried = (
+                    f"carbon.xml Ports/{worker_port} gives the service endpoints the load balancer's port, but the {name} URLs built from the "
+                    "connector alone (CarbonUtils.getTransportProxyPort, e.g. HumanTask's attachment links) carry this node's own port"
+                    if worker_port in worker_ports
+                    else f"so the {name} URLs this node hands out (HumanTask callbacks among them) carry its own port"
+                )
                 yield Violation(
                     port.loc,
                     f"the {name} connector in tomcat/catalina-server.xml sets no proxyPort, while the {'HTTPS' if other_https else 'HTTP'} one sets "
-                    f"{other.shown()}, so the {name} URLs this node hands out (HumanTask callbacks among them) carry its own port; "
-                    f'expected proxyPort="{wanted}" on it too',
+                    f'{other.shown()}; {carried}; expected proxyPort="{wanted}" on it too',
                 )
         return
     first = node.tomcat.proxy_ports[0].loc  # the first connector, where proxyPort goes (no longer its <Service>)
