@@ -284,6 +284,10 @@ def cmd_check(argv: list[str]) -> int:
         on_stdin = [f.message for f in result.findings if f.message in NOTHING_ON_STDIN]
         if len(on_stdin) == len(result.findings):
             raise UsageError(on_stdin[0] if on_stdin else nothing_found(args.paths, result.overlays))
+    if result.empty:  # one folder of several holds nothing: the others' findings must not pass for its
+        from linter.discover.walk import nothing_found
+
+        raise UsageError(nothing_found(result.empty, []))
     if args.write_baseline:
         from linter import baseline
 

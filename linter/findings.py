@@ -37,5 +37,6 @@ class RunResult:
         self.cluster_names: list[str] = []
         self.notes: list[str] = []  # said on stderr: paths given that hold nothing to check
         self.overlays: list[str] = []  # folders of kustomize overlays read as written, not built
+        self.empty: list[str] = []  # folders given that hold no node (beside others that do): a mistyped or emptied path
         self.suppressed = 0  # findings a suppression comment hid
         self.baselined = 0  # findings a baseline hid (linter.baseline)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 from linter.config import Settings
 from linter.discover.walk import ClusterSource, discover
 from linter.evaluate import suppress
 from linter.evaluate.engine import Engine
 from linter.findings import UNUSABLE_INPUT, Finding, RunResult
 from linter.model.build import annotate, build_cluster, files_read
+from linter.parse.location import inside
 from linter.parse.xmlfile import FileProblem
 from linter.records import Record
 from linter.redact import clean, clean_finding, model_secrets, scrub
@@ -53,6 +56,20 @@ def _once(problems: list) -> list:
     return kept
 
 
+def _empty_folders(paths: list[str], found) -> list[str]:
+    """The folders among ``paths`` below which discovery found neither a node nor a problem, when there are several."""
+    folders = [p for p in paths if p != "-" and os.path.isdir(p)]
+    if len(paths) < 2 or not folders:
+        return []
+    nodes = [os.path.realpath(n.path) for c in found.clusters for n in c.nodes]  # a folder given may lie inside a node
+    places = nodes + [os.path.realpath(loc.path) for loc, _ in found.problems] + [os.path.realpath(f) for f, _ in found.overlays]
+    return [
+        p
+        for p in folders
+        if not any(inside(place, real) for place in places for real in [os.path.realpath(p)]) and not any(inside(os.path.realpath(p), n) for n in nodes)
+    ]
+
+
 def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = None, jobs: int = 1) -> RunResult:
     """Lint every cluster under ``paths`` with ``jobs`` processes (0: one per core when there are enough clusters).
 
@@ -69,6 +86,7 @@ def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = Non
     ] + [clean(note) for _, note in found.overlays]  # an overlay's note quotes what its kustomization names (a remote base's URL)
     result.overlays = [clean(folder) for folder, _ in found.overlays]
     result.findings.extend(engine.problem_findings([(None, FileProblem("unreadable", message, loc)) for loc, message in found.problems]))
+    result.empty = _empty_folders(paths, found)
     outcomes = map_in_processes(lambda source: lint_cluster(source, engine), found.clusters, choose_jobs(jobs, len(found.clusters)))
     for outcome in outcomes:
         result.clusters += 1

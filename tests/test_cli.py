@@ -248,6 +248,14 @@ def test_a_folder_with_nothing_to_check_is_a_usage_error(tmp_path, capsys):
     assert "no BPS node configuration found under" in capsys.readouterr().err
 
 
+def test_one_folder_of_several_with_nothing_to_check_is_a_usage_error(tmp_path, capsys):
+    # `bps-lint envs/prod envs/staging` with staging emptied: prod's findings must not pass for a check of both
+    (tmp_path / "empty").mkdir()
+    assert main([str(EXAMPLE_CLUSTER), str(tmp_path / "empty")]) == 2
+    assert capsys.readouterr().err == f"bps-lint: no BPS node configuration found under {tmp_path / 'empty'}\n"
+    assert main([str(EXAMPLE_CLUSTER / "worker1" / "repository" / "conf"), str(EXAMPLE_CLUSTER / "manager")]) == 0  # folders inside nodes
+
+
 def test_output_into_a_folder_not_yet_made(tmp_path):
     """A CI step's --output reports/x.sarif in a fresh checkout: the folder is made."""
     assert main([str(EXAMPLE_CLUSTER), "--format", "sarif", "--output", str(tmp_path / "reports" / "x.sarif")]) == 0
