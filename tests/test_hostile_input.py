@@ -125,6 +125,18 @@ def test_a_stream_that_is_not_valid_yaml_is_reported_whatever_is_ignored(monkeyp
     assert "<stdin>:2: BPS003 error: not valid YAML" in capsys.readouterr().out
 
 
+def test_a_broken_humantask_xml_leaves_the_task_server_count_unjudged(tmp_path):
+    """Whether ntask waits depends on HumanTask's clean-up on every node: with one humantask.xml unusable, BPS502 on a
+    node turned into BPS504 saying the clean-up was off, and the count advised was wrong."""
+    broken = tmp_path / "broken"
+    shutil.copytree(REPO / "examples" / "broken-cluster", broken)
+    assert {f.rule for f in lint(broken).findings} >= {"BPS502"}
+    humantask = node_file(broken, "worker2", "humantask.xml")
+    humantask.write_text(humantask.read_text().replace("<HumanTaskServerConfig", '<HumanTaskServerConfig a="1" a="2"', 1))
+    rules = {f.rule for f in lint(broken).findings}
+    assert "BPS001" in rules and not rules & {"BPS502", "BPS504", "BPS505"}
+
+
 def test_empty_file(cluster):
     path = node_file(cluster, "manager", "bps.xml")
     path.write_bytes(b"")

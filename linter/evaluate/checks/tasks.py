@@ -90,11 +90,17 @@ def _task_servers(cluster: Cluster) -> int:
     return sum(n.replicas for n in cluster.nodes if effective_mode(n) == "CLUSTERED" and _schedules_on_ntask(n))
 
 
+_UNUSED = ("unreadable", "unparseable", "doctype", "unresolved", "unknown")  # a file whose values are not known
+
+
 def _waiting(node: Node, cluster: Cluster, scheduled: bool = True, for_ever: bool | None = None) -> Wait | None:
     """The Wait of a node whose ntask waits at start-up and has a task type to schedule (``scheduled``) or none
-    yet, and (``for_ever``) whose count the task servers can never reach, or can; None otherwise."""
+    yet, and (``for_ever``) whose count the task servers can never reach, or can; None otherwise, and None while a
+    node's humantask.xml cannot be used: whether it schedules, and how many task servers there are, is not known."""
     wait = _waiting_count(node)
-    if not wait or _schedules_on_ntask(node) != scheduled:
+    if not wait or any(f.name == "humantask.xml" and f.status in _UNUSED for n in cluster.nodes for f in n.files):
+        return None
+    if _schedules_on_ntask(node) != scheduled:
         return None
     wait = wait._replace(servers=_task_servers(cluster))
     return None if for_ever is not None and (wait.count > wait.servers) != for_ever else wait
