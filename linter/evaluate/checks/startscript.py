@@ -98,6 +98,6 @@ def unresolved_placeholder(node: Node, cluster: Cluster):
         if unset:
             yield Violation(
                 value.loc,
-                f"value '{shown}' needs the system property {unset[0]}, which neither the start script (-D{unset[0]}=...) nor bps-lint.toml [properties] sets, "
+                f"value '{shown}' needs the system property {unset[0]}, which neither the start script (a -D{unset[0]} flag) nor bps-lint.toml [properties] sets, "
                 "so Carbon leaves the text as written; expected the property set for the JVM (and declared in [properties]), or the rendered value",
             )
