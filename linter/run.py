@@ -61,13 +61,14 @@ def _empty_folders(paths: list[str], found) -> list[str]:
     folders = [p for p in paths if p != "-" and os.path.isdir(p)]
     if len(paths) < 2 or not folders:
         return []
-    nodes = [os.path.realpath(n.path) for c in found.clusters for n in c.nodes]  # a folder given may lie inside a node
+    nodes = [os.path.realpath(n.path) for c in found.clusters for n in c.nodes]
     places = nodes + [os.path.realpath(loc.path) for loc, _ in found.problems] + [os.path.realpath(f) for f, _ in found.overlays]
-    return [
-        p
-        for p in folders
-        if not any(inside(place, real) for place in places for real in [os.path.realpath(p)]) and not any(inside(os.path.realpath(p), n) for n in nodes)
-    ]
+
+    def holds_something(folder: str) -> bool:  # a node, a problem or an overlay below it, or it lies inside a node
+        real = os.path.realpath(folder)
+        return any(inside(place, real) for place in places) or any(inside(real, node) for node in nodes)
+
+    return [p for p in folders if not holds_something(p)]
 
 
 def lint_paths(paths: list[str], engine: Engine, settings: Settings | None = None, jobs: int = 1) -> RunResult:

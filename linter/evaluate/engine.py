@@ -12,7 +12,6 @@ from linter.evaluate.declarative import check_consistent, check_unique, check_va
 from linter.evaluate.policy import Policy
 from linter.evaluate.violation import Violation
 from linter.findings import UNUSABLE_INPUT, Finding
-from linter.redact import listing
 from linter.fix import AddChild, Fix, SetAttr
 from linter.model.types import Cluster, Node
 from linter.parse.location import ElementLoc, Loc, as_loc
@@ -171,7 +170,7 @@ class Engine:
         for node, p in problems:
             name, message = PROBLEM_RULES[p.kind], p.message
             if waiting and p.kind in WAITED_FOR:
-                message += f"; the rules comparing this cluster's nodes wait for it ({listing(waiting, limit=len(waiting))})"
+                message += f"; the rules comparing this cluster's nodes wait for it ({', '.join(waiting)})"
             if name in UNUSABLE_INPUT:  # reported whatever is selected (see UNUSABLE_INPUT)
                 policy = self.by_name.get(name) or self._loaded.get(name)
                 finding = self.finding(policy, p.loc, message, node.cluster if node else cluster, node.name if node else None) if policy else None
