@@ -13,7 +13,7 @@ from linter.evaluate.policy import Policy
 from linter.evaluate.violation import Violation
 from linter.findings import UNUSABLE_INPUT, Finding
 from linter.fix import AddChild, Fix, SetAttr
-from linter.model.types import Cluster, Node
+from linter.model.types import UNREAD, Cluster, Node
 from linter.parse.location import ElementLoc, Loc, as_loc
 from linter.parse.xmlfile import FileProblem
 from linter.resources import policies_dir
@@ -28,8 +28,7 @@ BUILTIN_RULES = {
     "invalid-suppression": ("suppress", None),
     "unused-suppression": ("suppress", None),
 }
-UNREAD = ("unreadable", "unparseable", "doctype", "unresolved")  # file problems that leave a node's values unknown
-WAITED_FOR = ("unreadable", "unparseable", "doctype")  # those of them a finding of its own reports
+WAITED_FOR = ("unreadable", "unparseable", "doctype")  # the UNREAD statuses a finding of the file's own reports
 PROBLEM_RULES = {problem: name for name, (_, problem) in BUILTIN_RULES.items() if problem}
 # The cross-node declarative kinds: fn(spec, cluster) -> violations naming their node.
 CLUSTER_KINDS = {"consistent": check_consistent, "unique": check_unique}

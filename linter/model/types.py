@@ -319,6 +319,10 @@ class StartScript(Record):
         return None
 
 
+# ConfFile statuses of a file that could not be used: its values are not known (not absent)
+UNREAD = ("unreadable", "unparseable", "doctype", "unresolved")
+
+
 class ConfFile(Record):
     """One expected file of a node: where it is and whether it could be used."""
 

@@ -77,9 +77,12 @@ class ElementLoc:
 
     def resolve(self) -> Loc:
         if self._loc is None:
-            line, column = self._file.lines.tag_start(self.tag, self._end_line or 1)
+            line, column = self._start()
             self._loc = Loc(self._file.path, line, column, sys.intern(self.element))  # a few paths, in every node's findings
         return self._loc
+
+    def _start(self) -> tuple[int, int | None]:
+        return self._file.lines.tag_start(self.tag, self._end_line or 1)
 
     @property
     def line(self) -> int | None:
@@ -101,11 +104,8 @@ class AttributeLoc(ElementLoc):
         super().__init__(file, end_line, tag, element_path)
         self.attribute = attribute
 
-    def resolve(self) -> Loc:
-        if self._loc is None:
-            line, column = self._file.lines.attribute_start(self.tag, self.attribute, self._end_line or 1)
-            self._loc = Loc(self._file.path, line, column, self.element)
-        return self._loc
+    def _start(self) -> tuple[int, int | None]:
+        return self._file.lines.attribute_start(self.tag, self.attribute, self._end_line or 1)
 
 
 def local_tag(element) -> str:

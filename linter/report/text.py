@@ -56,19 +56,16 @@ def with_scope(f: Finding) -> str:
     """The message with ``[cluster/node]`` after it, as the text report prints it: the annotation formats (GitHub,
     GitLab, Checkstyle) carry no node of their own, and a template or ConfigMap several nodes read would otherwise
     give identical annotations."""
-    scope = scope_label(f)
+    scope = scope_label(f)  # a finding of no node (a walk problem, a manifest's) has none
     return f"{f.message} [{scope}]" if scope else f.message
 
 
 def finding_line(f: Finding, colour: bool = False, url: bool = True, fixable: bool = False) -> str:
     mark = " [*]" if fixable and candidate(f) else ""  # ruff's mark: --fix corrects it
-    scope = scope_label(f)
     where, rule, severity = _where(f), f.rule, f.severity
     if colour:  # plain text costs no call a part: a fleet's report has thousands of lines
         where, rule, severity = _paint(where, "path", colour), _paint(rule, "rule", colour), _paint(severity, severity, colour)
-    head = f"{where}: {rule}{mark} {severity}: {f.message}"
-    if scope:  # a finding of no node (standard input with nothing on it) has none
-        head += f" [{scope}]"
+    head = f"{where}: {rule}{mark} {severity}: {with_scope(f)}"
     return f"{head} ({f.help_url})" if url else head
 
 

@@ -6,7 +6,7 @@ from linter.evaluate.checks import check
 from linter.evaluate.violation import Violation
 from linter.evaluate.checks.startscript import written
 from linter.fix import edit_flag, set_text
-from linter.model.types import Cluster, Node
+from linter.model.types import UNREAD, Cluster, Node
 from linter.records import Record
 
 MODES = ("STANDALONE", "CLUSTERED", "REMOTE", "AUTO")
@@ -90,7 +90,7 @@ def _task_servers(cluster: Cluster) -> int:
     return sum(n.replicas for n in cluster.nodes if effective_mode(n) == "CLUSTERED" and _schedules_on_ntask(n))
 
 
-_UNUSED = ("unreadable", "unparseable", "doctype", "unresolved", "unknown")  # a file whose values are not known
+_UNUSED = (*UNREAD, "unknown")  # a file whose values are not known, or one a volume not read holds
 
 
 def _waiting(node: Node, cluster: Cluster, scheduled: bool = True, for_ever: bool | None = None) -> Wait | None:
