@@ -25,7 +25,9 @@ class Suppression(Record):
     ids: tuple[str, ...]
     loc: Loc
     text: str
-    through: int | None = None  # the last line of the start tag of the element after it, when that tag spans lines
+    # the last line it covers beyond its own and the next: the end of a start tag spanning lines below it, the line
+    # after a comment over several lines, the last line of a shell command continued with '\\'
+    through: int | None = None
 
     def covers(self, line: int | None) -> bool:
         if self.kind == "disable-file":
