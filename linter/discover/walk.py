@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 
-from linter.discover.layout import PACK_NAME, conf_dir_of, host_folders, nearest_with, node_home, start_script_of
+from linter.discover.layout import ANY_MARKERS, BPS_MARKERS, PACK_NAME, conf_dir_of, host_folders, nearest_with, node_home, start_script_of
 from linter.discover.manifest import Manifest, NodeSettings, find_manifest, load_manifest
 from linter.parse.location import OUTSIDE, Loc, inside
 from linter.records import Record
@@ -117,8 +117,8 @@ def _walk(
     problems: list[tuple[Loc, str]],
     seen: set[tuple[int, int]],
     exclude,
-    others=None,
-    kustomizations: dict | None = None,
+    others: list | None,
+    kustomizations: dict,
 ) -> None:
     """Collect (folder, real folder, layout, conf folder, ``real``) of every node below ``top``, whose real path is ``real``.
 
@@ -142,7 +142,7 @@ def _walk(
             continue  # a symlink back into a folder already walked: a loop or an alias
         seen.add(key)
         node = conf_dir_of(folder)
-        if node and _generated_only(node, top, root, kustomizations if kustomizations is not None else {}):
+        if node and _generated_only(node, top, root, kustomizations):
             node = None  # a kustomization's ConfigMap files, read with its workloads (linter.sources.kustomize)
         if node:
             conf_real = _real_below(folder, folder_real, node[1])
@@ -191,13 +191,13 @@ def _generated_only(node: tuple[str, str], top: str, root: str, cache: dict) -> 
     layout, conf = node
     folder, kustomizations = conf, []
     while True:
+        # kustomize.NAMES, spelt here: importing that module for every walk would cost more than the check
         kustomizations += [path for name in ("kustomization.yaml", "kustomization.yml") if os.path.isfile(path := os.path.join(folder, name))]
         if folder == top or os.path.dirname(folder) == folder:
             break
         folder = os.path.dirname(folder)
     if not kustomizations:
         return False
-    from linter.discover.layout import ANY_MARKERS, BPS_MARKERS
     from linter.sources.kustomize import generated_files, load
 
     generated = set().union(*(generated_files(k) for path in kustomizations for k in load(path, root, cache)))

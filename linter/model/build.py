@@ -179,6 +179,15 @@ def _default_hint(source: NodeSource, rel: str, path: str, product: str) -> str:
     return f"from the product default of {product}; add {where} to change it"
 
 
+def _default_notes(source: NodeSource, rel: str, path: str, product: str) -> dict:
+    """The notes of a product default standing in at ``path``: the sentence its findings get, and, for a source whose
+    files are not the user's (a container's image, a role's pack), where they are reported instead."""
+    notes = {(path, None): _default_hint(source, rel, path, product)}
+    if source.default_anchor is not None:
+        notes[(path, ANCHOR)] = (source.default_anchor, source.default_place.replace("{rel}", rel).replace("{path}", path))
+    return notes
+
+
 def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str] | None = None, stock_trees: dict | None = None) -> BuiltNode:
     problems: list[FileProblem] = []
     found_suppressions: list[Suppression] = []
@@ -223,12 +232,13 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
             result = ParsedXml(path, problem=problem) if problem else parse_xml_bytes(path, data)
         else:
             result = parse_xml(path, source.root)
-        if result.problem and result.problem.kind == "missing" and any(not u or rel == u or rel.startswith(u + "/") for u in source.unknown):
+        missing = result.problem is not None and result.problem.kind == "missing"
+        if missing and any(not u or rel == u or rel.startswith(u + "/") for u in source.unknown):
             files.append(ConfFile(rel, path, "unknown"))  # a volume not read holds it (rendered per pod): not checked, not missing
             return
         # a file that a mount over its folder hides is missing in the node, whatever the product ships
-        hider = _hidden_by(source, rel) if result.problem and result.problem.kind == "missing" else None
-        if hider is None and result.problem and result.problem.kind == "missing":
+        hider = _hidden_by(source, rel) if missing else None
+        if hider is None and missing:
             # An optional file (activiti.xml, b4p-coordination-config.xml, catalina-server.xml) that a folder holding
             # every required file leaves out is the pack's own, as the carbon.xml <Version> names the pack.
             stand_in = product or (detected if not required and not source.base else None)
@@ -238,9 +248,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
                 result, origin = _parse_stock(path, stand_in, rel, stock_trees), "default"
                 if result.lines is not None:
                     result.lines.rendered = True  # not a file on disk: no fix edits it (its finding says which file to add)
-                notes[(path, None)] = _default_hint(source, rel, path, stand_in)
-                if source.default_anchor is not None:
-                    notes[(path, ANCHOR)] = (source.default_anchor, source.default_place.replace("{rel}", rel).replace("{path}", path))
+                notes.update(_default_notes(source, rel, path, stand_in))
         if result.problem and result.problem.kind == "missing":
             if required:
                 files.append(ConfFile(rel, path, "missing"))
@@ -304,9 +312,7 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
         path = os.path.join(source.path, SCRIPT)
         script, _, _ = readers.start_script_bytes(path, stock.data(product, SCRIPT))
         script_origin = "default"
-        notes[(path, None)] = _default_hint(source, SCRIPT, path, product)
-        if source.default_anchor is not None:
-            notes[(path, ANCHOR)] = (source.default_anchor, source.default_place.replace("{rel}", SCRIPT).replace("{path}", path))
+        notes.update(_default_notes(source, SCRIPT, path, product))
 
     given = tuple(JvmFlag(flag, loc, False) for flag, loc in source.jvm_options)
     if given:  # a container's JAVA_OPTS: on the command line before the script's flags, which override them
@@ -316,20 +322,21 @@ def build_node(source: NodeSource, cluster_name: str, properties: dict[str, str]
     # the manifest says the JVMs get elsewhere (JAVA_OPTS). Read the script first to know them.
     known = dict(properties or {})
     per_replica: set[str] = set()  # properties each replica sets to its own pod's name or IP (see NodeSource)
-    for flag in script.flags if script else ():
+    for index, flag in enumerate(script.flags if script else ()):
         if flag.conditional:
             continue
+        from_java_opts = index < len(given)  # the container's flags come first
         name, value = flag.setting()
         if name and value is not None:  # the JVM keeps the last of a repeated -D flag
             per_replica.discard(name)
-            if flag in given and name not in source.per_pod_properties:
+            if from_java_opts and name not in source.per_pod_properties:
                 # JAVA_OPTS reaches java through the script's unquoted $JAVA_OPTS, which splits words and expands no
                 # $ again; the kubelet expands $(NAME) in an env value only, not in what envFrom brings (kubernetes
                 # #69113): a $ left in it is the text the JVM gets, the same on every replica
                 known[name] = value
             elif "$" in value or "`" in value:  # a shell expansion is only known when the script runs
                 known.pop(name, None)
-                if name in source.per_pod_properties and flag in given:
+                if from_java_opts:  # (and so a per-pod property: the branch above took the others)
                     per_replica.add(name)
             else:
                 known[name] = value

@@ -7,7 +7,7 @@ import os
 import re
 import sys
 
-from linter.parse.location import STDIN_NAME, Loc
+from linter.parse.location import STDIN_NAME, Loc, inside
 from linter.parse.xmlfile import read_bytes
 from linter.sources import kubernetes, kustomize
 from linter.sources.yamlnodes import MAX_YAML_BYTES
@@ -98,7 +98,7 @@ def _take_bases(built: list, folders: dict[str, kubernetes.Stream]) -> None:
             for base in kustomize.bases(k):
                 build(base)
                 for other in sorted(folders):
-                    if other != folder and (other == base or other.startswith(base + os.sep)):
+                    if other != folder and inside(other, base):
                         folders.setdefault(folder, kubernetes.Stream()).take_missing(folders[other])
 
     for folder in list(by_folder):
