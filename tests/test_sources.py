@@ -1790,3 +1790,12 @@ def test_a_suppression_above_a_start_tag_spanning_lines_covers_its_attributes_fo
     result = lint(repo)
     assert not [f for f in result.findings if f.rule in ("BPS301", "BPS006")]
     assert result.suppressed == 2
+
+
+def test_an_imported_playbook_that_is_not_valid_yaml_is_one_finding(tmp_path):
+    """It is read where it is imported and again as a playbook of the folder: said once, not twice."""
+    repo = _copy(tmp_path)
+    (repo / "site.yml").write_text("- import_playbook: zz-bps.yml\n")  # read first: the import, then the file itself
+    (repo / "zz-bps.yml").write_text("- hosts: bps\n  roles: [bps\n")
+    broken = [f for f in lint(repo).findings if f.loc.path.endswith("zz-bps.yml") and f.rule == "BPS003"]
+    assert len(broken) == 1, broken

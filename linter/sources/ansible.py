@@ -443,13 +443,11 @@ def read_playbook(
             if problems is not None and any(key in _LEGACY_INCLUDE for key, _ in pairs(node)):
                 # ansible-core reads only import_playbook entries since 2.12 (lib/ansible/playbook/__init__.py;
                 # 'include' for playbook includes was deprecated for removal in 2.12): the playbook is refused
-                problem = (
-                    Loc(display(path), at),
+                message = (
                     "'include' of a playbook was removed in ansible-core 2.12 and ansible-playbook refuses this playbook; "
-                    "use import_playbook (its plays are not checked until then)",
+                    "use import_playbook (its plays are not checked until then)"
                 )
-                if problem not in problems:
-                    problems.append(problem)
+                _note(problems, (Loc(display(path), at), message))
             continue  # not a play (a stray task): Ansible refuses the playbook; the plays are still checked
         hosts = ":".join(str(h) for h in hosts) if isinstance(hosts, list) else str(hosts)
         plays.append(Play(path, at, hosts, node, root, top))
@@ -469,9 +467,8 @@ def _import(path: str, at: int, name: str, root, problems, display, top: str, ch
     """The playbook an ``import_playbook`` at ``path``:``at`` names, read; None (a finding) when it cannot be."""
 
     def report(message: str) -> None:
-        problem = (Loc(display(path), at), f"import_playbook '{name}' {message}; its plays are not checked")
-        if problems is not None and problem not in problems:
-            problems.append(problem)
+        if problems is not None:
+            _note(problems, (Loc(display(path), at), f"import_playbook '{name}' {message}; its plays are not checked"))
 
     if not name or "{{" in name or "{%" in name:
         report("is not a plain file name (bps-lint does not render it)")
@@ -493,10 +490,14 @@ def _import(path: str, at: int, name: str, root, problems, display, top: str, ch
         return None
     book = read_playbook(target, data, root, problems, display, top, chain, parsed)
     if book.problem and problems is not None:
-        found = (Loc(display(target), book.problem.line), str(book.problem))
-        if found not in problems:
-            problems.append(found)
+        _note(problems, (Loc(display(target), book.problem.line), str(book.problem)))
     return target, book
+
+
+def _note(problems: list, problem: tuple) -> None:
+    """Add ``problem`` once: a playbook is read where it is imported and again as a file of the folder."""
+    if problem not in problems:
+        problems.append(problem)
 
 
 def _may_be_playbook(data: bytes) -> bool:
@@ -567,7 +568,7 @@ def clusters(others: list[tuple[str, str]], manifests, problems: list, display) 
         elif path.endswith((".yml", ".yaml")) and _may_be_playbook(data):
             book = read_playbook(path, data, root, problems, display, parsed=parsed)
             if book.problem and not kubernetes.is_candidate(data):  # a playbook that is not valid YAML (a manifest's is the stream's)
-                problems.append((Loc(display(path), book.problem.line), str(book.problem)))
+                _note(problems, (Loc(display(path), book.problem.line), str(book.problem)))  # (said already when another imports it)
             plays.extend(book.plays)
             imported |= book.imported
     # a playbook another imports runs as part of it, not on its own (unless bps-lint.toml names it)
@@ -698,12 +699,12 @@ def _named_clusters(split, inventories: list[Inventory], problems: list, display
     placed: dict[str, dict[str, str]] = {inventory.path: {} for inventory in inventories}
     for name, patterns in table.items():
         for pattern in patterns:
-            known = False
+            matched = False  # (not "known": that is roles.known, imported here)
             for inventory in inventories:
                 hosts = resolve(inventory, pattern) or []
-                known = known or bool(hosts)
+                matched = matched or bool(hosts)
                 placed[inventory.path].update({host: name for host in hosts if host not in placed[inventory.path]})
-            if not known and inventories:
+            if not matched and inventories:
                 names = ", ".join(display(inventory.path) for inventory in inventories)
                 problems.append((Loc(display(where)), f"[ansible.clusters] {name}: the inventory ({names}) has no host or group '{pattern}'"))
     return placed
@@ -817,7 +818,7 @@ def _node(env, inventory, host, roles: list[Role], inventory_vars: tuple[dict, d
     hint = f"a template {conf_shown}/{{rel}}.j2 to the role"
     held = ()
     if role.folder in run.looped:  # the role renders what its list names: the file must be listed too
-        loop = run.looped[role.folder][2]
+        loop = run.looped[role.folder]
         named = _ONE_NAME.fullmatch(loop)
         listed = f"'{named[1]}'" if named else "the list"
         hint += f" and an entry for it to {listed}, which the role's template task loops over"

@@ -108,7 +108,7 @@ class Run(Record):
     any_template: dict  # role folder -> Seen at its last template task whose src is an expression (a loop over files)
     ended: dict  # role folder -> Seen at the end of its tasks: for a template no task of the role names
     included: Layer  # include_vars values, in task order, earlier plays' first: they outlive their play as facts do
-    # role folder -> (tasks file, line, the loop as written) of a template task whose loop was worked out for this host:
+    # role folder -> the loop as written ("{{ config_files }}") of a template task whose loop was worked out for this host:
     # that role renders the files its template tasks name, and no other of its templates
     looped: dict
     template_task: dict  # role folder -> (tasks file, line) of its last template task: where its files are made
@@ -403,7 +403,7 @@ class _Walk:
                     self.run.template_task[where_from] = (path, line(task))
                     listed = self.looped(task, template, task_vars, where) if src is None else None
                     if listed:
-                        self.run.looped[where_from] = (path, line(task), _short(_plain(get(task, listed[0]))))
+                        self.run.looped[where_from] = _short(_plain(get(task, listed[0])))
                         for each, at_item in listed[1].items():
                             for found in (os.path.join(where_from, "templates", each), os.path.join(where_from, each)):
                                 self.run.templates[os.path.normpath(found)] = at_item
@@ -480,7 +480,8 @@ class _Walk:
         key = next((k for k, _ in pairs(task) if k in ("loop", "with_items", "with_list")), None)
         if key is None or self.decide is None:
             return None
-        looped = self.decide.render(_plain(get(task, key)), self.variables())
+        variables = self.variables()  # the same for every item: merged once
+        looped = self.decide.render(_plain(get(task, key)), variables)
         if not isinstance(looped, list):
             return None
         if key == "with_items":  # with_items flattens one level, as its lookup does
@@ -489,7 +490,7 @@ class _Walk:
         name = str(control.get("loop_var") or "item") if isinstance(control, dict) else "item"
         rendered = {}
         for entry in looped:
-            src = self.decide.render(template, {**self.variables(), name: entry})
+            src = self.decide.render(template, {**variables, name: entry})
             if not isinstance(src, str) or not src or _templated(src):
                 return None
             rendered[src] = self.now(_frame({**(task_vars or {}), name: entry}, None, where))
